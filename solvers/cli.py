@@ -1,0 +1,72 @@
+"""Command-line front end: ``python -m solvers {list,describe,run}``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from solvers.core import ParameterError, Solution
+from solvers.registry import describe, get, names, solve
+from solvers.serialize import solution_to_dict
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the process exit status (2 for a parameter error)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m solvers",
+        description="Recompute exam answers (values and worked steps) from answer-key parameters.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="list the registered solvers with their one-line summary")
+    d = sub.add_parser("describe", help="show a solver's parameter schema and an example")
+    d.add_argument("name")
+    r = sub.add_parser("run", help="run a solver on a YAML (or JSON) parameter file")
+    r.add_argument("name")
+    r.add_argument("params", help="YAML file with the parameters ('-' reads standard input)")
+    r.add_argument("--json", action="store_true", help="print the solution as JSON")
+    args = parser.parse_args(argv)
+
+    try:
+        if args.command == "list":
+            for name in names():
+                summary = get(name).summary.splitlines()
+                print(f"{name:32s} {summary[0] if summary else ''}")
+            return 0
+        if args.command == "describe":
+            print(describe(args.name))
+            return 0
+        text = sys.stdin.read() if args.params == "-" else Path(args.params).read_text()
+        params: Any = yaml.safe_load(text) or {}
+        solution = solve(args.name, params)
+    except ParameterError as exc:
+        print(f"parameter error: {exc}", file=sys.stderr)
+        return 2
+    except (OSError, yaml.YAMLError) as exc:
+        print(f"cannot read parameters: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(solution_to_dict(solution), indent=2))
+    else:
+        print(render_text(solution))
+    return 0
+
+
+def render_text(solution: Solution) -> str:
+    """Values first, then the numbered steps, then notes: what a grader wants to read."""
+    data = solution_to_dict(solution)
+    lines = ["Values:"]
+    for name, value in data["values"].items():
+        lines.append(f"  {name} = {value['display']}")
+    if data["steps"]:
+        lines += ["", "Steps:"]
+        lines += [f"  {i}. {s['text']}" for i, s in enumerate(data["steps"], 1)]
+    if data["notes"]:
+        lines += ["", "Notes:"]
+        lines += [f"  - {n}" for n in data["notes"]]
+    return "\n".join(lines)

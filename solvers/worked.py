@@ -1,0 +1,77 @@
+"""A small builder for solutions: collect named values and worked steps in order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy
+
+from solvers.core import Solution, Step
+from solvers.values import Expression, Integer, Number, Value
+
+
+class Worked:
+    """Accumulates the values and steps of one solution, in the order a student writes them."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Value] = {}
+        self.steps: list[Step] = []
+        self.notes: list[str] = []
+
+    def step(self, text: str, latex: str = "") -> None:
+        """Append one line of the worked solution."""
+        self.steps.append(Step(text, latex))
+
+    def note(self, text: str) -> None:
+        """Record an assumption or convention the solution relies on."""
+        self.notes.append(text)
+
+    def value(self, name: str, value: Value) -> Value:
+        """Record a named answer value (later records of the same name replace earlier ones)."""
+        self.values[name] = value
+        return value
+
+    def solution(self) -> Solution:
+        return Solution(values=dict(self.values), steps=tuple(self.steps), notes=tuple(self.notes))
+
+
+def number(x: Any, unit: str = "") -> Number | Integer:
+    """``Integer`` for an exact integer count, otherwise a ``Number`` keeping the exact form."""
+    if isinstance(x, int) and not isinstance(x, bool):
+        return Integer(x)
+    if isinstance(x, sympy.Integer):
+        return Integer(int(x))
+    return Number.of(x, unit)
+
+
+def real(x: Any, unit: str = "") -> Number:
+    """Always a ``Number`` (a real-valued answer that happens to be integral stays a Number)."""
+    return Number.of(sympy.sympify(x), unit)
+
+
+def show(x: Any) -> str:
+    """Plain-text form of an exact value, with its decimal when it is not a plain rational."""
+    x = sympy.sympify(x)
+    if isinstance(x, sympy.Integer):
+        return str(x)
+    if x.is_number and not x.is_Rational:
+        return f"{sympy.sstr(x)} ≈ {float(sympy.N(x, 15)):.6g}"
+    if x.is_Rational:
+        return f"{x} = {float(x):.6g}" if not x.is_Integer else str(x)
+    return sympy.sstr(x)
+
+
+def tex(x: Any) -> str:
+    """LaTeX of an exact value, with its decimal approximation when it is irrational."""
+    x = sympy.sympify(x)
+    if x.is_number and not x.is_Rational:
+        return f"{sympy.latex(x)} \\approx {float(sympy.N(x, 15)):.6g}"
+    return sympy.latex(x)
+
+
+def value_of(x: Any) -> Value:
+    """``Integer``/``Number`` for a numeric result, ``Expression`` when symbols remain."""
+    x = sympy.sympify(x)
+    if x.is_number:
+        return number(x)
+    return Expression(x, tuple(sorted(str(s) for s in x.free_symbols)))

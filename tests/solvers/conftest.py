@@ -1,0 +1,15 @@
+"""Make the repository root importable for the solver tests.
+
+The solver tests must not depend on the Django test set-up (``tests/conftest.py`` and
+pytest-django), so they put the project root on ``sys.path`` themselves instead of relying
+on pytest-django's ``manage.py`` discovery.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = str(Path(__file__).resolve().parents[2])
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)

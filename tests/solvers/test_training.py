@@ -1,0 +1,86 @@
+"""Training arithmetic against hand-computed tables."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import sympy
+
+from solvers.core import ParameterError
+from solvers.registry import solve
+from solvers.values import Expression, Integer, Number
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        # 20000 samples, B=100 -> 200 mini-batches; 4000 steps -> 20 epochs.
+        (
+            {"dataset_size": 20000, "batch_size": 100, "steps": 4000},
+            {"iterations_per_epoch": 200, "epochs": 20},
+        ),
+        # B=400 -> 50 mini-batches per epoch, 80 epochs for the same 4000 steps.
+        (
+            {"dataset_size": 20000, "batch_size": 400, "steps": 4000},
+            {"iterations_per_epoch": 50, "epochs": 80},
+        ),
+        # 40000 samples, batch 200 -> 200 mini-batches; 20 epochs -> 4000 steps.
+        (
+            {"dataset_size": 40000, "batch_size": 200, "epochs": 20},
+            {"iterations_per_epoch": 200, "steps": 4000},
+        ),
+        # 1000 samples, B=64: ceil(15.625) = 16 kept, floor = 15 with drop_last.
+        ({"dataset_size": 1000, "batch_size": 64}, {"iterations_per_epoch": 16}),
+        ({"dataset_size": 1000, "batch_size": 64, "drop_last": True}, {"iterations_per_epoch": 15}),
+        # training-set size from a log: epoch 2 at iteration 700, epoch 5 at 1750 -> I=350.
+        (
+            {
+                "batch_size": 32,
+                "log": [{"epoch": 2, "iteration": 700}, {"epoch": 5, "iteration": 1750}],
+            },
+            {"iterations_per_epoch": 350, "dataset_size": 11200},
+        ),
+        ({"dataset_size": 6000, "iterations_per_epoch": 50}, {"batch_size": 120}),
+    ],
+)
+def test_schedule_fills_in_the_missing_quantities(params: dict, expected: dict) -> None:
+    values = solve("training.schedule", params).values
+    for name, want in expected.items():
+        assert values[name] == Integer(want), name
+
+
+def test_fractional_epochs_keep_their_exact_form() -> None:
+    values = solve(
+        "training.schedule", {"dataset_size": 1000, "batch_size": 100, "steps": 25}
+    ).values
+    epochs = values["epochs"]
+    assert isinstance(epochs, Number)
+    assert epochs.exact == sympy.Rational(5, 2)
+
+
+def test_inconsistent_schedule_is_rejected_naming_steps() -> None:
+    with pytest.raises(ParameterError) as info:
+        solve("training.schedule", {"iterations_per_epoch": 10, "epochs": 3, "steps": 31})
+    assert info.value.field == "steps"
+
+
+def test_doubling_the_batch_divides_noise_std_by_sqrt_two() -> None:
+    values = solve("training.gradient_noise", {"factor": 2}).values
+    reduction = values["reduction_factor"]
+    assert isinstance(reduction, Number)
+    assert reduction.exact == sympy.sqrt(2)
+    assert reduction.value == pytest.approx(math.sqrt(2))
+
+
+def test_noise_with_symbolic_sigma_gives_an_expression() -> None:
+    values = solve(
+        "training.gradient_noise", {"batch_size": 50, "new_batch_size": 200, "sigma": "s"}
+    ).values
+    new_std = values["new_std"]
+    assert isinstance(new_std, Expression)
+    s = sympy.Symbol("s", real=True)
+    assert sympy.simplify(new_std.expr - s / sympy.sqrt(200)) == 0
+    assert values["reduction_factor"] == Integer(2)
+        "reduction_factor"
+    ] == Integer(2)
