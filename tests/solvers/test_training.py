@@ -82,5 +82,3 @@ def test_noise_with_symbolic_sigma_gives_an_expression() -> None:
     s = sympy.Symbol("s", real=True)
     assert sympy.simplify(new_std.expr - s / sympy.sqrt(200)) == 0
     assert values["reduction_factor"] == Integer(2)
-        "reduction_factor"
-    ] == Integer(2)
