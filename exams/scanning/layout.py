@@ -1,0 +1,61 @@
+"""Geometry shared by the printed copies and the scan alignment.
+
+Everything the printer draws and the aligner looks for is defined here once, in millimetres
+from the page's top-left corner (y grows downwards, as in images). Answer regions are given
+in normalised page coordinates: ``x`` in [0, 1] left to right, ``y`` in [0, 1] top to bottom.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+A4_MM = (210.0, 297.0)
+MM_PER_INCH = 25.4
+PT_PER_MM = 72.0 / MM_PER_INCH
+
+# Solid black squares, one per corner. They are the only solid blobs of this size on the
+# page (a QR finder pattern is a ring, about 2/3 ink), which is what align.py relies on.
+MARKER_MM = 5.0
+MARKER_MARGIN_MM = 10.0
+
+# The QR code sits in the top-right area, far enough from the top-right marker that the
+# marker's search window (align.MARKER_WINDOW_MM) never contains QR modules.
+QR_SIZE_MM = 22.0
+QR_RIGHT_MM = 32.0  # distance of the QR's right edge from the page's right edge
+QR_TOP_MM = 8.0
+
+
+@dataclass(frozen=True)
+class Region:
+    """A rectangle on one page in normalised coordinates (page is 1-based)."""
+
+    label: str
+    page: int
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    def __post_init__(self) -> None:
+        if self.page < 1:
+            raise ValueError(f"region {self.label!r}: page numbers start at 1")
+        if not (0.0 <= self.x0 < self.x1 <= 1.0 and 0.0 <= self.y0 < self.y1 <= 1.0):
+            raise ValueError(f"region {self.label!r}: coordinates must satisfy 0 <= x0 < x1 <= 1")
+
+    @property
+    def box(self) -> tuple[float, float, float, float]:
+        return (self.x0, self.y0, self.x1, self.y1)
+
+
+def marker_centres_mm(page_mm: tuple[float, float] = A4_MM) -> dict[str, tuple[float, float]]:
+    """Centres of the four corner markers in mm, keyed tl, tr, br, bl."""
+    w, h = page_mm
+    c = MARKER_MARGIN_MM + MARKER_MM / 2
+    return {"tl": (c, c), "tr": (w - c, c), "br": (w - c, h - c), "bl": (c, h - c)}
+
+
+def qr_box_mm(page_mm: tuple[float, float] = A4_MM) -> tuple[float, float, float, float]:
+    """The QR code's box (x0, y0, x1, y1) in mm from the top-left corner."""
+    w, _ = page_mm
+    x1 = w - QR_RIGHT_MM
+    return (x1 - QR_SIZE_MM, QR_TOP_MM, x1, QR_TOP_MM + QR_SIZE_MM)
