@@ -77,8 +77,12 @@ def render_template(
             x1, y1 = region.x1 * w_mm, region.y1 * h_mm
             c.setStrokeColor(BOX_GREY)
             c.setLineWidth(0.8)
-            c.rect(x0 * PT_PER_MM, (h_mm - y1) * PT_PER_MM, (x1 - x0) * PT_PER_MM,
-                   (y1 - y0) * PT_PER_MM)
+            c.rect(
+                x0 * PT_PER_MM,
+                (h_mm - y1) * PT_PER_MM,
+                (x1 - x0) * PT_PER_MM,
+                (y1 - y0) * PT_PER_MM,
+            )
             c.setFillColor(Color(0.45, 0.45, 0.45))
             c.setFont("Helvetica", 8)
             c.drawString(x0 * PT_PER_MM, (h_mm - y0 + 1.2) * PT_PER_MM, region.label)
@@ -97,7 +101,7 @@ def _draw_stamp(
     key: bytes,
     student: Student | None,
 ) -> None:
-    w_mm, h_mm = page_mm
+    _, h_mm = page_mm
 
     def y(mm: float) -> float:  # mm from the top -> points from the bottom
         return (h_mm - mm) * PT_PER_MM
@@ -106,8 +110,14 @@ def _draw_stamp(
     c.setFillColor(black)
     half = MARKER_MM / 2
     for cx, cy in marker_centres_mm(page_mm).values():
-        c.rect((cx - half) * PT_PER_MM, y(cy + half), MARKER_MM * PT_PER_MM, MARKER_MM * PT_PER_MM,
-               stroke=0, fill=1)
+        c.rect(
+            (cx - half) * PT_PER_MM,
+            y(cy + half),
+            MARKER_MM * PT_PER_MM,
+            MARKER_MM * PT_PER_MM,
+            stroke=0,
+            fill=1,
+        )
 
     # QR code: white quiet zone of 4 modules, then the dark modules as one path.
     matrix = qr_matrix(payload.encode(key))
@@ -115,8 +125,14 @@ def _draw_stamp(
     n = len(matrix)
     module = (x1 - x0) / (n + 8)
     c.setFillColor(white)
-    c.rect(x0 * PT_PER_MM, y(y0 + (x1 - x0)), (x1 - x0) * PT_PER_MM, (x1 - x0) * PT_PER_MM,
-           stroke=0, fill=1)
+    c.rect(
+        x0 * PT_PER_MM,
+        y(y0 + (x1 - x0)),
+        (x1 - x0) * PT_PER_MM,
+        (x1 - x0) * PT_PER_MM,
+        stroke=0,
+        fill=1,
+    )
     c.setFillColor(black)
     path = c.beginPath()
     for r, row in enumerate(matrix):

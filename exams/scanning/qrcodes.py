@@ -123,7 +123,7 @@ class QrRead:
 
     @property
     def rotation(self) -> int:
-        return int(round(self.angle_deg / 90.0)) % 4 * 90
+        return round(self.angle_deg / 90.0) % 4 * 90
 
 
 def _grey_array(image: Image.Image) -> np.ndarray:
@@ -138,7 +138,9 @@ def _candidates(arr: np.ndarray) -> list[zxingcpp.Barcode]:
 
 def _corner_points(bc: zxingcpp.Barcode) -> list[tuple[float, float]]:
     p = bc.position
-    return [(float(q.x), float(q.y)) for q in (p.top_left, p.top_right, p.bottom_right, p.bottom_left)]
+    return [
+        (float(q.x), float(q.y)) for q in (p.top_left, p.top_right, p.bottom_right, p.bottom_left)
+    ]
 
 
 def _angle(corners: Sequence[tuple[float, float]]) -> float:
@@ -172,7 +174,10 @@ def _classify(
 
 
 def _rotate_points(
-    points: list[tuple[float, float]], angle_deg: float, size: tuple[int, int], new_size: tuple[int, int]
+    points: list[tuple[float, float]],
+    angle_deg: float,
+    size: tuple[int, int],
+    new_size: tuple[int, int],
 ) -> list[tuple[float, float]]:
     """Map points found in ``image.rotate(angle_deg, expand=True)`` back to the original."""
     w, h = size
@@ -207,7 +212,9 @@ def decode_page(
         reduced = image.convert("L").reduce(2)
     best_failure = QrFailure.NOT_FOUND
 
-    def result(bcs: list[zxingcpp.Barcode], scale: float, strategy: str, transform=None) -> QrRead | None:
+    def result(
+        bcs: list[zxingcpp.Barcode], scale: float, strategy: str, transform=None
+    ) -> QrRead | None:
         nonlocal best_failure
         payload, failure, bc = _classify(bcs, key)
         if payload is None:
@@ -236,7 +243,10 @@ def decode_page(
         return QrRead(None, best_failure)
     grey_img = Image.fromarray(grey)
     for name, (x0, y0) in {
-        "tr": (w // 2, 0), "tl": (0, 0), "br": (w // 2, h // 2), "bl": (0, h // 2)
+        "tr": (w // 2, 0),
+        "tl": (0, 0),
+        "br": (w // 2, h // 2),
+        "bl": (0, h // 2),
     }.items():
         quad = grey_img.crop((x0, y0, x0 + (w + 1) // 2, y0 + (h + 1) // 2))
         for angle in (0.0, 8.0, -8.0):
