@@ -1,0 +1,36 @@
+# The two commands of README.md: `make demo` and `make test`. Everything else is a helper.
+PYTHON ?= python3.11
+VENV ?= .venv
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: venv demo test lint format bench bench-quick clean
+
+$(STAMP): pyproject.toml
+	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+## make demo: install, migrate, load the demo course, grade its copies, serve on localhost.
+demo: $(STAMP)
+	$(VENV)/bin/python manage.py migrate --noinput
+	$(VENV)/bin/python manage.py demo --reset
+	$(VENV)/bin/python manage.py runserver 127.0.0.1:$(PORT)
+
+## make test: lint + the whole suite (starts PostgreSQL and Redis itself when installed).
+test: $(STAMP)
+	VENV=$(VENV) scripts/test.sh $(ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf var .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,403 @@
+"""Courses, rosters, exams and their question trees, answer keys, scans, pages, submissions,
+transcriptions and answers.
+
+Models hold data only. Statuses are ``TextChoices``; unique constraints make every re-run of
+the pipeline update a row rather than add a duplicate. Writes go through ``exams.services``.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Role(models.TextChoices):
+    INSTRUCTOR = "instructor", "Instructor"
+    TA = "ta", "Teaching assistant"
+    STUDENT = "student", "Student"
+
+
+STAFF_ROLES = (Role.INSTRUCTOR, Role.TA)
+
+
+class Course(models.Model):
+    code = models.CharField(max_length=40)
+    title = models.CharField(max_length=200)
+    term = models.CharField(max_length=40, help_text="e.g. 2026 Fall")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "term"], name="course_code_term_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.term})"
+
+
+class Enrollment(models.Model):
+    """A user's role in a course; for students, also their roster entry."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="enrollments")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments"
+    )
+    role = models.CharField(max_length=16, choices=Role.choices)
+    student_number = models.CharField(max_length=40, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course", "user"], name="enrollment_course_user_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["course", "student_number"],
+                condition=~Q(student_number=""),
+                name="enrollment_student_number_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=[r.value for r in Role]), name="enrollment_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} as {self.role} in {self.course}"
+
+
+class Exam(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PRINTED = "printed", "Copies printed"
+        GRADING = "grading", "Grading"
+        PUBLISHED = "published", "Grades published"
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="exams")
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80)
+    #: Short code printed in every QR code of the exam's copies.
+    qr_code = models.CharField(max_length=16, unique=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField(null=True, blank=True)
+    pages_per_copy = models.PositiveSmallIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "slug"], name="exam_course_slug_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+
+class Question(models.Model):
+    exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="questions")
+    #: Printed numbering as a student sees it ("2", "4", "bonus").
+    number = models.CharField(max_length=20)
+    title = models.CharField(max_length=200, blank=True, default="")
+    order = models.PositiveSmallIntegerField()
+    max_points = models.DecimalField(max_digits=7, decimal_places=2)
+
+    class Meta:
+        ordering = ["order"]
+        constraints = [
+            models.UniqueConstraint(fields=["exam", "number"], name="question_exam_number_unique"),
+            models.UniqueConstraint(fields=["exam", "order"], name="question_exam_order_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Q{self.number}"
+
+
+class Part(models.Model):
+    """A gradable part. ``part_id`` is the printed numbering, lower-case, question and part
+    joined by a dot: "3.3", "4.a". A part may have a parent part (1.a.i under 1.a)."""
+
+    class Kind(models.TextChoices):
+        SOLVER = "solver", "Computed by a solver"
+        LITERAL = "literal", "Literal answer"
+        PREDICATE = "predicate", "Condition"
+        DESCRIPTIVE = "descriptive", "Graded by a person"
+
+    exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="parts")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="parts")
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children"
+    )
+    part_id = models.CharField(max_length=40)
+    label = models.CharField(max_length=40, help_text="As printed: (a), Q2.1, 4(b)")
+    order = models.PositiveSmallIntegerField()
+    max_points = models.DecimalField(max_digits=7, decimal_places=2)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.DESCRIPTIVE)
+    #: Where the answer is written on the copy: {"page": n, "box": [x0, y0, x1, y1]} in
+    #: page-normalised coordinates, or empty until drawn.
+    region = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["order"]
+        constraints = [
+            models.UniqueConstraint(fields=["exam", "part_id"], name="part_exam_part_id_unique"),
+            models.UniqueConstraint(fields=["exam", "order"], name="part_exam_order_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.part_id
+
+
+class AnswerKey(models.Model):
+    """One version of an exam's answer key; a new import adds a version, never edits one."""
+
+    exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="answer_keys")
+    version = models.PositiveIntegerField()
+    source = models.TextField(help_text="The key as written (YAML), kept verbatim")
+    checksum = models.CharField(max_length=64)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["exam", "version"], name="answerkey_exam_version_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.exam} key v{self.version}"
+
+
+def scan_upload_path(batch: ScanBatch, filename: str) -> str:
+    return f"scans/exam-{batch.exam_id}/{batch.checksum}.{filename.rsplit('.', 1)[-1].lower()}"
+
+
+class ScanBatch(models.Model):
+    """One uploaded file of scans (a PDF, images, or a ZIP). Stored once per checksum."""
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", "Uploaded"
+        SPLITTING = "splitting", "Splitting into pages"
+        PROCESSING = "processing", "Processing pages"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="scan_batches")
+    file = models.FileField(upload_to=scan_upload_path, max_length=300)
+    original_name = models.CharField(max_length=255)
+    checksum = models.CharField(max_length=64, help_text="SHA-256 of the file")
+    size_bytes = models.BigIntegerField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.UPLOADED)
+    error = models.TextField(blank=True, default="")
+    pages_total = models.PositiveIntegerField(default=0)
+    pages_done = models.PositiveIntegerField(default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["exam", "checksum"], name="scanbatch_exam_checksum_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.status})"
+
+
+class Submission(models.Model):
+    """One printed copy of an exam and, once identified, the student who wrote it."""
+
+    class IdentifiedBy(models.TextChoices):
+        NONE = "", "Not identified"
+        QR = "qr", "Personalised QR code"
+        STUDENT_NUMBER = "student_number", "Student number read from the cover"
+        PERSON = "person", "Matched by a person"
+
+    exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="submissions")
+    copy_number = models.PositiveIntegerField()
+    student = models.ForeignKey(
+        Enrollment, on_delete=models.PROTECT, null=True, blank=True, related_name="submissions"
+    )
+    identified_by = models.CharField(
+        max_length=16, choices=IdentifiedBy.choices, blank=True, default=IdentifiedBy.NONE
+    )
+    total_points = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["copy_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["exam", "copy_number"], name="submission_copy_unique"),
+            models.UniqueConstraint(
+                fields=["exam", "student"],
+                condition=Q(student__isnull=False),
+                name="submission_exam_student_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.exam} copy {self.copy_number}"
+
+
+def page_image_path(page: Page, filename: str) -> str:
+    return f"pages/batch-{page.batch_id}/{page.index_in_batch:05d}.{filename.rsplit('.', 1)[-1]}"
+
+
+class Page(models.Model):
+    """One scanned page, placed on (submission, page number) once its QR code is read."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be processed"
+        PLACED = "placed", "Placed"
+        NEEDS_ATTENTION = "needs_attention", "Needs attention"
+        DUPLICATE = "duplicate", "Duplicate of a placed page"
+        DISCARDED = "discarded", "Discarded by a person"
+
+    batch = models.ForeignKey(ScanBatch, on_delete=models.CASCADE, related_name="pages")
+    index_in_batch = models.PositiveIntegerField()
+    image = models.ImageField(upload_to=page_image_path, max_length=300, blank=True)
+    image_checksum = models.CharField(max_length=64, blank=True, default="")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    attention_reason = models.CharField(max_length=300, blank=True, default="")
+    submission = models.ForeignKey(
+        Submission, on_delete=models.SET_NULL, null=True, blank=True, related_name="pages"
+    )
+    page_number = models.PositiveSmallIntegerField(null=True, blank=True)
+    qr_payload = models.CharField(max_length=200, blank=True, default="")
+    rotation = models.SmallIntegerField(default=0, help_text="Degrees applied to make it upright")
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["batch", "index_in_batch"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["batch", "index_in_batch"], name="page_batch_index_unique"
+            ),
+            # A copy's page is placed once; a second scan of it is marked duplicate instead.
+            models.UniqueConstraint(
+                fields=["submission", "page_number"],
+                condition=Q(status="placed"),
+                name="page_placed_once",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="placed")
+                | Q(submission__isnull=False, page_number__isnull=False),
+                name="page_placed_has_position",
+            ),
+        ]
+        indexes = [
+            # The "needs attention" list of an exam's batches filters on status.
+            models.Index(fields=["status"], name="page_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"page {self.index_in_batch} of batch {self.batch_id}"
+
+
+class Answer(models.Model):
+    """One part of one submission: what was extracted, and the auto-check's verdict."""
+
+    class Verdict(models.TextChoices):
+        PENDING = "pending", "Not checked yet"
+        CORRECT = "correct", "Correct"
+        INCORRECT = "incorrect", "Incorrect"
+        PARTIAL = "partial", "Partially correct"
+        NEEDS_REVIEW = "needs_review", "Needs review"
+        BLANK = "blank", "Blank"
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="answers")
+    part = models.ForeignKey(Part, on_delete=models.CASCADE, related_name="answers")
+    answer_text = models.TextField(
+        blank=True, default="", help_text="The student's text for the part"
+    )
+    final_answer = models.CharField(max_length=500, blank=True, default="")
+    #: Normalised form of ``final_answer``: answers of a part with equal keys form a group.
+    group_key = models.CharField(max_length=500, blank=True, default="")
+    candidates = models.JSONField(default=list, blank=True)
+    verdict = models.CharField(max_length=16, choices=Verdict.choices, default=Verdict.PENDING)
+    suggested_points = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    expected = models.JSONField(default=dict, blank=True)
+    diagnosis_code = models.CharField(max_length=60, blank=True, default="")
+    diagnosis = models.TextField(blank=True, default="")
+    confidence = models.FloatField(null=True, blank=True)
+    checked_with_key = models.ForeignKey(
+        AnswerKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    checked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["submission", "part__order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission", "part"], name="answer_submission_part_unique"
+            ),
+        ]
+        indexes = [
+            # The review queue lists a part's answers by verdict, and groups by group_key.
+            models.Index(fields=["part", "verdict"], name="answer_part_verdict_idx"),
+            models.Index(fields=["part", "group_key"], name="answer_part_group_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.submission} {self.part.part_id}"
+
+
+class Transcription(models.Model):
+    """Text read from a page or from one part's answer region, with where it came from.
+
+    Several transcriptions may exist for the same target (OCR, then a TA's correction); the
+    newest is the current one, the others are history.
+    """
+
+    class Source(models.TextChoices):
+        IMPORTED = "imported", "Imported file"
+        OCR = "ocr", "OCR engine"
+        TYPED = "typed", "Typed by a person"
+
+    page = models.ForeignKey(
+        Page, on_delete=models.CASCADE, null=True, blank=True, related_name="transcriptions"
+    )
+    answer = models.ForeignKey(
+        Answer, on_delete=models.CASCADE, null=True, blank=True, related_name="transcriptions"
+    )
+    submission = models.ForeignKey(
+        Submission, on_delete=models.CASCADE, null=True, blank=True, related_name="transcriptions"
+    )
+    source = models.CharField(max_length=16, choices=Source.choices)
+    engine = models.CharField(max_length=80, blank=True, default="")
+    text = models.TextField(blank=True, default="")
+    confidence = models.FloatField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(page__isnull=False)
+                | Q(answer__isnull=False)
+                | Q(submission__isnull=False),
+                name="transcription_has_target",
+            ),
+            models.CheckConstraint(
+                condition=Q(confidence__isnull=True) | Q(confidence__gte=0, confidence__lte=1),
+                name="transcription_confidence_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} transcription {self.pk}"

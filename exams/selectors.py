@@ -1,0 +1,117 @@
+"""Reads with access control: every view fetches through these.
+
+A user sees only the courses they are enrolled in; a student sees only their own submission,
+and only once the exam's grades are published. Anything else is a 404, never a 403, so ids
+cannot be probed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet
+from django.http import Http404
+
+from exams.models import STAFF_ROLES, Course, Enrollment, Exam, Page, Role, ScanBatch, Submission
+
+AnyUser = AbstractBaseUser | AnonymousUser
+
+
+def courses_for_user(user: AnyUser) -> QuerySet[Course]:
+    """Courses the user is enrolled in (in any role), newest first."""
+    if not user.is_authenticated:
+        return Course.objects.none()
+    return Course.objects.filter(enrollments__user=user).distinct()
+
+
+def enrollment_for(user: AnyUser, course: Course | int) -> Enrollment | None:
+    """The user's enrollment in the course, or None."""
+    if not user.is_authenticated:
+        return None
+    course_id = course if isinstance(course, int) else course.pk
+    return Enrollment.objects.filter(user=user, course_id=course_id).first()
+
+
+def _require_role(enrollment: Enrollment | None, roles: Iterable[str] | None) -> Enrollment:
+    if enrollment is None:
+        raise Http404("No such course")
+    if roles is not None and enrollment.role not in set(roles):
+        raise Http404("No such page")
+    return enrollment
+
+
+def get_course_for_user(
+    user: AnyUser, course_id: int, *, roles: Iterable[str] | None = None
+) -> tuple[Course, Enrollment]:
+    """The course and the user's enrollment in it; 404 unless enrolled with one of ``roles``."""
+    course = Course.objects.filter(pk=course_id).first()
+    if course is None:
+        raise Http404("No such course")
+    return course, _require_role(enrollment_for(user, course), roles)
+
+
+def get_exam_for_user(
+    user: AnyUser, exam_id: int, *, roles: Iterable[str] | None = None
+) -> tuple[Exam, Enrollment]:
+    """The exam and the user's enrollment in its course; 404 unless allowed."""
+    exam = Exam.objects.select_related("course").filter(pk=exam_id).first()
+    if exam is None:
+        raise Http404("No such exam")
+    return exam, _require_role(enrollment_for(user, exam.course_id), roles)
+
+
+def get_exam_for_staff(user: AnyUser, exam_id: int) -> tuple[Exam, Enrollment]:
+    """The exam, for its course's instructors and TAs only."""
+    return get_exam_for_user(user, exam_id, roles=STAFF_ROLES)
+
+
+def get_submission_for_user(user: AnyUser, submission_id: int) -> tuple[Submission, Enrollment]:
+    """A submission for the course's staff, or for the student who wrote it once the exam's
+    grades are published. Everyone else gets 404."""
+    submission = (
+        Submission.objects.select_related("exam__course", "student__user")
+        .filter(pk=submission_id)
+        .first()
+    )
+    if submission is None:
+        raise Http404("No such submission")
+    enrollment = _require_role(enrollment_for(user, submission.exam.course_id), None)
+    if enrollment.role in STAFF_ROLES:
+        return submission, enrollment
+    if submission.student_id == enrollment.pk and submission.exam.is_published:
+        return submission, enrollment
+    raise Http404("No such submission")
+
+
+def get_page_for_user(user: AnyUser, page_id: int) -> Page:
+    """A scanned page: staff of its exam's course, or its student after publication."""
+    page = Page.objects.select_related("batch__exam", "submission").filter(pk=page_id).first()
+    if page is None:
+        raise Http404("No such page")
+    enrollment = _require_role(enrollment_for(user, page.batch.exam.course_id), None)
+    if enrollment.role in STAFF_ROLES:
+        return page
+    if (
+        page.submission is not None
+        and page.submission.student_id == enrollment.pk
+        and page.batch.exam.is_published
+    ):
+        return page
+    raise Http404("No such page")
+
+
+def submission_for_student(exam: Exam, enrollment: Enrollment) -> Submission | None:
+    """The student's own submission of a published exam, else None."""
+    if enrollment.role != Role.STUDENT or not exam.is_published:
+        return None
+    return Submission.objects.filter(exam=exam, student=enrollment).first()
+
+
+def exam_submissions(exam: Exam) -> QuerySet[Submission]:
+    """An exam's submissions with their students, for staff tables."""
+    return exam.submissions.select_related("student__user").order_by("copy_number")
+
+
+def exam_scan_batches(exam: Exam) -> QuerySet[ScanBatch]:
+    return exam.scan_batches.order_by("-created_at")

@@ -1,0 +1,138 @@
+"""Real services for integration tests: PostgreSQL (the suite's database), Redis (the broker)
+and Celery worker processes started here, against the test database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import require_service
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _redis_reachable(url: str) -> tuple[bool, str]:
+    if not url.startswith("redis"):
+        return False, "CELERY_BROKER_URL is not set to a redis:// URL"
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        return False, f"cannot reach {url}: {exc}"
+    return True, ""
+
+
+@pytest.fixture(scope="session")
+def real_services(django_db_setup, django_db_blocker) -> dict[str, str]:
+    """The test database's URL and the broker URL, after checking both are the real ones."""
+    from django.db import connection
+
+    require_service(
+        "PostgreSQL",
+        connection.vendor == "postgresql",
+        f"the suite runs on {connection.vendor}; set DATABASE_URL=postgres://...",
+    )
+    broker = os.environ.get("CELERY_BROKER_URL", "")
+    ok, why = _redis_reachable(broker)
+    require_service("Redis", ok, why)
+    s = connection.settings_dict
+    db_url = f"postgres://{s['USER']}:{s['PASSWORD']}@{s['HOST'] or 'localhost'}:{s['PORT'] or 5432}/{s['NAME']}"
+    return {"DATABASE_URL": db_url, "CELERY_BROKER_URL": broker}
+
+
+class WorkerPool:
+    """Celery worker processes for a test, each started with ``start()``."""
+
+    def __init__(self, env: dict[str, str], log_dir: Path) -> None:
+        self.env = env
+        self.log_dir = log_dir
+        self.procs: list[subprocess.Popen] = []
+
+    def start(self, *, queues: str = "default,images", concurrency: int = 1) -> subprocess.Popen:
+        name = f"test-{uuid.uuid4().hex[:8]}@%h"
+        log = open(self.log_dir / f"worker-{len(self.procs)}.log", "wb")  # noqa: SIM115
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "gradebook",
+                "worker",
+                "-Q",
+                queues,
+                "-c",
+                str(concurrency),
+                "-n",
+                name,
+                "-l",
+                "info",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            cwd=REPO,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        self.procs.append(proc)
+        self._wait_ready(name.replace("%h", os.uname().nodename), proc)
+        return proc
+
+    def _wait_ready(self, hostname: str, proc: subprocess.Popen) -> None:
+        from gradebook.celery import app
+
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"worker exited with {proc.returncode}: see {self.log_dir}")
+            replies = app.control.ping(destination=[hostname], timeout=1.0)
+            if replies:
+                return
+        raise RuntimeError(f"worker {hostname} did not answer within 60 s")
+
+    def stop_all(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        self.procs.clear()
+
+
+@pytest.fixture
+def celery_workers(real_services, tmp_path, settings) -> Iterator[WorkerPool]:
+    """Start workers on demand; tasks of the test go through Redis to them (not eager)."""
+    from gradebook.celery import app
+
+    app.conf.task_always_eager = False
+    app.conf.broker_url = real_services["CELERY_BROKER_URL"]
+    app.control.purge()
+    env = {**os.environ, **real_services, "CELERY_TASK_ALWAYS_EAGER": "false"}
+    pool = WorkerPool(env, tmp_path)
+    yield pool
+    pool.stop_all()
+
+
+def wait_for(predicate, *, timeout: float = 60.0, interval: float = 0.2):
+    """Poll ``predicate`` until it returns a truthy value, or fail after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    pytest.fail(f"condition not met within {timeout} s")
