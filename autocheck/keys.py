@@ -1,0 +1,1455 @@
+"""Answer keys: a versioned, human-writable YAML file per exam, parsed into frozen dataclasses.
+
+The format is documented in ``docs/answer-keys.md``. In short::
+
+    format: 1
+    key_version: 3
+    exam: {id: dl-midterm-2025, title: ..., total_points: 100}
+    defaults: {tolerance: {rtol: 0.01}, log_base: e}
+    questions:
+      - number: "4"
+        points: 10
+        parts:
+          - number: "1"          # part id "4.1"
+            points: 5
+            solver: training.schedule
+            params: {dataset_size: 20000, batch_size: 100, steps: 4000}
+            value: epochs
+            symbols: [epochs, E]
+
+Parsing composes the YAML node tree first so every problem is reported with its line number
+and the dotted field (``questions[1].parts[0].answer.number``); the whole key is validated
+(every issue collected) before anything is returned. :func:`export_key` writes a key back;
+``parse_key(export_key(k)) == k`` for every valid key.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import sympy
+import yaml
+from solvers.core import ParameterError, Solution, Step
+from solvers.values import (
+    Choice,
+    Expression,
+    Integer,
+    KeywordSet,
+    Number,
+    Predicate,
+    Shape,
+    Tensor,
+    Value,
+)
+
+from autocheck.mathparse import Unreadable, parse_latex, parse_number
+from autocheck.normalise import normalise
+
+FORMAT_VERSION = 1
+LITERAL_KINDS = (
+    "number",
+    "integer",
+    "vector",
+    "matrix",
+    "shape",
+    "expression",
+    "choice",
+    "keywords",
+)
+KNOWN_FLAGS: Mapping[str, type | tuple[type, ...]] = {
+    # what an unsubscripted log means: "e" (default) or "10"
+    "log_base": (str, int),
+    # a column vector answered as a row is wrong (default: accepted)
+    "orientation_matters": bool,
+    # share of the points for an answer consistent with the student's own earlier value
+    "ecf_credit": (int, float),
+    # the order of vector components does not matter (answers to "which values...")
+    "unordered": bool,
+}
+_ID_PART_RE = re.compile(r"^[0-9a-z]+$")
+
+
+# --------------------------------------------------------------------------- data model
+
+
+class FrozenMap(Mapping[str, Any]):
+    """An immutable, hashable mapping (nested lists become tuples, dicts FrozenMaps)."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, data: Mapping[str, Any] | None = None) -> None:
+        items = {str(k): _freeze(v) for k, v in (data or {}).items()}
+        self._items: tuple[tuple[str, Any], ...] = tuple(items.items())
+
+    def __getitem__(self, key: str) -> Any:
+        for k, v in self._items:
+            if k == key:
+                return v
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return (k for k, _ in self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self._items))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, FrozenMap):
+            return dict(self._items) == dict(other._items)
+        if isinstance(other, Mapping):
+            return dict(self._items) == dict(other)
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"FrozenMap({dict(self._items)!r})"
+
+    def thaw(self) -> dict[str, Any]:
+        """A plain ``dict``/``list`` copy, as solvers and YAML expect."""
+        return {k: _thaw(v) for k, v in self._items}
+
+
+def _freeze(v: Any) -> Any:
+    if isinstance(v, Mapping):
+        return FrozenMap(v)
+    if isinstance(v, list | tuple):
+        return tuple(_freeze(x) for x in v)
+    return v
+
+
+def _thaw(v: Any) -> Any:
+    if isinstance(v, FrozenMap):
+        return v.thaw()
+    if isinstance(v, tuple):
+        return [_thaw(x) for x in v]
+    return v
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """How close a real answer must be. ``None`` fields inherit from the enclosing level.
+
+    ``rtol``/``atol``: relative and absolute tolerance (``|a - b| <= atol + rtol |b|``).
+    ``sig_figs``: also accept an answer equal to the expected value at this many significant
+    figures. ``student_digits``: accept an answer within half a unit of the last digit the
+    student wrote (``1.20`` for 1.204 is right; the PrairieLearn rule).
+    """
+
+    rtol: float | None = None
+    atol: float | None = None
+    sig_figs: int | None = None
+    student_digits: bool | None = None
+
+    def over(self, base: Tolerance) -> Tolerance:
+        """This tolerance with unset fields taken from ``base``."""
+        return Tolerance(
+            base.rtol if self.rtol is None else self.rtol,
+            base.atol if self.atol is None else self.atol,
+            base.sig_figs if self.sig_figs is None else self.sig_figs,
+            base.student_digits if self.student_digits is None else self.student_digits,
+        )
+
+
+DEFAULT_TOLERANCE = Tolerance(rtol=1e-2, atol=1e-6, sig_figs=None, student_digits=True)
+
+
+@dataclass(frozen=True)
+class RubricItem:
+    """One line of the marking scheme a TA applies (``points`` may be negative: deductions)."""
+
+    points: float
+    text: str
+
+
+@dataclass(frozen=True)
+class SolverCall:
+    """``solver: name`` with its ``params``; ``lines`` maps param paths to YAML lines."""
+
+    name: str
+    params: FrozenMap
+    lines: FrozenMap = field(default_factory=FrozenMap, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class LiteralAnswer:
+    """A value written in the key: ``kind`` is one of :data:`LITERAL_KINDS`."""
+
+    kind: str
+    value: Any
+    unit: str = ""
+    convention: str = ""
+    options: tuple[str, ...] = ()
+    synonyms: FrozenMap = field(default_factory=FrozenMap)
+
+
+@dataclass(frozen=True)
+class PredicateAnswer:
+    """Any values of ``variables`` satisfying all ``conditions`` (LaTeX relations such as
+    ``\\beta = -\\alpha/2`` or ``\\alpha \\neq 0``) are right; ``example`` is shown as the
+    expected answer."""
+
+    variables: tuple[str, ...]
+    conditions: tuple[str, ...]
+    example: FrozenMap
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class SolverValue:
+    """The named value ``value`` of the part's solver call."""
+
+    value: str
+
+
+@dataclass(frozen=True)
+class DescriptiveAnswer:
+    """A person grades it; ``guidance`` is what the TA should look for."""
+
+    guidance: str = ""
+
+
+AnswerSpec = LiteralAnswer | PredicateAnswer | SolverValue | DescriptiveAnswer
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """Another accepted answer (a different valid design), with a note and its credit."""
+
+    answer: LiteralAnswer
+    note: str = ""
+    credit: float = 1.0
+
+
+@dataclass(frozen=True)
+class Target:
+    """One value asked for in a part. Single-answer parts have one target named ``answer``;
+    multi-value parts (``z1``, ``y``, ``loss``) have one per value."""
+
+    name: str
+    answer: AnswerSpec
+    symbols: tuple[str, ...] = ()
+    points: float | None = None
+    alternatives: tuple[Alternative, ...] = ()
+    line: int = field(default=0, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class PartKey:
+    """One printed part. ``id`` is the printed numbering, lower-cased, question and part
+    joined by a dot (``"3.3"``, ``"4.a"``); ``carry`` maps a solver param to the earlier
+    answer it comes from (``{"x": "3.2:z1"}``) so error carried forward can be recognised."""
+
+    id: str
+    question: str
+    number: str
+    label: str
+    points: float
+    targets: tuple[Target, ...]
+    prompt: str = ""
+    solver: SolverCall | None = None
+    tolerance: Tolerance = Tolerance()
+    partial_credit: bool = True
+    depends_on: tuple[str, ...] = ()
+    carry: FrozenMap = field(default_factory=FrozenMap)
+    flags: FrozenMap = field(default_factory=FrozenMap)
+    rubric: tuple[RubricItem, ...] = ()
+    line: int = field(default=0, compare=False, repr=False)
+
+    @property
+    def descriptive(self) -> bool:
+        return all(isinstance(t.answer, DescriptiveAnswer) for t in self.targets)
+
+    def flag(self, name: str, default: Any = None) -> Any:
+        return self.flags.get(name, default)
+
+
+@dataclass(frozen=True)
+class QuestionKey:
+    number: str
+    points: float
+    parts: tuple[PartKey, ...]
+    label: str = ""
+    title: str = ""
+    bonus: bool = False
+
+
+@dataclass(frozen=True)
+class ExamMeta:
+    id: str
+    title: str = ""
+    course: str = ""
+    date: str = ""
+    total_points: float | None = None
+
+
+@dataclass(frozen=True)
+class ExamKey:
+    """A whole answer key. ``key_version`` is the author's revision of this key."""
+
+    key_version: str
+    exam: ExamMeta
+    questions: tuple[QuestionKey, ...]
+    tolerance: Tolerance = Tolerance()
+    flags: FrozenMap = field(default_factory=FrozenMap)
+
+    def parts(self) -> tuple[PartKey, ...]:
+        return tuple(p for q in self.questions for p in q.parts)
+
+    def part(self, part_id: str) -> PartKey:
+        for p in self.parts():
+            if p.id == part_id:
+                return p
+        raise KeyError(part_id)
+
+
+# --------------------------------------------------------------------------- errors
+
+
+@dataclass(frozen=True)
+class KeyIssue:
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.field}: {self.message}"
+
+
+class KeyFormatError(ValueError):
+    """A malformed answer key; ``issues`` lists every problem with its line and field."""
+
+    def __init__(self, issues: Sequence[KeyIssue]) -> None:
+        self.issues = tuple(issues)
+        head = "invalid answer key" if len(issues) != 1 else "invalid answer key:"
+        super().__init__(
+            head + (" " if len(issues) == 1 else ":\n  ") + "\n  ".join(map(str, issues))
+        )
+
+
+# --------------------------------------------------------------------------- parsing
+
+from yaml.nodes import Node  # noqa: E402
+
+
+class _Reader:
+    """Walks the composed node tree, converting and collecting issues with line numbers."""
+
+    def __init__(self) -> None:
+        self.issues: list[KeyIssue] = []
+
+    def error(self, node: Node | None, where: str, message: str) -> None:
+        line = node.start_mark.line + 1 if node is not None else 1
+        self.issues.append(KeyIssue(line, where, message))
+
+    def mapping(
+        self,
+        node: Node,
+        where: str,
+        allowed: Sequence[str],
+        required: Sequence[str] = (),
+    ) -> dict[str, Node] | None:
+        if not isinstance(node, yaml.MappingNode):
+            self.error(node, where, "expected a mapping")
+            return None
+        out: dict[str, Node] = {}
+        for k, v in node.value:
+            key = k.value if isinstance(k, yaml.ScalarNode) else None
+            if key is None:
+                self.error(k, where, "keys must be plain names")
+            elif key in out:
+                self.error(k, f"{where}.{key}", "duplicate key")
+            elif key not in allowed:
+                self.error(k, f"{where}.{key}", f"unknown field (allowed: {', '.join(allowed)})")
+            else:
+                out[key] = v
+        for r in required:
+            if r not in out:
+                self.error(node, f"{where}.{r}", "required field is missing")
+        return out
+
+    def sequence(self, node: Node, where: str) -> list[Node]:
+        if not isinstance(node, yaml.SequenceNode):
+            self.error(node, where, "expected a list")
+            return []
+        return list(node.value)
+
+    def data(self, node: Node) -> Any:
+        return yaml.constructor.SafeConstructor().construct_document(node)
+
+    def scalar(self, node: Node, where: str, types: type | tuple[type, ...]) -> Any:
+        if not isinstance(node, yaml.ScalarNode):
+            self.error(node, where, "expected a single value")
+            return None
+        value = self.data(node)
+        if isinstance(value, bool) and bool not in _as_tuple(types):
+            self.error(node, where, f"expected {_type_names(types)}, got a boolean")
+            return None
+        if not isinstance(value, types):
+            self.error(node, where, f"expected {_type_names(types)}, got {value!r}")
+            return None
+        return value
+
+    def text(self, node: Node, where: str) -> str | None:
+        value = self.scalar(node, where, (str, int, float))
+        return None if value is None else str(value)
+
+    def number(self, node: Node, where: str, *, positive: bool = False) -> float | None:
+        value = self.scalar(node, where, (int, float))
+        if value is not None and positive and value < 0:
+            self.error(node, where, "must not be negative")
+            return None
+        return value
+
+    def strings(self, node: Node, where: str) -> tuple[str, ...]:
+        if isinstance(node, yaml.ScalarNode):
+            one = self.text(node, where)
+            return () if one is None else (one,)
+        out = []
+        for i, item in enumerate(self.sequence(node, where)):
+            s = self.text(item, f"{where}[{i}]")
+            if s is not None:
+                out.append(s)
+        return tuple(out)
+
+
+def _as_tuple(t: type | tuple[type, ...]) -> tuple[type, ...]:
+    return t if isinstance(t, tuple) else (t,)
+
+
+def _type_names(t: type | tuple[type, ...]) -> str:
+    names = {"str": "text", "int": "an integer", "float": "a number", "bool": "true/false"}
+    return " or ".join(dict.fromkeys(names.get(x.__name__, x.__name__) for x in _as_tuple(t)))
+
+
+def parse_key(text: str) -> ExamKey:
+    """Parse and fully validate a YAML answer key.
+
+    Raises
+    ------
+    KeyFormatError
+        listing every problem found, each with its line number and dotted field.
+    """
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        raise KeyFormatError(
+            [KeyIssue(line, "(yaml)", str(getattr(exc, "problem", exc)))]
+        ) from None
+    r = _Reader()
+    if root is None:
+        raise KeyFormatError([KeyIssue(1, "(document)", "the key is empty")])
+    top = r.mapping(
+        root,
+        "key",
+        ("format", "key_version", "exam", "defaults", "questions"),
+        ("format", "key_version", "exam", "questions"),
+    )
+    if top is None:
+        raise KeyFormatError(r.issues)
+    if "format" in top:
+        fmt = r.scalar(top["format"], "format", int)
+        if fmt is not None and fmt != FORMAT_VERSION:
+            r.error(
+                top["format"], "format", f"unsupported format {fmt} (this reader: {FORMAT_VERSION})"
+            )
+    version = r.text(top["key_version"], "key_version") if "key_version" in top else None
+    exam = _exam_meta(r, top["exam"]) if "exam" in top else None
+    tolerance, flags = Tolerance(), FrozenMap()
+    if "defaults" in top:
+        d = r.mapping(top["defaults"], "defaults", ("tolerance", *KNOWN_FLAGS))
+        if d is not None:
+            if "tolerance" in d:
+                tolerance = _tolerance(r, d["tolerance"], "defaults.tolerance")
+            flags = _flags(r, {k: v for k, v in d.items() if k != "tolerance"}, "defaults")
+    questions: list[QuestionKey] = []
+    if "questions" in top:
+        for i, qn in enumerate(r.sequence(top["questions"], "questions")):
+            q = _question(r, qn, f"questions[{i}]")
+            if q is not None:
+                questions.append(q)
+    key = ExamKey(version or "", exam or ExamMeta(""), tuple(questions), tolerance, flags)
+    if not r.issues:
+        _cross_check(r, key, top)
+    if r.issues:
+        raise KeyFormatError(r.issues)
+    return key
+
+
+def load_key(path: str) -> ExamKey:
+    """Read and parse a key file."""
+    with open(path, encoding="utf-8") as fh:
+        return parse_key(fh.read())
+
+
+def _exam_meta(r: _Reader, node: Node) -> ExamMeta | None:
+    m = r.mapping(node, "exam", ("id", "title", "course", "date", "total_points"), ("id",))
+    if m is None:
+        return None
+    get = {k: r.text(v, f"exam.{k}") for k, v in m.items() if k != "total_points"}
+    total = (
+        r.number(m["total_points"], "exam.total_points", positive=True)
+        if "total_points" in m
+        else None
+    )
+    return ExamMeta(
+        get.get("id") or "",
+        get.get("title") or "",
+        get.get("course") or "",
+        get.get("date") or "",
+        total,
+    )
+
+
+def _tolerance(r: _Reader, node: Node, where: str) -> Tolerance:
+    m = r.mapping(node, where, ("rtol", "atol", "sig_figs", "student_digits"))
+    if m is None:
+        return Tolerance()
+    rtol = r.number(m["rtol"], f"{where}.rtol", positive=True) if "rtol" in m else None
+    atol = r.number(m["atol"], f"{where}.atol", positive=True) if "atol" in m else None
+    sig = r.scalar(m["sig_figs"], f"{where}.sig_figs", int) if "sig_figs" in m else None
+    if sig is not None and not 1 <= sig <= 15:
+        r.error(m["sig_figs"], f"{where}.sig_figs", "must be between 1 and 15")
+    digits = (
+        r.scalar(m["student_digits"], f"{where}.student_digits", bool)
+        if "student_digits" in m
+        else None
+    )
+    return Tolerance(
+        None if rtol is None else float(rtol), None if atol is None else float(atol), sig, digits
+    )
+
+
+def _flags(r: _Reader, nodes: Mapping[str, Node], where: str) -> FrozenMap:
+    out: dict[str, Any] = {}
+    for name, node in nodes.items():
+        if name not in KNOWN_FLAGS:
+            r.error(node, f"{where}.{name}", f"unknown flag (known: {', '.join(KNOWN_FLAGS)})")
+            continue
+        value = r.scalar(node, f"{where}.{name}", KNOWN_FLAGS[name])
+        if name == "log_base" and value is not None:
+            value = str(value)
+            if value not in ("e", "10", "2"):
+                r.error(node, f"{where}.{name}", "must be e, 10 or 2")
+                continue
+        if name == "ecf_credit" and value is not None and not 0 <= value <= 1:
+            r.error(node, f"{where}.{name}", "must be between 0 and 1")
+            continue
+        if value is not None:
+            out[name] = value
+    return FrozenMap(out)
+
+
+_QUESTION_FIELDS = ("number", "label", "title", "points", "bonus", "parts")
+
+
+def _question(r: _Reader, node: Node, where: str) -> QuestionKey | None:
+    m = r.mapping(node, where, _QUESTION_FIELDS, ("number", "points", "parts"))
+    if m is None:
+        return None
+    number = _printed(r, m.get("number"), f"{where}.number")
+    points = r.number(m["points"], f"{where}.points", positive=True) if "points" in m else None
+    label = r.text(m["label"], f"{where}.label") if "label" in m else ""
+    title = r.text(m["title"], f"{where}.title") if "title" in m else ""
+    bonus = r.scalar(m["bonus"], f"{where}.bonus", bool) if "bonus" in m else False
+    parts: list[PartKey] = []
+    part_nodes = r.sequence(m["parts"], f"{where}.parts") if "parts" in m else []
+    for j, pn in enumerate(part_nodes):
+        p = _part(r, pn, f"{where}.parts[{j}]", number or "?", single=len(part_nodes) == 1)
+        if p is not None:
+            parts.append(p)
+    if number is None or points is None:
+        return None
+    if parts and len(parts) == len(part_nodes):
+        total = sum(p.points for p in parts)
+        if abs(total - points) > 1e-9:
+            r.error(
+                m["points"],
+                f"{where}.points",
+                f"question is worth {_fmt(points)} but its parts add up to {_fmt(total)}",
+            )
+    return QuestionKey(number, float(points), tuple(parts), label or "", title or "", bool(bonus))
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+def _printed(r: _Reader, node: Node | None, where: str) -> str | None:
+    """A printed number ("3", "a", "Q3", "(b)") reduced to its id form ("3", "a")."""
+    if node is None:
+        return None
+    raw = r.text(node, where)
+    if raw is None:
+        return None
+    s = re.sub(r"^(?:q|question|problem|part)\s*", "", raw.strip().lower())
+    s = s.strip("()[]. ")
+    if not _ID_PART_RE.match(s):
+        r.error(node, where, f"{raw!r} is not a printed number or letter (e.g. 3, a, iv)")
+        return None
+    return s
+
+
+_PART_FIELDS = (
+    "number",
+    "label",
+    "points",
+    "prompt",
+    "solver",
+    "params",
+    "value",
+    "answer",
+    "predicate",
+    "descriptive",
+    "targets",
+    "symbol",
+    "symbols",
+    "alternatives",
+    "tolerance",
+    "partial_credit",
+    "depends_on",
+    "carry",
+    "flags",
+    "rubric",
+)
+_SINGLE_FORMS = ("value", "answer", "predicate", "descriptive")
+
+
+def _part(r: _Reader, node: Node, where: str, question: str, *, single: bool) -> PartKey | None:
+    m = r.mapping(node, where, _PART_FIELDS, ("points",))
+    if m is None:
+        return None
+    if "number" in m:
+        number = _printed(r, m["number"], f"{where}.number")
+        part_id = f"{question}.{number}" if number else None
+    elif single:
+        number, part_id = "", question  # a question printed without sub-parts
+    else:
+        r.error(
+            node, f"{where}.number", "required field is missing (the question has several parts)"
+        )
+        return None
+    points = r.number(m["points"], f"{where}.points", positive=True) if "points" in m else None
+    label = r.text(m["label"], f"{where}.label") if "label" in m else ""
+    prompt = r.text(m["prompt"], f"{where}.prompt") if "prompt" in m else ""
+
+    solver: SolverCall | None = None
+    if "solver" in m:
+        name = r.text(m["solver"], f"{where}.solver")
+        params: dict[str, Any] = {}
+        lines: dict[str, int] = {}
+        if "params" in m:
+            pm = r.mapping(m["params"], f"{where}.params", _AnyKeys())
+            if pm is not None:
+                params = r.data(m["params"])
+                _param_lines(m["params"], "", lines)
+        else:
+            r.error(m["solver"], f"{where}.params", "a solver call needs params")
+        if name:
+            solver = SolverCall(name, FrozenMap(params), FrozenMap(lines))
+    elif "params" in m:
+        r.error(m["params"], f"{where}.params", "params without a solver")
+
+    forms = [f for f in (*_SINGLE_FORMS, "targets") if f in m]
+    targets: list[Target] = []
+    if len(forms) != 1:
+        msg = "give exactly one of value, answer, predicate, descriptive or targets" + (
+            f" (found {', '.join(forms)})" if forms else ""
+        )
+        r.error(node, where + (f".{forms[1]}" if len(forms) > 1 else ""), msg)
+    elif forms[0] == "targets":
+        for k, tn in enumerate(r.sequence(m["targets"], f"{where}.targets")):
+            t = _target(r, tn, f"{where}.targets[{k}]", solver)
+            if t is not None:
+                targets.append(t)
+        if not targets and not r.issues:
+            r.error(m["targets"], f"{where}.targets", "a part needs at least one target")
+        for key in ("symbol", "symbols", "alternatives"):
+            if key in m:
+                r.error(m[key], f"{where}.{key}", "with targets, put this inside each target")
+    else:
+        spec = _answer_form(r, m, forms[0], where, solver)
+        symbols = _symbols(r, m, where)
+        alts = (
+            _alternatives(r, m["alternatives"], f"{where}.alternatives")
+            if "alternatives" in m
+            else ()
+        )
+        if spec is not None:
+            targets.append(Target("answer", spec, symbols, None, alts, node.start_mark.line + 1))
+    if (
+        solver is not None
+        and not any(isinstance(t.answer, SolverValue) for t in targets)
+        and targets
+    ):
+        r.error(
+            m["solver"], f"{where}.solver", "the solver call is not used by any target (add value:)"
+        )
+
+    tolerance = (
+        _tolerance(r, m["tolerance"], f"{where}.tolerance") if "tolerance" in m else Tolerance()
+    )
+    partial = (
+        r.scalar(m["partial_credit"], f"{where}.partial_credit", bool)
+        if "partial_credit" in m
+        else True
+    )
+    depends = tuple(
+        _dep_id(r, n, f"{where}.depends_on") for n in _seq_or_one(r, m, "depends_on", where)
+    )
+    carry: dict[str, str] = {}
+    if "carry" in m:
+        cm = r.mapping(m["carry"], f"{where}.carry", _AnyKeys())
+        if cm is not None:
+            if solver is None:
+                r.error(
+                    m["carry"],
+                    f"{where}.carry",
+                    "carry names solver params; the part has no solver",
+                )
+            for pname, src in cm.items():
+                s = r.text(src, f"{where}.carry.{pname}")
+                if s is not None:
+                    carry[pname] = s.lower()
+    flags = FrozenMap()
+    if "flags" in m:
+        fm = r.mapping(m["flags"], f"{where}.flags", tuple(KNOWN_FLAGS))
+        if fm is not None:
+            flags = _flags(r, fm, f"{where}.flags")
+    rubric = _rubric(r, m["rubric"], f"{where}.rubric") if "rubric" in m else ()
+    if points is not None and rubric:
+        earn = sum(i.points for i in rubric if i.points > 0)
+        if earn > points + 1e-9:
+            r.error(
+                m["rubric"],
+                f"{where}.rubric",
+                f"rubric items add up to {_fmt(earn)} > {_fmt(points)} points",
+            )
+    if points is not None and targets:
+        given = [t.points for t in targets if t.points is not None]
+        if given and len(given) != len(targets):
+            r.error(
+                m.get("targets", node), f"{where}.targets", "give points to every target or to none"
+            )
+        elif given and abs(sum(given) - points) > 1e-9:
+            r.error(
+                m.get("targets", node),
+                f"{where}.targets",
+                f"target points add up to {_fmt(sum(given))} but the part is worth {_fmt(points)}",
+            )
+    if part_id is None or points is None or not targets:
+        return None
+    return PartKey(
+        id=part_id,
+        question=question,
+        number=number or "",
+        label=label or "",
+        points=float(points),
+        targets=tuple(targets),
+        prompt=prompt or "",
+        solver=solver,
+        tolerance=tolerance,
+        partial_credit=bool(partial),
+        depends_on=depends,
+        carry=FrozenMap(carry),
+        flags=flags,
+        rubric=rubric,
+        line=node.start_mark.line + 1,
+    )
+
+
+class _AnyKeys(tuple):
+    """``allowed`` for free-form mappings (solver params): every key is accepted."""
+
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
+def _param_lines(node: Node, prefix: str, out: dict[str, int]) -> None:
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            path = f"{prefix}.{k.value}" if prefix else str(k.value)
+            out[path] = k.start_mark.line + 1
+            _param_lines(v, path, out)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, v in enumerate(node.value):
+            path = f"{prefix}[{i}]"
+            out[path] = v.start_mark.line + 1
+            _param_lines(v, path, out)
+
+
+def _seq_or_one(r: _Reader, m: Mapping[str, Node], key: str, where: str) -> list[Node]:
+    if key not in m:
+        return []
+    node = m[key]
+    return [node] if isinstance(node, yaml.ScalarNode) else r.sequence(node, f"{where}.{key}")
+
+
+def _dep_id(r: _Reader, node: Node, where: str) -> str:
+    return (r.text(node, where) or "").lower()
+
+
+def _symbols(r: _Reader, m: Mapping[str, Node], where: str) -> tuple[str, ...]:
+    if "symbol" in m and "symbols" in m:
+        r.error(m["symbols"], f"{where}.symbols", "give symbol or symbols, not both")
+    if "symbol" in m:
+        return r.strings(m["symbol"], f"{where}.symbol")
+    if "symbols" in m:
+        return r.strings(m["symbols"], f"{where}.symbols")
+    return ()
+
+
+def _target(r: _Reader, node: Node, where: str, solver: SolverCall | None) -> Target | None:
+    m = r.mapping(
+        node,
+        where,
+        ("name", "symbol", "symbols", "points", *_SINGLE_FORMS, "alternatives"),
+        ("name",),
+    )
+    if m is None:
+        return None
+    name = r.text(m["name"], f"{where}.name") if "name" in m else None
+    points = r.number(m["points"], f"{where}.points", positive=True) if "points" in m else None
+    forms = [f for f in _SINGLE_FORMS if f in m]
+    if len(forms) != 1:
+        r.error(node, where, "give exactly one of value, answer, predicate or descriptive")
+        return None
+    spec = _answer_form(r, m, forms[0], where, solver)
+    alts = (
+        _alternatives(r, m["alternatives"], f"{where}.alternatives") if "alternatives" in m else ()
+    )
+    if name is None or spec is None:
+        return None
+    return Target(
+        name,
+        spec,
+        _symbols(r, m, where),
+        None if points is None else float(points),
+        alts,
+        node.start_mark.line + 1,
+    )
+
+
+def _answer_form(
+    r: _Reader, m: Mapping[str, Node], form: str, where: str, solver: SolverCall | None
+) -> AnswerSpec | None:
+    node = m[form]
+    if form == "value":
+        if solver is None:
+            r.error(node, f"{where}.value", "value: names a solver result, but there is no solver:")
+            return None
+        name = r.text(node, f"{where}.value")
+        return None if name is None else SolverValue(name)
+    if form == "descriptive":
+        if isinstance(node, yaml.ScalarNode) and r.data(node) is True:
+            return DescriptiveAnswer("")
+        text = r.text(node, f"{where}.descriptive")
+        return None if text is None else DescriptiveAnswer(text)
+    if form == "predicate":
+        return _predicate(r, node, f"{where}.predicate")
+    return _literal(r, node, f"{where}.answer")
+
+
+def _literal(r: _Reader, node: Node, where: str) -> LiteralAnswer | None:
+    m = r.mapping(node, where, (*LITERAL_KINDS, "unit", "convention", "options", "synonyms"))
+    if m is None:
+        return None
+    kinds = [k for k in LITERAL_KINDS if k in m]
+    if len(kinds) != 1:
+        r.error(node, where, f"give exactly one of {', '.join(LITERAL_KINDS)}")
+        return None
+    kind = kinds[0]
+    vnode = m[kind]
+    at = f"{where}.{kind}"
+    value: Any = None
+    if kind == "number":
+        value = r.scalar(vnode, at, (int, float, str))
+    elif kind == "integer":
+        value = r.scalar(vnode, at, int)
+    elif kind == "vector":
+        value = tuple(
+            r.scalar(n, f"{at}[{i}]", (int, float, str))
+            for i, n in enumerate(r.sequence(vnode, at))
+        )
+        if len(value) < 1:
+            r.error(vnode, at, "a vector needs at least one component")
+    elif kind == "matrix":
+        rows = [
+            tuple(
+                r.scalar(n, f"{at}[{i}][{j}]", (int, float, str))
+                for j, n in enumerate(r.sequence(rn, f"{at}[{i}]"))
+            )
+            for i, rn in enumerate(r.sequence(vnode, at))
+        ]
+        if not rows or len({len(x) for x in rows}) != 1 or not rows[0]:
+            r.error(vnode, at, "a matrix needs rows of equal, non-zero length")
+        value = tuple(rows)
+    elif kind == "shape":
+        value = tuple(r.scalar(n, f"{at}[{i}]", int) for i, n in enumerate(r.sequence(vnode, at)))
+        if not value or any(v is not None and v < 1 for v in value):
+            r.error(vnode, at, "a shape is a list of positive integers")
+    elif kind == "expression":
+        value = r.text(vnode, at)
+    elif kind == "choice":
+        raw = r.scalar(vnode, at, (str, bool, int))
+        value = None if raw is None else str(raw)
+    elif kind == "keywords":
+        groups = []
+        for i, g in enumerate(r.sequence(vnode, at)):
+            alts = r.strings(g, f"{at}[{i}]")
+            if not alts:
+                r.error(g, f"{at}[{i}]", "an empty keyword group")
+            groups.append(alts)
+        value = tuple(groups)
+        if not groups:
+            r.error(vnode, at, "give at least one keyword")
+    unit = r.text(m["unit"], f"{where}.unit") if "unit" in m else ""
+    convention = r.text(m["convention"], f"{where}.convention") if "convention" in m else ""
+    options: tuple[str, ...] = ()
+    if "options" in m:
+        options = (
+            tuple(str(x) for x in r.data(m["options"]))
+            if isinstance(m["options"], yaml.SequenceNode)
+            else r.strings(m["options"], f"{where}.options")
+        )
+    synonyms: dict[str, tuple[str, ...]] = {}
+    if "synonyms" in m:
+        sm = r.mapping(m["synonyms"], f"{where}.synonyms", _AnyKeys())
+        for k, v in (sm or {}).items():
+            synonyms[k] = r.strings(v, f"{where}.synonyms.{k}")
+    for extra, allowed_for in (
+        ("unit", "number"),
+        ("convention", "shape"),
+        ("options", "choice"),
+        ("synonyms", "choice"),
+    ):
+        if extra in m and kind != allowed_for:
+            r.error(m[extra], f"{where}.{extra}", f"only meaningful for a {allowed_for}")
+    if kind == "choice" and options and value is not None and value not in options:
+        r.error(vnode, at, f"{value!r} is not one of the options {list(options)}")
+    spec = LiteralAnswer(kind, value, unit or "", convention or "", options, FrozenMap(synonyms))
+    if value is None or (isinstance(value, tuple) and any(v is None for v in _flat(value))):
+        return None
+    try:
+        literal_value(spec)
+    except (Unreadable, ValueError, TypeError) as exc:
+        r.error(vnode, at, f"cannot read the value: {exc}")
+        return None
+    return spec
+
+
+def _flat(v: Any) -> Iterator[Any]:
+    if isinstance(v, tuple):
+        for x in v:
+            yield from _flat(x)
+    else:
+        yield v
+
+
+def _predicate(r: _Reader, node: Node, where: str) -> PredicateAnswer | None:
+    m = r.mapping(
+        node,
+        where,
+        ("variables", "conditions", "example", "description"),
+        ("variables", "conditions"),
+    )
+    if m is None or "variables" not in m or "conditions" not in m:
+        return None
+    variables = r.strings(m["variables"], f"{where}.variables")
+    conditions = r.strings(m["conditions"], f"{where}.conditions")
+    example: dict[str, Any] = {}
+    if "example" in m:
+        em = r.mapping(m["example"], f"{where}.example", variables)
+        for k, v in (em or {}).items():
+            x = r.number(v, f"{where}.example.{k}")
+            if x is not None:
+                example[k] = x
+    description = r.text(m["description"], f"{where}.description") if "description" in m else ""
+    spec = PredicateAnswer(variables, conditions, FrozenMap(example), description or "")
+    try:
+        pred = predicate_value(spec)
+    except (Unreadable, ValueError) as exc:
+        r.error(m["conditions"], f"{where}.conditions", str(exc))
+        return None
+    if example and not pred.check(example):
+        r.error(m["example"], f"{where}.example", "the example does not satisfy the conditions")
+    return spec
+
+
+def _alternatives(r: _Reader, node: Node, where: str) -> tuple[Alternative, ...]:
+    out = []
+    for i, an in enumerate(r.sequence(node, where)):
+        m = r.mapping(an, f"{where}[{i}]", ("answer", "note", "credit"), ("answer",))
+        if m is None or "answer" not in m:
+            continue
+        spec = _literal(r, m["answer"], f"{where}[{i}].answer")
+        note = r.text(m["note"], f"{where}[{i}].note") if "note" in m else ""
+        credit = (
+            r.number(m["credit"], f"{where}[{i}].credit", positive=True) if "credit" in m else 1.0
+        )
+        if credit is not None and credit > 1:
+            r.error(m["credit"], f"{where}[{i}].credit", "must be between 0 and 1")
+        if spec is not None:
+            out.append(Alternative(spec, note or "", float(credit if credit is not None else 1.0)))
+    return tuple(out)
+
+
+def _rubric(r: _Reader, node: Node, where: str) -> tuple[RubricItem, ...]:
+    out = []
+    for i, item in enumerate(r.sequence(node, where)):
+        m = r.mapping(item, f"{where}[{i}]", ("points", "text"), ("points", "text"))
+        if m is None or "points" not in m or "text" not in m:
+            continue
+        pts = r.number(m["points"], f"{where}[{i}].points")
+        text = r.text(m["text"], f"{where}[{i}].text")
+        if pts is not None and text is not None:
+            out.append(RubricItem(float(pts), text))
+    return tuple(out)
+
+
+def _cross_check(r: _Reader, key: ExamKey, top: Mapping[str, Node]) -> None:
+    """Checks across parts: unique ids, dependencies on earlier parts, carried values."""
+    seen: dict[str, PartKey] = {}
+    node = top["questions"]
+    for part in key.parts():
+        at = _part_node(node, key, part.id)
+        where = f"part {part.id}"
+        if part.id in seen:
+            r.error(at, where, f"duplicate part id {part.id!r}")
+        for dep in part.depends_on:
+            if dep not in seen:
+                r.error(at, f"{where}.depends_on", f"{dep!r} is not an earlier part")
+        for pname, src in part.carry.items():
+            pid, _, tname = src.partition(":")
+            if pid not in seen:
+                r.error(at, f"{where}.carry.{pname}", f"{pid!r} is not an earlier part")
+            elif tname and tname not in {t.name for t in seen[pid].targets}:
+                r.error(at, f"{where}.carry.{pname}", f"part {pid} has no target {tname!r}")
+            elif pid not in part.depends_on:
+                r.error(at, f"{where}.carry.{pname}", f"add {pid!r} to depends_on")
+        names = [t.name for t in part.targets]
+        if len(set(names)) != len(names):
+            r.error(at, f"{where}.targets", "target names must be unique")
+        seen[part.id] = part
+    if key.exam.total_points is not None:
+        total = sum(q.points for q in key.questions if not q.bonus)
+        if abs(total - key.exam.total_points) > 1e-9:
+            r.error(
+                top["exam"],
+                "exam.total_points",
+                f"{_fmt(key.exam.total_points)} but the questions (without bonus) add up to {_fmt(total)}",
+            )
+
+
+def _part_node(questions: Node, key: ExamKey, part_id: str) -> Node:
+    for qi, q in enumerate(key.questions):
+        for pi, p in enumerate(q.parts):
+            if p.id == part_id:
+                try:
+                    qnode = questions.value[qi]
+                    pmap = {k.value: v for k, v in qnode.value}
+                    return pmap["parts"].value[pi]
+                except (AttributeError, IndexError, KeyError):
+                    return questions
+    return questions
+
+
+# --------------------------------------------------------------------------- export
+
+
+def export_key(key: ExamKey) -> str:
+    """Write ``key`` as YAML in the canonical layout (``parse_key`` reads it back equal)."""
+    return yaml.safe_dump(key_to_data(key), sort_keys=False, allow_unicode=True, width=100)
+
+
+def key_to_data(key: ExamKey) -> dict[str, Any]:
+    data: dict[str, Any] = {"format": FORMAT_VERSION, "key_version": key.key_version}
+    exam: dict[str, Any] = {"id": key.exam.id}
+    for name in ("title", "course", "date"):
+        if getattr(key.exam, name):
+            exam[name] = getattr(key.exam, name)
+    if key.exam.total_points is not None:
+        exam["total_points"] = key.exam.total_points
+    data["exam"] = exam
+    defaults = dict(key.flags.thaw())
+    tol = _tolerance_data(key.tolerance)
+    if tol:
+        defaults = {"tolerance": tol, **defaults}
+    if defaults:
+        data["defaults"] = defaults
+    data["questions"] = [_question_data(q) for q in key.questions]
+    return data
+
+
+def _num_out(x: float) -> int | float:
+    return int(x) if float(x).is_integer() else x
+
+
+def _tolerance_data(t: Tolerance) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in ("rtol", "atol", "sig_figs", "student_digits"):
+        if getattr(t, name) is not None:
+            out[name] = getattr(t, name)
+    return out
+
+
+def _question_data(q: QuestionKey) -> dict[str, Any]:
+    d: dict[str, Any] = {"number": q.number}
+    if q.label:
+        d["label"] = q.label
+    if q.title:
+        d["title"] = q.title
+    d["points"] = _num_out(q.points)
+    if q.bonus:
+        d["bonus"] = True
+    d["parts"] = [_part_data(p) for p in q.parts]
+    return d
+
+
+def _part_data(p: PartKey) -> dict[str, Any]:
+    d: dict[str, Any] = {}
+    if p.number:
+        d["number"] = p.number
+    if p.label:
+        d["label"] = p.label
+    d["points"] = _num_out(p.points)
+    if p.prompt:
+        d["prompt"] = p.prompt
+    if p.solver is not None:
+        d["solver"] = p.solver.name
+        d["params"] = p.solver.params.thaw()
+    if len(p.targets) == 1 and p.targets[0].name == "answer" and p.targets[0].points is None:
+        t = p.targets[0]
+        d.update(_answer_data(t.answer))
+        if t.symbols:
+            d["symbols"] = list(t.symbols)
+        if t.alternatives:
+            d["alternatives"] = [_alt_data(a) for a in t.alternatives]
+    else:
+        d["targets"] = [_target_data(t) for t in p.targets]
+    tol = _tolerance_data(p.tolerance)
+    if tol:
+        d["tolerance"] = tol
+    if not p.partial_credit:
+        d["partial_credit"] = False
+    if p.depends_on:
+        d["depends_on"] = list(p.depends_on)
+    if p.carry:
+        d["carry"] = p.carry.thaw()
+    if p.flags:
+        d["flags"] = p.flags.thaw()
+    if p.rubric:
+        d["rubric"] = [{"points": i.points, "text": i.text} for i in p.rubric]
+    return d
+
+
+def _target_data(t: Target) -> dict[str, Any]:
+    d: dict[str, Any] = {"name": t.name}
+    if t.symbols:
+        d["symbols"] = list(t.symbols)
+    if t.points is not None:
+        d["points"] = _num_out(t.points)
+    d.update(_answer_data(t.answer))
+    if t.alternatives:
+        d["alternatives"] = [_alt_data(a) for a in t.alternatives]
+    return d
+
+
+def _alt_data(a: Alternative) -> dict[str, Any]:
+    d: dict[str, Any] = {"answer": _literal_data(a.answer)}
+    if a.note:
+        d["note"] = a.note
+    if a.credit != 1.0:
+        d["credit"] = a.credit
+    return d
+
+
+def _answer_data(spec: AnswerSpec) -> dict[str, Any]:
+    if isinstance(spec, SolverValue):
+        return {"value": spec.value}
+    if isinstance(spec, DescriptiveAnswer):
+        return {"descriptive": spec.guidance or True}
+    if isinstance(spec, PredicateAnswer):
+        pd: dict[str, Any] = {
+            "variables": list(spec.variables),
+            "conditions": list(spec.conditions),
+        }
+        if spec.example:
+            pd["example"] = spec.example.thaw()
+        if spec.description:
+            pd["description"] = spec.description
+        return {"predicate": pd}
+    return {"answer": _literal_data(spec)}
+
+
+def _literal_data(spec: LiteralAnswer) -> dict[str, Any]:
+    d: dict[str, Any] = {spec.kind: _thaw(spec.value)}
+    if spec.unit:
+        d["unit"] = spec.unit
+    if spec.convention:
+        d["convention"] = spec.convention
+    if spec.options:
+        d["options"] = list(spec.options)
+    if spec.synonyms:
+        d["synonyms"] = spec.synonyms.thaw()
+    return d
+
+
+# --------------------------------------------------------------------------- typed values
+
+
+def literal_value(spec: LiteralAnswer, *, log_base: str = "e") -> Value:
+    """The typed value (``solvers.values``) of a literal answer."""
+    kind, v = spec.kind, spec.value
+    if kind == "number":
+        return _number(v, log_base, spec.unit)
+    if kind == "integer":
+        return Integer(int(v))
+    if kind in ("vector", "matrix"):
+        rows = (v,) if kind == "vector" else v
+        nums = [_number(x, log_base, "") for row in rows for x in row]
+        shape = (len(v),) if kind == "vector" else (len(v), len(v[0]))
+        exact = tuple(n.exact for n in nums) if all(n.exact is not None for n in nums) else None
+        return Tensor(tuple(n.value for n in nums), shape, exact)
+    if kind == "shape":
+        return Shape(tuple(int(x) for x in v), spec.convention)
+    if kind == "expression":
+        expr = parse_latex(normalise(str(v), kind="expression", log_base=log_base))
+        if not isinstance(expr, sympy.Expr):
+            raise Unreadable("not an expression")
+        return Expression(expr, tuple(sorted(str(s) for s in expr.free_symbols)))
+    if kind == "choice":
+        return Choice(str(v), spec.options, {k: tuple(x) for k, x in spec.synonyms.items()})
+    if kind == "keywords":
+        return KeywordSet(tuple(tuple(g) for g in v))
+    raise ValueError(f"unknown answer kind {kind!r}")
+
+
+def _number(v: Any, log_base: str, unit: str) -> Number:
+    if isinstance(v, bool):
+        raise TypeError("a boolean is not a number")
+    if isinstance(v, int):
+        return Number.of(v, unit)
+    if isinstance(v, float):
+        return Number.of(v, unit)
+    parsed = parse_number(normalise(str(v), kind="number", log_base=log_base))
+    if parsed.exact is not None:
+        return Number.of(parsed.exact, unit)
+    return Number(parsed.value, None, unit)
+
+
+def predicate_value(spec: PredicateAnswer) -> Predicate:
+    """Compile the LaTeX conditions into a :class:`~solvers.values.Predicate`."""
+    relations: list[sympy.Basic] = []
+    for cond in spec.conditions:
+        rel = parse_latex(normalise(cond, kind="expression"))
+        if not isinstance(rel, sympy.core.relational.Relational):
+            raise Unreadable(f"{cond!r} is not a relation (use =, \\neq, <, >)")
+        unknown = {str(s) for s in rel.free_symbols} - set(spec.variables)
+        if unknown:
+            raise Unreadable(f"{cond!r} uses {', '.join(sorted(unknown))}, not in variables")
+        relations.append(rel)
+
+    def check(
+        values: Mapping[str, float], _rels: tuple[sympy.Basic, ...] = tuple(relations)
+    ) -> bool:
+        subs = {sympy.Symbol(k): sympy.nsimplify(v, rational=True) for k, v in values.items()}
+        for rel in _rels:
+            lhs = sympy.sympify(rel.lhs).subs(subs)
+            rhs = sympy.sympify(rel.rhs).subs(subs)
+            if lhs.free_symbols or rhs.free_symbols:
+                return False
+            diff = float(lhs - rhs)
+            ok = {
+                "==": abs(diff) <= 1e-9 * max(1.0, abs(float(rhs))),
+                "!=": abs(diff) > 1e-9,
+                "<": diff < 0,
+                "<=": diff <= 0,
+                ">": diff > 0,
+                ">=": diff >= 0,
+            }.get(rel.rel_op)
+            if not ok:
+                return False
+        return True
+
+    latex_form = r",\ ".join(spec.conditions)
+    desc = spec.description or "any values with " + ", ".join(spec.conditions)
+    return Predicate(desc, spec.variables, check, dict(spec.example), latex_form)
+
+
+# --------------------------------------------------------------------------- expected answers
+
+
+@dataclass(frozen=True)
+class ExpectedTarget:
+    """The typed expected value of one target (``None`` for descriptive targets), its
+    accepted alternatives, and how to show it."""
+
+    name: str
+    spec: AnswerSpec
+    value: Value | None
+    alternatives: tuple[tuple[Value, Alternative], ...] = ()
+
+    @property
+    def latex(self) -> str:
+        if self.value is None:
+            return ""
+        return self.value.latex()
+
+    @property
+    def display(self) -> str:
+        if isinstance(self.spec, DescriptiveAnswer):
+            return self.spec.guidance or "(graded by a person)"
+        v = self.value
+        if isinstance(v, Number):
+            shown = f"{v.value:.6g}"
+            if v.exact is not None and not v.exact.is_Integer:
+                shown = f"{sympy.sstr(v.exact)} ≈ {shown}"
+            return shown + (f" {v.unit}" if v.unit else "")
+        if isinstance(v, Integer):
+            return str(v.value)
+        if isinstance(v, Shape):
+            return " x ".join(map(str, v.dims)) + (f" ({v.convention})" if v.convention else "")
+        if isinstance(v, Tensor):
+            return str(v.to_numpy().tolist()).replace(".0,", ",").replace(".0]", "]")
+        if isinstance(v, Choice):
+            return v.value
+        if isinstance(v, KeywordSet):
+            return ", ".join(g[0] for g in v.required)
+        if isinstance(v, Predicate):
+            return v.description
+        if isinstance(v, Expression):
+            return sympy.sstr(v.expr)
+        return str(v)
+
+
+@dataclass(frozen=True)
+class ExpectedAnswer:
+    """All expected values of one part, with the worked steps of its solver call."""
+
+    part_id: str
+    targets: tuple[ExpectedTarget, ...]
+    steps: tuple[Step, ...] = ()
+    solution: Solution | None = None
+
+    def target(self, name: str) -> ExpectedTarget:
+        for t in self.targets:
+            if t.name == name:
+                return t
+        raise KeyError(name)
+
+
+SolveFn = Callable[[str, Mapping[str, Any]], Solution]
+
+
+def _registry_solve(name: str, params: Mapping[str, Any]) -> Solution:
+    from solvers.registry import solve
+
+    return solve(name, params)
+
+
+@lru_cache(maxsize=64)
+def _resolve_cached(key: ExamKey) -> dict[str, ExpectedAnswer]:
+    return _resolve(key, _registry_solve)
+
+
+def resolve_expected(key: ExamKey, *, solve: SolveFn | None = None) -> dict[str, ExpectedAnswer]:
+    """Typed expected values (and worked steps) for every part of ``key``.
+
+    Each distinct solver call is run once per key; with the default registry the result is
+    also cached per key, so checking many students re-uses it. A solver that rejects its
+    params, or a ``value:`` the solver does not produce, raises :class:`KeyFormatError` with
+    the line of the offending field.
+    """
+    if solve is None:
+        return dict(_resolve_cached(key))
+    return _resolve(key, solve)
+
+
+def _resolve(key: ExamKey, solve: SolveFn) -> dict[str, ExpectedAnswer]:
+    cache: dict[tuple[str, FrozenMap], Solution] = {}
+    issues: list[KeyIssue] = []
+    out: dict[str, ExpectedAnswer] = {}
+    for part in key.parts():
+        log_base = str(part.flag("log_base", key.flags.get("log_base", "e")))
+        solution: Solution | None = None
+        if part.solver is not None:
+            call = (part.solver.name, part.solver.params)
+            if call not in cache:
+                try:
+                    cache[call] = solve(part.solver.name, part.solver.params.thaw())
+                except ParameterError as exc:
+                    line = part.solver.lines.get(exc.field.split("[")[0].split(".")[0], part.line)
+                    line = part.solver.lines.get(exc.field, line)
+                    issues.append(
+                        KeyIssue(int(line), f"part {part.id}.params.{exc.field}", exc.message)
+                    )
+                    continue
+            solution = cache[call]
+        targets = []
+        for t in part.targets:
+            value: Value | None = None
+            if isinstance(t.answer, SolverValue):
+                assert solution is not None
+                if t.answer.value not in solution.values:
+                    issues.append(
+                        KeyIssue(
+                            t.line or part.line,
+                            f"part {part.id}.{t.name}.value",
+                            f"solver {part.solver.name!r} gives no {t.answer.value!r}; "  # type: ignore[union-attr]
+                            f"it gives {', '.join(solution.values)}",
+                        )
+                    )
+                    continue
+                value = solution.values[t.answer.value]
+            elif isinstance(t.answer, LiteralAnswer):
+                value = literal_value(t.answer, log_base=log_base)
+            elif isinstance(t.answer, PredicateAnswer):
+                value = predicate_value(t.answer)
+            alts = tuple((literal_value(a.answer, log_base=log_base), a) for a in t.alternatives)
+            targets.append(ExpectedTarget(t.name, t.answer, value, alts))
+        out[part.id] = ExpectedAnswer(
+            part.id, tuple(targets), solution.steps if solution else (), solution
+        )
+    if issues:
+        raise KeyFormatError(issues)
+    return out
+
+
+def resolve_with(
+    part: PartKey, overrides: Mapping[str, Any], *, solve: SolveFn | None = None
+) -> Solution:
+    """Re-run the part's solver with some params replaced (``"layers[0].padding"`` paths
+    allowed): used to recompute an answer from the student's own earlier value (error
+    carried forward) or from a known wrong assumption (bias forgotten, padding ignored)."""
+    if part.solver is None:
+        raise ValueError(f"part {part.id} has no solver call")
+    params = part.solver.params.thaw()
+    for path, value in overrides.items():
+        _set_path(params, path, value)
+    return (solve or _registry_solve)(part.solver.name, params)
+
+
+def _set_path(obj: Any, path: str, value: Any) -> None:
+    tokens = re.findall(r"[^.\[\]]+|\[\d+\]", path)
+    for tok in tokens[:-1]:
+        obj = obj[int(tok[1:-1])] if tok.startswith("[") else obj[tok]
+    last = tokens[-1]
+    if last.startswith("["):
+        obj[int(last[1:-1])] = value
+    else:
+        obj[last] = value
+
+
+def get_path(obj: Any, path: str) -> Any:
+    """The value at ``"layers[0].padding"`` in nested params; KeyError/IndexError if absent."""
+    for tok in re.findall(r"[^.\[\]]+|\[\d+\]", path):
+        obj = obj[int(tok[1:-1])] if tok.startswith("[") else obj[tok]
+    return obj
