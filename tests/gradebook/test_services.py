@@ -133,3 +133,20 @@ def test_one_open_regrade_request_per_part(cast, answer):
     with pytest.raises(ValidationError):
         services.regrade_request_create(answer=answer, student=cast.student.user, message="   ")
     assert RegradeRequest.objects.filter(answer=answer).count() == 1
+
+
+def test_postgres_refuses_to_rewrite_the_audit_log_even_in_raw_sql(cast, answer):
+    from django.db import DatabaseError, connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the trigger exists on PostgreSQL only")
+    services.score_apply_auto(answer=answer)
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cur:
+        cur.execute("UPDATE gradebook_gradeevent SET new_points = 0")
+    assert GradeEvent.objects.get(answer=answer).new_points == Decimal(6)
+
+
+def test_deleting_a_whole_exam_is_the_one_way_to_drop_its_history(cast, answer):
+    services.score_apply_auto(answer=answer)
+    services.exam_delete(exam=cast.exam)
+    assert not GradeEvent.objects.filter(answer_id=answer.pk).exists()
