@@ -322,15 +322,12 @@ def _iter_image(
             budget.check_pixels(*frame.size, where)
             dpi = frame.info.get("dpi", (None,))[0]
             try:
-                if n_frames == 1 and img.format == "JPEG":
-                    upright = ImageOps.exif_transpose(frame)
-                    if upright is frame:
-                        yield PageImage(next(counter), source, number, "image", dpi, encoded=data)
-                        continue
-                    page = upright
-                else:
-                    page = ImageOps.exif_transpose(frame.copy())
-                    page.load()
+                if n_frames == 1 and img.format == "JPEG" and img.getexif().get(0x0112, 1) == 1:
+                    # Upright JPEG (no EXIF rotation): keep its bytes for draft-mode reduction.
+                    yield PageImage(next(counter), source, number, "image", dpi, encoded=data)
+                    continue
+                page = ImageOps.exif_transpose(frame.copy())
+                page.load()
             except (OSError, SyntaxError, ValueError) as exc:
                 raise CorruptFileError(f"{where}: the image is damaged and cannot be read") from exc
             yield PageImage(next(counter), source, number, "image", dpi, _image=page)

@@ -1,0 +1,56 @@
+"""Shared scans for the pure imaging tests: one small exam, printed, written on and scanned.
+
+Built once per session and kept small (2 pages, 3 copies, 100-150 dpi) so the whole
+directory runs in well under a minute. No database, no Django settings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+for _module in ("zxingcpp", "segno", "pypdfium2", "reportlab"):
+    # Listed in the scanning report as new dependencies; skip loudly until they are installed.
+    pytest.importorskip(_module, reason=f"exams.scanning needs {_module}")
+
+from exams.scanning.copies import make_copies, render_template  # noqa: E402
+from exams.scanning.fakescan import FakeScan, ScanDefects, fake_scan  # noqa: E402
+from exams.scanning.layout import Region  # noqa: E402
+
+REGIONS = (
+    Region("1a", 1, 0.10, 0.30, 0.45, 0.37),
+    Region("1b", 1, 0.55, 0.30, 0.90, 0.37),
+    Region("2", 2, 0.10, 0.20, 0.60, 0.27),
+)
+EXAM_CODE = "DL24-MID"
+N_COPIES = 3
+
+
+@dataclass(frozen=True)
+class Printed:
+    template: bytes
+    copies: bytes
+    regions: tuple[Region, ...]
+    answers: dict[tuple[int, str], str]
+
+
+@pytest.fixture(scope="session")
+def printed() -> Printed:
+    template = render_template("Deep learning midterm", REGIONS, subtitle="60 minutes")
+    copies = make_copies(template, exam_code=EXAM_CODE, copies=N_COPIES)
+    answers = {}
+    for c in range(1, N_COPIES + 1):
+        answers[c, "1a"] = str(17 * c + 3)
+        answers[c, "1b"] = f"0.{c}25"
+        answers[c, "2"] = "126 x 126 x 1"
+    return Printed(template, copies, REGIONS, answers)
+
+
+@pytest.fixture(scope="session")
+def scan(printed: Printed) -> FakeScan:
+    """Shuffled, skewed, one page upside down, one sideways, one missing, one fed twice."""
+    defects = ScanDefects(max_skew_deg=3.0, upside_down=1, quarter_turns=1, dropped=1, duplicated=1)
+    return fake_scan(
+        printed.copies, printed.answers, printed.regions, seed=5, dpi=120, defects=defects
+    )

@@ -1,0 +1,253 @@
+from __future__ import annotations
+
+import inspect
+import io
+import zipfile
+
+import pytest
+from PIL import Image
+from reportlab.lib.pdfencrypt import StandardEncryption
+from reportlab.pdfgen.canvas import Canvas
+
+from exams.scanning.pages import (
+    ArchiveLimitError,
+    CorruptFileError,
+    EmptyFileError,
+    EncryptedFileError,
+    FileTooLargeError,
+    ImageTooLargeError,
+    PageLimits,
+    ScanInputError,
+    TooManyPagesError,
+    UnsupportedFileTypeError,
+    iter_pages,
+    sniff,
+)
+
+
+def _image_bytes(fmt: str, size=(200, 280), colour=200, **save) -> bytes:
+    buf = io.BytesIO()
+    Image.new("L", size, colour).save(buf, fmt, **save)
+    return buf.getvalue()
+
+
+def _zip(members: dict[str, bytes], compression=zipfile.ZIP_DEFLATED) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+def _pdf(pages: int = 1, size=(595, 842), **canvas_kw) -> bytes:
+    buf = io.BytesIO()
+    c = Canvas(buf, pagesize=size, **canvas_kw)
+    for i in range(pages):
+        c.drawString(72, 72, f"page {i + 1}")
+        c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+# ---------------------------------------------------------------- good inputs
+def test_scanner_pdf_pages_are_taken_out_as_their_jpeg(scan):
+    pages = list(iter_pages(scan.pdf, name="tray.pdf"))
+    assert len(pages) == len(scan.manifest.pages)
+    assert [p.index for p in pages] == list(range(len(pages)))
+    assert {p.method for p in pages} == {"embedded"}
+    assert [p.encoded for p in pages] == scan.jpegs  # the same bytes, not re-encoded
+    assert pages[0].dpi == pytest.approx(120, abs=1)
+    assert pages[0].source == "tray.pdf"
+    assert pages[0].number == 1
+
+
+def test_reduced_page_is_half_size_and_grey(scan):
+    page = next(iter_pages(scan.pdf))
+    small = page.reduced()
+    assert small.mode == "L"
+    assert abs(small.width - page.image.width / 2) <= 1
+
+
+def test_born_digital_pdf_is_rendered(printed):
+    pages = list(iter_pages(printed.copies, limits=PageLimits(render_dpi=50)))
+    assert len(pages) == 6
+    assert {p.method for p in pages} == {"rendered"}
+    w, h = pages[0].image.size
+    assert abs(w - 595.28 * 50 / 72) <= 1
+    assert abs(h - 841.89 * 50 / 72) <= 1
+
+
+def test_png_jpeg_and_multiframe_tiff():
+    tiff = io.BytesIO()
+    frames = [Image.new("L", (100, 140), v) for v in (10, 120, 240)]
+    frames[0].save(tiff, "TIFF", save_all=True, append_images=frames[1:])
+    assert [p.method for p in iter_pages(_image_bytes("PNG"))] == ["image"]
+    (jpeg,) = iter_pages(_image_bytes("JPEG", dpi=(150, 150)))
+    assert jpeg.encoded is not None
+    assert jpeg.dpi == 150
+    pages = list(iter_pages(tiff.getvalue(), name="scan.tif"))
+    assert [p.number for p in pages] == [1, 2, 3]
+    assert [p.image.getpixel((0, 0)) for p in pages] == [10, 120, 240]
+
+
+def test_zip_is_walked_in_name_order_recursively_skipping_metadata(printed):
+    inner = _zip({"c.png": _image_bytes("PNG")})
+    data = _zip(
+        {
+            "b/exam.pdf": printed.template,
+            "a.jpg": _image_bytes("JPEG"),
+            "__MACOSX/._a.jpg": b"junk",
+            ".DS_Store": b"junk",
+            "z.zip": inner,
+        }
+    )
+    pages = list(iter_pages(data, name="batch.zip", limits=PageLimits(render_dpi=30)))
+    assert [(p.source, p.number) for p in pages] == [
+        ("batch.zip/a.jpg", 1),
+        ("batch.zip/b/exam.pdf", 1),
+        ("batch.zip/b/exam.pdf", 2),
+        ("batch.zip/z.zip/c.png", 1),
+    ]
+    assert [p.index for p in pages] == [0, 1, 2, 3]
+
+
+def test_paths_and_file_objects_are_accepted(tmp_path):
+    path = tmp_path / "scan.png"
+    path.write_bytes(_image_bytes("PNG"))
+    assert len(list(iter_pages(path))) == 1
+    with open(path, "rb") as fh:
+        assert len(list(iter_pages(fh))) == 1
+
+
+def test_pages_are_yielded_lazily(scan):
+    pages = iter_pages(scan.pdf)
+    assert inspect.isgenerator(pages)
+    first = next(pages)
+    assert first.index == 0
+    pages.close()
+
+
+@pytest.mark.parametrize(
+    ("data", "kind"),
+    [
+        (b"%PDF-1.7", "pdf"),
+        (b"\x89PNG\r\n\x1a\n", "png"),
+        (b"\xff\xd8\xff\xe0", "jpeg"),
+        (b"II*\x00", "tiff"),
+        (b"PK\x03\x04", "zip"),
+        (b"GIF89a", None),
+        (b"", None),
+    ],
+)
+def test_sniff_uses_magic_bytes(data, kind):
+    assert sniff(data) == kind
+
+
+# ---------------------------------------------------------------- bad inputs
+def _error(data, **kw) -> ScanInputError:
+    with pytest.raises(ScanInputError) as info:
+        list(iter_pages(data, name="upload.pdf", **kw))
+    assert isinstance(info.value, ValueError)
+    assert "upload.pdf" in str(info.value)
+    return info.value
+
+
+def test_empty_file():
+    assert isinstance(_error(b""), EmptyFileError)
+
+
+def test_wrong_file_type_whatever_the_name():
+    err = _error(b"Dear instructor, here are my answers")
+    assert isinstance(err, UnsupportedFileTypeError)
+    assert "not a PDF" in str(err)
+
+
+def test_gif_is_not_accepted():
+    assert isinstance(_error(_image_bytes("GIF")), UnsupportedFileTypeError)
+
+
+def test_corrupt_pdf():
+    assert isinstance(_error(b"%PDF-1.7\n" + bytes(range(256)) * 20), CorruptFileError)
+
+
+def test_corrupt_image():
+    png = _image_bytes("PNG")
+    assert isinstance(_error(png[:60]), CorruptFileError)
+
+
+def test_password_protected_pdf():
+    err = _error(_pdf(encrypt="user-password"))
+    assert isinstance(err, EncryptedFileError)
+    assert "password" in str(err)
+
+
+def test_encrypted_pdf_even_without_user_password():
+    enc = StandardEncryption("", ownerPassword="owner", canPrint=0)
+    assert isinstance(_error(_pdf(encrypt=enc)), EncryptedFileError)
+
+
+def test_file_over_the_size_limit(tmp_path):
+    data = _image_bytes("PNG")
+    assert isinstance(_error(data, limits=PageLimits(max_file_bytes=50)), FileTooLargeError)
+    path = tmp_path / "upload.pdf"
+    path.write_bytes(data)
+    with pytest.raises(FileTooLargeError):
+        list(iter_pages(path, limits=PageLimits(max_file_bytes=50)))
+
+
+def test_too_many_pages_is_refused_before_any_page_is_yielded():
+    pages = iter_pages(_pdf(pages=5), name="upload.pdf", limits=PageLimits(max_pages=4))
+    with pytest.raises(TooManyPagesError, match="more than 4 pages"):
+        next(pages)
+
+
+def test_page_limit_counts_across_a_zip():
+    data = _zip({f"{i}.png": _image_bytes("PNG") for i in range(5)})
+    assert isinstance(_error(data, limits=PageLimits(max_pages=3)), TooManyPagesError)
+
+
+def test_pdf_page_too_large_to_render_is_a_bomb():
+    # A 200-inch page at 200 dpi would be 1.6 gigapixels: refused before rendering.
+    assert isinstance(_error(_pdf(size=(14400, 14400))), ImageTooLargeError)
+
+
+def test_image_over_the_pixel_limit():
+    png = _image_bytes("PNG", size=(3000, 3000), colour=255)
+    err = _error(png, limits=PageLimits(max_page_pixels=5_000_000))
+    assert isinstance(err, ImageTooLargeError)
+    assert "megapixels" in str(err)
+
+
+def test_decompression_bomb_png_stopped_by_pillow():
+    buf = io.BytesIO()
+    Image.new("1", (14000, 14000), 1).save(buf, "PNG")  # 196 Mpx, a few KiB
+    assert isinstance(
+        _error(buf.getvalue(), limits=PageLimits(max_page_pixels=10**9)), ImageTooLargeError
+    )
+
+
+def test_zip_bomb_ratio():
+    data = _zip({"page.png": b"\x89PNG\r\n\x1a\n" + bytes(20 * 2**20)})
+    err = _error(data)
+    assert isinstance(err, ArchiveLimitError)
+    assert "ZIP bomb" in str(err)
+
+
+def test_zip_entry_count_limit():
+    data = _zip({f"{i}.png": _image_bytes("PNG") for i in range(6)})
+    assert isinstance(_error(data, limits=PageLimits(max_zip_entries=5)), ArchiveLimitError)
+
+
+def test_zip_nesting_limit():
+    data = _zip({"a.zip": _zip({"b.zip": _zip({"c.png": _image_bytes("PNG")})})})
+    assert isinstance(_error(data, limits=PageLimits(max_zip_depth=2)), ArchiveLimitError)
+
+
+def test_unsupported_member_in_zip_is_named():
+    err = _error(_zip({"notes.txt": b"hello"}))
+    assert isinstance(err, UnsupportedFileTypeError)
+    assert "notes.txt" in str(err)
+
+
+def test_empty_zip():
+    assert isinstance(_error(_zip({})), EmptyFileError)
