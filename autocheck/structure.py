@@ -201,9 +201,13 @@ def _classify(raw: str, number: int) -> list[_Event]:
     if match := _DOTTED_RE.match(text):
         points, title, prompt = _rest_after(text, match.end())
         label = text[: match.end()].strip()
-        events.append(
-            _Event("dotted", number, label, match.group(1), match.group(2), points, prompt, title)
-        )
+        # "Q2.1" is a label; a bare "2.1" may be a number: it needs points or words after it
+        kind = "dotted" if label[:1].lower() == "q" else "bare_dotted"
+        worded = points is not None or re.match(r"[A-Za-z]", prompt) is not None
+        if int(match.group(1)) > 0 and (kind == "dotted" or worded):
+            events.append(
+                _Event(kind, number, label, match.group(1), match.group(2), points, prompt, title)
+            )
     elif match := _NUM_LETTER_RE.match(text):
         points, title, prompt = _rest_after(text, match.end())
         label = text[: match.end()].strip()
@@ -403,7 +407,7 @@ def _promote_headers(events: list[_Event]) -> None:
                 event.question = event.part
                 event.part = None
                 break
-            if later.kind in {"numeric", "header", "dotted"}:
+            if later.kind in {"numeric", "header", "dotted", "bare_dotted"}:
                 break
 
 
@@ -450,7 +454,7 @@ def _build(events: list[_Event], lines: list[str]) -> list[_QuestionDraft]:
             current.points = event.points
             last = current
             continue
-        if event.kind == "dotted":
+        if event.kind in {"dotted", "bare_dotted"}:
             q = question(str(int(event.question or "0")), event.line, f"Q{event.question}")
             current = q
             last = add(q, event, str(int(event.part or "0"))) or last

@@ -1,0 +1,632 @@
+"""Find each part's answer inside a student's transcription.
+
+A transcription interleaves the printed exam (labels, points, question text, stems that open a
+question) with what the student wrote. :func:`align` locates every part's printed label or
+prompt, tolerating OCR noise, and cuts the text into
+
+* one :class:`AnswerText` per part: what the student wrote after the part's prompt, up to the
+  next part (empty when nothing was written, ``method="not_found"`` when the part's label and
+  prompt could not be located at all);
+* :attr:`Alignment.prompts`: printed text (labels, prompts, question headers and stems);
+* :attr:`Alignment.unmatched`: everything else (cover page, stray notes), kept, never dropped.
+
+Together these spans cover every non-blank character of the transcription exactly once.
+
+How a part is located (see ``docs/exam-structure.md``):
+
+1. candidates: every line that starts with the part's label (OCR variants allowed: ``Q2.l`` for
+   ``Q2.1``, lost dots and spaces, Markdown and LaTeX wrapping), a label in the middle of a line
+   when its points follow, and lines that fuzzily contain the part's prompt;
+2. a candidate scores by label, prompt similarity (rapidfuzz) and printed points; one candidate
+   per part is chosen so that anchors follow the parts' order and the total score is maximal;
+3. solution sheets print each label again after a ``Solution:`` line: such a second occurrence
+   becomes the part's answer anchor and the text after the printed question counts as prompt;
+4. the printed prompt is stripped from the answer: the label line, then blocks that continue
+   the question (display maths introduced by it, lowercase continuations, hints, imperative or
+   question sentences); printed blocks at the end of an answer (the stem of the next question)
+   are cut off as prompt text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+
+from autocheck.structure import ProposedExam, clean_markup
+
+__all__ = [
+    "Alignment",
+    "AnswerText",
+    "PartPrompt",
+    "TextSpan",
+    "align",
+    "prompts_from_structure",
+]
+
+
+@dataclass(frozen=True)
+class PartPrompt:
+    """A part to look for: its id, its label as printed (``"Q2.1"``, ``"(a)"``, ``"4(b)"``,
+    ``"1."``, or ``""`` when unnumbered), and optional printed prompt text used as an anchor."""
+
+    part_id: str
+    label: str
+    prompt: str = ""
+
+
+@dataclass(frozen=True)
+class TextSpan:
+    """A slice ``transcription[start:end]`` and its text."""
+
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class AnswerText:
+    """What the student wrote for one part: ``text == transcription[start:end]``.
+
+    ``confidence`` (0 to 1) says how sure the anchor and the prompt/answer boundary are;
+    ``method`` says how the part was located: ``"label+prompt"``, ``"label"``, ``"prompt"``,
+    ``"solution_block"`` or ``"not_found"`` (then ``text`` is empty and confidence is 0).
+    """
+
+    part_id: str
+    text: str
+    start: int
+    end: int
+    confidence: float
+    method: str
+
+    @property
+    def blank(self) -> bool:
+        """Nothing written after the part's prompt."""
+        return not self.text.strip()
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """Answers by part id, text that belongs to no part, and the printed text recognised."""
+
+    answers: dict[str, AnswerText]
+    unmatched: list[TextSpan]
+    prompts: list[TextSpan] = field(default_factory=list)
+
+
+def prompts_from_structure(exam: ProposedExam) -> list[PartPrompt]:
+    """The parts of a proposed structure as alignment anchors, in printed order."""
+    return [PartPrompt(part.part_id, part.label, part.prompt) for part in exam.parts]
+
+
+# --- patterns ---------------------------------------------------------------------------------
+
+_POINTS_AHEAD_RE = re.compile(
+    r"[\s$*_]*[\[(]?\s*(?:\\text\{\s*)?\d{1,3}(?:\.\d+)?\s*(?:\\text\{\s*)?"
+    r"(?:points?|pts?|marks?)(?![a-z])",
+    re.IGNORECASE,
+)
+_DECORATION_RE = re.compile(
+    r"(?:[ \t>#*_+\-•·$]|\\\(|(?:solutions?|answers?|ans\.?)[ \t]*:)*", re.IGNORECASE
+)
+_SOLUTION_LINE_RE = re.compile(
+    r"^[ \t>#*_]*(?:solutions?|answers?)\b[ \t]*(?::|[*_ \t]*$)", re.IGNORECASE | re.MULTILINE
+)
+_LABEL_TAIL_RE = re.compile(r"[ \t*_$:.)\]]*")
+_INLINE_MATH_RE = re.compile(r"\$\$.*?\$\$|\$[^$]*\$|\\\(.*?\\\)", re.DOTALL)
+_EMPHASIS_RE = re.compile(r"(?<![\w*\\])(\*{1,2}|_)(?=[^\s*_])[^*\n_]+?(?<=\S)\1(?![\w*])")
+_NOTE_RE = re.compile(
+    r"^[\s*_#>]*(?:note|hint|attention|remark|important|caution|warning|recall)s?\b[^:\n]{0,20}:",
+    re.IGNORECASE,
+)
+_POINTS_RE = re.compile(r"\d{1,3}(?:\.\d+)?\s*(?:points?|pts?|marks?)(?![a-z])", re.IGNORECASE)
+_IMPERATIVES = frozenset(
+    [
+        "explain",
+        "describe",
+        "determine",
+        "compute",
+        "calculate",
+        "show",
+        "prove",
+        "derive",
+        "suggest",
+        "propose",
+        "give",
+        "write",
+        "draw",
+        "sketch",
+        "justify",
+        "discuss",
+        "state",
+        "assume",
+        "consider",
+        "suppose",
+        "identify",
+        "compare",
+        "evaluate",
+        "estimate",
+        "design",
+        "modify",
+        "specify",
+        "please",
+        "list",
+        "name",
+        "find",
+        "argue",
+        "define",
+        "formulate",
+    ]
+)
+_QUESTION_WORDS = frozenset(
+    [
+        "what",
+        "why",
+        "how",
+        "which",
+        "when",
+        "where",
+        "who",
+        "is",
+        "are",
+        "does",
+        "do",
+        "can",
+        "could",
+        "would",
+        "should",
+        "will",
+    ]
+)
+
+_DIGIT_VARIANTS = {"0": "0oO", "1": "1lI|!i", "2": "2Zz", "5": "5Ss", "8": "8B", "6": "6b"}
+_LETTER_VARIANTS = {"l": "l1I|", "i": "i1l!", "o": "o0", "s": "s5", "b": "b6", "z": "z2"}
+
+
+def _char_class(token: str, variants: dict[str, str]) -> str:
+    parts = []
+    for char in token:
+        options = variants.get(char.lower(), char.lower() + char.upper())
+        parts.append("[" + re.escape("".join(dict.fromkeys(options + char))) + "]")
+    return "".join(parts)
+
+
+def _label_pattern(label: str) -> re.Pattern[str] | None:
+    """A tolerant regex for a printed label: ``Q2.1``, ``(a)``, ``4(b)``, ``1.``, ``Problem 3``."""
+    core = clean_markup(label)
+    tokens = re.findall(r"[A-Za-z]+|\d+", core)
+    if not tokens:
+        return None
+    prefix = ""
+    if len(tokens) > 1 and tokens[0].isalpha() and (len(tokens[0]) > 1 or tokens[0] in "Qq"):
+        word = tokens.pop(0)
+        prefix = r"(?:(?:question|problem|exercise|part|task)\s*|[QqO0]\s*)?"
+        if word.lower() not in {"q", "question", "problem", "exercise", "part", "task"}:
+            prefix = r"(?:" + re.escape(word) + r"\s*)?"
+    pieces: list[str] = []
+    for token in tokens:
+        if token.isdigit():
+            pieces.append(_char_class(token, _DIGIT_VARIANTS))
+        else:
+            pieces.append(r"\(?\s*" + _char_class(token, _LETTER_VARIANTS) + r"\s*\)?")
+    body = r"\s?[.,:·\-]?\s?".join(pieces)
+    last_alpha = tokens[-1].isalpha()
+    if len(tokens) == 1 and last_alpha:
+        # "(a)" needs a bracket or a dot, or any word starting with "a" would match
+        letter = _char_class(tokens[0], _LETTER_VARIANTS)
+        body = r"(?:\(\s*" + letter + r"\s*[).:]?|(?<![A-Za-z])" + letter + r"\s*[).])"
+    elif len(tokens) == 1 and not prefix:
+        body += r"\s*[.)](?!\d)"  # "1." must keep its dot, "1" alone is any number
+    return re.compile(prefix + body + r"(?![0-9A-Za-z])")
+
+
+def _norm(text: str) -> str:
+    """Markup-free, lower-case, whitespace-free text for fuzzy comparison."""
+    return re.sub(r"\s+", "", clean_markup(text).lower())
+
+
+def _similarity(head: str, text: str) -> float:
+    if not head or not text:
+        return 0.0
+    return float(fuzz.partial_ratio(head, text)) / 100.0
+
+
+# --- blocks and the printed/handwritten guess ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Block:
+    start: int
+    end: int
+    text: str
+    math: bool
+
+
+def _blocks(text: str, start: int, end: int) -> list[_Block]:
+    """Non-blank lines in ``text[start:end]``; display maths and code fences form one block."""
+    blocks: list[_Block] = []
+    pos = start
+    while pos < end:
+        line_end = text.find("\n", pos, end)
+        line_end = end if line_end == -1 else line_end
+        stripped = text[pos:line_end].strip()
+        if not stripped:
+            pos = line_end + 1
+            continue
+        block_end = line_end
+        fence = "$$" if stripped.startswith("$$") else "```" if stripped.startswith("```") else ""
+        if stripped.startswith("\\["):
+            fence = "\\]"
+        if fence and stripped.count(fence) < 2 and not (fence == "\\]" and "\\]" in stripped):
+            close = text.find(fence, line_end, end)
+            if close != -1:
+                block_end = text.find("\n", close + len(fence), end)
+                block_end = end if block_end == -1 else block_end
+        left = pos + len(text[pos:block_end]) - len(text[pos:block_end].lstrip())
+        right = pos + len(text[pos:block_end].rstrip())
+        body = text[left:right]
+        residue = _INLINE_MATH_RE.sub(" ", body)
+        math = bool(fence and fence != "```") or len(re.findall(r"[A-Za-z]{2,}", residue)) < 2
+        if fence == "```":
+            math = False
+        blocks.append(_Block(left, right, body, math))
+        pos = block_end + 1
+    return blocks
+
+
+def _asks(plain: str) -> bool:
+    """A sentence that asks something: imperative ("Explain ...") or a question."""
+    for sentence in re.split(r"(?<=[.?!])\s+", plain):
+        words = re.findall(r"[A-Za-z']+", sentence)
+        if len(words) >= 4 and words[0].lower() in _IMPERATIVES:
+            return True
+        asks = len(words) >= 6 and sentence.rstrip(" *_").endswith("?")
+        if asks and words[0].lower() in _QUESTION_WORDS:
+            return True
+    return False
+
+
+def _printed(block: _Block) -> bool:
+    """Does this block look like printed exam text rather than handwriting?"""
+    if block.math:
+        return False
+    plain = _INLINE_MATH_RE.sub(" x ", block.text)
+    words = plain.split()
+    return bool(
+        _EMPHASIS_RE.search(plain)
+        or _NOTE_RE.match(plain)
+        or _POINTS_RE.search(plain)
+        or (len(words) >= 6 and plain.rstrip(" *_").endswith(":"))
+        or _asks(plain)
+    )
+
+
+def _open_sentence(block: _Block) -> bool:
+    """Text that runs on into what follows (no full stop, or a colon)."""
+    tail = block.text.rstrip(" *_$")
+    return not tail.endswith((".", "?", "!")) or tail.endswith(":")
+
+
+# --- anchors ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    part: int
+    pos: int  # where the anchor's printed text starts (line start for a line-start label)
+    label_end: int  # end of the label itself (and its decoration)
+    line_end: int
+    score: float
+    method: str
+    bare: bool  # a line-start label with no points on the line (a solution block label)
+    label_score: float = 0.0
+
+
+@dataclass(frozen=True)
+class _Line:
+    start: int
+    end: int
+    body: int  # after decoration
+    solution: bool
+
+
+def _lines(text: str) -> list[_Line]:
+    lines = []
+    pos = 0
+    for raw in text.split("\n"):
+        match = _DECORATION_RE.match(raw)
+        body = pos + (match.end() if match else 0)
+        solution = bool(match and re.search(r"solution|answer|ans", match.group(0), re.I))
+        lines.append(_Line(pos, pos + len(raw), body, solution))
+        pos += len(raw) + 1
+    return lines
+
+
+def _candidates(text: str, lines: list[_Line], parts: Sequence[PartPrompt]) -> list[_Candidate]:
+    found: list[_Candidate] = []
+    for index, part in enumerate(parts):
+        pattern = _label_pattern(part.label)
+        head = _norm(part.prompt)[:60]
+        seen: set[int] = set()
+        for line in lines:
+            matches = []
+            if pattern is not None:
+                for match in pattern.finditer(text, line.body, line.end):
+                    at_start = match.start() == line.body
+                    points_after = bool(_POINTS_AHEAD_RE.match(text, match.end(), line.end))
+                    if at_start or points_after:
+                        matches.append((match, at_start, points_after))
+            for match, at_start, points_after in matches:
+                tail = _LABEL_TAIL_RE.match(text, match.end(), line.end)
+                label_end = tail.end() if tail else match.end()
+                window = _norm(text[label_end : label_end + 2 * len(head) + 60])
+                exact = _norm(match.group(0)).strip("().") == _norm(part.label).strip("().")
+                label_score = (1.0 if exact else 0.85) if at_start else 0.75
+                points = 1.0 if points_after else 0.0
+                if head:
+                    sim = _similarity(head, window)
+                    score = 0.45 * label_score + 0.45 * sim + 0.1 * points
+                    method = "label+prompt" if sim >= 0.8 else "label"
+                else:
+                    score = 0.85 * label_score + 0.15 * points
+                    method = "label"
+                pos = line.start if at_start else match.start()
+                bare = at_start and not _POINTS_RE.search(text, match.end(), line.end)
+                found.append(
+                    _Candidate(index, pos, label_end, line.end, score, method, bare, label_score)
+                )
+                seen.add(line.start)
+            if len(head) >= 12 and line.start not in seen and line.body < line.end:
+                sim = _similarity(head, _norm(text[line.body : line.end])[: 2 * len(head) + 40])
+                if sim >= 0.8:
+                    points = 1.0 if _POINTS_RE.search(text, line.body, line.end) else 0.0
+                    weight = 0.9 if pattern is None else 0.45
+                    score = weight * sim + 0.1 * points
+                    found.append(
+                        _Candidate(index, line.start, line.body, line.end, score, "prompt", False)
+                    )
+    return [candidate for candidate in found if candidate.score >= 0.4]
+
+
+def _best_chain(candidates: list[_Candidate]) -> list[_Candidate]:
+    """One candidate per part at most, increasing in both part order and position, maximal score."""
+    ordered = sorted(candidates, key=lambda c: (c.pos, c.part))
+    best: list[float] = []
+    back: list[int] = []
+    for i, candidate in enumerate(ordered):
+        score, link = candidate.score, -1
+        for j in range(i):
+            other = ordered[j]
+            follows = other.pos < candidate.pos and other.part < candidate.part
+            if follows and best[j] + candidate.score > score:
+                score, link = best[j] + candidate.score, j
+        best.append(score)
+        back.append(link)
+    if not ordered:
+        return []
+    i = max(range(len(ordered)), key=lambda k: (best[k], -k))
+    chain = []
+    while i != -1:
+        chain.append(ordered[i])
+        i = back[i]
+    return chain[::-1]
+
+
+def _solution_chain(
+    text: str, candidates: list[_Candidate], primary: dict[int, _Candidate]
+) -> list[_Candidate]:
+    """Second occurrences of labels in solution blocks: after the printed question and after a
+    ``Solution:`` line (or on it)."""
+    taken = {c.pos for c in primary.values()}
+    eligible = []
+    for candidate in candidates:
+        first = primary.get(candidate.part)
+        if first is None or not candidate.bare or candidate.pos in taken:
+            continue
+        if candidate.pos <= first.pos:
+            continue
+        between = text[first.line_end : candidate.label_end]
+        if _SOLUTION_LINE_RE.search(between):
+            eligible.append(candidate)
+    return _best_chain(eligible)
+
+
+def _header_pattern(number: str) -> re.Pattern[str]:
+    digits = _char_class(number, _DIGIT_VARIANTS)
+    keyword = r"(?:question|problem|exercise|part|task|q)\s*\.?\s*" + digits + r"(?![0-9.])"
+    numbered = digits + r"\s*[.)]\s+\S[^\n]*?(?:\d\s*(?:points?|pts?|marks?)\b)"
+    return re.compile(r"(?:" + keyword + r"|" + numbered + r")", re.IGNORECASE)
+
+
+def _question_headers(
+    text: str, lines: list[_Line], parts: Sequence[PartPrompt], anchors: list[_Candidate]
+) -> list[int]:
+    """Line starts of question headers printed before each question's first part."""
+    first: dict[str, int] = {}
+    for anchor in anchors:
+        if "." not in parts[anchor.part].part_id:
+            continue
+        number = parts[anchor.part].part_id.split(".", 1)[0]
+        first[number] = min(first.get(number, anchor.pos), anchor.pos)
+    ordered_anchors = sorted(anchor.pos for anchor in anchors)
+    headers = []
+    for number, pos in first.items():
+        if not number.isdigit():
+            continue
+        previous = max((p for p in ordered_anchors if p < pos), default=-1)
+        pattern = _header_pattern(number)
+        found = -1
+        for line in lines:
+            if line.start <= previous or line.start >= pos:
+                continue
+            if pattern.match(text, line.body, line.end) and not line.solution:
+                found = line.start
+        if found >= 0:
+            headers.append(found)
+    return headers
+
+
+# --- cutting the text -------------------------------------------------------------------------
+
+
+def _prompt_end(text: str, candidate: _Candidate, end: int, prompt: str) -> tuple[int, bool]:
+    """Where the printed question ends after an anchor, and whether that needed guessing."""
+    line_end = min(candidate.line_end, end)
+    prompt_norm = _norm(prompt)
+    included = line_end
+    last_text: _Block | None = _Block(
+        candidate.pos, line_end, text[candidate.pos : line_end], False
+    )
+    last_math = False
+    pending: list[_Block] = []
+    guessed = False
+    for block in _blocks(text, line_end, end):
+        in_prompt = (
+            len(prompt_norm) > 40
+            and len(_norm(block.text)) >= 12
+            and fuzz.partial_ratio(_norm(block.text), prompt_norm) >= 90
+        )
+        points_only = bool(_POINTS_RE.fullmatch(clean_markup(block.text).strip(" []()")))
+        if in_prompt or points_only:
+            take = True
+        elif pending:
+            take = not block.math and _asks(_INLINE_MATH_RE.sub(" x ", block.text))
+        elif block.math:
+            take = last_text is not None and not last_math and _open_sentence(last_text)
+        elif last_math and block.text[:1].islower():
+            take = True
+        else:
+            take = _printed(block)
+        if take:
+            included = block.end
+            pending = []
+            guessed = guessed or not (in_prompt or points_only)
+            last_math = block.math
+            if not block.math:
+                last_text = block
+            continue
+        pending.append(block)
+        if len(pending) > 1:
+            break
+    return included, guessed
+
+
+def _stem_start(text: str, start: int, end: int) -> int:
+    """Start of printed blocks ending the span (the next question's stem), else ``end``."""
+    blocks = _blocks(text, start, end)
+    if not blocks or not _printed(blocks[-1]):
+        return end
+    cut = blocks[-1].start
+    gap = 0
+    for block in reversed(blocks[:-1]):
+        if _printed(block):
+            cut, gap = block.start, 0
+        else:
+            gap += 1
+            if gap > 4:
+                break
+    return cut
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+class _Spans:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.unmatched: list[TextSpan] = []
+        self.prompts: list[TextSpan] = []
+
+    def add(self, kind: str, start: int, end: int) -> None:
+        start, end = _trim(self.text, start, end)
+        if start >= end:
+            return
+        target = self.prompts if kind == "prompt" else self.unmatched
+        if target and not self.text[target[-1].end : start].strip():
+            start = target[-1].start
+            target.pop()
+        target.append(TextSpan(self.text[start:end], start, end))
+
+    def stem(self, start: int, end: int) -> None:
+        """Printed-looking and maths blocks of a question stem are prompt; the rest unmatched."""
+        for block in _blocks(self.text, start, end):
+            kind = "prompt" if block.math or _printed(block) else "unmatched"
+            self.add(kind, block.start, block.end)
+
+
+def align(transcription: str, parts: Sequence[PartPrompt]) -> Alignment:
+    """Find each part's answer text in a student's transcription.
+
+    Parameters
+    ----------
+    transcription : str
+        The OCR transcription of the student's paper (or of a solution sheet).
+    parts : Sequence[PartPrompt]
+        The exam's parts in printed order, e.g. from :func:`prompts_from_structure`.
+
+    Returns
+    -------
+    Alignment
+        An :class:`AnswerText` for every part id (empty text for a blank part, method
+        ``"not_found"`` when the part could not be located), the printed text recognised as
+        prompts, and the remaining text as unmatched spans. Answer, prompt and unmatched spans
+        never overlap and together cover every non-blank character of the transcription.
+    """
+    text = transcription
+    lines = _lines(text)
+    candidates = _candidates(text, lines, parts)
+    primary = {c.part: c for c in _best_chain(candidates)}
+    secondary = {c.part: c for c in _solution_chain(text, candidates, primary)}
+
+    headers = _question_headers(text, lines, parts, [*primary.values(), *secondary.values()])
+    events: list[tuple[int, str, int]] = [(c.pos, "prompt", c.part) for c in primary.values()]
+    events += [(c.pos, "answer", c.part) for c in secondary.values()]
+    events += [(pos, "header", -1) for pos in headers]
+    events.sort()
+
+    spans = _Spans(text)
+    answers: dict[str, AnswerText] = {}
+    spans.add("unmatched", 0, events[0][0] if events else len(text))
+    for k, (pos, kind, index) in enumerate(events):
+        end = events[k + 1][0] if k + 1 < len(events) else len(text)
+        if kind == "header":
+            line_end = text.find("\n", pos, end)
+            line_end = end if line_end == -1 else line_end
+            spans.add("prompt", pos, line_end)
+            spans.stem(line_end, end)
+            continue
+        part = parts[index]
+        if kind == "prompt" and index in secondary:
+            spans.add("prompt", pos, end)
+            continue
+        if kind == "prompt":
+            candidate = primary[index]
+            answer_start, guessed = _prompt_end(text, candidate, end, part.prompt)
+            method, confidence = candidate.method, min(candidate.score, 1.0)
+        else:
+            candidate = secondary[index]
+            answer_start, guessed = min(candidate.label_end, end), False
+            method, confidence = "solution_block", 0.9 * candidate.label_score
+        spans.add("prompt", pos, answer_start)
+        stem = _stem_start(text, answer_start, end)
+        spans.stem(stem, end)
+        start, stop = _trim(text, answer_start, stem)
+        if guessed:
+            confidence *= 0.9
+        if stem < end:
+            confidence *= 0.9
+        answers[part.part_id] = AnswerText(
+            part.part_id, text[start:stop], start, stop, round(confidence, 3), method
+        )
+    for part in parts:
+        if part.part_id not in answers:
+            answers[part.part_id] = AnswerText(part.part_id, "", 0, 0, 0.0, "not_found")
+    return Alignment(answers=answers, unmatched=spans.unmatched, prompts=spans.prompts)
