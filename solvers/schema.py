@@ -66,6 +66,9 @@ def build(cls: type[T], data: Any, path: str = "") -> T:
             kwargs[name] = convert(hints[name], data[name], where)
         elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
             raise ParameterError(where, "required parameter is missing")
+        elif _is_scalar(hints[name]) and isinstance(f.default, int | float):
+            # Plain-number defaults of exact fields are written for readability: make them exact.
+            kwargs[name] = to_scalar(f.default, where)
     obj = cls(**kwargs)
     check = getattr(obj, "check", None)
     if callable(check):
@@ -147,6 +150,10 @@ def convert(tp: Any, value: Any, path: str) -> Any:
     if tp is sympy.Expr:
         return to_scalar(value, path)
     raise TypeError(f"schema annotation {tp!r} is not supported (at {path})")
+
+
+def _is_scalar(tp: Any) -> bool:
+    return tp is sympy.Expr or sympy.Expr in get_args(tp)
 
 
 def to_scalar(value: Any, path: str) -> sympy.Expr:

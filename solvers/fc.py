@@ -1,0 +1,162 @@
+"""Fully connected (feed-forward) networks: widths, weights, biases and parameter counts.
+
+A dense layer from ``n_in`` to ``n_out`` units has ``n_in * n_out`` weights and ``n_out``
+biases. Hidden widths are given as a list or by a rule ("the first hidden layer is twice the
+input, each next one half the previous"). The output layer is sized from the task:
+
+* ``softmax`` over K classes: K units (a "none of the above" outcome is one more class);
+* ``sigmoid``: one unit per independent yes/no label (K sigmoids; multi-label);
+* ``linear``/``none``: ``output`` units as given (regression).
+
+Worked example (seed exam): input 20, four hidden layers 40-20-10-5, softmax over 4 outcomes
+(3 diagnoses + "no diagnosis") gives 840 + 820 + 210 + 55 + 24 = 1949 parameters; 3 sigmoid
+outputs instead give 1949 - 24 + 18 = 1943.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import sympy
+
+from solvers.core import ParameterError, Solution
+from solvers.registry import solver
+from solvers.schema import Scalar, param
+from solvers.values import Integer
+from solvers.worked import Worked
+
+
+@dataclass(frozen=True)
+class HiddenRule:
+    """Hidden widths by rule: ``first = first_factor * input``, then ``next = factor * previous``."""
+
+    layers: int = param("number of hidden layers")
+    first_factor: Scalar = param("first hidden width / input width", 2)
+    factor: Scalar = param("each next hidden width / the previous one", sympy.Rational(1, 2))
+    rounding: Literal["exact", "floor", "ceil", "round"] = param(
+        "what to do with a non-integer width (exact: refuse)", "exact"
+    )
+
+
+@dataclass(frozen=True)
+class FCParams:
+    input: int = param("input width (features)")
+    hidden: list[int] | None = param("hidden widths, in order", None)
+    hidden_rule: HiddenRule | None = param("hidden widths by rule (instead of hidden)", None)
+    output: int | None = param("output units (overrides classes)", None)
+    classes: int | None = param("number of classes / labels the output layer encodes", None)
+    none_class: bool = param("add a 'none of them' class to a softmax output", False)
+    output_activation: Literal["softmax", "sigmoid", "linear", "none"] = param(
+        "output activation (documents the design; decides units from classes)", "softmax"
+    )
+    bias: bool = param("hidden layers have biases", True)
+    output_bias: bool | None = param("output layer has biases (default: same as bias)", None)
+
+    def check(self) -> None:
+        if self.input <= 0:
+            raise ParameterError("input", "must be positive")
+        if (self.hidden is None) == (self.hidden_rule is None):
+            raise ParameterError("hidden", "give exactly one of hidden or hidden_rule")
+        if self.output is None and self.classes is None:
+            raise ParameterError("output", "give output (units) or classes")
+        for i, width in enumerate(self.hidden or []):
+            if width <= 0:
+                raise ParameterError(f"hidden[{i}]", "must be positive")
+
+
+def hidden_widths(p: FCParams) -> list[int]:
+    """The hidden widths, from the list or by applying the rule."""
+    if p.hidden is not None:
+        return list(p.hidden)
+    rule = p.hidden_rule
+    assert rule is not None
+    widths: list[int] = []
+    current: sympy.Expr = rule.first_factor * p.input
+    for i in range(rule.layers):
+        if i > 0:
+            current = current * rule.factor
+        if not current.is_Integer:
+            if rule.rounding == "exact":
+                raise ParameterError(
+                    "hidden_rule.rounding", f"hidden layer {i + 1} would have {current} units"
+                )
+            current = {
+                "floor": sympy.floor,
+                "ceil": sympy.ceiling,
+                "round": lambda v: sympy.Integer(round(float(v))),
+            }[rule.rounding](current)
+        if current <= 0:
+            raise ParameterError("hidden_rule", f"hidden layer {i + 1} would have no units")
+        widths.append(int(current))
+    return widths
+
+
+@solver(
+    "fc.params",
+    FCParams,
+    example={
+        "input": 20,
+        "hidden_rule": {"layers": 4, "first_factor": 2, "factor": 0.5},
+        "classes": 4,
+        "output_activation": "softmax",
+    },
+)
+def fc_params(p: FCParams) -> Solution:
+    """Parameter count of a fully connected network, layer by layer.
+
+    Values: ``params`` (total learnable), ``weights``, ``biases``, ``output_units``,
+    ``hidden_units`` and, per layer k = 1..L, ``layer{k}.params``.
+    """
+    w = Worked()
+    hidden = hidden_widths(p)
+    if p.hidden_rule is not None:
+        w.step(
+            f"Hidden widths by rule: {p.hidden_rule.first_factor} * {p.input} = {hidden[0]}, "
+            f"then x{p.hidden_rule.factor} each: " + "-".join(map(str, hidden)),
+            r"n_1 = "
+            + sympy.latex(p.hidden_rule.first_factor)
+            + rf" \cdot {p.input} = {hidden[0]}",
+        )
+    if p.output is not None:
+        out = p.output
+    else:
+        assert p.classes is not None
+        out = p.classes + (1 if p.none_class and p.output_activation == "softmax" else 0)
+    how = {
+        "softmax": f"softmax over {out} classes: {out} units",
+        "sigmoid": f"{out} sigmoid units, one per yes/no label",
+        "linear": f"{out} linear units",
+        "none": f"{out} units",
+    }[p.output_activation]
+    w.step(f"Output layer: {how}.", "")
+    widths = [p.input, *hidden, out]
+    w.step("Widths: " + "-".join(map(str, widths)), " - ".join(map(str, widths)))
+    total_w = total_b = 0
+    for k in range(1, len(widths)):
+        n_in, n_out = widths[k - 1], widths[k]
+        is_output = k == len(widths) - 1
+        has_bias = (p.output_bias if p.output_bias is not None else p.bias) if is_output else p.bias
+        weights, biases = n_in * n_out, n_out if has_bias else 0
+        total_w += weights
+        total_b += biases
+        label = "output" if is_output else f"hidden {k}"
+        w.step(
+            f"Layer {k} ({label}, {n_in} -> {n_out}): {n_in}*{n_out} weights"
+            + (f" + {n_out} biases" if has_bias else ", no biases")
+            + f" = {weights + biases}",
+            rf"{n_in} \cdot {n_out}"
+            + (f" + {n_out}" if has_bias else "")
+            + f" = {weights + biases}",
+        )
+        w.value(f"layer{k}.params", Integer(weights + biases))
+    w.step(
+        f"Total: {total_w} weights + {total_b} biases = {total_w + total_b} learnable parameters",
+        rf"{total_w} + {total_b} = {total_w + total_b}",
+    )
+    w.value("params", Integer(total_w + total_b))
+    w.value("weights", Integer(total_w))
+    w.value("biases", Integer(total_b))
+    w.value("output_units", Integer(out))
+    w.value("hidden_units", Integer(sum(hidden)))
+    return w.solution()
