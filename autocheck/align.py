@@ -116,6 +116,9 @@ _SOLUTION_LINE_RE = re.compile(
     r"^[ \t>#*_]*(?:solutions?|answers?)\b[ \t]*(?::|[*_ \t]*$)", re.IGNORECASE | re.MULTILINE
 )
 _LABEL_TAIL_RE = re.compile(r"[ \t*_$:.)\]]*")
+_ANSWER_MARKER_RE = re.compile(
+    r"\s*[*_#]*\s*(?:solution|answer|ans)\s*\.?\s*:[*_]*[ \t]*", re.IGNORECASE
+)
 _INLINE_MATH_RE = re.compile(r"\$\$.*?\$\$|\$[^$]*\$|\\\(.*?\\\)", re.DOTALL)
 _EMPHASIS_RE = re.compile(r"(?<![\w*\\])(\*{1,2}|_)(?=[^\s*_])[^*\n_]+?(?<=\S)\1(?![\w*])")
 _NOTE_RE = re.compile(
@@ -203,9 +206,11 @@ def _label_pattern(label: str) -> re.Pattern[str] | None:
     prefix = ""
     if len(tokens) > 1 and tokens[0].isalpha() and (len(tokens[0]) > 1 or tokens[0] in "Qq"):
         word = tokens.pop(0)
-        prefix = r"(?:(?:question|problem|exercise|part|task)\s*|[QqO0]\s*)?"
+        keyword = r"(?:(?:question|problem|exercise|part|task)\s*|[QqO0]\s*)"
         if word.lower() not in {"q", "question", "problem", "exercise", "part", "task"}:
-            prefix = r"(?:" + re.escape(word) + r"\s*)?"
+            keyword = r"(?:" + re.escape(word) + r"\s*)"
+        # "Q2.1" survives a lost "Q"; a lone number ("Q5" -> "5") would match any number
+        prefix = keyword + ("?" if len(tokens) > 1 else "")
     pieces: list[str] = []
     for token in tokens:
         if token.isdigit():
@@ -220,7 +225,7 @@ def _label_pattern(label: str) -> re.Pattern[str] | None:
         body = r"(?:\(\s*" + letter + r"\s*[).:]?|(?<![A-Za-z])" + letter + r"\s*[).])"
     elif len(tokens) == 1 and not prefix:
         body += r"\s*[.)](?!\d)"  # "1." must keep its dot, "1" alone is any number
-    return re.compile(prefix + body + r"(?![0-9A-Za-z])")
+    return re.compile(prefix + body + r"(?![0-9A-Za-z])", re.IGNORECASE)
 
 
 def _norm(text: str) -> str:
@@ -615,6 +620,9 @@ def align(transcription: str, parts: Sequence[PartPrompt]) -> Alignment:
             candidate = secondary[index]
             answer_start, guessed = min(candidate.label_end, end), False
             method, confidence = "solution_block", 0.9 * candidate.label_score
+        marker = _ANSWER_MARKER_RE.match(text, answer_start, end)
+        if marker:
+            answer_start = marker.end()
         spans.add("prompt", pos, answer_start)
         stem = _stem_start(text, answer_start, end)
         spans.stem(stem, end)

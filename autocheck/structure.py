@@ -144,15 +144,19 @@ def _tidy(text: str, limit: int = 200) -> str:
 _KEYWORD = r"(?:question|problem|exercise|task|q)"
 # "Q2.1", "2.1", "Q 3.2" (the dot may be lost or read as a comma)
 _DOTTED_RE = re.compile(
-    r"^(?:q\s*)?(\d{1,2})\s?[.,](\d{1,2})(?![\d.])(?!\s*" + _POINTS_WORD + r")\s*[.:)]?",
+    r"^(?:(?:question|problem|exercise|task)\s*|q\s*)?(\d{1,2})\s?[.,](\d{1,2})(?![\d.])(?!\s*"
+    + _POINTS_WORD
+    + r")\s*[.:)]?",
     re.IGNORECASE,
 )
 # "Question 4", "Problem 3", "Q2", "Q1."
 _HEADER_RE = re.compile(r"^" + _KEYWORD + r"\s*\.?\s*(\d{1,2})(?![\d.]\d)\s*[.:)]?", re.IGNORECASE)
 # "4(b)", "4 (b)", "4b)"
-_NUM_LETTER_RE = re.compile(r"^(\d{1,2})\s*\(?\s*([a-z])\s*\)", re.IGNORECASE)
+_NUM_LETTER_RE = re.compile(
+    r"^(?:" + _KEYWORD + r"\s*\.?\s*)?(\d{1,2})\s*\(?\s*([a-z])\s*\)", re.IGNORECASE
+)
 # "(a)", "a)", "(a."
-_LETTER_RE = re.compile(r"^\(\s*([a-z])\s*[).:]|^([a-z])\s*\)", re.IGNORECASE)
+_LETTER_RE = re.compile(r"^\(\s*([a-z])\s*[).:]|^([a-z])\s*\)|^([a-h])\.(?=\s+\S)", re.IGNORECASE)
 # "1.", "2)"
 _NUMERIC_RE = re.compile(r"^(\d{1,2})\s*[.)](?!\d)")
 # a letter label in the middle of a line, recognised only when its points follow it
@@ -163,7 +167,7 @@ _MIDLINE_LETTER_RE = re.compile(
 _SUMMARY_RE = re.compile(
     r"(?:" + _KEYWORD + r")\s*\.?\s*(\d{1,2})\b[^/\n]{0,40}?/\s*(\d{1,3})", re.IGNORECASE
 )
-_TOTAL_RE = re.compile(r"\btotal\b(?:\s*(?:points|marks|score))?", re.IGNORECASE)
+_TOTAL_RE = re.compile(r"\b(?:total|maximum)\b(?:\s*(?:points|marks|score))?", re.IGNORECASE)
 _QUESTION_COUNT_RE = re.compile(r"number\s+of\s+(?:questions|problems)\W{0,5}(\d{1,2})\b", re.I)
 _BONUS_RE = re.compile(r"\+\s*(\d{1,3})\s*bonus", re.IGNORECASE)
 
@@ -221,7 +225,7 @@ def _classify(raw: str, number: int) -> list[_Event]:
         )
     elif match := _LETTER_RE.match(text):
         points, title, prompt = _rest_after(text, match.end())
-        letter = (match.group(1) or match.group(2)).lower()
+        letter = (match.group(1) or match.group(2) or match.group(3)).lower()
         label = text[: match.end()].strip()
         events.append(_Event("letter", number, label, None, letter, points, prompt, title))
     elif match := _NUMERIC_RE.match(text):
@@ -338,7 +342,7 @@ def _read_marks(lines: list[str]) -> tuple[dict[str, Decimal], list[Decimal], se
         if (match := _TOTAL_RE.search(text)) is not None:
             tail = text[match.end() : match.end() + 60]
             found = re.match(r"[^\d/]{0,40}?/\s*(\d{1,4})", tail) or re.match(
-                r"\s*(?:points|marks)?\s*[:=]?\s*(\d{1,4})\s*(?:points|marks|pts)?\s*(?:$|[+,.;(])",
+                r"\s*(?:points|marks)?\s*[:=(\[]?\s*(\d{1,4})\s*(?:points|marks|pts)?\s*(?:$|[+,.;()\]])",
                 tail,
                 re.IGNORECASE,
             )
@@ -411,7 +415,7 @@ def _promote_headers(events: list[_Event]) -> None:
                 break
 
 
-def _build(events: list[_Event], lines: list[str]) -> list[_QuestionDraft]:
+def _build(events: list[_Event], lines: list[str], notes: list[str]) -> list[_QuestionDraft]:
     questions: dict[str, _QuestionDraft] = {}
     current: _QuestionDraft | None = None
     last: _QuestionDraft | _PartDraft | None = None
@@ -455,17 +459,30 @@ def _build(events: list[_Event], lines: list[str]) -> list[_QuestionDraft]:
             last = current
             continue
         if event.kind in {"dotted", "bare_dotted"}:
-            q = question(str(int(event.question or "0")), event.line, f"Q{event.question}")
+            prefix = re.match(r"[A-Za-z]+\s*", event.label)
+            label = f"{prefix.group(0)}{int(event.question or '0')}" if prefix else ""
+            q = question(str(int(event.question or "0")), event.line, label)
             current = q
             last = add(q, event, str(int(event.part or "0"))) or last
             continue
         if event.kind == "letter":
+            key = event.part or ""
             if event.question is not None:
                 q = question(str(int(event.question)), event.line)
             else:
                 q = current if current is not None else new_implicit(event.line)
+                letters = [part.key for part in q.parts if part.key.isalpha()]
+                if key == "i" and letters and letters[-1] != "h":
+                    continue  # "(i)" under "(a)" is a roman sub-item, graded with its part
+                if q.has(key) and event.points is not None:
+                    # lettering restarts with points printed: a question header was not read
+                    q = new_implicit(event.line)
+                    notes.append(
+                        f"line {event.line}: lettering restarts without a question header; "
+                        f"proposed as question {q.number}"
+                    )
             current = q
-            last = add(q, event, event.part or "") or last
+            last = add(q, event, key) or last
             continue
         # numbered items and bullets that are parts
         style = event.kind
@@ -583,7 +600,8 @@ def propose_structure(markdown: str) -> ProposedExam:
     events = _filter_unpointed(events)
     _promote_headers(events)
     events = [e for e in events if e.kind != "numeric" or e.part is not None]
-    drafts = _build(events, lines)
+    notes: list[str] = []
+    drafts = _build(events, lines, notes)
 
     questions: list[ProposedQuestion] = []
     for draft in drafts:
@@ -605,7 +623,8 @@ def propose_structure(markdown: str) -> ProposedExam:
             )
         )
     bonus_total = Decimal(bonus_match.group(1)) if bonus_match else None
-    warnings = _check(questions, marks, totals, bonus_total, int(count.group(1)) if count else None)
+    expected = int(count.group(1)) if count else None
+    warnings = notes + _check(questions, marks, totals, bonus_total, expected)
     return ProposedExam(
         questions=tuple(questions),
         total=totals[0] if totals else None,

@@ -292,6 +292,17 @@ def test_a_question_header_ends_the_previous_answer():
     assert_partition(text, alignment)
 
 
+def test_a_whole_question_label_needs_its_keyword_and_a_solution_marker_is_not_answer():
+    text = (
+        "3 apples are listed here\n\nProblem 3 (5 points) Define SGD.\n\nSolution: stochastic GD\n"
+    )
+    alignment = align(text, [PartPrompt("3", "Problem 3", "Define SGD.")])
+
+    assert alignment.answers["3"].text == "stochastic GD"
+    assert [s.text for s in alignment.unmatched] == ["3 apples are listed here"]
+    assert_partition(text, alignment)
+
+
 def test_without_parts_everything_is_unmatched():
     alignment = align("some text\n\nmore text", [])
     assert alignment.answers == {}

@@ -201,6 +201,53 @@ def test_points_on_the_line_below_a_header_belong_to_it():
     ]
 
 
+def test_keyword_number_letter_and_keyword_dotted_labels():
+    exam = propose_structure(
+        "Q1(a) (3 points) First.\n\nQ1(b) (2 points) Second.\n\nProblem 2.3 (4 points) Third.\n"
+    )
+    assert points_by_part(exam) == {"1.a": 3, "1.b": 2, "2.3": 4}
+    assert exam.parts[0].label == "Q1(a)"
+    assert exam.questions[1].label == "Problem 2"
+
+
+def test_letter_dot_labels_and_roman_sub_items():
+    text = (
+        "Question 1 (5 points)\n\na. (2 points) One.\n\n(i) first sub-item\n\n(ii) second\n\n"
+        "b. (3 points) Two.\n"
+    )
+    exam = propose_structure(text)
+    # "(i)" under "a." is a sub-item graded with its part, not a part "1.i"
+    assert points_by_part(exam) == {"1.a": 2, "1.b": 3}
+    assert exam.warnings == ()
+
+
+def test_lettering_that_restarts_without_a_header_is_a_new_question_and_reported():
+    text = (
+        "Problem 1 (4 points)\n\n(a) (2 points) x\n\n(b) (2 points) y\n\n"
+        "Pr0blm 2 (4 points)\n\n(a) (4 points) z\n"
+    )
+    exam = propose_structure(text)
+    assert points_by_part(exam) == {"1.a": 2, "1.b": 2, "2.a": 4}
+    assert exam.warnings == (
+        "line 9: lettering restarts without a question header; proposed as question 2",
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "total"),
+    [
+        ("Total: 100 points", 100),
+        ("Total (50 points)", 50),
+        ("Total Points: 60", 60),
+        ("Total ____ / 80", 80),
+        ("Maximum score: 20", 20),
+        ("| Total | 40 |", 40),
+    ],
+)
+def test_stated_totals(line, total):
+    assert propose_structure(f"{line}\n\n1. (5 points) a\n").total == total
+
+
 def test_parts_that_do_not_sum_to_the_question_are_reported_not_fixed():
     text = "Question 1 (10 points)\n\n(a) (4 points) One.\n\n(b) (5 points) Two.\n"
     exam = propose_structure(text)
