@@ -191,7 +191,8 @@ class ScanBatch(models.Model):
         FAILED = "failed", "Failed"
 
     exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="scan_batches")
-    file = models.FileField(upload_to=scan_upload_path, max_length=300)
+    #: Empty when the upload was refused before storing (empty, too large, wrong type).
+    file = models.FileField(upload_to=scan_upload_path, max_length=300, blank=True)
     original_name = models.CharField(max_length=255)
     checksum = models.CharField(max_length=64, help_text="SHA-256 of the file")
     size_bytes = models.BigIntegerField()
@@ -268,6 +269,7 @@ class Page(models.Model):
     batch = models.ForeignKey(ScanBatch, on_delete=models.CASCADE, related_name="pages")
     index_in_batch = models.PositiveIntegerField()
     image = models.ImageField(upload_to=page_image_path, max_length=300, blank=True)
+    #: SHA-256 of the page as scanned: an identical second scan is recognised as a duplicate.
     image_checksum = models.CharField(max_length=64, blank=True, default="")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     attention_reason = models.CharField(max_length=300, blank=True, default="")

@@ -10,6 +10,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
@@ -18,7 +19,11 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.text import slugify
 
-from exams.models import Course, Enrollment, Exam, Part, Question, Role, Submission
+from exams.models import AnswerKey, Course, Enrollment, Exam, Part, Question, Role, Submission
+
+if TYPE_CHECKING:
+    from autocheck.keys import ExamKey as ExamKeyT
+    from autocheck.keys import PartKey as ExamKeyPart
 
 User = get_user_model()
 
@@ -194,3 +199,88 @@ def submission_identify(
     submission.full_clean()
     submission.save(update_fields=["student", "identified_by"])
     return submission
+
+
+class AnswerKeyError(ValidationError):
+    """An answer key that cannot be installed; ``issues`` are ``"line N: field: message"``."""
+
+    def __init__(self, issues: Sequence[str]) -> None:
+        super().__init__(list(issues))
+        self.issues = tuple(issues)
+
+
+def _part_kind(part: ExamKeyPart) -> str:
+    from autocheck.keys import PredicateAnswer
+
+    if part.descriptive:
+        return Part.Kind.DESCRIPTIVE
+    if part.solver is not None:
+        return Part.Kind.SOLVER
+    if any(isinstance(t.answer, PredicateAnswer) for t in part.targets):
+        return Part.Kind.PREDICATE
+    return Part.Kind.LITERAL
+
+
+def parse_answer_key(source: str) -> ExamKeyT:
+    """Parse and fully resolve a key (every solver run once), or raise :class:`AnswerKeyError`
+    listing every problem with its line and field. Nothing is written."""
+    from autocheck.keys import KeyFormatError, parse_key, resolve_expected
+
+    try:
+        key = parse_key(source)
+        resolve_expected(key)
+    except KeyFormatError as exc:
+        raise AnswerKeyError([str(issue) for issue in exc.issues]) from exc
+    return key
+
+
+@transaction.atomic
+def answer_key_store(
+    *, exam: Exam, source: str, actor: AbstractBaseUser | None = None
+) -> tuple[AnswerKey, ExamKeyT, bool]:
+    """Validate ``source`` as the exam's answer key, make the exam's question tree match it
+    and store it as a new version. Returns ``(answer_key, parsed, created)``; storing the same
+    text again returns the current version unchanged (``created`` False).
+
+    All or nothing: a malformed key raises :class:`AnswerKeyError` and changes nothing.
+    """
+    import hashlib
+
+    key = parse_answer_key(source)
+    checksum = hashlib.sha256(source.encode()).hexdigest()
+    latest = AnswerKey.objects.select_for_update().filter(exam=exam).order_by("-version").first()
+    if latest is not None and latest.checksum == checksum:
+        return latest, key, False
+    exam_structure_set(
+        exam=exam,
+        questions=[
+            QuestionSpec(
+                number=q.number,
+                title=q.title,
+                max_points=Decimal(str(q.points)),
+                parts=[
+                    PartSpec(
+                        part_id=p.id,
+                        label=p.label,
+                        max_points=Decimal(str(p.points)),
+                        kind=_part_kind(p),
+                    )
+                    for p in q.parts
+                ],
+            )
+            for q in key.questions
+        ],
+    )
+    answer_key = AnswerKey.objects.create(
+        exam=exam,
+        version=(latest.version + 1) if latest else 1,
+        source=source,
+        checksum=checksum,
+        created_by=actor,
+    )
+    return answer_key, key, True
+
+
+def answer_key_current(exam: Exam) -> AnswerKey | None:
+    """The exam's newest answer key version, if any."""
+    return exam.answer_keys.order_by("-version").first()

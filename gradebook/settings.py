@@ -88,7 +88,10 @@ def _database_config(url: str) -> dict:
     return config
 
 
-DATABASE_URL = envstr("DATABASE_URL", f"sqlite:///{VAR_DIR / 'gradebook.sqlite3'}")
+DATABASE_URL = envstr("DATABASE_URL", "")
+if not DATABASE_URL:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASE_URL = f"sqlite:///{VAR_DIR / 'gradebook.sqlite3'}"
 DATABASES = {"default": _database_config(DATABASE_URL)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -1,0 +1,315 @@
+"""The scan pipeline's services: store an upload once, split it into pages, place each page on
+its copy by its QR code, and keep everything that cannot be placed in a visible list.
+
+Each step is idempotent and claims its rows with a conditional UPDATE, so a task that is
+delivered twice (a worker killed mid-way, ``acks_late``) does its work exactly once. Image work
+is done by the pure library ``exams.scanning``; the Celery tasks in ``exams.tasks`` only call
+these functions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import IO
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.base import ContentFile, File
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from PIL import Image
+
+from exams.models import Exam, Page, ScanBatch, Submission
+from exams.scanning import pages as scan_pages
+from exams.scanning.align import align_page
+from exams.scanning.qrcodes import decode_page
+from exams.scanning.similarity import same_sheet
+
+log = logging.getLogger(__name__)
+
+_CHUNK = 1024 * 1024
+#: File types accepted at upload, by their first bytes (the extension is not trusted).
+ACCEPTED_TYPES = ("pdf", "png", "jpeg", "tiff", "zip")
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    batch: ScanBatch
+    created: bool
+
+    @property
+    def message(self) -> str:
+        if not self.created:
+            return f"{self.batch.original_name} was already uploaded; it is not processed twice."
+        if self.batch.status == ScanBatch.Status.FAILED:
+            return f"{self.batch.original_name}: {self.batch.error}"
+        return f"{self.batch.original_name} uploaded; its pages are being processed."
+
+
+def _digest(stream: IO[bytes], limit: int) -> tuple[str, int, bytes, bool]:
+    """SHA-256, size and first bytes of a stream, reading at most ``limit + 1`` bytes."""
+    sha = hashlib.sha256()
+    size = 0
+    head = b""
+    stream.seek(0)
+    while chunk := stream.read(_CHUNK):
+        if not head:
+            head = chunk[:16]
+        sha.update(chunk)
+        size += len(chunk)
+        if size > limit:
+            return sha.hexdigest(), size, head, True
+    stream.seek(0)
+    return sha.hexdigest(), size, head, False
+
+
+def scan_batch_upload(
+    *,
+    exam: Exam,
+    stream: IO[bytes],
+    original_name: str,
+    actor: AbstractBaseUser | None = None,
+    enqueue: bool = True,
+) -> UploadResult:
+    """Store an uploaded scan file once and start splitting it.
+
+    The same file uploaded twice (same SHA-256) is recognised and not processed again. A file
+    that is empty, too large or of a type we do not read is recorded as a failed batch with a
+    clear error, without storing it; nothing else is touched.
+    """
+    limit = settings.SCAN_UPLOAD_MAX_BYTES
+    checksum, size, head, too_large = _digest(stream, limit)
+    existing = ScanBatch.objects.filter(exam=exam, checksum=checksum).first()
+    if existing is not None:
+        return UploadResult(existing, created=False)
+
+    error = ""
+    if size == 0:
+        error = "The file is empty (0 bytes)."
+    elif too_large:
+        error = (
+            f"The file is larger than the {limit / 2**20:.0f} MiB allowed; split the scan "
+            "into several files."
+        )
+    elif scan_pages.sniff(head) not in ACCEPTED_TYPES:
+        error = "Not a PDF, PNG, JPEG, TIFF or ZIP file (judged by its content, not its name)."
+
+    batch = ScanBatch(
+        exam=exam,
+        original_name=original_name[:255],
+        checksum=checksum,
+        size_bytes=size,
+        uploaded_by=actor,
+        status=ScanBatch.Status.FAILED if error else ScanBatch.Status.UPLOADED,
+        error=error,
+    )
+    try:
+        with transaction.atomic():
+            if not error:
+                batch.file.save(original_name, File(stream), save=False)
+            batch.save()
+    except IntegrityError:
+        # The same file, uploaded concurrently: the other upload won.
+        if batch.file:
+            batch.file.delete(save=False)
+        return UploadResult(ScanBatch.objects.get(exam=exam, checksum=checksum), created=False)
+    if not error and enqueue:
+        from exams.tasks import split_scan_batch
+
+        transaction.on_commit(lambda: split_scan_batch.delay(batch_id=batch.pk))
+    return UploadResult(batch, created=True)
+
+
+def _claim(batch_id: int, from_statuses: Iterable[str], to_status: str) -> bool:
+    return bool(
+        ScanBatch.objects.filter(pk=batch_id, status__in=list(from_statuses)).update(
+            status=to_status
+        )
+    )
+
+
+def _fail_batch(batch: ScanBatch, error: str) -> None:
+    """Mark the batch failed and remove every page it had produced: no half-written batch."""
+    with transaction.atomic():
+        for page in batch.pages.exclude(image=""):
+            page.image.delete(save=False)
+        batch.pages.all().delete()
+        ScanBatch.objects.filter(pk=batch.pk).update(
+            status=ScanBatch.Status.FAILED, error=error, pages_total=0, pages_done=0
+        )
+
+
+def scan_batch_split(*, batch_id: int) -> list[int]:
+    """Split a batch's file into Page rows with their images; return the ids of the pages
+    still to process. Safe to re-run: a batch already split returns its pending pages."""
+    claimed = _claim(
+        batch_id,
+        [ScanBatch.Status.UPLOADED, ScanBatch.Status.SPLITTING],
+        ScanBatch.Status.SPLITTING,
+    )
+    batch = ScanBatch.objects.get(pk=batch_id)
+    if not claimed:
+        if batch.status == ScanBatch.Status.PROCESSING:
+            return list(batch.pages.filter(status=Page.Status.PENDING).values_list("pk", flat=True))
+        return []
+    limits = scan_pages.PageLimits(max_file_bytes=settings.SCAN_UPLOAD_MAX_BYTES)
+    count = 0
+    try:
+        with batch.file.open("rb") as fh:
+            for page_image in scan_pages.iter_pages(fh, name=batch.original_name, limits=limits):
+                _store_page(batch, page_image)
+                count += 1
+    except scan_pages.ScanInputError as exc:
+        _fail_batch(batch, str(exc))
+        return []
+    if count == 0:
+        _fail_batch(batch, "The file contains no page.")
+        return []
+    ScanBatch.objects.filter(pk=batch.pk).update(
+        status=ScanBatch.Status.PROCESSING, pages_total=count
+    )
+    return list(batch.pages.filter(status=Page.Status.PENDING).values_list("pk", flat=True))
+
+
+def _store_page(batch: ScanBatch, page_image: scan_pages.PageImage) -> Page:
+    if page_image.encoded is not None:
+        data, ext = page_image.encoded, "jpg"
+    else:
+        buf = io.BytesIO()
+        page_image.image.save(buf, format="PNG", optimize=False)
+        data, ext = buf.getvalue(), "png"
+    page, created = Page.objects.get_or_create(batch=batch, index_in_batch=page_image.index)
+    if created or not page.image:
+        page.image_checksum = hashlib.sha256(data).hexdigest()
+        page.image.save(f"{page_image.index:05d}.{ext}", ContentFile(data), save=False)
+        page.save(update_fields=["image", "image_checksum"])
+    return page
+
+
+@dataclass(frozen=True)
+class Placement:
+    status: str
+    reason: str = ""
+    copy_number: int | None = None
+    page_number: int | None = None
+    qr_payload: str = ""
+    rotation: int = 0
+
+
+def _read_and_align(page: Page) -> tuple[Placement, Image.Image | None]:
+    exam = page.batch.exam
+    with page.image.open("rb") as fh:
+        image = Image.open(fh)
+        image.load()
+    read = decode_page(image)
+    if not read.ok:
+        return Placement(Page.Status.NEEDS_ATTENTION, str(read.failure)), None
+    payload = read.payload
+    assert payload is not None
+    if payload.exam_code != exam.qr_code:
+        return Placement(
+            Page.Status.NEEDS_ATTENTION,
+            f"this page belongs to another exam (code {payload.exam_code})",
+            qr_payload=payload.encode(),
+        ), None
+    if payload.page > exam.pages_per_copy:
+        return Placement(
+            Page.Status.NEEDS_ATTENTION,
+            f"page {payload.page} is beyond the exam's {exam.pages_per_copy} pages",
+            qr_payload=payload.encode(),
+        ), None
+    aligned = align_page(image, rotation=read.rotation, qr_angle_deg=read.angle_deg)
+    return Placement(
+        Page.Status.PLACED,
+        copy_number=payload.copy,
+        page_number=payload.page,
+        qr_payload=payload.encode(),
+        rotation=read.rotation,
+    ), aligned.image
+
+
+def page_process(*, page_id: int) -> Page | None:
+    """Read one page's QR code, straighten it and place it on (copy, page number).
+
+    A page whose code cannot be read, belongs to another exam, or whose position is already
+    taken by a *different* scan goes to the "needs attention" list with the reason; an
+    identical second scan is marked duplicate. Runs its effect exactly once: a page that is
+    no longer pending is left alone.
+    """
+    page = Page.objects.select_related("batch__exam").filter(pk=page_id).first()
+    if page is None or page.status != Page.Status.PENDING:
+        return None
+    placement, upright = _read_and_align(page)
+    exam = page.batch.exam
+    with transaction.atomic():
+        locked = Page.objects.select_for_update().get(pk=page.pk)
+        if locked.status != Page.Status.PENDING:
+            return None
+        status, reason, submission = placement.status, placement.reason, None
+        if status == Page.Status.PLACED:
+            submission, _ = Submission.objects.get_or_create(
+                exam=exam, copy_number=placement.copy_number
+            )
+            # Lock the copy so two pages racing for one position are decided one at a time.
+            Submission.objects.select_for_update().get(pk=submission.pk)
+            taken = Page.objects.filter(
+                submission=submission, page_number=placement.page_number, status=Page.Status.PLACED
+            ).first()
+            if taken is not None:
+                if taken.image_checksum == locked.image_checksum or _same_sheet(taken, upright):
+                    status = Page.Status.DUPLICATE
+                    reason = (
+                        f"a second scan of page {taken.index_in_batch + 1} of "
+                        f"{taken.batch.original_name}"
+                    )
+                else:
+                    status = Page.Status.NEEDS_ATTENTION
+                    reason = (
+                        f"copy {submission.copy_number} page {placement.page_number} was already "
+                        f"scanned (page {taken.index_in_batch + 1} of {taken.batch.original_name}); "
+                        "choose which scan to keep"
+                    )
+        if upright is not None and status == Page.Status.PLACED:
+            buf = io.BytesIO()
+            upright.save(buf, format="PNG", optimize=False)
+            locked.image.save(
+                f"{locked.index_in_batch:05d}.png", ContentFile(buf.getvalue()), save=False
+            )
+        locked.status = status
+        locked.attention_reason = reason
+        locked.submission = submission
+        locked.page_number = placement.page_number
+        locked.qr_payload = placement.qr_payload
+        locked.rotation = placement.rotation
+        locked.processed_at = timezone.now()
+        locked.save()
+        ScanBatch.objects.filter(pk=locked.batch_id).update(pages_done=F("pages_done") + 1)
+        ScanBatch.objects.filter(
+            pk=locked.batch_id, status=ScanBatch.Status.PROCESSING, pages_done__gte=F("pages_total")
+        ).update(status=ScanBatch.Status.DONE)
+    return locked
+
+
+def _same_sheet(placed: Page, upright: Image.Image | None) -> bool:
+    if upright is None or not placed.image:
+        return False
+    with placed.image.open("rb") as fh:
+        other = Image.open(fh)
+        other.load()
+    return same_sheet(other, upright)
+
+
+def missing_pages(exam: Exam) -> dict[int, list[int]]:
+    """Copy number -> page numbers with no placed scan, for copies that have at least one."""
+    placed: dict[int, set[int]] = {}
+    for copy, number in Page.objects.filter(
+        submission__exam=exam, status=Page.Status.PLACED
+    ).values_list("submission__copy_number", "page_number"):
+        placed.setdefault(copy, set()).add(number)
+    expected = set(range(1, exam.pages_per_copy + 1))
+    return {copy: sorted(expected - got) for copy, got in sorted(placed.items()) if expected - got}

@@ -1,0 +1,163 @@
+"""The scan pipeline on generated scans: every page placed, the missing page reported, the
+duplicate recognised, bad files refused with a clear error and nothing half-written."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+
+from exams import ingest
+from exams.models import Page, ScanBatch, Submission
+from exams.scanning.copies import make_copies, render_template
+from exams.scanning.fakescan import ScanDefects, fake_scan
+from exams.scanning.layout import Region
+from exams.tasks import process_page, split_scan_batch
+
+pytestmark = pytest.mark.django_db
+
+REGIONS = [Region("1.a", 1, 0.1, 0.3, 0.6, 0.4), Region("2.a", 2, 0.1, 0.3, 0.6, 0.4)]
+
+
+@pytest.fixture
+def exam(cast):
+    cast.exam.pages_per_copy = 2
+    cast.exam.save()
+    return cast.exam
+
+
+def _scans(exam, *, copies=3, seed=3, defects=None):
+    template = render_template("Demo", REGIONS, pages=2)
+    printed = make_copies(template, exam_code=exam.qr_code, copies=copies)
+    answers = {(c, "1.a"): str(10 * c) for c in range(1, copies + 1)}
+    return fake_scan(
+        printed, answers, REGIONS, seed=seed, dpi=100, defects=defects or ScanDefects()
+    )
+
+
+def _upload(exam, data: bytes, name="scan.pdf"):
+    return ingest.scan_batch_upload(exam=exam, stream=io.BytesIO(data), original_name=name)
+
+
+def test_a_shuffled_rotated_stack_is_placed_page_by_page(
+    exam, media_root, django_capture_on_commit_callbacks
+):
+    scan = _scans(exam)
+    with django_capture_on_commit_callbacks(execute=True):
+        result = _upload(exam, scan.pdf)
+    batch = ScanBatch.objects.get(pk=result.batch.pk)
+    assert batch.status == ScanBatch.Status.DONE, batch.error
+    assert batch.pages_total == batch.pages_done == len(scan.manifest.pages)
+    placed = Page.objects.filter(batch=batch, status=Page.Status.PLACED)
+    assert sorted(placed.values_list("submission__copy_number", "page_number")) == sorted(
+        {(p.copy, p.page) for p in scan.manifest.pages}
+    )
+    assert Submission.objects.filter(exam=exam, copy_number__in=[1, 2, 3]).count() == 3
+    duplicates = Page.objects.filter(batch=batch, status=Page.Status.DUPLICATE)
+    assert [(p.submission.copy_number, p.page_number) for p in duplicates] == list(
+        scan.manifest.duplicated
+    )
+    assert ingest.missing_pages(exam) == {c: [p] for c, p in scan.manifest.missing}
+    upside_down = [p for p in scan.manifest.pages if p.rotation == 180]
+    assert upside_down
+    assert all(
+        Page.objects.get(batch=batch, index_in_batch=p.position).rotation == 180
+        for p in upside_down
+    )
+
+
+def test_the_same_file_twice_is_recognised(exam, media_root):
+    scan = _scans(exam, copies=1)
+    first = _upload(exam, scan.pdf)
+    again = _upload(exam, scan.pdf, name="renamed.pdf")
+    assert first.created
+    assert not again.created
+    assert again.batch.pk == first.batch.pk
+    assert "already uploaded" in again.message
+    assert ScanBatch.objects.filter(exam=exam).count() == 1
+
+
+def test_tasks_run_twice_process_each_page_once(exam, media_root):
+    scan = _scans(exam, copies=1, defects=ScanDefects(dropped=0, duplicated=0, upside_down=0))
+    batch = ingest.scan_batch_upload(
+        exam=exam, stream=io.BytesIO(scan.pdf), original_name="s.pdf", enqueue=False
+    ).batch
+    split_scan_batch(batch_id=batch.pk)
+    split_scan_batch(batch_id=batch.pk)
+    assert Page.objects.filter(batch=batch).count() == 2
+    for page in Page.objects.filter(batch=batch):
+        process_page(page_id=page.pk)
+        process_page(page_id=page.pk)
+    batch.refresh_from_db()
+    assert (batch.pages_done, batch.pages_total, batch.status) == (2, 2, ScanBatch.Status.DONE)
+
+
+def _zip_bomb() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("huge.png", b"\0" * (50 * 1024 * 1024))
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "message"),
+    [
+        (b"", "empty.pdf", "empty"),
+        (b"hello, this is text", "notes.pdf", "Not a PDF, PNG, JPEG, TIFF or ZIP"),
+        (b"%PDF-1.7\n1 0 obj garbage", "broken.pdf", ""),
+        (_zip_bomb(), "bomb.zip", ""),
+    ],
+)
+def test_bad_files_fail_their_batch_with_a_clear_error_and_leave_no_pages(
+    exam, media_root, django_capture_on_commit_callbacks, data, name, message
+):
+    good = _scans(exam, copies=1, defects=ScanDefects(dropped=0, duplicated=0))
+    with django_capture_on_commit_callbacks(execute=True):
+        ok = _upload(exam, good.pdf, "good.pdf").batch
+        bad = _upload(exam, data, name).batch
+    bad.refresh_from_db()
+    assert bad.status == ScanBatch.Status.FAILED
+    assert message in bad.error
+    assert bad.error
+    assert not Page.objects.filter(batch=bad).exists()
+    ok.refresh_from_db()
+    assert ok.status == ScanBatch.Status.DONE  # nothing else affected
+
+
+def test_a_file_over_the_size_limit_is_refused_without_storing_it(exam, media_root, settings):
+    settings.SCAN_UPLOAD_MAX_BYTES = 1000
+    result = _upload(exam, b"%PDF-1.4\n" + b"0" * 5000)
+    assert result.batch.status == ScanBatch.Status.FAILED
+    assert "larger than" in result.batch.error
+    assert not result.batch.file
+
+
+def test_a_page_of_another_exam_needs_attention(exam, cast, media_root):
+    from tests import factories
+
+    other = factories.exam(cast.course)
+    scan = _scans(other, copies=1, defects=ScanDefects(dropped=0, duplicated=0, upside_down=0))
+    batch = ingest.scan_batch_upload(
+        exam=exam, stream=io.BytesIO(scan.pdf), original_name="x.pdf", enqueue=False
+    ).batch
+    for pk in ingest.scan_batch_split(batch_id=batch.pk):
+        ingest.page_process(page_id=pk)
+    reasons = set(Page.objects.filter(batch=batch).values_list("status", "attention_reason"))
+    assert reasons == {
+        (Page.Status.NEEDS_ATTENTION, f"this page belongs to another exam (code {other.qr_code})")
+    }
+
+
+def test_a_blank_page_without_code_needs_attention(exam, media_root):
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("L", (800, 1100), 255).save(buf, format="PNG")
+    batch = ingest.scan_batch_upload(
+        exam=exam, stream=io.BytesIO(buf.getvalue()), original_name="b.png", enqueue=False
+    ).batch
+    [pk] = ingest.scan_batch_split(batch_id=batch.pk)
+    page = ingest.page_process(page_id=pk)
+    assert page.status == Page.Status.NEEDS_ATTENTION
+    assert page.attention_reason == "no QR code found on the page"
