@@ -1,0 +1,628 @@
+"""From a student's answer text for one part to a verdict a TA can trust.
+
+Verdicts: ``correct``, ``incorrect``, ``partial``, ``needs_review`` (a person must judge),
+``blank`` (nothing written). The rules that keep a verdict trustworthy:
+
+- text that cannot be read (unknown symbol, unbalanced braces, a garbled line, a value
+  outside the size bounds) gives ``needs_review``, never ``incorrect``;
+- a wrong final value while another value in the working is right gives ``needs_review``;
+- low extraction or transcription confidence never yields ``incorrect``;
+- descriptive parts and descriptive targets always go to a person, with the extracted text;
+- missing keywords mean "a person should read it", not "wrong" (a paraphrase is possible).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from solvers.core import Step
+from solvers.values import Choice, Integer, KeywordSet, Number, Predicate, Shape, Tensor
+
+from autocheck.compare import (
+    Comparison,
+    Read,
+    compare,
+    compare_choice,
+    compare_keywords,
+    compare_predicate,
+    kind_of,
+    read,
+)
+from autocheck.diagnose import Diagnosis, Upstream, diagnose
+from autocheck.extract import Candidate, extract, find_keywords
+from autocheck.keys import (
+    DEFAULT_TOLERANCE,
+    DescriptiveAnswer,
+    ExamKey,
+    ExpectedAnswer,
+    ExpectedTarget,
+    PartKey,
+    SolveFn,
+    SolverValue,
+    Target,
+    Tolerance,
+    resolve_expected,
+)
+from autocheck.mathparse import Unreadable
+
+VERDICTS = ("correct", "incorrect", "partial", "needs_review", "blank")
+# Below this, a judgement of "incorrect" is not trusted and goes to a person.
+MIN_CONFIDENCE = 0.5
+
+
+@dataclass(frozen=True)
+class TargetResult:
+    """The outcome for one target of a part (``status``: a verdict or ``missing``)."""
+
+    name: str
+    status: str
+    expected: str
+    expected_latex: str
+    found: Candidate | None
+    candidates: tuple[Candidate, ...] = ()
+    comparison: Comparison | None = None
+    diagnosis: Diagnosis | None = None
+    score: float = 0.0
+    confidence: float = 1.0
+    note: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "status": self.status,
+            "expected": self.expected,
+            "expected_latex": self.expected_latex,
+            "found": self.found.as_dict() if self.found else None,
+            "candidates": [c.as_dict() for c in self.candidates],
+            "comparison": None if self.comparison is None else self.comparison.code,
+            "diagnosis": None if self.diagnosis is None else self.diagnosis.as_dict(),
+            "score": self.score,
+            "confidence": round(self.confidence, 3),
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The checker's judgement of one part, with everything a reviewer needs to see why."""
+
+    part: str
+    verdict: str
+    points: float | None
+    max_points: float
+    expected: str
+    expected_latex: str
+    found: tuple[Candidate, ...]
+    diagnosis: Diagnosis | None
+    confidence: float
+    steps: tuple[Step, ...] = ()
+    targets: tuple[TargetResult, ...] = ()
+    text: str = ""
+    notes: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "part": self.part,
+            "verdict": self.verdict,
+            "points": self.points,
+            "max_points": self.max_points,
+            "expected": self.expected,
+            "expected_latex": self.expected_latex,
+            "found": [c.as_dict() for c in self.found],
+            "diagnosis": None if self.diagnosis is None else self.diagnosis.as_dict(),
+            "confidence": round(self.confidence, 3),
+            "steps": [{"text": s.text, "latex": s.latex} for s in self.steps],
+            "targets": [t.as_dict() for t in self.targets],
+            "text": self.text,
+            "notes": list(self.notes),
+        }
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """What a part's check may know beyond its own text.
+
+    ``upstream``: the student's own earlier values (for error carried forward);
+    ``transcription_confidence``: how sure the OCR/alignment is (0..1); ``log_base``: the
+    exam-wide default; ``solve``: solver function (tests inject one).
+    """
+
+    upstream: Upstream = field(default_factory=Upstream)
+    transcription_confidence: float = 1.0
+    log_base: str = "e"
+    tolerance: Tolerance = DEFAULT_TOLERANCE
+    solve: SolveFn | None = None
+
+
+class AnswerLike(Protocol):
+    text: str
+    confidence: float
+
+
+_BLANK_RE = re.compile(r"[\w\d]", re.UNICODE)
+
+
+def is_blank(text: str) -> bool:
+    """Nothing written: no letter or digit once markup is removed."""
+    stripped = re.sub(r"\\[a-zA-Z]+|<br\s*/?>|[$*_#>`~\-|]", " ", text or "")
+    return not _BLANK_RE.search(stripped)
+
+
+def check_part(
+    part: PartKey,
+    expected: ExpectedAnswer,
+    answer_text: str,
+    *,
+    context: CheckContext | None = None,
+) -> Verdict:
+    """Check one part's answer text against its expected values."""
+    ctx = context or CheckContext()
+    text = answer_text or ""
+    shown = "; ".join(
+        (f"{t.name} = " if len(expected.targets) > 1 else "") + t.display for t in expected.targets
+    )
+    shown_latex = r",\ ".join(t.latex for t in expected.targets if t.latex)
+    base: dict[str, Any] = {
+        "part": part.id,
+        "max_points": part.points,
+        "expected": shown,
+        "expected_latex": shown_latex,
+        "steps": expected.steps,
+        "text": text,
+    }
+    if is_blank(text):
+        return Verdict(
+            verdict="blank", points=0.0, found=(), diagnosis=None, confidence=1.0, **base
+        )
+    if part.descriptive:
+        return Verdict(
+            verdict="needs_review",
+            points=None,
+            found=(),
+            diagnosis=None,
+            confidence=1.0,
+            notes=("descriptive: graded by a person",),
+            **base,
+        )
+    if _numeric_only(expected) and not re.search(r"\d", text):
+        # Notes or doodles with no number at all do not answer a numeric part; the text is
+        # kept in the verdict so a reviewer can still see it.
+        return Verdict(
+            verdict="blank",
+            points=0.0,
+            found=(),
+            diagnosis=None,
+            confidence=0.8,
+            notes=("text present but no value written",),
+            **base,
+        )
+    try:
+        results = _check_targets(part, expected, text, ctx)
+    except Unreadable as exc:  # a guard tripped outside a single target: still not "wrong"
+        return Verdict(
+            verdict="needs_review",
+            points=None,
+            found=(),
+            diagnosis=None,
+            confidence=0.0,
+            notes=(f"could not read the answer: {exc}",),
+            **base,
+        )
+    return _combine(part, results, ctx, base)
+
+
+_NUMERIC = (Number, Integer, Tensor, Shape, Predicate)
+
+
+def _numeric_only(expected: ExpectedAnswer) -> bool:
+    return all(isinstance(t.value, _NUMERIC) for t in expected.targets)
+
+
+def _target_points(part: PartKey) -> list[float]:
+    n = len(part.targets)
+    return [t.points if t.points is not None else part.points / n for t in part.targets]
+
+
+def _combine(
+    part: PartKey, results: list[TargetResult], ctx: CheckContext, base: dict[str, Any]
+) -> Verdict:
+    statuses = [r.status for r in results]
+    weights = _target_points(part)
+    found = tuple(c for r in results if r.found is not None for c in [r.found])
+    diagnosis = next((r.diagnosis for r in results if r.diagnosis is not None), None)
+    if diagnosis is not None and len(results) > 1:
+        name = next(r.name for r in results if r.diagnosis is diagnosis)
+        diagnosis = Diagnosis(
+            diagnosis.code, f"{name}: {diagnosis.message}", diagnosis.credit, diagnosis.recomputed
+        )
+    confidence = min((r.confidence for r in results), default=1.0) * min(
+        1.0, ctx.transcription_confidence
+    )
+    notes = tuple(f"{r.name}: {r.note}" if len(results) > 1 else r.note for r in results if r.note)
+    decided = sum(
+        w * r.score for w, r in zip(weights, results, strict=True) if r.status != "needs_review"
+    )
+    if all(s == "missing" for s in statuses):
+        verdict, points = "needs_review", None
+        notes += ("none of the asked values could be located in the answer",)
+    elif "needs_review" in statuses:
+        verdict, points = "needs_review", None
+    elif all(s == "correct" for s in statuses):
+        verdict, points = "correct", part.points
+    elif all(s in ("incorrect", "missing") for s in statuses) and not any(
+        r.score > 0 for r in results
+    ):
+        verdict, points = "incorrect", 0.0
+    else:
+        verdict, points = "partial", round(decided, 4)
+        if not part.partial_credit:
+            points = 0.0
+    if verdict in ("incorrect", "partial") and ctx.transcription_confidence < MIN_CONFIDENCE:
+        verdict, points = "needs_review", None
+        notes += ("the transcription is too uncertain to mark this wrong",)
+    if verdict == "needs_review" and points is None and any(s != "needs_review" for s in statuses):
+        notes += (f"automatic points for the values that could be judged: {round(decided, 4):g}",)
+    return Verdict(
+        verdict=verdict,
+        points=points,
+        found=found,
+        diagnosis=diagnosis,
+        confidence=confidence,
+        targets=tuple(results),
+        notes=notes,
+        **base,
+    )
+
+
+def _check_targets(
+    part: PartKey, expected: ExpectedAnswer, text: str, ctx: CheckContext
+) -> list[TargetResult]:
+    multi = len(part.targets) > 1
+    siblings = [s for t in part.targets for s in (t.symbols or (t.name,))]
+    log_base = str(part.flag("log_base", ctx.log_base))
+    tol = part.tolerance.over(ctx.tolerance)
+    out = []
+    for target in part.targets:
+        exp = expected.target(target.name)
+        out.append(
+            _check_target(
+                part,
+                target,
+                exp,
+                text,
+                multi=multi,
+                siblings=siblings,
+                log_base=log_base,
+                tol=tol,
+                ctx=ctx,
+            )
+        )
+    return out
+
+
+def _check_target(
+    part: PartKey,
+    target: Target,
+    exp: ExpectedTarget,
+    text: str,
+    *,
+    multi: bool,
+    siblings: Sequence[str],
+    log_base: str,
+    tol: Tolerance,
+    ctx: CheckContext,
+) -> TargetResult:
+    show: dict[str, Any] = {
+        "name": target.name,
+        "expected": exp.display,
+        "expected_latex": exp.latex,
+    }
+    value = exp.value
+    if isinstance(target.answer, DescriptiveAnswer) or value is None:
+        return TargetResult(status="needs_review", found=None, note="graded by a person", **show)
+    symbols = tuple(target.symbols) or ((target.name,) if multi else ())
+    if isinstance(value, KeywordSet):
+        hits = find_keywords(text, value.required)
+        cmp = compare_keywords(value, hits)
+        found = tuple(h for h in hits if h is not None)
+        status = "correct" if cmp.equal else "needs_review"
+        return TargetResult(
+            status=status,
+            found=found[0] if found else None,
+            candidates=found,
+            comparison=cmp,
+            score=cmp.score,
+            confidence=0.8,
+            note="" if cmp.equal else cmp.detail + " (a paraphrase is possible)",
+            **show,
+        )
+    if isinstance(value, Predicate):
+        return _check_predicate(value, text, show, log_base)
+    kind = kind_of(value)
+    if isinstance(value, Choice):
+        ex = extract(
+            text,
+            kind="choice",
+            symbols=symbols,
+            options=value.options or (value.value,),
+            synonyms=dict(value.synonyms),
+            sibling_symbols=[s for s in siblings if s not in symbols],
+        )
+    else:
+        ex = extract(text, kind=kind, symbols=symbols, multi=multi)
+    conf = ex.confidence
+    if ex.chosen is None:
+        status = "missing" if multi else "needs_review"
+        return TargetResult(
+            status=status,
+            found=None,
+            candidates=ex.candidates,
+            confidence=conf,
+            note=ex.note or "no final answer found",
+            **show,
+        )
+    if conf < MIN_CONFIDENCE:
+        return TargetResult(
+            status="needs_review",
+            found=ex.chosen,
+            candidates=ex.candidates,
+            confidence=conf,
+            note=ex.note,
+            **show,
+        )
+    if isinstance(value, Choice):
+        cmp = compare_choice(value, ex.chosen.label)
+        status = "correct" if cmp.equal else "incorrect"
+        diag = (
+            None
+            if cmp.equal
+            else Diagnosis("wrong_choice", f"the answer is {value.value}, not {ex.chosen.label}")
+        )
+        return TargetResult(
+            status=status,
+            found=ex.chosen,
+            candidates=ex.candidates,
+            comparison=cmp,
+            diagnosis=diag,
+            score=cmp.score,
+            confidence=conf,
+            note=ex.note,
+            **show,
+        )
+    try:
+        got = read(kind, ex.chosen.text, log_base=log_base)
+    except Unreadable as exc:
+        return TargetResult(
+            status="needs_review",
+            found=ex.chosen,
+            candidates=ex.candidates,
+            confidence=conf,
+            note=f"could not read {ex.chosen.text!r}: {exc}",
+            **show,
+        )
+    cmp = compare(value, got, tol, flags=part.flags)
+    if cmp.equal:
+        return TargetResult(
+            status="correct",
+            found=ex.chosen,
+            candidates=ex.candidates,
+            comparison=cmp,
+            score=1.0,
+            confidence=conf,
+            note=ex.note,
+            **show,
+        )
+    for alt_value, alt in exp.alternatives:
+        try:
+            alt_cmp = compare(
+                alt_value,
+                read(kind_of(alt_value), ex.chosen.text, log_base=log_base),
+                tol,
+                flags=part.flags,
+            )
+        except (Unreadable, AssertionError, TypeError):
+            continue
+        if alt_cmp.equal:
+            status = "correct" if alt.credit >= 1 else "partial"
+            return TargetResult(
+                status=status,
+                found=ex.chosen,
+                candidates=ex.candidates,
+                comparison=alt_cmp,
+                score=alt.credit,
+                confidence=conf,
+                note=f"accepted alternative: {alt.note}" if alt.note else "accepted alternative",
+                **show,
+            )
+    # Another value in the working is right: a slip in copying, or a wrong final step?
+    for other in ex.others():
+        try:
+            if compare(
+                value, read(kind, other.text, log_base=log_base), tol, flags=part.flags
+            ).equal:
+                return TargetResult(
+                    status="needs_review",
+                    found=ex.chosen,
+                    candidates=ex.candidates,
+                    comparison=cmp,
+                    score=0.0,
+                    confidence=conf * 0.5,
+                    note=f"the final value differs but {other.text!r} in the working is right",
+                    **show,
+                )
+        except (Unreadable, AssertionError, TypeError, ValueError):
+            continue
+    solver_value = target.answer.value if isinstance(target.answer, SolverValue) else None
+    diag = diagnose(
+        part,
+        target.name,
+        value,
+        got,
+        tol=tol,
+        upstream=ctx.upstream,
+        solve=ctx.solve,
+        solver_value=solver_value,
+    )
+    if diag is not None and diag.code == "error_carried_forward":
+        # Marked partial even at full credit, so the carried error stays visible to the TA.
+        return TargetResult(
+            status="partial",
+            found=ex.chosen,
+            candidates=ex.candidates,
+            comparison=cmp,
+            diagnosis=diag,
+            score=diag.credit,
+            confidence=conf,
+            note=ex.note,
+            **show,
+        )
+    if cmp.score > 0 and part.partial_credit:
+        return TargetResult(
+            status="partial",
+            found=ex.chosen,
+            candidates=ex.candidates,
+            comparison=cmp,
+            diagnosis=diag,
+            score=cmp.score,
+            confidence=conf,
+            note=cmp.detail,
+            **show,
+        )
+    return TargetResult(
+        status="incorrect",
+        found=ex.chosen,
+        candidates=ex.candidates,
+        comparison=cmp,
+        diagnosis=diag,
+        score=0.0,
+        confidence=conf,
+        note=ex.note or cmp.detail,
+        **show,
+    )
+
+
+def _check_predicate(
+    value: Predicate, text: str, show: dict[str, Any], log_base: str
+) -> TargetResult:
+    values: dict[str, float] = {}
+    cands: list[Candidate] = []
+    for var in value.variables:
+        ex = extract(text, kind="number", symbols=(var, "\\" + var), multi=True)
+        if ex.chosen is None:
+            continue
+        cands.append(ex.chosen)
+        try:
+            values[var] = read("number", ex.chosen.text, log_base=log_base).value
+        except Unreadable as exc:
+            return TargetResult(
+                status="needs_review",
+                found=ex.chosen,
+                candidates=tuple(cands),
+                note=f"could not read {ex.chosen.text!r}: {exc}",
+                **show,
+            )
+    try:
+        cmp = compare_predicate(value, values)
+    except Unreadable as exc:
+        return TargetResult(
+            status="needs_review", found=None, candidates=tuple(cands), note=str(exc), **show
+        )
+    status = "correct" if cmp.equal else "incorrect"
+    diag = (
+        None
+        if cmp.equal
+        else Diagnosis("condition_violated", f"your values do not satisfy: {value.description}")
+    )
+    return TargetResult(
+        status=status,
+        found=cands[0] if cands else None,
+        candidates=tuple(cands),
+        comparison=cmp,
+        diagnosis=diag,
+        score=cmp.score,
+        confidence=0.85,
+        **show,
+    )
+
+
+def check_submission(
+    key: ExamKey,
+    answers_by_part: Mapping[str, str | AnswerLike],
+    *,
+    transcription_confidence: float | Mapping[str, float] = 1.0,
+    expected: Mapping[str, ExpectedAnswer] | None = None,
+    solve: SolveFn | None = None,
+) -> list[Verdict]:
+    """Check every part of ``key`` (in printed order) against the student's answers.
+
+    ``answers_by_part`` maps part ids to text, or to objects with ``text`` and
+    ``confidence`` (the aligner's ``AnswerText``); a part with no entry is blank.
+    ``transcription_confidence`` is one number or one per part; below 0.5 nothing is marked
+    ``incorrect``. Earlier answers are passed on so error carried forward is recognised.
+    """
+    exp_all = expected if expected is not None else resolve_expected(key, solve=solve)
+    log_base = str(key.flags.get("log_base", "e"))
+    tolerance = key.tolerance.over(DEFAULT_TOLERANCE)
+    upstream: dict[str, dict[str, Read]] = {}
+    verdicts = []
+    for part in key.parts():
+        entry = answers_by_part.get(part.id, "")
+        if isinstance(entry, str):
+            text, conf = entry, 1.0
+        else:
+            text, conf = entry.text, float(entry.confidence)
+        if isinstance(transcription_confidence, Mapping):
+            conf = min(conf, float(transcription_confidence.get(part.id, 1.0)))
+        else:
+            conf = min(conf, float(transcription_confidence))
+        ctx = CheckContext(Upstream(dict(upstream)), conf, log_base, tolerance, solve)
+        verdict = check_part(part, exp_all[part.id], text, context=ctx)
+        verdicts.append(verdict)
+        upstream[part.id] = _read_values(verdict, exp_all[part.id], log_base)
+    return verdicts
+
+
+def _read_values(verdict: Verdict, expected: ExpectedAnswer, log_base: str) -> dict[str, Read]:
+    """The student's values for each target, for later parts' error-carried-forward checks."""
+    out: dict[str, Read] = {}
+    for res in verdict.targets:
+        exp = expected.target(res.name)
+        if (
+            res.found is None
+            or exp.value is None
+            or isinstance(exp.value, Choice | KeywordSet | Predicate)
+        ):
+            continue
+        try:
+            out[res.name] = read(kind_of(exp.value), res.found.text, log_base=log_base)
+        except (Unreadable, ValueError):
+            continue
+    return out
+
+
+def summarise(verdicts: Sequence[Verdict]) -> dict[str, Any]:
+    """Counts per verdict and the automatic points total (review parts excluded)."""
+    counts = {v: 0 for v in VERDICTS}
+    for v in verdicts:
+        counts[v.verdict] += 1
+    auto = sum(v.points for v in verdicts if v.points is not None)
+    return {
+        "counts": counts,
+        "auto_points": auto,
+        "max_points": sum(v.max_points for v in verdicts),
+    }
+
+
+__all__ = [
+    "VERDICTS",
+    "CheckContext",
+    "TargetResult",
+    "Verdict",
+    "check_part",
+    "check_submission",
+    "is_blank",
+    "summarise",
+]

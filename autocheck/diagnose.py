@@ -1,0 +1,402 @@
+"""Why is a wrong answer wrong? Try known wrong computations against the student's value.
+
+This follows STACK's potential-response trees: each entry of a mistake table recomputes the
+answer the way a student who made that mistake would, and if that matches what the student
+wrote, the student is told the mistake in plain words. Three sources of wrong computations:
+
+1. **Error carried forward**: a part whose key says ``carry: {param: "3.2:z1"}`` is re-solved
+   with the student's own earlier value in place of ``param``. A match means the method is
+   right and only the earlier error propagated.
+2. **Solver re-solves** (:data:`PARAM_MISTAKES`, :data:`SOLVER_MISTAKES`): the part's solver is
+   run again with a wrong assumption (``bias: false``, ``padding: 0``, ``stride: 1``...).
+3. **Value transforms** (:data:`VALUE_MISTAKES`): sign flipped, reciprocal, factor 2 or 1/2,
+   powers of ten, log base 10 for e, batch size, off by one, transposed matrix.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from solvers.core import ParameterError
+from solvers.values import Integer, Number, Shape, Tensor, Value
+
+from autocheck.compare import Read, compare, compare_number, compare_tensor, kind_of
+from autocheck.keys import FrozenMap, PartKey, SolveFn, Tolerance, resolve_with
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """``code`` for machines and statistics; ``message`` for the student; ``credit`` is the
+    suggested share of the points (error carried forward may earn them)."""
+
+    code: str
+    message: str
+    credit: float = 0.0
+    recomputed: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "message": self.message,
+            "credit": self.credit,
+            "recomputed": self.recomputed,
+        }
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A wrong assumption expressed as solver parameter overrides."""
+
+    code: str
+    message: str
+    overrides: Mapping[str, Any] = field(default_factory=dict)
+
+
+# --- value transforms ----------------------------------------------------------------------
+
+Transform = Callable[[float], float]
+
+
+def _value_mistakes(batch_size: float | None) -> Iterator[tuple[str, str, Transform]]:
+    yield "sign", "your answer has the opposite sign", lambda e: -e
+    yield "reciprocal", "your answer is the reciprocal (1/x) of the right value", lambda e: 1 / e
+    yield (
+        "factor_2",
+        "your answer is twice the right value: check for an extra factor of 2",
+        lambda e: 2 * e,
+    )
+    yield (
+        "factor_half",
+        "your answer is half the right value: a factor of 2 is missing",
+        lambda e: e / 2,
+    )
+    ln10 = math.log(10)
+    yield (
+        "log_base_10",
+        "you used log base 10; in this course log means the natural log (ln)",
+        lambda e: e / ln10,
+    )
+    yield "log_base_e", "you used the natural log where log base 10 was meant", lambda e: e * ln10
+    for k in (1, 2, 3, -1, -2, -3):
+        yield (
+            "power_of_ten",
+            f"your answer is off by a factor of 10^{k}: check the decimal point or the units",
+            (lambda kk: lambda e: e * 10.0**kk)(k),
+        )
+    if batch_size and batch_size not in (1, 2):
+        b = float(batch_size)
+        yield "batch_factor", f"your answer is off by the batch size ({b:g})", lambda e: e * b
+        yield "batch_factor", f"your answer is off by the batch size ({b:g})", lambda e: e / b
+
+
+VALUE_MISTAKES = _value_mistakes  # exported name: the table of value transforms
+
+
+def _integer_mistakes() -> Iterator[tuple[str, str, Callable[[int], int]]]:
+    yield (
+        "off_by_one",
+        "your answer is off by one: check the rounding (floor vs ceil) or a +1",
+        lambda e: e + 1,
+    )
+    yield (
+        "off_by_one",
+        "your answer is off by one: check the rounding (floor vs ceil) or a +1",
+        lambda e: e - 1,
+    )
+
+
+# --- solver re-solves ----------------------------------------------------------------------
+
+# Param name -> (code, message, wrong value given the right one or None if not applicable).
+PARAM_MISTAKES: tuple[tuple[str, str, str, Callable[[Any], Any]], ...] = (
+    (
+        "bias",
+        "bias_missing",
+        "you did not count the bias terms",
+        lambda v: False if v is True else None,
+    ),
+    (
+        "biases",
+        "bias_missing",
+        "you did not count the bias terms",
+        lambda v: False if v is True else None,
+    ),
+    (
+        "padding",
+        "padding_ignored",
+        "you ignored the padding",
+        lambda v: 0 if v not in (0, "valid", None) else None,
+    ),
+    (
+        "stride",
+        "stride_ignored",
+        "you ignored the stride",
+        lambda v: 1 if isinstance(v, int) and v > 1 else None,
+    ),
+    (
+        "drop_last",
+        "floor_ceil",
+        "you rounded the number of mini-batches the other way (floor vs ceil)",
+        lambda v: not v if isinstance(v, bool) else None,
+    ),
+)
+
+# Solver-specific wrong assumptions, by solver name, for mistakes no generic rule covers.
+SOLVER_MISTAKES: dict[str, tuple[Mistake, ...]] = {}
+
+
+def _param_paths(params: Any, prefix: str = "") -> Iterator[tuple[str, str, Any]]:
+    """(path, name, value) for every named param, nested ones included."""
+    if isinstance(params, Mapping):
+        for k, v in params.items():
+            path = f"{prefix}.{k}" if prefix else str(k)
+            yield path, str(k), v
+            yield from _param_paths(v, path)
+    elif isinstance(params, list | tuple):
+        for i, v in enumerate(params):
+            yield from _param_paths(v, f"{prefix}[{i}]")
+
+
+def solver_mistakes(part: PartKey) -> list[Mistake]:
+    """The wrong assumptions worth re-solving for this part's solver call."""
+    if part.solver is None:
+        return []
+    params = part.solver.params.thaw()
+    found: dict[str, Mistake] = {}
+    for path, name, value in _param_paths(params):
+        for pname, code, message, wrong in PARAM_MISTAKES:
+            if name == pname:
+                alt = wrong(value)
+                if alt is not None:
+                    old = found.get(code)
+                    overrides = dict(old.overrides) if old else {}
+                    overrides[path] = alt
+                    found[code] = Mistake(code, message, overrides)
+    return [*found.values(), *SOLVER_MISTAKES.get(part.solver.name, ())]
+
+
+# --- the diagnosis -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Upstream:
+    """A student's own earlier answers, by part id and target name (as read values)."""
+
+    values: Mapping[str, Mapping[str, Read]] = field(default_factory=dict)
+
+    def get(self, ref: str) -> Read | None:
+        pid, _, tname = ref.partition(":")
+        return self.values.get(pid, {}).get(tname or "answer")
+
+
+def as_param(got: Read) -> Any:
+    """A read value in the form solver params take."""
+    if got.kind == "integer":
+        return round(got.value)
+    if got.kind == "number":
+        v = float(got.value)
+        return int(v) if v.is_integer() else v
+    if got.kind in ("vector", "matrix"):
+        values, shape = got.value
+        if len(shape) == 2:
+            return [list(values[r * shape[1] : (r + 1) * shape[1]]) for r in range(shape[0])]
+        return list(values)
+    if got.kind == "shape":
+        return list(got.value)
+    return got.value
+
+
+def diagnose(
+    part: PartKey,
+    target_name: str,
+    expected: Value,
+    got: Read,
+    *,
+    tol: Tolerance,
+    upstream: Upstream | None = None,
+    solve: SolveFn | None = None,
+    solver_value: str | None = None,
+) -> Diagnosis | None:
+    """The first known mistake that reproduces the student's value, or ``None``."""
+    flags = dict(part.flags)
+    if solver_value is not None and part.solver is not None:
+        ecf = _carried_forward(part, solver_value, got, tol, upstream, solve, flags)
+        if ecf is not None:
+            return ecf
+        for mistake in solver_mistakes(part):
+            alt = _resolve_value(part, mistake.overrides, solver_value, solve)
+            if alt is not None and _matches(alt, got, tol, flags):
+                return Diagnosis(mistake.code, mistake.message, 0.0, alt.latex())
+    return _value_diagnosis(part, expected, got, tol, flags)
+
+
+def _resolve_value(
+    part: PartKey, overrides: Mapping[str, Any], name: str, solve: SolveFn | None
+) -> Value | None:
+    try:
+        return resolve_with(part, overrides, solve=solve).values.get(name)
+    except (ParameterError, ValueError, TypeError, KeyError, IndexError, ZeroDivisionError):
+        return None
+
+
+def _matches(value: Value, got: Read, tol: Tolerance, flags: Mapping[str, Any]) -> bool:
+    try:
+        if kind_of(value) != got.kind and not (
+            kind_of(value) in ("number", "integer") and got.kind in ("number", "integer")
+        ):
+            return False
+        if isinstance(value, Integer) and got.kind == "number":
+            value = Number.of(value.value)
+        return compare(value, got, tol, flags=flags).equal
+    except (TypeError, ValueError, AssertionError):
+        return False
+
+
+def _carried_forward(
+    part: PartKey,
+    solver_value: str,
+    got: Read,
+    tol: Tolerance,
+    upstream: Upstream | None,
+    solve: SolveFn | None,
+    flags: Mapping[str, Any],
+) -> Diagnosis | None:
+    if not part.carry or upstream is None:
+        return None
+    overrides: dict[str, Any] = {}
+    sources = []
+    for param, ref in part.carry.items():
+        earlier = upstream.get(ref)
+        if earlier is None:
+            return None
+        overrides[param] = as_param(earlier)
+        sources.append(ref.partition(":")[0])
+    alt = _resolve_value(part, overrides, solver_value, solve)
+    if alt is None or not _matches(alt, got, tol, flags):
+        return None
+    credit = float(part.flag("ecf_credit", 1.0))
+    return Diagnosis(
+        "error_carried_forward",
+        f"your answer follows correctly from your own answer to part {', '.join(sorted(set(sources)))}",
+        credit,
+        alt.latex(),
+    )
+
+
+def _batch_size(part: PartKey) -> float | None:
+    if part.solver is None:
+        return None
+    for _path, name, value in _param_paths(part.solver.params.thaw()):
+        if (
+            name in ("batch_size", "batch")
+            and isinstance(value, int | float)
+            and not isinstance(value, bool)
+        ):
+            return float(value)
+    return None
+
+
+def _value_diagnosis(
+    part: PartKey, expected: Value, got: Read, tol: Tolerance, flags: Mapping[str, Any]
+) -> Diagnosis | None:
+    if isinstance(expected, Integer) and got.kind in ("integer", "number"):
+        for code, message, f in _integer_mistakes():
+            if abs(got.value - f(expected.value)) < 1e-9:
+                return Diagnosis(code, message)
+        return _scalar(float(expected.value), got, tol, _batch_size(part))
+    if isinstance(expected, Number) and got.kind in ("integer", "number"):
+        return _scalar(expected.value, got, tol, _batch_size(part))
+    if isinstance(expected, Tensor) and got.kind in ("vector", "matrix"):
+        return _tensor(expected, got, tol, flags)
+    if isinstance(expected, Shape) and got.kind == "shape":
+        dims = tuple(got.value)
+        if sorted(dims) == sorted(expected.dims) and dims != expected.dims:
+            conv = f" ({expected.convention} order)" if expected.convention else ""
+            return Diagnosis(
+                "shape_permuted",
+                f"right dimensions in a different order{conv}: check the axis convention",
+            )
+    return None
+
+
+def _scalar(e: float, got: Read, tol: Tolerance, batch: float | None) -> Diagnosis | None:
+    for code, message, f in _value_mistakes(batch):
+        try:
+            alt = f(e)
+        except ZeroDivisionError:
+            continue
+        if alt == e:
+            continue
+        if compare_number(alt, got.number or float(got.value), tol).equal:
+            return Diagnosis(code, message, 0.0, f"{alt:.6g}")
+    return None
+
+
+def _tensor(
+    expected: Tensor, got: Read, tol: Tolerance, flags: Mapping[str, Any]
+) -> Diagnosis | None:
+    values, shape = got.value
+    if len(values) != len(expected.values):
+        return None
+    if (
+        len(expected.shape) == 2
+        and tuple(shape) == (expected.shape[1], expected.shape[0])
+        and expected.shape[0] != expected.shape[1]
+        and compare_tensor(expected, values, shape, tol, flags).code == "transposed"
+    ):
+        return Diagnosis(
+            "transposed",
+            "your matrix is transposed (W used where W^T was needed, or the reverse)",
+        )
+    if (
+        len(expected.shape) == 2
+        and expected.shape[0] == expected.shape[1]
+        and tuple(shape) == tuple(expected.shape)
+    ):
+        n = expected.shape[0]
+        t = tuple(values[c * n + r] for r in range(n) for c in range(n))
+        if compare_tensor(expected, t, tuple(shape), tol, flags).equal:
+            return Diagnosis(
+                "transposed",
+                "your matrix is transposed (W used where W^T was needed, or the reverse)",
+            )
+    for code, message, f in (
+        ("sign", "your answer has the opposite sign", lambda x: -x),
+        ("factor_2", "every component is twice the right value", lambda x: 2 * x),
+        ("factor_half", "every component is half the right value", lambda x: x / 2),
+    ):
+        alt = Tensor(tuple(f(v) for v in expected.values), expected.shape)
+        if alt.values != expected.values and compare_tensor(alt, values, shape, tol, flags).equal:
+            return Diagnosis(
+                code,
+                message.replace("your answer", "every component of your answer")
+                if code == "sign"
+                else message,
+                0.0,
+                alt.latex(),
+            )
+    return None
+
+
+def describe_mistakes(part: PartKey) -> Sequence[str]:
+    """Codes of the mistakes tried for this part (for docs and reviewers)."""
+    codes = [m.code for m in solver_mistakes(part)]
+    if part.carry:
+        codes.insert(0, "error_carried_forward")
+    return codes
+
+
+__all__ = [
+    "PARAM_MISTAKES",
+    "SOLVER_MISTAKES",
+    "VALUE_MISTAKES",
+    "Diagnosis",
+    "FrozenMap",
+    "Mistake",
+    "Upstream",
+    "diagnose",
+    "solver_mistakes",
+]

@@ -1,0 +1,535 @@
+"""Find the final answer in a messy worked answer, keeping every candidate and where it was.
+
+Rules, strongest first (``Candidate.rule``):
+
+``boxed``            ``\\boxed{...}``
+``answer-label``     a line ``Answer: ...`` / ``Ans = ...``
+``target-equation``  an equation whose left side is one of the part's target symbols
+                     (``z_2 = ...``, ``L_{CE}(y, v) = ...``, "the shape of x: ...");
+                     the last value of that chain of equalities is the answer
+``leading-word``     a choice answered by the first word (``Yes. Because ...``)
+``chain``            any chain of equalities; its last value
+``math``/``shape``/``matrix``/``number``  a value of the expected kind standing alone
+
+A part with several targets (``z1``, ``y``, ``loss``) uses only the labelled rules, so a
+missing value is reported missing instead of being filled by its neighbour. Every candidate
+keeps its character span in the answer text so a reviewer sees exactly what was read;
+confidence drops when the strongest candidates disagree.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from autocheck.mathparse import SHAPE_RE
+from autocheck.normalise import symbol_key
+
+PRIORITY = {
+    "boxed": 0,
+    "answer-label": 1,
+    "target-equation": 2,
+    "leading-word": 2,
+    "labelled-choice": 2,
+    "chain": 4,
+    "shape": 4,
+    "matrix": 4,
+    "math": 5,
+    "choice-word": 5,
+    "keyword": 5,
+    "number": 6,
+}
+WEAK = 4  # rules at or above this priority compete by position: the last one written wins
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One value read from the answer: ``text`` is ``answer[start:end]``."""
+
+    text: str
+    start: int
+    end: int
+    rule: str
+    label: str = ""
+    final: bool = True  # the last value of its chain (intermediate values are kept too)
+
+    @property
+    def priority(self) -> int:
+        return PRIORITY[self.rule]
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "text": self.text,
+            "start": self.start,
+            "end": self.end,
+            "rule": self.rule,
+            "label": self.label,
+            "final": self.final,
+        }
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """All candidates found, the one chosen as the final answer, and how sure we are."""
+
+    candidates: tuple[Candidate, ...]
+    chosen: Candidate | None
+    confidence: float
+    note: str = ""
+
+    def others(self) -> tuple[Candidate, ...]:
+        return tuple(c for c in self.candidates if c is not self.chosen)
+
+
+# --------------------------------------------------------------------------- statements
+
+_ENV_RE = re.compile(r"\\begin\{(\w+\*?)\}.*?\\end\{\1\}", re.S)
+_DISPLAY_RE = re.compile(r"\$\$(.*?)\$\$|\\\[(.*?)\\\]", re.S)
+_ARROWS = (
+    r"\\Rightarrow|\\implies|\\rightarrow|\\longrightarrow|\\to(?![a-zA-Z])|\\therefore"
+    r"|\\rightsquigarrow|\\leftarrow|\\Leftarrow|\\iff|\\Leftrightarrow|⇒|→|↳|\\Downarrow"
+)
+_ARROW_RE = re.compile(_ARROWS)
+# Relations that chain equal values. ":" labels a value ("shape of x: 126 x 126").
+_REL_RE = re.compile(
+    r"\\approx|\\simeq|\\equiv|≈|(?<![<>!=:\\])=(?![=])|(?<![:\\])(?<!\d):(?![=\d])|(?<=\s)~(?=\s)"
+)
+
+
+@dataclass(frozen=True)
+class _Statement:
+    start: int
+    end: int
+
+
+def _mask(text: str) -> str:
+    """Same length as ``text``, with environments and the insides of brackets blanked to
+    ``#``, so that separators inside a matrix, ``f(x, y)`` or ``\\sum_{i=1}`` are not seen.
+    A line break closes open ``(``/``[`` (OCR often loses one) but not ``{``."""
+    chars = list(text)
+    for m in _ENV_RE.finditer(text):
+        for i in range(m.start(), m.end()):
+            if chars[i] != "\n":
+                chars[i] = "#"
+    stack: list[str] = []
+    for i, ch in enumerate(text):
+        if ch == "\n":
+            stack = [c for c in stack if c == "{"]
+            continue
+        if ch in "({[":
+            if stack:
+                chars[i] = "#"
+            stack.append(ch)
+        elif ch in ")}]":
+            if stack:
+                stack.pop()
+            if stack:
+                chars[i] = "#"
+        elif stack:
+            chars[i] = "#"
+    return "".join(chars)
+
+
+def _statements(text: str) -> list[_Statement]:
+    """Split into statements: display blocks by ``\\\\``, other text by lines; then by
+    implication arrows, ``;``, and ``,`` where the next piece is itself an equation."""
+    masked = _mask(text)
+    spans: list[tuple[int, int]] = []
+    covered = [False] * len(text)
+    for m in _DISPLAY_RE.finditer(text):
+        inner_start = m.start() + 2
+        inner_end = m.end() - 2
+        for i in range(m.start(), m.end()):
+            covered[i] = True
+        pos = inner_start
+        for sep in re.finditer(r"\\\\", masked[inner_start:inner_end]):
+            spans.append((pos, inner_start + sep.start()))
+            pos = inner_start + sep.end()
+        spans.append((pos, inner_end))
+    line_start = 0
+    for i, ch in enumerate(text + "\n"):
+        if ch == "\n" or i == len(text) or (i < len(text) and covered[i]):
+            if line_start < i:
+                spans.append((line_start, i))
+            line_start = i + 1
+    spans.sort()
+    out: list[_Statement] = []
+    for a, b in spans:
+        for piece in _split_by(masked, a, b, _ARROW_RE):
+            for sub in _split_by(masked, piece[0], piece[1], re.compile(r";|\\quad|\\qquad")):
+                out.extend(_split_commas(masked, text, sub[0], sub[1]))
+    return [s for s in out if text[s.start : s.end].strip(" $\t")]
+
+
+def _split_by(masked: str, a: int, b: int, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
+    pieces, pos = [], a
+    for m in pattern.finditer(masked, a, b):
+        pieces.append((pos, m.start()))
+        pos = m.end()
+    pieces.append((pos, b))
+    return pieces
+
+
+def _split_commas(masked: str, text: str, a: int, b: int) -> list[_Statement]:
+    cuts = [m.start() for m in re.finditer(r",\s", masked[a:b])]
+    out: list[_Statement] = []
+    pos = a
+    for c in cuts:
+        nxt_end = next((a + x for x in cuts if a + x > a + c), b)
+        piece_after = masked[a + c + 1 : nxt_end]
+        if _REL_RE.search(piece_after) and _REL_RE.search(masked[pos : a + c]):
+            out.append(_Statement(pos, a + c))
+            pos = a + c + 1
+    out.append(_Statement(pos, b))
+    return out
+
+
+@dataclass(frozen=True)
+class _Chain:
+    lhs: tuple[int, int]
+    values: tuple[tuple[int, int], ...]
+
+
+def _chains(text: str) -> list[_Chain]:
+    """Chains of equalities; a statement that starts with ``=`` continues the previous one."""
+    masked = _mask(text)
+    chains: list[_Chain] = []
+    for st in _statements(text):
+        rels = list(_REL_RE.finditer(masked, st.start, st.end))
+        if not rels:
+            continue
+        bounds = [st.start] + [x for r in rels for x in (r.start(), r.end())] + [st.end]
+        segs = [(bounds[i], bounds[i + 1]) for i in range(0, len(bounds), 2)]
+        lhs, values = segs[0], segs[1:]
+        if not text[lhs[0] : lhs[1]].strip(" $\t") and chains:
+            prev = chains.pop()
+            chains.append(_Chain(prev.lhs, prev.values + tuple(values)))
+        else:
+            chains.append(_Chain(lhs, tuple(values)))
+    return chains
+
+
+# --------------------------------------------------------------------------- what looks like a value
+
+_PROSE_RE = re.compile(
+    r"(?<![\\A-Za-z])(?!(?:ln|log|exp|sqrt|sin|cos|tan|tanh|pi|max|min|approx)\b)[A-Za-z]{3,}"
+)
+_MATH_RE = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$", re.S)
+_BARE_NUMBER_RE = re.compile(r"(?<![\w.^_{])[-+−]?\d+(?:[.,]\d+)*(?:[eE][-+]?\d+)?(?![\w.]*\d)")
+
+
+_COMMAND_ARG_RE = re.compile(r"\\[a-zA-Z]+\s*\{[a-zA-Z*]*\}")
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """Shrink a span to its value: strip ``$``, spaces, trailing punctuation and prose."""
+    seg = text[start:end]
+    m = _PROSE_RE.search(_COMMAND_ARG_RE.sub(lambda g: " " * len(g.group(0)), seg))
+    if m:
+        end = start + m.start()
+        seg = text[start:end]
+    left = len(seg) - len(seg.lstrip(" \t\r\n$*"))
+    right = len(seg.rstrip(" \t\r\n$*.,;:"))
+    return start + left, start + max(left, right)
+
+
+def looks_like(kind: str, s: str) -> bool:
+    """Whether ``s`` could be a value of ``kind`` (not whether it parses)."""
+    s = s.strip()
+    if not s:
+        return False
+    if kind == "shape":
+        return bool(SHAPE_RE.fullmatch(s.strip("$ .")))
+    if kind in ("vector", "matrix"):
+        return bool(re.search(r"\\begin\{[pbvB]?matrix\}|^[\(\[].*[,;&].*[\)\]]$", s, re.S))
+    if kind in ("number", "integer", "expression"):
+        if re.search(r"\\begin\{", s):
+            return False
+        return bool(re.search(r"\d|\\frac|\\sqrt|\\ln|\\log|\\pi|\\exp", s)) or kind == "expression"
+    return True
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def extract(
+    text: str,
+    *,
+    kind: str,
+    symbols: Sequence[str] = (),
+    multi: bool = False,
+    options: Sequence[str] = (),
+    synonyms: dict[str, tuple[str, ...]] | None = None,
+    sibling_symbols: Sequence[str] = (),
+) -> Extraction:
+    """Candidates for one target of ``kind`` in ``text`` and the chosen final answer.
+
+    Parameters
+    ----------
+    kind : str
+        number, integer, vector, matrix, shape, expression, choice, keywords.
+    symbols : sequence of str
+        The target's names as a student may write them (``z_2``, ``\\hat{x}``, ``epochs``).
+    multi : bool
+        The part asks for several values: only labelled candidates count.
+    options, synonyms : for choices, the accepted words.
+    sibling_symbols : other targets' symbols (end of a labelled choice's segment).
+    """
+    if kind == "choice":
+        return _extract_choice(text, options, synonyms or {}, symbols, sibling_symbols)
+    if kind == "keywords":
+        return Extraction((), None, 1.0)
+    cands: list[Candidate] = []
+    cands += _boxed(text, kind, symbols, multi)
+    cands += _answer_labels(text, kind, multi)
+    keys = {symbol_key(s) for s in symbols if symbol_key(s)}
+    for chain in _chains(text):
+        label = text[chain.lhs[0] : chain.lhs[1]].strip(" $\t\r\n")
+        matched = bool(keys) and _label_matches(label, keys)
+        if multi and not matched:
+            continue
+        rule = "target-equation" if matched else "chain"
+        vals = []
+        for a, b in chain.values:
+            ta, tb = _trim(text, a, b)
+            if looks_like(kind, text[ta:tb]):
+                vals.append((ta, tb))
+        for i, (a, b) in enumerate(vals):
+            cands.append(Candidate(text[a:b], a, b, rule, label, final=i == len(vals) - 1))
+    if not multi:
+        cands += _standalone(text, kind)
+    return _choose(_dedupe(cands))
+
+
+def _label_matches(label: str, keys: set[str]) -> bool:
+    if symbol_key(label) in keys:
+        return True
+    words = re.split(r"\s+", label.replace("$", " ").strip())
+    # "The shape of x", "# epochs", "number of epochs": the label ends with the symbol.
+    return len(label) <= 60 and bool(words) and symbol_key(words[-1]) in keys
+
+
+def _balanced_group(text: str, open_at: int) -> int:
+    """Index just past the brace group starting at ``text[open_at] == '{'``, or -1."""
+    depth = 0
+    for i in range(open_at, len(text)):
+        if text[i] == "{":
+            depth += 1
+        elif text[i] == "}":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+    return -1
+
+
+def _boxed(text: str, kind: str, symbols: Sequence[str], multi: bool) -> list[Candidate]:
+    out = []
+    keys = {symbol_key(s) for s in symbols}
+    for m in re.finditer(r"\\(?:boxed|fbox)\s*\{", text):
+        end = _balanced_group(text, m.end() - 1)
+        if end < 0:
+            continue
+        a, b = m.end(), end - 1
+        inner = text[a:b]
+        rel = list(_REL_RE.finditer(_mask(inner)))
+        label = ""
+        if rel:
+            label = inner[: rel[0].start()].strip()
+            a = a + rel[-1].end()
+        if multi and not (label and _label_matches(label, keys)):
+            continue
+        a, b = _trim(text, a, b)
+        out.append(Candidate(text[a:b], a, b, "boxed", label))
+    return out
+
+
+def _answer_labels(text: str, kind: str, multi: bool) -> list[Candidate]:
+    if multi:
+        return []
+    out = []
+    for m in re.finditer(
+        r"(?im)^[\s*#>-]*(?:final\s+)?(?:answer|ans)\b\.?\s*(?:[:=]|is\b)\s*(.+)$", text
+    ):
+        a, b = _trim(text, m.start(1), m.end(1))
+        if looks_like(kind, text[a:b]):
+            out.append(Candidate(text[a:b], a, b, "answer-label"))
+    return out
+
+
+def _standalone(text: str, kind: str) -> list[Candidate]:
+    out: list[Candidate] = []
+    if kind == "shape":
+        for m in SHAPE_RE.finditer(text):
+            if len(re.findall(r"\d+", m.group(0))) >= 2:
+                out.append(Candidate(m.group(0), m.start(), m.end(), "shape"))
+    elif kind in ("vector", "matrix"):
+        for m in _ENV_RE.finditer(text):
+            if "matrix" in m.group(1):
+                out.append(Candidate(m.group(0), m.start(), m.end(), "matrix"))
+        for m in re.finditer(r"[\(\[]\s*-?[\d.]+(?:\s*,\s*-?[\d.]+)+\s*[\)\]]", text):
+            out.append(Candidate(m.group(0), m.start(), m.end(), "matrix"))
+    elif kind in ("number", "integer", "expression"):
+        for m in _MATH_RE.finditer(text):
+            grp = 1 if m.group(1) is not None else 2
+            a, b = _trim(text, m.start(grp), m.end(grp))
+            seg = text[a:b]
+            if (
+                not _REL_RE.search(_mask(seg))
+                and not _ARROW_RE.search(seg)
+                and looks_like(kind, seg)
+            ):
+                out.append(Candidate(seg, a, b, "math"))
+        if kind != "expression":
+            math_spans = [(m.start(), m.end()) for m in _MATH_RE.finditer(text)]
+            for m in _BARE_NUMBER_RE.finditer(text):
+                if not any(a <= m.start() < b for a, b in math_spans):
+                    out.append(Candidate(m.group(0), m.start(), m.end(), "number"))
+    return out
+
+
+def _dedupe(cands: Iterable[Candidate]) -> list[Candidate]:
+    """One candidate per span: the strongest rule that found it."""
+    best: dict[tuple[int, int], Candidate] = {}
+    for c in cands:
+        old = best.get((c.start, c.end))
+        if old is None or c.priority < old.priority:
+            best[(c.start, c.end)] = c
+    out = sorted(best.values(), key=lambda c: (c.start, c.end))
+    # A weak candidate lying inside a stronger one's span is part of it, not another answer.
+    strong = [c for c in out if c.priority < WEAK]
+    return [
+        c
+        for c in out
+        if c.priority < WEAK or not any(s.start <= c.start and c.end <= s.end for s in strong)
+    ]
+
+
+def _choose(cands: list[Candidate]) -> Extraction:
+    finals = [c for c in cands if c.final]
+    if not finals:
+        return Extraction(tuple(cands), None, 0.0, "no value of the expected kind found")
+    top = min(c.priority for c in finals)
+    if top < WEAK:
+        group = [c for c in finals if c.priority == top]
+        chosen = group[-1]
+        confidence = {0: 1.0, 1: 0.95, 2: 0.9, 3: 0.85}.get(top, 0.85)
+    else:
+        group = [c for c in finals if c.priority >= WEAK]
+        chosen = max(group, key=lambda c: (c.end, -c.priority))
+        confidence = 0.75
+    note = ""
+    same_rule = [c for c in group if c is not chosen and c.rule == chosen.rule]
+    if top < WEAK and any(_norm(c.text) != _norm(chosen.text) for c in same_rule):
+        confidence -= 0.25
+        note = f"{len(same_rule) + 1} {chosen.rule} candidates disagree; the last one was taken"
+    intermediates = [
+        c for c in cands if not c.final and c.label == chosen.label and c.start < chosen.start
+    ]
+    if intermediates and chosen.rule in ("target-equation", "chain"):
+        note = note or "the final value of the chain of equalities was taken"
+    return Extraction(tuple(cands), chosen, max(confidence, 0.1), note)
+
+
+def _norm(s: str) -> str:
+    return re.sub(r"[\s$]", "", s)
+
+
+# --------------------------------------------------------------------------- choices
+
+
+def _option_patterns(
+    options: Sequence[str], synonyms: dict[str, tuple[str, ...]]
+) -> list[tuple[str, re.Pattern[str]]]:
+    pats = []
+    for opt in options:
+        for spelling in (opt, *synonyms.get(opt, ())):
+            words = re.escape(spelling).replace(r"\ ", r"[\s-]*").replace(r"\-", r"[\s-]*")
+            if len(spelling) == 1:  # a letter option (A, B) is case-sensitive
+                pat = re.compile(rf"(?<![\w-]){words}(?![\w-])")
+            else:  # OCR glues words ("minibatchGD"): only a lower-case letter continues one
+                pat = re.compile(rf"(?<![\w-])(?i:{words})(?![a-z0-9-])")
+            pats.append((opt, pat, len(spelling)))
+    pats.sort(key=lambda p: -p[2])  # longest spelling first: "mini-batch" before "batch"
+    return [(o, p) for o, p, _ in pats]
+
+
+def _find_options(
+    text: str, pats: list[tuple[str, re.Pattern[str]]], a: int, b: int
+) -> list[tuple[int, int, str]]:
+    taken: list[tuple[int, int, str]] = []
+    for opt, pat in pats:
+        for m in pat.finditer(text, a, b):
+            if not any(s < m.end() and m.start() < e for s, e, _ in taken):
+                taken.append((m.start(), m.end(), opt))
+    return sorted(taken)
+
+
+def _extract_choice(
+    text: str,
+    options: Sequence[str],
+    synonyms: dict[str, tuple[str, ...]],
+    symbols: Sequence[str],
+    siblings: Sequence[str],
+) -> Extraction:
+    pats = _option_patterns(options, synonyms)
+    cands: list[Candidate] = []
+    for m in re.finditer(r"\\(?:boxed|fbox)\s*\{", text):
+        end = _balanced_group(text, m.end() - 1)
+        if end > 0:
+            for s, e, opt in _find_options(text, pats, m.end(), end - 1):
+                cands.append(Candidate(text[s:e], s, e, "boxed", opt))
+    if symbols:
+        stops = [re.escape(s) for s in siblings if s]
+        for sym in symbols:
+            for m in re.finditer(rf"(?<![\w\\]){re.escape(sym)}(?![\w])", text):
+                seg_end = len(text)
+                stop = re.compile(
+                    r"[.\n]\s|" + "|".join(rf"(?<![\w\\]){s}(?![\w])" for s in stops)
+                    if stops
+                    else r"[.\n]\s"
+                )
+                sm = stop.search(text, m.end())
+                if sm:
+                    seg_end = sm.start()
+                found = _find_options(text, pats, m.end(), seg_end)
+                if found:
+                    s, e, opt = found[0]
+                    cands.append(Candidate(text[s:e], s, e, "labelled-choice", opt))
+    else:
+        lead = re.match(r"[\s#*>$\-\d.)(]*", text)
+        start = lead.end() if lead else 0
+        for s, e, opt in _find_options(text, pats, start, min(len(text), start + 20)):
+            if s == start:
+                cands.append(Candidate(text[s:e], s, e, "leading-word", opt))
+        for s, e, opt in _find_options(text, pats, 0, len(text)):
+            cands.append(Candidate(text[s:e], s, e, "choice-word", opt))
+    cands = _dedupe(cands)
+    if not cands:
+        return Extraction((), None, 0.0, "none of the options was found")
+    top = min(c.priority for c in cands)
+    group = [c for c in cands if c.priority == top]
+    chosen = group[0] if top == PRIORITY["leading-word"] else group[-1]
+    opts = {c.label for c in group}
+    if len(opts) > 1:
+        return Extraction(
+            tuple(cands),
+            chosen,
+            0.3,
+            "the answer names several options: " + ", ".join(sorted(opts)),
+        )
+    return Extraction(tuple(cands), chosen, {0: 1.0, 2: 0.9}.get(top, 0.7))
+
+
+def find_keywords(text: str, groups: Sequence[Sequence[str]]) -> list[Candidate | None]:
+    """For each keyword group, the first place one of its spellings occurs (or ``None``)."""
+    out: list[Candidate | None] = []
+    for group in groups:
+        found: Candidate | None = None
+        for spelling in group:
+            words = re.escape(spelling).replace(r"\ ", r"[\s-]*").replace(r"\-", r"[\s-]*")
+            m = re.search(rf"(?<![\w]){words}", text, re.I)
+            if m and (found is None or m.start() < found.start):
+                found = Candidate(m.group(0), m.start(), m.end(), "keyword", group[0])
+        out.append(found)
+    return out
