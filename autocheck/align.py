@@ -219,7 +219,7 @@ def _label_pattern(label: str) -> re.Pattern[str] | None:
             pieces.append(r"\(?\s*" + _char_class(token, _LETTER_VARIANTS) + r"\s*\)?")
     body = r"\s?[.,:·\-]?\s?".join(pieces)
     last_alpha = tokens[-1].isalpha()
-    if len(tokens) == 1 and last_alpha:
+    if len(tokens) == 1 and last_alpha and not prefix:
         # "(a)" needs a bracket or a dot, or any word starting with "a" would match
         letter = _char_class(tokens[0], _LETTER_VARIANTS)
         body = r"(?:\(\s*" + letter + r"\s*[).:]?|(?<![A-Za-z])" + letter + r"\s*[).])"
@@ -477,9 +477,59 @@ def _question_headers(
 # --- cutting the text -------------------------------------------------------------------------
 
 
+def _answer_on_label_line(
+    text: str, candidate: _Candidate, line_end: int, prompt: str
+) -> int | None:
+    """Start of an answer written on the label's own line ("1. What is 2+2? 4"), if any."""
+    if candidate.label_end >= line_end:
+        return None
+    rest_start = candidate.label_end
+    if points := _POINTS_AHEAD_RE.match(text, rest_start, line_end):
+        rest_start = points.end()
+    if decoration := _LABEL_TAIL_RE.match(text, rest_start, line_end):
+        rest_start = decoration.end()
+    rest = text[rest_start:line_end]
+    if not re.search(r"\w", rest):
+        return None
+    if not prompt.strip():
+        # no prompt known: the line's text is the answer unless it reads as printed
+        looks_printed = _printed(_Block(rest_start, line_end, rest, False))
+        return None if looks_printed or candidate.method == "prompt" else rest_start
+    # where the prompt's last characters sit on the line; failing to find them confidently
+    # (LaTeX the prompt renders differently, say) leaves the whole line to the prompt
+    tail = _flatten(prompt)[0][-30:]
+    flat_rest, index = _flatten(rest)
+    if not tail or not flat_rest:
+        return None
+    found = fuzz.partial_ratio_alignment(tail, flat_rest, score_cutoff=90)
+    if found is None or found.src_end - found.src_start < 0.9 * len(tail):
+        return None
+    if not re.search(r"\w", flat_rest[found.dest_end :]):
+        return None  # the line holds the prompt and nothing more
+    after = rest_start + index[found.dest_end - 1] + 1
+    skip = re.match(r"[\s.?!:;,*_$)\]]*", text[after:line_end])
+    # a prompt given as a partial anchor ("Why") is followed by more printed words: split only
+    # where the question visibly ends ("What is 2+2? 4", "Result: 4")
+    if not re.search(r"[?.:=]", text[after - 1 : after + (skip.end() if skip else 0)]):
+        return None
+    return after + (skip.end() if skip else 0)
+
+
+def _flatten(raw: str) -> tuple[str, list[int]]:
+    """Lower-cased ``raw`` without whitespace and emphasis characters, and each kept character's
+    index in ``raw``."""
+    kept = [
+        (i, char.lower()) for i, char in enumerate(raw) if not (char.isspace() or char in "*_$`")
+    ]
+    return "".join(char for _, char in kept), [i for i, _ in kept]
+
+
 def _prompt_end(text: str, candidate: _Candidate, end: int, prompt: str) -> tuple[int, bool]:
     """Where the printed question ends after an anchor, and whether that needed guessing."""
     line_end = min(candidate.line_end, end)
+    same_line = _answer_on_label_line(text, candidate, line_end, prompt)
+    if same_line is not None:
+        return same_line, False
     prompt_norm = _norm(prompt)
     included = line_end
     last_text: _Block | None = _Block(

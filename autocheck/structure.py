@@ -131,9 +131,9 @@ def _strip_points(text: str) -> str:
     return _POINTS_RE.sub(" ", text, count=1)
 
 
-def _tidy(text: str, limit: int = 200) -> str:
+def _tidy(text: str, limit: int | None = None) -> str:
     text = re.sub(r"\s+", " ", text).strip(" \t:.-–—)(")
-    if len(text) <= limit:
+    if limit is None or len(text) <= limit:
         return text
     cut = text[:limit].rsplit(" ", 1)[0]
     return cut or text[:limit]
@@ -155,8 +155,12 @@ _HEADER_RE = re.compile(r"^" + _KEYWORD + r"\s*\.?\s*(\d{1,2})(?![\d.]\d)\s*[.:)
 _NUM_LETTER_RE = re.compile(
     r"^(?:" + _KEYWORD + r"\s*\.?\s*)?(\d{1,2})\s*\(?\s*([a-z])\s*\)", re.IGNORECASE
 )
-# "(a)", "a)", "(a."
-_LETTER_RE = re.compile(r"^\(\s*([a-z])\s*[).:]|^([a-z])\s*\)|^([a-h])\.(?=\s+\S)", re.IGNORECASE)
+# "(a)", "a)", "(a.", "b. Text", "Part C"
+_LETTER_RE = re.compile(
+    r"^\(\s*([a-z])\s*[).:]|^([a-z])\s*\)|^([a-h])\.(?=\s+\S)"
+    r"|^part\s*\(?([a-z])(?![a-z])\)?\s*[.:]?",
+    re.IGNORECASE,
+)
 # "1.", "2)"
 _NUMERIC_RE = re.compile(r"^(\d{1,2})\s*[.)](?!\d)")
 # a letter label in the middle of a line, recognised only when its points follow it
@@ -225,7 +229,7 @@ def _classify(raw: str, number: int) -> list[_Event]:
         )
     elif match := _LETTER_RE.match(text):
         points, title, prompt = _rest_after(text, match.end())
-        letter = (match.group(1) or match.group(2) or match.group(3)).lower()
+        letter = next(group for group in match.groups() if group).lower()
         label = text[: match.end()].strip()
         events.append(_Event("letter", number, label, None, letter, points, prompt, title))
     elif match := _NUMERIC_RE.match(text):
@@ -303,7 +307,13 @@ def _read_table(rows: list[list[str]], marks: dict[str, Decimal], totals: list[D
                     elif is_total[column]:
                         totals.append(value)
             return
-    for row in rows:  # by columns: "| Question 2 | 30 |", "Total Points <tab> 100"
+    # by columns: "| Question 2 | 30 |", "Total Points <tab> 100"; a bare "| 2 | 30 |" only
+    # under a header row that names the question and points columns
+    headed = bool(rows) and bool(
+        re.fullmatch(r"(?:question|problem|q|no\.?|#)s?", rows[0][0], re.IGNORECASE)
+        and any(re.search(r"points|marks|score|max", c, re.IGNORECASE) for c in rows[0][1:])
+    )
+    for row in rows:
         if len(row) < 2:
             continue
         head = row[0]
@@ -312,7 +322,7 @@ def _read_table(rows: list[list[str]], marks: dict[str, Decimal], totals: list[D
             continue
         if re.match(r"^total\b", head, re.IGNORECASE):
             totals.append(value)
-        elif (ref := _ref(head)) is not None and re.search(r"\D", head):
+        elif (ref := _ref(head)) is not None and (headed or re.search(r"\D", head)):
             marks.setdefault(ref, value)
 
 

@@ -303,6 +303,31 @@ def test_a_whole_question_label_needs_its_keyword_and_a_solution_marker_is_not_a
     assert_partition(text, alignment)
 
 
+def test_an_answer_on_the_label_line_after_the_prompt():
+    text = "1. What is 2+2? 4\n2. What is 3+3? 6\n"
+    alignment = align(text, [PartPrompt("1.1", "1.", "What is 2+2?"), PartPrompt("1.2", "2.")])
+
+    assert alignment.answers["1.1"].text == "4"
+    assert alignment.answers["1.2"].text == "What is 3+3? 6"  # no prompt known for 1.2
+    assert_partition(text, alignment)
+
+
+def test_a_prompt_taking_the_whole_label_line_leaves_nothing_on_it():
+    text = "(a) (2 points) Explain $\\text{ReLU}$ briefly.\n\nit clips negatives\n"
+    alignment = align(text, prompts_from_structure(propose_structure(text)))
+
+    assert alignment.answers["1.a"].text == "it clips negatives"
+
+
+def test_part_letter_labels_are_found():
+    text = "Part A (5 points) Define a tensor.\n\nan array\n\nPart B (5 points) Define a rank.\n"
+    alignment = align(text, prompts_from_structure(propose_structure(text)))
+
+    assert alignment.answers["1.a"].text == "an array"
+    assert alignment.answers["1.a"].method == "label+prompt"
+    assert alignment.answers["1.b"].blank
+
+
 def test_without_parts_everything_is_unmatched():
     alignment = align("some text\n\nmore text", [])
     assert alignment.answers == {}

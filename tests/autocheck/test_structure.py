@@ -248,6 +248,34 @@ def test_stated_totals(line, total):
     assert propose_structure(f"{line}\n\n1. (5 points) a\n").total == total
 
 
+def test_part_letter_labels():
+    exam = propose_structure(
+        "Part A (5 points) Define a tensor.\n\nPart B (5 points) Define a rank.\n"
+    )
+    assert points_by_part(exam) == {"1.a": 5, "1.b": 5}
+    assert exam.parts[1].label == "Part B"
+
+
+def test_a_column_marks_table_with_bare_question_numbers():
+    text = (
+        "| Question | Points |\n|---|---|\n| 1 | 10 |\n| 2 | 10 |\n\n"
+        "Question 1\n\n1.1 (4 points) One.\n\n1.2 (6 points) Two.\n\n"
+        "Question 2 (10 points) Three.\n"
+    )
+    exam = propose_structure(text)
+    assert exam.marks_table == {"1": 10, "2": 10}
+    assert [(q.number, q.points) for q in exam.questions] == [("1", 10), ("2", 10)]
+    assert [p.part_id for p in exam.parts] == ["1.1", "1.2", "2"]
+    assert exam.warnings == ()
+
+
+def test_a_data_table_in_an_answer_is_not_a_marks_table():
+    text = "1. (5 points) Fill the table.\n\n| x | y |\n|---|---|\n| 1 | 2 |\n| 2 | 4 |\n"
+    exam = propose_structure(text)
+    assert exam.marks_table == {}
+    assert exam.warnings == ()
+
+
 def test_parts_that_do_not_sum_to_the_question_are_reported_not_fixed():
     text = "Question 1 (10 points)\n\n(a) (4 points) One.\n\n(b) (5 points) Two.\n"
     exam = propose_structure(text)
