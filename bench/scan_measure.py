@@ -288,8 +288,8 @@ def _answer(kind: ocr.AnswerKind, rng: random.Random) -> str:
 
 def ocr_crops(
     n_copies: int, seed: int = 11, dpi: float = 200
-) -> list[tuple[ocr.AnswerKind, str, Image.Image | None]]:
-    """Generate, fake-scan and cut out answers through the whole pipeline."""
+) -> list[tuple[ocr.AnswerKind, str, str, Image.Image]]:
+    """Generate, fake-scan, align and cut out answer regions: (kind, truth, font, region)."""
     kinds = list(ocr.AnswerKind)
     regions = [
         Region(f"{k.value}-{j}", 1, 0.1 + 0.45 * j, 0.2 + 0.16 * i, 0.5 + 0.45 * j, 0.27 + 0.16 * i)
@@ -307,49 +307,68 @@ def ocr_crops(
     scan = fake_scan(
         pdf, answers, regions, seed=seed, dpi=dpi, defects=ScanDefects(dropped=0, duplicated=0)
     )
+    fonts = {t.copy: t.font for t in scan.manifest.texts}
     crops = []
     for p in iter_pages(scan.pdf):
         read = decode_page(p.image, reduced=p.reduced())
         assert read.payload is not None
         page = align_page(p.image, rotation=read.rotation, qr_angle_deg=read.angle_deg).image
         for r in regions:
-            crop = ocr.ink_crop(crop_region(page, r.box, inset=0.006))
             crops.append(
-                (ocr.AnswerKind(r.label.split("-")[0]), answers[read.payload.copy, r.label], crop)
+                (
+                    ocr.AnswerKind(r.label.split("-")[0]),
+                    answers[read.payload.copy, r.label],
+                    fonts[read.payload.copy],
+                    crop_region(page, r.box, inset=0.006),
+                )
             )
     return crops
 
 
 def bench_ocr(quick: bool) -> str:
     crops = ocr_crops(4 if quick else 38)
-    engines: dict[str, dict[ocr.AnswerKind, ocr.TranscriptionEngine]] = {}
+    kinds = list(ocr.AnswerKind)
+    configs: dict[str, tuple[dict[ocr.AnswerKind, ocr.TranscriptionEngine], bool]] = {}
     if ocr.tesseract_available():
         digits = ocr.TesseractEngine(whitelist="0123456789.-")
-        engines["tesseract 5 (Debian), --psm 7, whitelist for int/dec/shape"] = {
+        whitelisted = {
             ocr.AnswerKind.INTEGER: digits,
             ocr.AnswerKind.DECIMAL: digits,
             ocr.AnswerKind.SHAPE: ocr.TesseractEngine(whitelist="0123456789x "),
             ocr.AnswerKind.EXPRESSION: ocr.TesseractEngine(),
         }
-        engines["tesseract 5 (Debian), --psm 7, no whitelist"] = dict.fromkeys(
-            ocr.AnswerKind, ocr.TesseractEngine()
+        configs["tesseract 5.3 (Debian), --psm 7, whitelist for int/dec/shape, ink crop"] = (
+            whitelisted,
+            True,
+        )
+        configs["tesseract 5.3 (Debian), --psm 7, no whitelist, ink crop"] = (
+            dict.fromkeys(kinds, ocr.TesseractEngine()),
+            True,
         )
     if ocr.rapidocr_available():
         rec = ocr.RapidOcrRecogniser()
         rec.transcribe(Image.new("L", (64, 32), 255))  # load the model outside the timing
-        engines["rapidocr-onnxruntime 1.4.4, recogniser only, tight ink crop"] = dict.fromkeys(
-            ocr.AnswerKind, rec
+        configs["rapidocr-onnxruntime 1.4.4, recogniser only, tight ink crop"] = (
+            dict.fromkeys(kinds, rec),
+            True,
+        )
+        configs["rapidocr-onnxruntime 1.4.4, recogniser only, whole region crop"] = (
+            dict.fromkeys(kinds, rec),
+            False,
         )
     rows = []
-    confident_wrong: dict[str, list[str]] = {}
-    for ename, per_kind in engines.items():
-        hits: dict[ocr.AnswerKind, int] = defaultdict(int)
-        total: dict[ocr.AnswerKind, int] = defaultdict(int)
-        form_flagged = form_wrong = 0
+    font_rows = []
+    notes = []
+    for cname, (per_kind, tight) in configs.items():
+        hits: dict[object, int] = defaultdict(int)
+        total: dict[object, int] = defaultdict(int)
+        form_flagged = form_wrong = confident_wrong = 0
         t = 0.0
         examples = []
-        for kind, truth, crop in crops:
+        for kind, truth, font, region in crops:
             total[kind] += 1
+            total[font, kind] += 1
+            crop = ocr.ink_crop(region) if tight else region
             if crop is None:
                 continue
             t0 = time.perf_counter()
@@ -357,25 +376,36 @@ def bench_ocr(quick: bool) -> str:
             t += time.perf_counter() - t0
             ok = ocr.canonical(res.text, kind) == ocr.canonical(truth, kind)
             hits[kind] += ok
-            if kind in (ocr.AnswerKind.INTEGER, ocr.AnswerKind.DECIMAL):
-                form_ok = ocr.check_form(res.text, kind).ok
-                form_flagged += (not ok) and (not form_ok)
-                form_wrong += not ok
-            if not ok and res.confidence >= 0.9 and len(examples) < 4:
-                examples.append(f"{truth!r} read {res.text!r} at {res.confidence:.2f}")
-        confident_wrong[ename] = examples
+            hits[font, kind] += ok
+            if kind in (ocr.AnswerKind.INTEGER, ocr.AnswerKind.DECIMAL) and not ok:
+                form_wrong += 1
+                form_flagged += not ocr.check_form(res.text, kind).ok
+            if not ok and res.confidence >= 0.9:
+                confident_wrong += 1
+                if len(examples) < 5:
+                    examples.append(f"{truth!r} read {res.text!r} at {res.confidence:.2f}")
+        notes.append(
+            f"- {cname}: {confident_wrong} wrong reads at confidence >= 0.9, e.g. {'; '.join(examples) or '-'}"
+        )
         rows.append(
-            [ename]
-            + [f"{hits[k] / max(total[k], 1):.0%}" for k in ocr.AnswerKind]
+            [cname]
+            + [f"{hits[k] / max(total[k], 1):.0%}" for k in kinds]
             + [f"{form_flagged}/{form_wrong}", f"{t / len(crops) * 1000:.0f}"]
         )
-    n = {k: sum(1 for c in crops if c[0] is k) for k in ocr.AnswerKind}
-    notes = "\n".join(
-        f"- {e}: confident errors (≥ 0.9): {'; '.join(x) or 'none'}"
-        for e, x in confident_wrong.items()
-    )
+        for font in sorted({c[2] for c in crops}):
+            font_rows.append(
+                [
+                    cname.split(",")[0]
+                    + ", "
+                    + cname.split(", ")[-2].split(",")[0]
+                    + (", ink crop" if tight else ", region"),
+                    font,
+                ]
+                + [f"{hits[font, k]}/{total[font, k]}" for k in kinds]
+            )
+    n = sum(1 for c in crops if c[0] is ocr.AnswerKind.INTEGER)
     return (
-        f"### OCR of fake-handwritten answers ({len(crops)} crops: {n[ocr.AnswerKind.INTEGER]} per kind, 200 dpi)\n\n"
+        f"### OCR of fake-handwritten answers ({len(crops)} crops, {n} per kind, 200 dpi)\n\n"
         + _table(
             [
                 "engine",
@@ -383,13 +413,15 @@ def bench_ocr(quick: bool) -> str:
                 "dec",
                 "shape",
                 "math",
-                "int/dec errors caught by check_form",
+                "int/dec errors flagged by check_form",
                 "ms per crop",
             ],
             rows,
         )
+        + "\n\nBy font (correct/total):\n\n"
+        + _table(["engine", "font", "int", "dec", "shape", "math"], font_rows)
         + "\n\n"
-        + notes
+        + "\n".join(notes)
     )
 
 

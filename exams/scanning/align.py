@@ -26,7 +26,7 @@ from PIL import Image
 
 from .layout import A4_MM, MARKER_MM, MM_PER_INCH, marker_centres_mm
 
-MARKER_WINDOW_MM = 30.0  # side of the square searched in each corner
+MARKER_WINDOW_MM = 34.0  # side of the square searched in each corner
 _MIN_DENSITY = 0.8  # ink fraction of the core square; a QR finder ring is ~0.67
 _MAX_RING = 0.35  # ink fraction allowed in the ring around it (rejects black scan borders)
 

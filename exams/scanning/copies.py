@@ -66,10 +66,10 @@ def render_template(
     for page in range(1, n_pages + 1):
         if page == 1:
             c.setFont("Helvetica-Bold", 16)
-            c.drawString(20 * PT_PER_MM, (h_mm - 40) * PT_PER_MM, title)
+            c.drawString(25 * PT_PER_MM, (h_mm - 42) * PT_PER_MM, title)
             if subtitle:
                 c.setFont("Helvetica", 10)
-                c.drawString(20 * PT_PER_MM, (h_mm - 47) * PT_PER_MM, subtitle)
+                c.drawString(25 * PT_PER_MM, (h_mm - 49) * PT_PER_MM, subtitle)
         for region in regions:
             if region.page != page:
                 continue
@@ -148,7 +148,7 @@ def _draw_stamp(
     c.drawRightString(x1 * PT_PER_MM, y(y0 + (x1 - x0) + 3), label)
     if student is not None:
         c.setFont("Helvetica-Bold", 10)
-        c.drawString(20 * PT_PER_MM, y(14), f"{student.name}  ({student.number})")
+        c.drawString(28 * PT_PER_MM, y(14), f"{student.name}  ({student.number})")
 
 
 def make_copies(

@@ -15,13 +15,17 @@ PT_PER_MM = 72.0 / MM_PER_INCH
 
 # Solid black squares, one per corner. They are the only solid blobs of this size on the
 # page (a QR finder pattern is a ring, about 2/3 ink), which is what align.py relies on.
+# A page fed 5 degrees askew moves its corners sideways by up to 12 mm (A4 half-height x
+# sin 5 degrees), and a feeder crops what leaves the scan area: the horizontal margin is the
+# larger one so the markers stay on the scan.
 MARKER_MM = 5.0
-MARKER_MARGIN_MM = 10.0
+MARKER_MARGIN_X_MM = 15.0
+MARKER_MARGIN_Y_MM = 10.0
 
 # The QR code sits in the top-right area, far enough from the top-right marker that the
 # marker's search window (align.MARKER_WINDOW_MM) never contains QR modules.
 QR_SIZE_MM = 22.0
-QR_RIGHT_MM = 32.0  # distance of the QR's right edge from the page's right edge
+QR_RIGHT_MM = 40.0  # distance of the QR's right edge from the page's right edge
 QR_TOP_MM = 8.0
 
 
@@ -50,8 +54,9 @@ class Region:
 def marker_centres_mm(page_mm: tuple[float, float] = A4_MM) -> dict[str, tuple[float, float]]:
     """Centres of the four corner markers in mm, keyed tl, tr, br, bl."""
     w, h = page_mm
-    c = MARKER_MARGIN_MM + MARKER_MM / 2
-    return {"tl": (c, c), "tr": (w - c, c), "br": (w - c, h - c), "bl": (c, h - c)}
+    cx = MARKER_MARGIN_X_MM + MARKER_MM / 2
+    cy = MARKER_MARGIN_Y_MM + MARKER_MM / 2
+    return {"tl": (cx, cy), "tr": (w - cx, cy), "br": (w - cx, h - cy), "bl": (cx, h - cy)}
 
 
 def qr_box_mm(page_mm: tuple[float, float] = A4_MM) -> tuple[float, float, float, float]:
