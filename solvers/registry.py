@@ -28,7 +28,16 @@ P = TypeVar("P")
 
 # Modules whose import registers solvers; loaded on first use so importing the registry
 # stays cheap and free of import cycles.
-SOLVER_MODULES = ("solvers.training", "solvers.fc", "solvers.cnn", "solvers.graph.solver")
+SOLVER_MODULES = (
+    "solvers.training",
+    "solvers.fc",
+    "solvers.cnn",
+    "solvers.losses",
+    "solvers.optim",
+    "solvers.convolution",
+    "solvers.conditions",
+    "solvers.graph.solver",
+)
 
 
 class UnknownSolverError(ParameterError, LookupError):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import sympy
 
 from solvers.core import Solution, Step
-from solvers.values import Expression, Integer, Number, Value
+from solvers.values import Expression, Integer, Number, Tensor, Value
 
 
 class Worked:
@@ -75,3 +76,10 @@ def value_of(x: Any) -> Value:
     if x.is_number:
         return number(x)
     return Expression(x, tuple(sorted(str(s) for s in x.free_symbols)))
+
+
+def vector(entries: Sequence[Any]) -> Tensor:
+    """A ``(n,)`` Tensor of exact numbers, keeping their exact forms."""
+    exprs = [sympy.sympify(e) for e in entries]
+    exact = tuple(sympy.nsimplify(e) if e.is_Rational else e for e in exprs)
+    return Tensor(tuple(float(sympy.N(e, 30)) for e in exprs), (len(exprs),), exact)

@@ -1,0 +1,177 @@
+"""Answers that are conditions, not values: a :class:`~solvers.values.Predicate` that every
+correct answer satisfies ("any (alpha, beta) with beta = -alpha/2, alpha != 0").
+
+Expressions use :mod:`solvers.expr` (``step(x)`` is 1 for x >= 0, ``sigmoid``, ``tanh``...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import sympy
+
+from solvers.core import ParameterError, Solution
+from solvers.expr import ExpressionError, to_sympy
+from solvers.registry import solver
+from solvers.schema import Scalar, param
+from solvers.values import Predicate
+from solvers.worked import Worked, value_of
+
+TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True)
+class ContinuityParams:
+    left: str = param("f(x) for x below the point, e.g. 'alpha*tanh(x) + beta*step(x)'")
+    right: str = param("f(x) at and above the point")
+    unknowns: list[str] = param("the parameters the answer chooses, e.g. [alpha, beta]")
+    variable: str = param("the function's variable", "x")
+    at: Scalar = param("the point where the pieces meet", 0)
+    differentiable: bool = param("also require equal one-sided derivatives", False)
+    nonzero: list[str] = param("unknowns that must not be 0 (a non-trivial answer)", factory=list)
+    solve_for: list[str] | None = param(
+        "unknowns to express through the others (default: the last ones)", None
+    )
+
+
+@dataclass(frozen=True)
+class EquationsParams:
+    equations: list[str] = param("conditions 'lhs = rhs' (or an expression meaning '= 0')")
+    unknowns: list[str] = param("the names the student chooses")
+    nonzero: list[str] = param("unknowns that must not be 0", factory=list)
+    solve_for: list[str] | None = param(
+        "unknowns to express through the others (default: the last ones)", None
+    )
+
+
+@solver(
+    "condition.continuity",
+    ContinuityParams,
+    example={
+        "left": "alpha*tanh(x) + beta*step(x)",
+        "right": "alpha*exp(x)/(1 + exp(x)) + beta*step(x)",
+        "unknowns": ["alpha", "beta"],
+        "nonzero": ["alpha"],
+    },
+)
+def continuity(p: ContinuityParams) -> Solution:
+    """The condition on the unknowns that makes a two-piece function continuous (and, with
+    ``differentiable``, smooth) where the pieces meet.
+
+    Values: ``condition`` (Predicate over the unknowns), and each solved unknown as an
+    ``Expression`` of the others (``beta = -alpha/2``).
+    """
+    w = Worked()
+    symbols = {name: sympy.Symbol(name, real=True) for name in [*p.unknowns, p.variable]}
+    x = symbols[p.variable]
+    try:
+        left = to_sympy(p.left, symbols)
+    except ExpressionError as exc:
+        raise ParameterError("left", str(exc)) from None
+    try:
+        right = to_sympy(p.right, symbols)
+    except ExpressionError as exc:
+        raise ParameterError("right", str(exc)) from None
+    lim_left = sympy.simplify(sympy.limit(left, x, p.at, "-"))
+    value = sympy.simplify(right.subs(x, p.at))
+    lim_right = sympy.simplify(sympy.limit(right, x, p.at, "+"))
+    w.step(
+        f"Left limit at {p.variable} = {p.at}: {sympy.sstr(lim_left)}; value and right limit: {sympy.sstr(value)}",
+        rf"\lim_{{{p.variable} \to {sympy.latex(p.at)}^-}} f = {sympy.latex(lim_left)},\quad "
+        rf"f({sympy.latex(p.at)}) = {sympy.latex(value)}",
+    )
+    equations = [sympy.simplify(lim_left - value)]
+    if lim_right != value:
+        equations.append(sympy.simplify(lim_right - value))
+    if p.differentiable:
+        d_left = sympy.simplify(sympy.limit(sympy.diff(left, x), x, p.at, "-"))
+        d_right = sympy.simplify(sympy.limit(sympy.diff(right, x), x, p.at, "+"))
+        w.step(f"One-sided derivatives: {sympy.sstr(d_left)} and {sympy.sstr(d_right)}", "")
+        equations.append(sympy.simplify(d_left - d_right))
+    return _predicate(w, equations, p.unknowns, symbols, p.nonzero, p.solve_for)
+
+
+@solver(
+    "condition.equations",
+    EquationsParams,
+    example={"equations": ["a + 2*b = 1"], "unknowns": ["a", "b"]},
+)
+def equations(p: EquationsParams) -> Solution:
+    """Any assignment of the unknowns satisfying the given equations (and non-zero rules).
+
+    Values: ``condition`` (Predicate) and each solved unknown as an Expression.
+    """
+    w = Worked()
+    symbols = {name: sympy.Symbol(name, real=True) for name in p.unknowns}
+    eqs = []
+    for i, text in enumerate(p.equations):
+        lhs, _, rhs = text.partition("=")
+        try:
+            eq = to_sympy(lhs, symbols, allow_new_symbols=False) - (
+                to_sympy(rhs, symbols, allow_new_symbols=False) if rhs.strip() else 0
+            )
+        except ExpressionError as exc:
+            raise ParameterError(f"equations[{i}]", str(exc)) from None
+        eqs.append(sympy.simplify(eq))
+    return _predicate(w, eqs, p.unknowns, symbols, p.nonzero, p.solve_for)
+
+
+def _predicate(
+    w: Worked,
+    eqs: list[sympy.Expr],
+    unknowns: list[str],
+    symbols: Mapping[str, sympy.Symbol],
+    nonzero: list[str],
+    solve_for: list[str] | None,
+) -> Solution:
+    for i, name in enumerate(nonzero):
+        if name not in unknowns:
+            raise ParameterError(f"nonzero[{i}]", f"{name!r} is not an unknown")
+    eqs = [e for e in eqs if e != 0]
+    if not eqs:
+        raise ParameterError("unknowns", "every choice works: there is no condition to state")
+    for e in eqs:
+        w.step(f"Condition: {sympy.sstr(e)} = 0", rf"{sympy.latex(e)} = 0")
+    targets = solve_for or unknowns[-len(eqs) :]
+    for i, name in enumerate(targets):
+        if name not in unknowns:
+            raise ParameterError(f"solve_for[{i}]", f"{name!r} is not an unknown")
+    solutions = sympy.solve(eqs, [symbols[t] for t in targets], dict=True)
+    if not solutions:
+        raise ParameterError("unknowns", "the conditions cannot be met")
+    sol = solutions[0]
+    relation = ", ".join(f"{k} = {sympy.sstr(v)}" for k, v in sol.items())
+    extra = "".join(f", {n} != 0" for n in nonzero)
+    w.step(
+        f"Solve: {relation}{extra}",
+        ", ".join(rf"{sympy.latex(k)} = {sympy.latex(v)}" for k, v in sol.items()),
+    )
+    for k, v in sol.items():
+        w.value(str(k), value_of(v))
+    free = [symbols[n] for n in unknowns if symbols[n] not in sol]
+    example_subs = {s: 1 for s in free}
+    example = {str(s): 1.0 for s in free}
+    for k, v in sol.items():
+        example[str(k)] = float(sympy.N(v.subs(example_subs)))
+    names = tuple(unknowns)
+    checks = [sympy.lambdify([symbols[n] for n in names], e, "math") for e in eqs]
+
+    def check(values: Mapping[str, float]) -> bool:
+        try:
+            args = [float(values[n]) for n in names]
+        except (KeyError, TypeError, ValueError):
+            return False
+        if any(abs(float(values[n])) <= TOLERANCE for n in nonzero):
+            return False
+        try:
+            return all(abs(f(*args)) <= TOLERANCE * (1 + max(abs(a) for a in args)) for f in checks)
+        except (ArithmeticError, ValueError):
+            return False
+
+    description = f"any ({', '.join(names)}) with {relation}{extra}"
+    latex = ", ".join(rf"{sympy.latex(k)} = {sympy.latex(v)}" for k, v in sol.items()) + "".join(
+        rf",\ {sympy.latex(symbols[n])} \neq 0" for n in nonzero
+    )
+    w.value("condition", Predicate(description, names, check, example, latex))
+    return w.solution()

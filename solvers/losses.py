@@ -1,0 +1,442 @@
+"""Losses and output layers, in exact arithmetic: softmax, cross-entropy, (multi-label)
+binary cross-entropy, mean squared error, label smoothing, linear classifier scores.
+
+Conventions: ``log`` is the natural logarithm unless ``base`` says otherwise; class indices
+in parameters are **1-based** (``target_class: 3`` is the third class, as written in exams).
+Decimal inputs are read as exact rationals, so ``-log(0.3)`` is kept as ``-log(3/10)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import sympy
+
+from solvers.core import ParameterError, Solution
+from solvers.registry import solver
+from solvers.schema import Scalar, param
+from solvers.values import Number
+from solvers.worked import Worked, number, real, show, tex, value_of, vector
+
+Base = Literal["e", "2", "10"]
+
+
+def _log(x: sympy.Expr, base: Base) -> sympy.Expr:
+    return sympy.log(x) if base == "e" else sympy.log(x, int(base))
+
+
+def _vec_text(entries: Sequence[sympy.Expr]) -> str:
+    return "(" + ", ".join(show(e) for e in entries) + ")"
+
+
+def _softmax(z: Sequence[sympy.Expr], temperature: sympy.Expr | None = None) -> list[sympy.Expr]:
+    temperature = sympy.Integer(1) if temperature is None else temperature
+    exps = [sympy.exp(v / temperature) for v in z]
+    total = sum(exps, sympy.Integer(0))
+    return [sympy.simplify(e / total) for e in exps]
+
+
+def _check_probs(p: Sequence[sympy.Expr], field: str, *, sums_to_one: bool) -> None:
+    for i, v in enumerate(p):
+        if not v.is_number or v < 0 or v > 1:
+            raise ParameterError(f"{field}[{i}]", "must be a probability in [0, 1]")
+    if sums_to_one and sympy.nsimplify(sum(p, sympy.Integer(0))) != 1:
+        total = sum(p, sympy.Integer(0))
+        if abs(float(total) - 1) > 1e-9:
+            raise ParameterError(field, f"probabilities sum to {total}, not 1")
+
+
+@dataclass(frozen=True)
+class SoftmaxParams:
+    logits: list[Scalar] = param("logits z (scores before softmax)")
+    temperature: Scalar = param("softmax temperature T: softmax(z / T)", 1)
+
+
+@solver("loss.softmax", SoftmaxParams, example={"logits": [2, 1, 0]})
+def softmax(p: SoftmaxParams) -> Solution:
+    """Softmax probabilities ``p_i = exp(z_i / T) / sum_j exp(z_j / T)`` with exact forms.
+
+    Values: ``probs`` (Tensor), ``log_probs`` (Tensor), ``predicted_class`` (1-based).
+    """
+    w = Worked()
+    probs = _softmax(p.logits, p.temperature)
+    w.step(
+        f"Exponentiate the logits{' / T' if p.temperature != 1 else ''} and normalise: "
+        f"sum = {show(sum((sympy.exp(v / p.temperature) for v in p.logits), sympy.Integer(0)))}",
+        r"p_i = \frac{e^{z_i}}{\sum_j e^{z_j}}",
+    )
+    w.step(f"p = {_vec_text(probs)}", r"p = " + vector(probs).latex())
+    w.value("probs", vector(probs))
+    w.value(
+        "log_probs",
+        vector([sympy.simplify(sympy.expand_log(sympy.log(v), force=True)) for v in probs]),
+    )
+    best = max(range(len(probs)), key=lambda i: float(probs[i]))
+    w.value("predicted_class", number(best + 1))
+    return w.solution()
+
+
+@dataclass(frozen=True)
+class CEParams:
+    probs: list[Scalar] | None = param("predicted probabilities (a distribution)", None)
+    logits: list[Scalar] | None = param("logits (softmax is applied) instead of probs", None)
+    target_class: int | None = param("the true class, 1-based (one-hot target)", None)
+    target: list[Scalar] | None = param("a target distribution instead of target_class", None)
+    base: Base = param("logarithm base", "e")
+
+    def check(self) -> None:
+        if (self.probs is None) == (self.logits is None):
+            raise ParameterError("probs", "give exactly one of probs or logits")
+        if (self.target_class is None) == (self.target is None):
+            raise ParameterError("target_class", "give exactly one of target_class or target")
+        n = len(self.probs if self.probs is not None else self.logits or [])
+        if self.target_class is not None and not 1 <= self.target_class <= n:
+            raise ParameterError("target_class", f"must be between 1 and {n} (1-based)")
+        if self.target is not None and len(self.target) != n:
+            raise ParameterError("target", f"expected {n} entries")
+        if self.probs is not None:
+            _check_probs(self.probs, "probs", sums_to_one=True)
+
+
+@solver(
+    "loss.cross_entropy",
+    CEParams,
+    example={"probs": [0.25, 0.25, 0.3, 0.2], "target_class": 3},
+)
+def cross_entropy(p: CEParams) -> Solution:
+    """Cross-entropy ``-sum_i y_i log p_i`` (one-hot: ``-log p_true``).
+
+    Values: ``loss`` (exact, e.g. ``-log(3/10)``), ``probs`` (when logits are given),
+    ``grad_probs`` (``-y_i / p_i``) or ``grad_logits`` (``p - y``).
+    """
+    w = Worked()
+    if p.logits is not None:
+        probs = _softmax(p.logits)
+        w.step(f"softmax of the logits: p = {_vec_text(probs)}", "p = " + vector(probs).latex())
+        w.value("probs", vector(probs))
+    else:
+        assert p.probs is not None
+        probs = list(p.probs)
+    n = len(probs)
+    if p.target_class is not None:
+        y = [sympy.Integer(1 if i == p.target_class - 1 else 0) for i in range(n)]
+    else:
+        assert p.target is not None
+        y = list(p.target)
+    loss = -sum(
+        (yi * _log(pi, p.base) for yi, pi in zip(y, probs, strict=True) if yi != 0),
+        sympy.Integer(0),
+    )
+    log_tex = r"\log" if p.base == "e" else rf"\log_{{{p.base}}}"
+    if p.target_class is not None:
+        pt = probs[p.target_class - 1]
+        w.step(
+            f"Only the true class (class {p.target_class}) has y = 1: L = -log p_{p.target_class} = -log({sympy.sstr(pt)}) = {show(loss)}",
+            rf"L = -\sum_i y_i {log_tex} p_i = -{log_tex} {sympy.latex(pt)} = {tex(loss)}",
+        )
+    else:
+        w.step(
+            f"L = -sum y_i log p_i = {show(loss)}", rf"L = -\sum_i y_i {log_tex} p_i = {tex(loss)}"
+        )
+    w.value("loss", real(loss))
+    if p.logits is not None:
+        grad = [
+            sympy.simplify(pi * sum(y, sympy.Integer(0)) - yi)
+            for pi, yi in zip(probs, y, strict=True)
+        ]
+        w.step(f"dL/dz = p - y = {_vec_text(grad)}", r"\frac{\partial L}{\partial z} = p - y")
+        w.value("grad_logits", vector(grad))
+    elif all(pi != 0 for pi, yi in zip(probs, y, strict=True) if yi != 0):
+        scale = 1 if p.base == "e" else sympy.log(int(p.base))
+        grad = [
+            -yi / (pi * scale) if yi != 0 else sympy.Integer(0)
+            for pi, yi in zip(probs, y, strict=True)
+        ]
+        w.step(
+            f"dL/dp_i = -y_i / p_i = {_vec_text(grad)}",
+            r"\frac{\partial L}{\partial p_i} = -\frac{y_i}{p_i}",
+        )
+        w.value("grad_probs", vector(grad))
+    return w.solution()
+
+
+@dataclass(frozen=True)
+class BCEParams:
+    probs: list[Scalar] | None = param("predicted probabilities, one per label", None)
+    logits: list[Scalar] | None = param("logits (sigmoid is applied) instead of probs", None)
+    targets: list[Scalar] = param("true labels (0/1, or soft targets in [0, 1])", factory=list)
+    reduction: Literal["sum", "mean"] = param("combine the per-label losses", "sum")
+    base: Base = param("logarithm base", "e")
+
+    def check(self) -> None:
+        if (self.probs is None) == (self.logits is None):
+            raise ParameterError("probs", "give exactly one of probs or logits")
+        n = len(self.probs if self.probs is not None else self.logits or [])
+        if len(self.targets) != n or n == 0:
+            raise ParameterError("targets", f"expected {n} labels")
+        if self.probs is not None:
+            _check_probs(self.probs, "probs", sums_to_one=False)
+
+
+@solver(
+    "loss.binary_cross_entropy",
+    BCEParams,
+    example={"probs": [0.9, 0.8, 0.1], "targets": [1, 1, 0]},
+)
+def binary_cross_entropy(p: BCEParams) -> Solution:
+    """(Multi-label) binary cross-entropy ``-[y log p + (1 - y) log(1 - p)]`` per label.
+
+    Values: ``loss``, ``terms`` (per label), ``grad_probs`` (``(p - y) / (p (1 - p))``) or
+    ``grad_logits`` (``sigmoid(z) - y``), scaled by ``1/n`` for ``mean``.
+    """
+    w = Worked()
+    if p.logits is not None:
+        probs = [1 / (1 + sympy.exp(-z)) for z in p.logits]
+        w.step(f"sigmoid of the logits: p = {_vec_text(probs)}", "")
+        w.value("probs", vector(probs))
+    else:
+        assert p.probs is not None
+        probs = list(p.probs)
+    terms = []
+    for i, (pi, yi) in enumerate(zip(probs, p.targets, strict=True)):
+        term = sympy.Integer(0)
+        if yi != 0:
+            term -= yi * _log(pi, p.base)
+        if yi != 1:
+            term -= (1 - yi) * _log(1 - pi, p.base)
+        terms.append(term)
+        w.step(
+            f"label {i + 1}: y = {yi}, p = {show(pi)}: -[y log p + (1-y) log(1-p)] = {show(term)}",
+            rf"\ell_{{{i + 1}}} = {tex(term)}",
+        )
+    n = len(terms)
+    total = sum(terms, sympy.Integer(0))
+    loss = total if p.reduction == "sum" else total / n
+    w.step(f"{p.reduction} over {n} labels: L = {show(loss)}", rf"L = {tex(loss)}")
+    w.value("loss", real(loss))
+    w.value("terms", vector(terms))
+    k = sympy.Integer(1) if p.reduction == "sum" else sympy.Rational(1, n)
+    if p.logits is not None:
+        grad = [sympy.simplify(k * (pi - yi)) for pi, yi in zip(probs, p.targets, strict=True)]
+        w.step(
+            f"dL/dz = sigmoid(z) - y = {_vec_text(grad)}",
+            r"\frac{\partial L}{\partial z} = \sigma(z) - y",
+        )
+        w.value("grad_logits", vector(grad))
+    elif all(0 < pi < 1 for pi in probs):
+        grad = [
+            sympy.simplify(k * (pi - yi) / (pi * (1 - pi)))
+            for pi, yi in zip(probs, p.targets, strict=True)
+        ]
+        w.step(f"dL/dp = (p - y) / (p (1 - p)) = {_vec_text(grad)}", "")
+        w.value("grad_probs", vector(grad))
+    return w.solution()
+
+
+@dataclass(frozen=True)
+class MSEParams:
+    predictions: list[Scalar] = param("model outputs")
+    targets: list[Scalar] = param("true values")
+    reduction: Literal["mean", "sum", "half_sum"] = param(
+        "mean, sum, or 0.5 * sum of squares", "mean"
+    )
+
+    def check(self) -> None:
+        if len(self.predictions) != len(self.targets) or not self.targets:
+            raise ParameterError("targets", f"expected {len(self.predictions)} values")
+
+
+@solver(
+    "loss.mse", MSEParams, example={"predictions": [2, 2], "targets": [4, 2], "reduction": "sum"}
+)
+def mse(p: MSEParams) -> Solution:
+    """Squared-error losses: ``mean``, ``sum`` or ``half_sum`` of ``(a - y)^2``.
+
+    Values: ``loss``, ``residuals`` (``a - y``), ``grad`` (dL/da).
+    """
+    w = Worked()
+    res = [a - y for a, y in zip(p.predictions, p.targets, strict=True)]
+    sq = sum((r * r for r in res), sympy.Integer(0))
+    n = len(res)
+    factor = {
+        "mean": sympy.Rational(1, n),
+        "sum": sympy.Integer(1),
+        "half_sum": sympy.Rational(1, 2),
+    }[p.reduction]
+    loss = factor * sq
+    w.step(f"residuals a - y = {_vec_text(res)}", "")
+    w.step(
+        f"sum of squares = {show(sq)}; {p.reduction}: L = {show(loss)}",
+        rf"L = {sympy.latex(factor)} \cdot {sympy.latex(sq)} = {tex(loss)}",
+    )
+    grad = [2 * factor * r for r in res]
+    w.step(f"dL/da = {sympy.latex(2 * factor)} (a - y) = {_vec_text(grad)}", "")
+    w.value("loss", real(loss))
+    w.value("residuals", vector(res))
+    w.value("grad", vector(grad))
+    return w.solution()
+
+
+@dataclass(frozen=True)
+class SmoothingParams:
+    classes: int = param("number of classes K")
+    epsilon: Scalar = param("smoothing epsilon")
+    target_class: int = param("true class, 1-based", 1)
+    style: Literal["others", "uniform"] = param(
+        "others: 1 - eps for the true class and eps/(K-1) for each other; "
+        "uniform: (1 - eps) one-hot + eps/K everywhere",
+        "others",
+    )
+
+    def check(self) -> None:
+        if self.classes < 2:
+            raise ParameterError("classes", "need at least 2 classes")
+        if not 1 <= self.target_class <= self.classes:
+            raise ParameterError("target_class", f"must be between 1 and {self.classes}")
+        if self.epsilon.is_number and not 0 <= self.epsilon < 1:
+            raise ParameterError("epsilon", "must be in [0, 1)")
+
+
+@solver(
+    "loss.label_smoothing",
+    SmoothingParams,
+    example={"classes": 4, "epsilon": 0.1, "target_class": 2},
+)
+def label_smoothing(p: SmoothingParams) -> Solution:
+    """Smoothed targets and the logits that minimise cross-entropy against them.
+
+    CE against a target t is minimised by ``softmax(z) = t``, i.e. ``z_i = log t_i + c``
+    for any constant c. With the ``others`` style the true logit exceeds every other by
+    ``log((1 - eps)(K - 1) / eps)`` (finite: the logits no longer grow without bound).
+    Values: ``targets``, ``true_target``, ``other_target``, ``logit_gap``, ``logits``
+    (with c = 0), ``min_loss`` (the entropy of the targets).
+    """
+    w = Worked()
+    k, eps = p.classes, p.epsilon
+    if p.style == "others":
+        hi, lo = 1 - eps, eps / (k - 1)
+        w.step(
+            f"true class: 1 - eps = {show(hi)}; others: eps / (K - 1) = {show(lo)}",
+            r"t = 1 - \epsilon,\ \frac{\epsilon}{K - 1}",
+        )
+    else:
+        hi, lo = 1 - eps + eps / k, eps / k
+        w.step(
+            f"true class: 1 - eps + eps/K = {show(hi)}; others: eps/K = {show(lo)}",
+            r"t = 1 - \epsilon + \frac{\epsilon}{K},\ \frac{\epsilon}{K}",
+        )
+    targets = [hi if i == p.target_class - 1 else lo for i in range(k)]
+    w.value(
+        "targets",
+        value_of(sympy.ImmutableMatrix(targets))
+        if not all(t.is_number for t in targets)
+        else vector(targets),
+    )
+    w.value("true_target", value_of(hi))
+    w.value("other_target", value_of(lo))
+    gap = sympy.log(hi / lo)
+    w.step(
+        "CE is minimised when softmax(z) = t, so z_i = log t_i + c and the gap between the "
+        f"true logit and any other is log(t_true / t_other) = {show(gap)}",
+        rf"z_{{\text{{true}}}} - z_j = \log\frac{{{sympy.latex(hi)}}}{{{sympy.latex(lo)}}} = {tex(gap)}",
+    )
+    w.value("logit_gap", value_of(gap))
+    logits = [sympy.log(t) for t in targets]
+    if all(t.is_number for t in logits):
+        w.value("logits", vector(logits))
+    entropy = -sum((t * sympy.log(t) for t in targets if t != 0), sympy.Integer(0))
+    w.step(
+        f"the minimum loss is the entropy of t: {show(entropy)}", rf"\min L = H(t) = {tex(entropy)}"
+    )
+    w.value("min_loss", value_of(entropy))
+    return w.solution()
+
+
+@dataclass(frozen=True)
+class LinearParams:
+    W: list[list[Scalar]] = param("weight matrix, one row per class")
+    x: list[Scalar] = param("input vector")
+    b: list[Scalar] | None = param("bias per class", None)
+    target_class: int | None = param("true class (1-based), for the data loss", None)
+    loss: Literal["softmax", "hinge", "none"] = param("data loss on the scores", "softmax")
+    margin: Scalar = param("hinge margin delta", 1)
+    reg: Scalar = param("regularisation strength lambda", 0)
+    reg_form: Literal["l2", "half_l2", "l1"] = param(
+        "lambda ||W||_F^2, lambda/2 ||W||^2 or lambda |W|_1", "l2"
+    )
+
+    def check(self) -> None:
+        cols = len(self.x)
+        for i, row in enumerate(self.W):
+            if len(row) != cols:
+                raise ParameterError(f"W[{i}]", f"expected {cols} entries to match x")
+        if self.b is not None and len(self.b) != len(self.W):
+            raise ParameterError("b", f"expected {len(self.W)} entries")
+        if self.target_class is not None and not 1 <= self.target_class <= len(self.W):
+            raise ParameterError("target_class", f"must be between 1 and {len(self.W)}")
+        if self.loss != "none" and self.target_class is None:
+            raise ParameterError("target_class", "required for a data loss")
+
+
+@solver(
+    "loss.linear_scores",
+    LinearParams,
+    example={"W": [[1, -1], [0.5, 2]], "x": [2, 1], "b": [0, -1], "target_class": 1, "reg": 0.1},
+)
+def linear_scores(p: LinearParams) -> Solution:
+    """Scores ``s = W x + b`` of a linear classifier, its data loss and a weight penalty.
+
+    Values: ``scores``, ``data_loss`` (softmax CE or multiclass hinge
+    ``sum_{j != y} max(0, s_j - s_y + delta)``), ``reg_loss``, ``loss`` (total),
+    ``predicted_class`` (1-based).
+    """
+    w = Worked()
+    W = sympy.ImmutableMatrix(p.W)
+    x = sympy.ImmutableMatrix(p.x)
+    s = W * x
+    if p.b is not None:
+        s = s + sympy.ImmutableMatrix(p.b)
+    scores = list(s)
+    w.step(
+        f"scores s = W x{' + b' if p.b is not None else ''} = {_vec_text(scores)}",
+        r"s = Wx + b = " + vector(scores).latex(),
+    )
+    w.value("scores", vector(scores))
+    best = max(range(len(scores)), key=lambda i: float(scores[i]))
+    w.value("predicted_class", number(best + 1))
+    data = sympy.Integer(0)
+    if p.loss != "none":
+        assert p.target_class is not None
+        t = p.target_class - 1
+        if p.loss == "softmax":
+            data = -sympy.log(
+                sympy.exp(scores[t]) / sum((sympy.exp(v) for v in scores), sympy.Integer(0))
+            )
+            data = sympy.simplify(sympy.expand_log(data, force=True))
+            w.step(
+                f"softmax CE: -log(e^s_y / sum e^s_j) = {show(data)}", rf"L_{{data}} = {tex(data)}"
+            )
+        else:
+            parts = [
+                sympy.Max(0, scores[j] - scores[t] + p.margin) for j in range(len(scores)) if j != t
+            ]
+            data = sum(parts, sympy.Integer(0))
+            w.step(
+                f"hinge: sum over j != y of max(0, s_j - s_y + {p.margin}) = {' + '.join(show(v) for v in parts)} = {show(data)}",
+                "",
+            )
+        w.value("data_loss", real(data))
+    entries = list(W)
+    penalty = {
+        "l2": p.reg * sum((v * v for v in entries), sympy.Integer(0)),
+        "half_l2": p.reg / 2 * sum((v * v for v in entries), sympy.Integer(0)),
+        "l1": p.reg * sum((abs(v) for v in entries), sympy.Integer(0)),
+    }[p.reg_form]
+    w.step(f"regulariser ({p.reg_form}, lambda = {p.reg}): {show(penalty)}", rf"R = {tex(penalty)}")
+    w.value("reg_loss", real(penalty))
+    total = data + penalty
+    w.step(f"total loss = {show(total)}", rf"L = {tex(total)}")
+    w.value("loss", Number.of(total))
+    return w.solution()
