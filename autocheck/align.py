@@ -274,7 +274,8 @@ def _blocks(text: str, start: int, end: int) -> list[_Block]:
         right = pos + len(text[pos:block_end].rstrip())
         body = text[left:right]
         residue = _INLINE_MATH_RE.sub(" ", body)
-        math = bool(fence and fence != "```") or len(re.findall(r"[A-Za-z]{2,}", residue)) < 2
+        few_words = len(re.findall(r"[A-Za-z]{2,}", residue)) < 2
+        math = bool(fence and fence != "```") or (few_words and bool(re.search(r"[$\\]", body)))
         if fence == "```":
             math = False
         blocks.append(_Block(left, right, body, math))
@@ -350,45 +351,63 @@ def _lines(text: str) -> list[_Line]:
     return lines
 
 
+def _label_patterns(label: str) -> list[tuple[re.Pattern[str], float]]:
+    """The label's pattern, and for a compound label ("4(b)", "Q2.1") the innermost numbering
+    alone ("(b)", "1."), weaker: a key may label a part more fully than the paper prints it."""
+    patterns = []
+    if (full := _label_pattern(label)) is not None:
+        patterns.append((full, 1.0))
+    tokens = re.findall(r"[A-Za-z]+|\d+", clean_markup(label))
+    if tokens and tokens[0].isalpha() and (len(tokens[0]) > 1 or tokens[0] in "Qq"):
+        tokens = tokens[1:]
+    if len(tokens) >= 2:
+        inner = f"({tokens[-1]})" if tokens[-1].isalpha() else f"{tokens[-1]}."
+        if (short := _label_pattern(inner)) is not None:
+            patterns.append((short, 0.7))
+    return patterns
+
+
 def _candidates(text: str, lines: list[_Line], parts: Sequence[PartPrompt]) -> list[_Candidate]:
     found: list[_Candidate] = []
     for index, part in enumerate(parts):
-        pattern = _label_pattern(part.label)
+        patterns = _label_patterns(part.label)
         head = _norm(part.prompt)[:60]
-        seen: set[int] = set()
         for line in lines:
-            matches = []
-            if pattern is not None:
+            best: dict[int, _Candidate] = {}
+            for pattern, weight in patterns:
                 for match in pattern.finditer(text, line.body, line.end):
                     at_start = match.start() == line.body
                     points_after = bool(_POINTS_AHEAD_RE.match(text, match.end(), line.end))
-                    if at_start or points_after:
-                        matches.append((match, at_start, points_after))
-            for match, at_start, points_after in matches:
-                tail = _LABEL_TAIL_RE.match(text, match.end(), line.end)
-                label_end = tail.end() if tail else match.end()
-                window = _norm(text[label_end : label_end + 2 * len(head) + 60])
-                exact = _norm(match.group(0)).strip("().") == _norm(part.label).strip("().")
-                label_score = (1.0 if exact else 0.85) if at_start else 0.75
-                points = 1.0 if points_after else 0.0
-                if head:
-                    sim = _similarity(head, window)
-                    score = 0.45 * label_score + 0.45 * sim + 0.1 * points
-                    method = "label+prompt" if sim >= 0.8 else "label"
-                else:
-                    score = 0.85 * label_score + 0.15 * points
-                    method = "label"
-                pos = line.start if at_start else match.start()
-                bare = at_start and not _POINTS_RE.search(text, match.end(), line.end)
-                found.append(
-                    _Candidate(index, pos, label_end, line.end, score, method, bare, label_score)
-                )
-                seen.add(line.start)
-            if len(head) >= 12 and line.start not in seen and line.body < line.end:
+                    if not (at_start or points_after):
+                        continue
+                    tail = _LABEL_TAIL_RE.match(text, match.end(), line.end)
+                    label_end = tail.end() if tail else match.end()
+                    window = _norm(text[label_end : label_end + 2 * len(head) + 60])
+                    exact = weight == 1.0 and (
+                        _norm(match.group(0)).strip("().") == _norm(part.label).strip("().")
+                    )
+                    label_score = weight * ((1.0 if exact else 0.85) if at_start else 0.75)
+                    points = 1.0 if points_after else 0.0
+                    if head:
+                        sim = _similarity(head, window)
+                        score = 0.45 * label_score + 0.45 * sim + 0.1 * points
+                        method = "label+prompt" if sim >= 0.8 else "label"
+                    else:
+                        score = 0.85 * label_score + 0.15 * points
+                        method = "label"
+                    pos = line.start if at_start else match.start()
+                    bare = at_start and not _POINTS_RE.search(text, match.end(), line.end)
+                    candidate = _Candidate(
+                        index, pos, label_end, line.end, score, method, bare, label_score
+                    )
+                    if pos not in best or best[pos].score < score:
+                        best[pos] = candidate
+            found.extend(best.values())
+            if len(head) >= 12 and not best and line.body < line.end:
                 sim = _similarity(head, _norm(text[line.body : line.end])[: 2 * len(head) + 40])
                 if sim >= 0.8:
                     points = 1.0 if _POINTS_RE.search(text, line.body, line.end) else 0.0
-                    weight = 0.9 if pattern is None else 0.45
+                    weight = 0.9 if not patterns else 0.45
                     score = weight * sim + 0.1 * points
                     found.append(
                         _Candidate(index, line.start, line.body, line.end, score, "prompt", False)
@@ -474,6 +493,56 @@ def _question_headers(
     return headers
 
 
+_UNKNOWN_PART_RE = re.compile(
+    r"(?:(?:\(\s*[a-z]\s*\)|[a-z]\)|\d{1,2}\s*[.)]|q\s*\d{1,2}(?:\.\d{1,2})?)\s*)?"
+    r"[\[(]?\s*\d{1,3}(?:\.\d+)?\s*(?:points?|pts?|marks?)\b\s*[\])]?\s*[A-Za-z]",
+    re.IGNORECASE,
+)
+
+
+def _unknown_parts(text: str, lines: list[_Line], taken: list[int]) -> list[int]:
+    """Line starts of printed parts (a label or points, then question text) that are none of
+    the given parts: they end the answer before them, and what follows belongs to no part."""
+    starts = []
+    taken_sorted = sorted(taken)
+    for line in lines:
+        if line.body >= line.end or line.solution:
+            continue
+        if any(line.start <= pos <= line.end for pos in taken_sorted):
+            continue
+        if _UNKNOWN_PART_RE.match(clean_markup(text[line.body : line.end])):
+            starts.append(line.start)
+    return starts
+
+
+def _by_position(
+    text: str, lines: list[_Line], count: int, primary: dict[int, _Candidate]
+) -> dict[int, _Candidate]:
+    """Anchors for runs of parts not found by label or prompt: where exactly as many printed
+    parts (label or points, then text) sit between the found neighbours, take them in order.
+    A guess, so its confidence stays below 0.5."""
+    placed: dict[int, _Candidate] = {}
+    taken = [c.pos for c in primary.values()]
+    unknown = _unknown_parts(text, lines, taken)
+    index = 0
+    while index < count:
+        if index in primary:
+            index += 1
+            continue
+        run_end = index
+        while run_end < count and run_end not in primary:
+            run_end += 1
+        low = primary[index - 1].pos if index - 1 in primary else -1
+        high = primary[run_end].pos if run_end in primary else len(text) + 1
+        inside = [pos for pos in unknown if low < pos < high]
+        if len(inside) == run_end - index:
+            for part, pos in zip(range(index, run_end), inside, strict=True):
+                line = next(line for line in lines if line.start == pos)
+                placed[part] = _Candidate(part, pos, line.body, line.end, 0.45, "position", False)
+        index = run_end
+    return placed
+
+
 # --- cutting the text -------------------------------------------------------------------------
 
 
@@ -492,8 +561,9 @@ def _answer_on_label_line(
     if not re.search(r"\w", rest):
         return None
     if not prompt.strip():
-        # no prompt known: the line's text is the answer unless it reads as printed
-        looks_printed = _printed(_Block(rest_start, line_end, rest, False))
+        # no prompt known: the line's text is the answer unless it reads as printed (points
+        # printed on the label line mean the question text follows them)
+        looks_printed = points is not None or _printed(_Block(rest_start, line_end, rest, False))
         return None if looks_printed or candidate.method == "prompt" else rest_start
     # where the prompt's last characters sit on the line; failing to find them confidently
     # (LaTeX the prompt renders differently, say) leaves the whole line to the prompt
@@ -639,12 +709,16 @@ def align(transcription: str, parts: Sequence[PartPrompt]) -> Alignment:
     lines = _lines(text)
     candidates = _candidates(text, lines, parts)
     primary = {c.part: c for c in _best_chain(candidates)}
+    primary.update(_by_position(text, lines, len(parts), primary))
     secondary = {c.part: c for c in _solution_chain(text, candidates, primary)}
 
     headers = _question_headers(text, lines, parts, [*primary.values(), *secondary.values()])
     events: list[tuple[int, str, int]] = [(c.pos, "prompt", c.part) for c in primary.values()]
     events += [(c.pos, "answer", c.part) for c in secondary.values()]
     events += [(pos, "header", -1) for pos in headers]
+    if events:  # printed part labels before the first part are the exam's, not a stray page
+        taken = [pos for pos, _, _ in events]
+        events += [(pos, "unknown", -1) for pos in _unknown_parts(text, lines, taken)]
     events.sort()
 
     spans = _Spans(text)
@@ -657,6 +731,13 @@ def align(transcription: str, parts: Sequence[PartPrompt]) -> Alignment:
             line_end = end if line_end == -1 else line_end
             spans.add("prompt", pos, line_end)
             spans.stem(line_end, end)
+            continue
+        if kind == "unknown":  # a printed part that is none of ours: its answer is unmatched
+            line = next(line for line in lines if line.start == pos)
+            printed = _Candidate(-1, pos, line.body, line.end, 0.0, "", False)
+            answer_start, _ = _prompt_end(text, printed, end, "")
+            spans.add("prompt", pos, answer_start)
+            spans.add("unmatched", answer_start, end)
             continue
         part = parts[index]
         if kind == "prompt" and index in secondary:

@@ -328,6 +328,48 @@ def test_part_letter_labels_are_found():
     assert alignment.answers["1.b"].blank
 
 
+def test_a_printed_part_not_in_the_list_ends_the_previous_answer():
+    text = (
+        "(a) (2 points) Define a loss.\n\nerror measure\n\n"
+        "(b) (3 points) Define a metric.\n\nscore\n"
+    )
+    alignment = align(text, [PartPrompt("1.a", "(a)", "Define a loss.")])
+
+    assert alignment.answers["1.a"].text == "error measure"
+    assert [s.text for s in alignment.unmatched] == ["score"]
+    assert_partition(text, alignment)
+
+
+def test_parts_found_by_neither_label_nor_prompt_take_unlabelled_printed_parts_in_order():
+    text = (
+        "1. [4 Points] Define an epoch.\n\none pass\n\n"
+        "- **3 Points** Garbled prompt one.\n\nfirst\n\n"
+        "- **3 Points** Garbled prompt two.\n\nsecond\n"
+    )
+    parts = [
+        PartPrompt("1.1", "1.", "Define an epoch."),
+        PartPrompt("2.1", "Q2.1"),
+        PartPrompt("2.2", "Q2.2"),
+    ]
+    alignment = align(text, parts)
+
+    assert alignment.answers["1.1"].text == "one pass"
+    assert alignment.answers["2.1"].text == "first"
+    assert alignment.answers["2.2"].text == "second"
+    assert alignment.answers["2.1"].method == "position"
+    assert alignment.answers["2.1"].confidence < 0.5
+    assert_partition(text, alignment)
+
+
+def test_a_key_label_fuller_than_the_printed_one_still_anchors():
+    text = "(a) (3 points) Name the loss.\n\ncross-entropy\n\n(b) (2 points) Its base?\n\ne\n"
+    alignment = align(text, [PartPrompt("4.a", "4(a)"), PartPrompt("4.b", "4(b)")])
+
+    assert alignment.answers["4.a"].text == "cross-entropy"
+    assert alignment.answers["4.b"].text == "e"
+    assert alignment.answers["4.a"].confidence < 1.0
+
+
 def test_without_parts_everything_is_unmatched():
     alignment = align("some text\n\nmore text", [])
     assert alignment.answers == {}
