@@ -1,0 +1,120 @@
+"""Built-in OCR of answer regions: crop each part's box from a placed page, read it with the
+offline engine, and store the text with its engine and confidence.
+
+A read whose form does not match what the key expects (an integer count read with letters, a
+decimal read without its point) has its confidence lowered below the review threshold: the
+checker then sends it to a person instead of marking it wrong.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import lru_cache
+
+from django.db import transaction
+from PIL import Image
+
+from exams.checking import LOW_CONFIDENCE, answer_set_text, current_answer_key, key_for
+from exams.models import Answer, Page, Part, Transcription
+from exams.scanning import ocr
+from exams.scanning.align import crop_region
+
+log = logging.getLogger(__name__)
+_BARE_DIMS = re.compile(r"\d+(?: \d+)+")
+
+
+@lru_cache(maxsize=1)
+def engine() -> ocr.TranscriptionEngine | None:
+    """The process's OCR engine (loaded once), or None when none is installed."""
+    try:
+        return ocr.default_engine()
+    except RuntimeError as exc:
+        log.warning("no OCR engine: %s", exc)
+        return None
+
+
+def _expected_form(part_id: str, expected: dict) -> ocr.AnswerKind | None:
+    from solvers.values import Integer, Number, Shape
+
+    answer = expected.get(part_id)
+    if answer is None or len(answer.targets) != 1:
+        return None
+    value = answer.targets[0].value
+    if isinstance(value, Integer):
+        return ocr.AnswerKind.INTEGER
+    if isinstance(value, Shape):
+        return ocr.AnswerKind.SHAPE
+    if isinstance(value, Number) and not float(value.value).is_integer():
+        return ocr.AnswerKind.DECIMAL
+    return None
+
+
+def read_region(page_image: Image.Image, part: Part, expected: dict) -> ocr.TranscriptionResult:
+    """OCR one part's answer box; empty text with confidence 1 when the box is blank."""
+    box = part.region.get("box")
+    crop = crop_region(page_image, tuple(box), inset=0.004)
+    ink = ocr.ink_crop(crop)
+    reader = engine()
+    if ink is None:
+        return ocr.TranscriptionResult("", 1.0, reader.name if reader else "none")
+    if reader is None:
+        return ocr.TranscriptionResult("", 0.0, "none")
+    result = reader.transcribe(ink)
+    form = _expected_form(part.part_id, expected)
+    if form is ocr.AnswerKind.SHAPE and _BARE_DIMS.fullmatch(result.text):
+        # The engine often drops the small "x" between dimensions: "62 62 16".
+        result = ocr.TranscriptionResult(
+            " x ".join(result.text.split()), result.confidence, result.engine
+        )
+    if form is not None and not ocr.check_form(result.text, form).ok:
+        result = ocr.TranscriptionResult(
+            result.text, min(result.confidence, LOW_CONFIDENCE - 0.05), result.engine
+        )
+    return result
+
+
+def page_transcribe(*, page_id: int) -> list[Answer]:
+    """Read every answer region on a placed page. Idempotent: a part already read by the
+    same engine is not read again (a TA's typed correction is never replaced)."""
+    page = Page.objects.select_related("submission__exam").filter(pk=page_id).first()
+    if page is None or page.status != Page.Status.PLACED or page.submission is None:
+        return []
+    submission = page.submission
+    parts = [
+        p
+        for p in submission.exam.parts.all()
+        if p.region.get("page") == page.page_number and p.region.get("box")
+    ]
+    if not parts:
+        return []
+    _, expected = key_for(current_answer_key(submission))
+    with page.image.open("rb") as fh:
+        image = Image.open(fh)
+        image.load()
+    done = set(
+        Transcription.objects.filter(
+            answer__submission=submission,
+            answer__part__in=parts,
+        )
+        .exclude(source=Transcription.Source.IMPORTED)
+        .values_list("answer__part_id", flat=True)
+    )
+    answers = []
+    for part in parts:
+        if part.pk in done:
+            continue
+        result = read_region(image, part, expected)
+        with transaction.atomic():
+            answers.append(
+                answer_set_text(
+                    submission=submission,
+                    part=part,
+                    text=result.text,
+                    source=Transcription.Source.OCR,
+                    engine=result.engine,
+                    confidence=result.confidence,
+                    actor=None,
+                )
+            )
+    return answers
