@@ -50,6 +50,7 @@ from autocheck.mathparse import (
 from autocheck.normalise import normalise
 
 MIN_SIG_FIGS = 2
+DEFAULT_ATOL = 1e-6
 
 
 def kind_of(value: Value) -> str:
@@ -133,7 +134,9 @@ def compare_number(expected: float, student: ParsedNumber | float, tol: Toleranc
     e = float(expected)
     diff = abs(s - e)
     rtol = 1e-2 if tol.rtol is None else tol.rtol
-    atol = 1e-6 if tol.atol is None else tol.atol
+    # The default absolute tolerance only serves an expected 0 (where a relative one cannot);
+    # elsewhere it would make 1e-7 equal 2e-7. A key's explicit atol is used as written.
+    atol = tol.atol if tol.atol is not None else (DEFAULT_ATOL if e == 0 else 0.0)
     if diff <= atol + rtol * abs(e):
         return Comparison(True, 1.0, "within_tolerance")
     if tol.sig_figs and e != 0:
@@ -240,24 +243,26 @@ SPOT_POINTS = 6
 def compare_expression(expected: sympy.Expr, got: sympy.Expr) -> Comparison:
     """Numeric spot-check at random points; a student symbol unknown to the key is
     unreadable (we cannot tell a typo from a different quantity)."""
-    exp_syms = expected.free_symbols
-    extra = {s for s in got.free_symbols if s not in exp_syms}
+    # Symbols are matched by name: a key's symbol may carry assumptions (positive=True)
+    # that a parsed student symbol does not.
+    exp_names = {str(x) for x in expected.free_symbols}
+    extra = {str(x) for x in got.free_symbols} - exp_names
     if extra:
-        raise Unreadable(f"unknown symbol(s): {', '.join(sorted(map(str, extra)))}")
-    syms = sorted(exp_syms, key=str)
+        raise Unreadable(f"unknown symbol(s): {', '.join(sorted(extra))}")
+    names = sorted(exp_names)
     rng = random.Random(1508)
     agree = 0
     for _ in range(SPOT_POINTS * 3):
-        point = {s: sympy.Float(rng.uniform(0.3, 2.7), 15) for s in syms}
+        point = {n: sympy.Float(rng.uniform(0.3, 2.7), 15) for n in names}
         try:
-            a = to_float(expected.subs(point))
-            b = to_float(got.subs(point))
+            a = to_float(expected.subs({x: point[str(x)] for x in expected.free_symbols}))
+            b = to_float(got.subs({x: point[str(x)] for x in got.free_symbols}))
         except Unreadable:
             continue  # outside a domain (log of a negative...): try another point
         if abs(a - b) > 1e-8 * max(1.0, abs(a)):
             return Comparison(False, 0.0, "not_equal", "differs at a test point")
         agree += 1
-        if agree >= SPOT_POINTS or not syms:
+        if agree >= SPOT_POINTS or not names:
             return Comparison(True, 1.0, "equivalent", f"agrees at {agree} random points")
     raise Unreadable("could not evaluate the expression at enough points")
 

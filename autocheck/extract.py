@@ -362,7 +362,8 @@ def _standalone(text: str, kind: str) -> list[Candidate]:
     if kind == "shape":
         for m in SHAPE_RE.finditer(text):
             if len(re.findall(r"\d+", m.group(0))) >= 2:
-                out.append(Candidate(m.group(0), m.start(), m.end(), "shape"))
+                a, b = _trim(text, m.start(), m.end())
+                out.append(Candidate(text[a:b], a, b, "shape"))
     elif kind in ("vector", "matrix"):
         for m in _ENV_RE.finditer(text):
             if "matrix" in m.group(1):

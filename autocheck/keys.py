@@ -156,7 +156,8 @@ class Tolerance:
         )
 
 
-DEFAULT_TOLERANCE = Tolerance(rtol=1e-2, atol=1e-6, sig_figs=None, student_digits=True)
+# atol stays unset: the comparator applies its default (1e-6) only to an expected 0.
+DEFAULT_TOLERANCE = Tolerance(rtol=1e-2, atol=None, sig_figs=None, student_digits=True)
 
 
 @dataclass(frozen=True)

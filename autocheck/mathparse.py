@@ -182,6 +182,7 @@ def parse_number(text: str) -> ParsedNumber:
     rule) and never touches SymPy.
     """
     cleaned = text.strip().rstrip(".")
+    check_size(cleaned)
     m = _NUMBER_RE.match(cleaned)
     if m:
         sign = -1.0 if m.group(1) == "-" else 1.0
@@ -190,6 +191,8 @@ def parse_number(text: str) -> ParsedNumber:
         if abs(exp) > 300:
             raise TooComplex("exponent too large")
         value = sign * float(mantissa) * 10.0**exp
+        if not math.isfinite(value):
+            raise TooComplex("number out of range")
         exact: sympy.Expr | None = None
         if "." not in mantissa and exp >= 0:
             exact = sympy.Integer(int(sign) * int(mantissa) * 10**exp)

@@ -1,0 +1,152 @@
+"""Extraction: which value is read as the final answer, by which rule, and what else was seen."""
+
+from __future__ import annotations
+
+import pytest
+
+from autocheck.extract import extract, find_keywords
+
+EPOCHS = "we have $\\frac{20000}{100} = 200$ mini batches\n\nepoch = $\\frac{40000}{200} = 20$"
+FORWARD = (
+    "$$z_1 = (0.5, 0.5) \\begin{pmatrix} 4 \\\\ 2 \\end{pmatrix} = 2 + 1 = 3$$\n\n"
+    "$$y = \\text{ReLU}(3) = 3$$\n\n"
+    "$$z_2 = \\begin{bmatrix} 0.5 & 0.5 \\\\ 0.5 & 0.5 \\end{bmatrix} \\begin{pmatrix} 1 \\\\ 3 \\end{pmatrix}"
+    " = \\begin{bmatrix} 2 \\\\ 2 \\end{bmatrix}$$\n\n"
+    "$$\\hat{x} = \\text{ReLU}(z_2) = \\begin{pmatrix} 2 \\\\ 2 \\end{pmatrix}$$"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "symbols", "chosen", "rule"),
+    [
+        ("so the loss is \\boxed{1.204} and later 7", "number", (), "1.204", "boxed"),
+        ("working 3 + 4 = 7\nAnswer: 12", "integer", (), "12", "answer-label"),
+        ("Ans = 0.25\n", "number", (), "0.25", "answer-label"),
+        (EPOCHS, "integer", ("epoch", "epochs"), "20", "target-equation"),
+        ("z_2 = 3 + 4 = 7, and w = 9", "number", ("z_2",), "7", "target-equation"),
+        (
+            "$$L_{CE}(q, q) = -y_3 \\log \\hat y_3 = -\\log 0.3$$\n$$y_1 = y_2 = 0$$",
+            "number",
+            ("L_{CE}",),
+            "-\\log 0.3",
+            "target-equation",
+        ),
+        ("first 3 = 3, then x = 5 = 5", "number", (), "5", "chain"),
+        ("reduced by a factor of $\\sqrt{2}$ .", "number", (), "\\sqrt{2}", "math"),
+        (
+            "The shape of $x$: $126 \\times 126 \\times 1$.",
+            "shape",
+            ("x",),
+            "126 \\times 126 \\times 1",
+            "target-equation",
+        ),
+        ("the output is 126x126x1 here", "shape", (), "126x126x1", "shape"),
+        (
+            "$$2 \\begin{pmatrix} 4 \\\\ 2 \\end{pmatrix} = \\begin{pmatrix} 8 \\\\ 4 \\end{pmatrix}$$",
+            "vector",
+            (),
+            "\\begin{pmatrix} 8 \\\\ 4 \\end{pmatrix}",
+            "chain",
+        ),
+        ("gradient is [8, 4]", "vector", (), "[8, 4]", "matrix"),
+        ("it takes 200,000 steps", "integer", (), "200,000", "number"),
+    ],
+)
+def test_chosen_candidate(text: str, kind: str, symbols: tuple[str, ...], chosen: str, rule: str):
+    ex = extract(text, kind=kind, symbols=symbols)
+    assert ex.chosen is not None
+    assert ex.chosen.text == chosen
+    assert ex.chosen.rule == rule
+    assert text[ex.chosen.start : ex.chosen.end] == chosen
+
+
+@pytest.mark.parametrize(
+    ("symbols", "kind", "chosen"),
+    [
+        (("z_1",), "number", "3"),
+        (("y",), "number", "3"),
+        (("z_2",), "vector", "\\begin{bmatrix} 2 \\\\ 2 \\end{bmatrix}"),
+        (("\\hat{x}",), "vector", "\\begin{pmatrix} 2 \\\\ 2 \\end{pmatrix}"),
+    ],
+)
+def test_multi_value_parts_read_each_named_value(symbols: tuple[str, ...], kind: str, chosen: str):
+    ex = extract(FORWARD, kind=kind, symbols=symbols, multi=True)
+    assert ex.chosen is not None
+    assert ex.chosen.text == chosen
+
+
+def test_multi_value_part_does_not_fill_a_missing_value_from_a_neighbour():
+    ex = extract(FORWARD, kind="number", symbols=("L", "loss"), multi=True)
+    assert ex.chosen is None
+
+
+def test_intermediate_values_of_a_chain_are_kept_as_candidates():
+    ex = extract(EPOCHS, kind="integer", symbols=("epoch",))
+    texts = [c.text for c in ex.candidates]
+    assert "\\frac{40000}{200}" in texts
+    assert "200" in texts
+    assert ex.chosen is not None
+    assert ex.chosen.final
+
+
+def test_disagreeing_boxes_lower_confidence():
+    agree = extract("\\boxed{3} ... \\boxed{3}", kind="number")
+    disagree = extract("\\boxed{3} ... \\boxed{4}", kind="number")
+    assert disagree.confidence < agree.confidence
+    assert disagree.chosen is not None
+    assert disagree.chosen.text == "4"
+
+
+def test_nothing_found():
+    ex = extract("I do not know", kind="number")
+    assert ex.chosen is None
+    assert ex.confidence == 0.0
+
+
+OPTS = ("batch", "mini-batch")
+SYN = {"batch": ("full batch", "batch GD"), "mini-batch": ("minibatch",)}
+
+
+@pytest.mark.parametrize(
+    ("text", "symbol", "option"),
+    [
+        ("Graph A is batch GD and B is minibatchGD. Graph B is jagged.", "A", "batch"),
+        ("Graph A is batch GD and B is minibatchGD. Graph B is jagged.", "B", "mini-batch"),
+        ("B: mini-batch, A: full batch", "A", "batch"),
+    ],
+)
+def test_labelled_choices(text: str, symbol: str, option: str):
+    ex = extract(
+        text,
+        kind="choice",
+        symbols=(symbol,),
+        options=OPTS,
+        synonyms=SYN,
+        sibling_symbols=("A", "B"),
+    )
+    assert ex.chosen is not None
+    assert ex.chosen.label == option
+
+
+@pytest.mark.parametrize(
+    ("text", "option", "confident"),
+    [
+        ("Yes. A fully connected net is more flexible, no doubt.", "Yes", True),
+        ("No, this is not a good idea.", "No", True),
+        ("**True**: because ...", "True", True),
+        ("It could be yes or no depending on the data", None, False),
+    ],
+)
+def test_plain_choices(text: str, option: str | None, confident: bool):
+    options = ("True", "False") if "True" in text else ("Yes", "No")
+    ex = extract(text, kind="choice", options=options)
+    if option is not None:
+        assert ex.chosen is not None
+        assert ex.chosen.label == option
+    assert (ex.confidence >= 0.5) is confident
+
+
+def test_keywords_tolerate_hyphens_and_case():
+    found = find_keywords("One hot encoding of the labels", [("one-hot",), ("label", "labels")])
+    assert [f is not None for f in found] == [True, True]
+    assert find_keywords("an epoch", [("minibatch",)]) == [None]
