@@ -105,7 +105,7 @@ def prompts_from_structure(exam: ProposedExam) -> list[PartPrompt]:
 # --- patterns ---------------------------------------------------------------------------------
 
 _POINTS_AHEAD_RE = re.compile(
-    r"[\s$*_]*[\[(]?\s*(?:\\text\{\s*)?\d{1,3}(?:\.\d+)?\s*(?:\\text\{\s*)?"
+    r"[\s$*_.:]*[\[(]?\s*(?:\\text\{\s*)?\d{1,3}(?:\.\d+)?\s*(?:\\text\{\s*)?"
     r"(?:points?|pts?|marks?)(?![a-z])",
     re.IGNORECASE,
 )
@@ -114,6 +114,11 @@ _DECORATION_RE = re.compile(
 )
 _SOLUTION_LINE_RE = re.compile(
     r"^[ \t>#*_]*(?:solutions?|answers?)\b[ \t]*(?::|[*_ \t]*$)", re.IGNORECASE | re.MULTILINE
+)
+# a label alone on its line with the points on the next line ("Q1.1" / "4 Points")
+_POINTS_BELOW_RE = re.compile(
+    r"[ \t*_$]*\n[ \t*_$]*[\[(]?\s*\d{1,3}(?:\.\d+)?\s*(?:points?|pts?|marks?)[\])*_$ \t]*(?:\n|$)",
+    re.IGNORECASE,
 )
 _LABEL_TAIL_RE = re.compile(r"[ \t*_$:.)\]]*")
 _ANSWER_MARKER_RE = re.compile(
@@ -377,7 +382,10 @@ def _candidates(text: str, lines: list[_Line], parts: Sequence[PartPrompt]) -> l
             for pattern, weight in patterns:
                 for match in pattern.finditer(text, line.body, line.end):
                     at_start = match.start() == line.body
-                    points_after = bool(_POINTS_AHEAD_RE.match(text, match.end(), line.end))
+                    points_after = bool(
+                        _POINTS_AHEAD_RE.match(text, match.end(), line.end)
+                        or (at_start and _POINTS_BELOW_RE.match(text, line.end))
+                    )
                     if not (at_start or points_after):
                         continue
                     tail = _LABEL_TAIL_RE.match(text, match.end(), line.end)
@@ -460,7 +468,7 @@ def _solution_chain(
 
 def _header_pattern(number: str) -> re.Pattern[str]:
     digits = _char_class(number, _DIGIT_VARIANTS)
-    keyword = r"(?:question|problem|exercise|part|task|q)\s*\.?\s*" + digits + r"(?![0-9.])"
+    keyword = r"(?:question|problem|exercise|part|task|q)\s*\.?\s*" + digits + r"(?!\.?[0-9])"
     numbered = digits + r"\s*[.)]\s+\S[^\n]*?(?:\d\s*(?:points?|pts?|marks?)\b)"
     return re.compile(r"(?:" + keyword + r"|" + numbered + r")", re.IGNORECASE)
 
@@ -609,10 +617,14 @@ def _prompt_end(text: str, candidate: _Candidate, end: int, prompt: str) -> tupl
     pending: list[_Block] = []
     guessed = False
     for block in _blocks(text, line_end, end):
-        in_prompt = (
-            len(prompt_norm) > 40
-            and len(_norm(block.text)) >= 12
-            and fuzz.partial_ratio(_norm(block.text), prompt_norm) >= 90
+        block_norm = _norm(block.text)
+        in_prompt = bool(prompt_norm) and (
+            fuzz.ratio(block_norm, prompt_norm) >= 90
+            or (
+                len(prompt_norm) > 40
+                and len(block_norm) >= 12
+                and fuzz.partial_ratio(block_norm, prompt_norm) >= 90
+            )
         )
         points_only = bool(_POINTS_RE.fullmatch(clean_markup(block.text).strip(" []()")))
         if in_prompt or points_only:

@@ -384,6 +384,7 @@ class _QuestionDraft:
     explicit: bool
     style: str = ""
     parts: list[_PartDraft] = field(default_factory=list)
+    prompt: str = ""  # question text printed after the header's points, if any
 
     def has(self, key: str) -> bool:
         return any(part.key == key for part in self.parts)
@@ -466,6 +467,8 @@ def _build(events: list[_Event], lines: list[str], notes: list[str]) -> list[_Qu
             current = question(number, event.line, event.label, explicit=True)
             current.title = _tidy(event.title or event.text, 80)
             current.points = event.points
+            if event.points is not None and event.text != event.title:
+                current.prompt = event.text
             last = current
             continue
         if event.kind in {"dotted", "bare_dotted"}:
@@ -622,7 +625,7 @@ def propose_structure(markdown: str) -> ProposedExam:
             for p in draft.parts
         ]
         if not parts:
-            prompt = _next_prompt(lines, draft.line)
+            prompt = draft.prompt or _next_prompt(lines, draft.line)
             parts = [ProposedPart(draft.label, draft.number, points, prompt, draft.line)]
         bonus = "bonus" in title.lower()
         if bonus and points is None:

@@ -370,6 +370,35 @@ def test_a_key_label_fuller_than_the_printed_one_still_anchors():
     assert alignment.answers["4.a"].confidence < 1.0
 
 
+END_TO_END = [
+    (
+        "## Question 1 [20 marks]\n\nA net has 3 inputs.\n\n(a) [8 marks] Count the weights.\n\n"
+        "12\n\n(b) [12 marks] Write the forward pass.\n\nh = relu(Wx)\n\n"
+        "## Question 2 [40 marks]\n\n(a) [40 marks] Explain vanishing gradients.\n",
+        {"1.a": "12", "1.b": "h = relu(Wx)", "2.a": ""},
+    ),
+    (
+        "Q1 Neural nets\n10 Points\n\nQ1.1\n4 Points\nWhat is a perceptron?\n\n"
+        "a linear classifier\n\nQ1.2\n6 Points\nExplain backprop.\n\nchain rule\n",
+        {"1.1": "a linear classifier", "1.2": "chain rule"},
+    ),
+    (
+        "Problem 1. (10 pts)\na) (5 pts) Compute 2+2.\nAns: 4\nb) (5 pts) Compute 3*3.\n"
+        "Answer: 9\nProblem 2. (5 pts) Explain ReLU.\nmax(0, x)\n",
+        {"1.a": "4", "1.b": "9", "2": "max(0, x)"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), END_TO_END)
+def test_structure_then_align_on_other_printed_layouts(text, expected):
+    alignment = align(text, prompts_from_structure(propose_structure(text)))
+
+    assert {pid: a.text for pid, a in alignment.answers.items()} == expected
+    assert all(a.confidence == 1.0 for a in alignment.answers.values())
+    assert_partition(text, alignment)
+
+
 def test_without_parts_everything_is_unmatched():
     alignment = align("some text\n\nmore text", [])
     assert alignment.answers == {}
