@@ -118,8 +118,8 @@ def _fontconfig_families() -> dict[str, list[str]]:
     for line in out.splitlines():
         path, _, rest = line.partition(": ")
         family, _, style = rest.partition(":style=")
-        styles = style.split(",")
-        if any(s in ("Regular", "Roman", "Medium", "Book", "Oblique") for s in styles):
+        # The first style name is the face's own ("Light,Regular" is a light face).
+        if style.split(",")[0] in ("Regular", "Roman", "Medium", "Book", "Oblique"):
             found.setdefault(family.split(",")[0].strip(), []).append(path)
     return {k: sorted(v) for k, v in found.items()}
 
@@ -342,10 +342,14 @@ def scanner_pdf(jpegs: Sequence[bytes], dpi: float) -> bytes:
         pdf.save(buf)
     finally:
         pdf.close()
-    # pdfium writes a random file /ID; derive it from the content so a seed gives the same bytes.
+    # pdfium writes the clock into /CreationDate and a random file /ID; replace both with
+    # values of the same length (the xref offsets stay valid) so a seed gives the same bytes.
     digest = hashlib.md5(b"".join(jpegs), usedforsecurity=False).hexdigest().upper().encode()
+    out = re.sub(
+        rb"/CreationDate\(D:\d{14}", b"/CreationDate(D:20000101000000", buf.getvalue(), count=1
+    )
     return re.sub(
         rb"/ID\s*\[\s*<[0-9A-Fa-f]{32}>\s*<[0-9A-Fa-f]{32}>\s*\]",
         b"/ID[<" + digest + b"><" + digest + b">]",
-        buf.getvalue(),
+        out,
     )

@@ -56,8 +56,9 @@ def test_same_seed_same_bytes_other_seed_other_stack(printed):
     a = fake_scan(printed.copies, printed.answers, printed.regions, seed=9, dpi=60, defects=d)
     b = fake_scan(printed.copies, printed.answers, printed.regions, seed=9, dpi=60, defects=d)
     c = fake_scan(printed.copies, printed.answers, printed.regions, seed=10, dpi=60, defects=d)
-    assert a.pdf == b.pdf
     assert a.manifest == b.manifest
+    assert a.jpegs == b.jpegs
+    assert a.pdf == b.pdf
     assert a.manifest.pages != c.manifest.pages
 
 
