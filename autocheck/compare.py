@@ -21,7 +21,7 @@ import math
 import random
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sympy
@@ -129,7 +129,18 @@ def sig_figs(text: str) -> int:
 
 
 def compare_number(expected: float, student: ParsedNumber | float, tol: Tolerance) -> Comparison:
-    """Real numbers: tolerance, or the student's own written precision, or ``sig_figs``."""
+    """Real numbers: tolerance, or the student's own written precision, or ``sig_figs``.
+
+    A percentage (``50%``) is right if either 50 or 0.5 is: whether the key counts in percent
+    is the key's business, not a reason to mark the student wrong.
+    """
+    if isinstance(student, ParsedNumber) and student.percent:
+        as_written = replace(student, percent=False)
+        first = compare_number(expected, as_written, tol)
+        if first.equal:
+            return first
+        scaled = replace(as_written, value=as_written.value / 100, last_place=None)
+        return compare_number(expected, scaled, tol)
     s = student.value if isinstance(student, ParsedNumber) else float(student)
     e = float(expected)
     diff = abs(s - e)

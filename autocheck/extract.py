@@ -89,6 +89,8 @@ _DISPLAY_RE = re.compile(r"\$\$(.*?)\$\$|\\\[(.*?)\\\]", re.S)
 _ARROWS = (
     r"\\Rightarrow|\\implies|\\rightarrow|\\longrightarrow|\\to(?![a-zA-Z])|\\therefore"
     r"|\\rightsquigarrow|\\leftarrow|\\Leftarrow|\\iff|\\Leftrightarrow|⇒|→|↳|\\Downarrow"
+    # Prose joining two statements: "z_1 = 3 and y = 3", "so epochs = 20".
+    r"|(?<=\s)(?:and|so|thus|hence|then|therefore)(?=\s)"
 )
 _ARROW_RE = re.compile(_ARROWS)
 # Relations that chain equal values. ":" labels a value ("shape of x: 126 x 126").
@@ -219,7 +221,7 @@ _MATH_RE = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$", re.S)
 _BARE_NUMBER_RE = re.compile(r"(?<![\w.^_{])[-+−]?\d+(?:[.,]\d+)*(?:[eE][-+]?\d+)?(?![\w.]*\d)")
 
 
-_COMMAND_ARG_RE = re.compile(r"\\[a-zA-Z]+\s*\{[a-zA-Z*]*\}")
+_COMMAND_ARG_RE = re.compile(r"\\[a-zA-Z]+\s*\{[a-zA-Z* ]*\}")
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
@@ -351,9 +353,15 @@ def _answer_labels(text: str, kind: str, multi: bool) -> list[Candidate]:
     for m in re.finditer(
         r"(?im)^[\s*#>-]*(?:final\s+)?(?:answer|ans)\b\.?\s*(?:[:=]|is\b)\s*(.+)$", text
     ):
-        a, b = _trim(text, m.start(1), m.end(1))
+        a, b = m.start(1), m.end(1)
+        label = ""
+        rels = list(_REL_RE.finditer(_mask(text[a:b])))
+        if rels:  # "Answer: epochs = 20" -> 20
+            label = text[a : a + rels[0].start()].strip()
+            a += rels[-1].end()
+        a, b = _trim(text, a, b)
         if looks_like(kind, text[a:b]):
-            out.append(Candidate(text[a:b], a, b, "answer-label"))
+            out.append(Candidate(text[a:b], a, b, "answer-label", label))
     return out
 
 
@@ -368,7 +376,7 @@ def _standalone(text: str, kind: str) -> list[Candidate]:
         for m in _ENV_RE.finditer(text):
             if "matrix" in m.group(1):
                 out.append(Candidate(m.group(0), m.start(), m.end(), "matrix"))
-        for m in re.finditer(r"[\(\[]\s*-?[\d.]+(?:\s*,\s*-?[\d.]+)+\s*[\)\]]", text):
+        for m in re.finditer(r"[\(\[]\s*[-−]?[\d.]+(?:\s*,\s*[-−]?[\d.]+)+\s*[\)\]]", text):
             out.append(Candidate(m.group(0), m.start(), m.end(), "matrix"))
     elif kind in ("number", "integer", "expression"):
         for m in _MATH_RE.finditer(text):

@@ -72,6 +72,7 @@ class ParsedNumber:
     exact: sympy.Expr | None
     last_place: int | None
     text: str
+    percent: bool = False  # written with "%": the comparator accepts value or value / 100
 
 
 def check_size(text: str) -> None:
@@ -183,6 +184,9 @@ def parse_number(text: str) -> ParsedNumber:
     """
     cleaned = text.strip().rstrip(".")
     check_size(cleaned)
+    if cleaned.endswith("%"):
+        inner = parse_number(cleaned[:-1])
+        return ParsedNumber(inner.value, inner.exact, inner.last_place, text, percent=True)
     m = _NUMBER_RE.match(cleaned)
     if m:
         sign = -1.0 if m.group(1) == "-" else 1.0

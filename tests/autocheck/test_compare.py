@@ -188,3 +188,11 @@ def test_predicates():
 def test_kind_of_number_types():
     assert kind_of(Number.of(3)) == "number"
     assert kind_of(Integer(3)) == "integer"
+
+
+@pytest.mark.parametrize(
+    ("expected", "written", "equal"),
+    [(0.5, "50%", True), (50.0, "50\\%", True), (0.5, "5%", False)],
+)
+def test_percentages_accept_either_reading(expected: float, written: str, equal: bool):
+    assert compare(Number.of(expected), read("number", written), TOL).equal is equal

@@ -150,3 +150,42 @@ def test_keywords_tolerate_hyphens_and_case():
     found = find_keywords("One hot encoding of the labels", [("one-hot",), ("label", "labels")])
     assert [f is not None for f in found] == [True, True]
     assert find_keywords("an epoch", [("minibatch",)]) == [None]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "symbols", "chosen"),
+    [
+        ("Answer: epochs = 20", "integer", (), "20"),
+        ("so the total is $3 \\text{ epochs}$", "integer", (), "3 \\text{ epochs}"),
+        ("gradient (−8, −4)", "vector", (), "(−8, −4)"),
+    ],
+)
+def test_more_answer_forms(text: str, kind: str, symbols: tuple[str, ...], chosen: str):
+    ex = extract(text, kind=kind, symbols=symbols)
+    assert ex.chosen is not None
+    assert ex.chosen.text == chosen
+
+
+def test_prose_joins_statements():
+    ex = extract("we get z_1 = 3 and y = 5", kind="number", symbols=("y",), multi=True)
+    assert ex.chosen is not None
+    assert ex.chosen.text == "5"
+
+
+def test_true_false_list_by_item_label():
+    text = "(i) True (ii) False (iii) True"
+    labels = ("(i)", "(ii)", "(iii)")
+    got = []
+    for label in labels:
+        ex = extract(
+            text, kind="choice", symbols=(label,), options=("True", "False"), sibling_symbols=labels
+        )
+        assert ex.chosen is not None
+        got.append(ex.chosen.label)
+    assert got == ["True", "False", "True"]
+
+
+def test_letter_choice_in_brackets():
+    ex = extract("(B) because the curve is noisy", kind="choice", options=("A", "B"))
+    assert ex.chosen is not None
+    assert ex.chosen.label == "B"
