@@ -29,11 +29,12 @@ How a part is located (see ``docs/exam-structure.md``):
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from autocheck.structure import ProposedExam, clean_markup
 
@@ -374,71 +375,109 @@ def _label_patterns(label: str) -> list[tuple[re.Pattern[str], float]]:
 
 def _candidates(text: str, lines: list[_Line], parts: Sequence[PartPrompt]) -> list[_Candidate]:
     found: list[_Candidate] = []
+    line_starts = [line.start for line in lines]
+    flat_lines = [_norm(text[line.body : line.end]) for line in lines]
+    heads = [_norm(part.prompt)[:60] for part in parts]
+    # prompt similarity of every part against every line's start, in one vectorised call
+    prompt_sims = process.cdist(
+        heads, [flat[:160] for flat in flat_lines], scorer=fuzz.partial_ratio, score_cutoff=80
+    )
     for index, part in enumerate(parts):
+        head = heads[index]
+        best: dict[int, _Candidate] = {}  # by position
+        labelled: set[int] = set()  # rows (lines) with a label candidate
         patterns = _label_patterns(part.label)
-        head = _norm(part.prompt)[:60]
-        for line in lines:
-            best: dict[int, _Candidate] = {}
-            for pattern, weight in patterns:
-                for match in pattern.finditer(text, line.body, line.end):
-                    at_start = match.start() == line.body
-                    points_after = bool(
-                        _POINTS_AHEAD_RE.match(text, match.end(), line.end)
-                        or (at_start and _POINTS_BELOW_RE.match(text, line.end))
-                    )
-                    if not (at_start or points_after):
-                        continue
-                    tail = _LABEL_TAIL_RE.match(text, match.end(), line.end)
-                    label_end = tail.end() if tail else match.end()
+        for pattern, weight in patterns:
+            for match in pattern.finditer(text):
+                row = bisect.bisect_right(line_starts, match.start()) - 1
+                line = lines[row]
+                if match.start() < line.body or match.end() > line.end:
+                    continue
+                at_start = match.start() == line.body
+                points_after = bool(
+                    _POINTS_AHEAD_RE.match(text, match.end(), line.end)
+                    or (at_start and _POINTS_BELOW_RE.match(text, line.end))
+                )
+                if not (at_start or points_after):
+                    continue
+                tail = _LABEL_TAIL_RE.match(text, match.end(), line.end)
+                label_end = tail.end() if tail else match.end()
+                exact = weight == 1.0 and (
+                    _norm(match.group(0)).strip("().") == _norm(part.label).strip("().")
+                )
+                label_score = weight * ((1.0 if exact else 0.85) if at_start else 0.75)
+                points = 1.0 if points_after else 0.0
+                if head:
                     window = _norm(text[label_end : label_end + 2 * len(head) + 60])
-                    exact = weight == 1.0 and (
-                        _norm(match.group(0)).strip("().") == _norm(part.label).strip("().")
-                    )
-                    label_score = weight * ((1.0 if exact else 0.85) if at_start else 0.75)
-                    points = 1.0 if points_after else 0.0
-                    if head:
-                        sim = _similarity(head, window)
-                        score = 0.45 * label_score + 0.45 * sim + 0.1 * points
-                        method = "label+prompt" if sim >= 0.8 else "label"
-                    else:
-                        score = 0.85 * label_score + 0.15 * points
-                        method = "label"
-                    pos = line.start if at_start else match.start()
-                    bare = at_start and not _POINTS_RE.search(text, match.end(), line.end)
-                    candidate = _Candidate(
-                        index, pos, label_end, line.end, score, method, bare, label_score
-                    )
-                    if pos not in best or best[pos].score < score:
-                        best[pos] = candidate
-            found.extend(best.values())
-            if len(head) >= 12 and not best and line.body < line.end:
-                sim = _similarity(head, _norm(text[line.body : line.end])[: 2 * len(head) + 40])
-                if sim >= 0.8:
-                    points = 1.0 if _POINTS_RE.search(text, line.body, line.end) else 0.0
-                    weight = 0.9 if not patterns else 0.45
-                    score = weight * sim + 0.1 * points
-                    found.append(
-                        _Candidate(index, line.start, line.body, line.end, score, "prompt", False)
-                    )
+                    sim = _similarity(head, window)
+                    score = 0.45 * label_score + 0.45 * sim + 0.1 * points
+                    method = "label+prompt" if sim >= 0.8 else "label"
+                else:
+                    score = 0.85 * label_score + 0.15 * points
+                    method = "label"
+                pos = line.start if at_start else match.start()
+                bare = at_start and not _POINTS_RE.search(text, match.end(), line.end)
+                candidate = _Candidate(
+                    index, pos, label_end, line.end, score, method, bare, label_score
+                )
+                labelled.add(row)
+                if pos not in best or best[pos].score < score:
+                    best[pos] = candidate
+        found.extend(best.values())
+        if len(head) < 12:
+            continue
+        for row in map(int, (prompt_sims[index] >= 80).nonzero()[0]):
+            if row in labelled or not flat_lines[row]:
+                continue
+            line = lines[row]
+            sim = float(prompt_sims[index, row]) / 100.0
+            points = 1.0 if _POINTS_RE.search(text, line.body, line.end) else 0.0
+            weight = 0.45 if patterns else 0.9
+            score = weight * sim + 0.1 * points
+            found.append(_Candidate(index, line.start, line.body, line.end, score, "prompt", False))
     return [candidate for candidate in found if candidate.score >= 0.4]
 
 
 def _best_chain(candidates: list[_Candidate]) -> list[_Candidate]:
-    """One candidate per part at most, increasing in both part order and position, maximal score."""
+    """One candidate per part at most, increasing in both part order and position, maximal score.
+
+    Longest-path dynamic programming in position order; a Fenwick tree over part indices gives
+    the best chain ending before each candidate's part in O(log parts)."""
     ordered = sorted(candidates, key=lambda c: (c.pos, c.part))
-    best: list[float] = []
-    back: list[int] = []
-    for i, candidate in enumerate(ordered):
-        score, link = candidate.score, -1
-        for j in range(i):
-            other = ordered[j]
-            follows = other.pos < candidate.pos and other.part < candidate.part
-            if follows and best[j] + candidate.score > score:
-                score, link = best[j] + candidate.score, j
-        best.append(score)
-        back.append(link)
     if not ordered:
         return []
+    size = max(c.part for c in ordered) + 1
+    tree: list[tuple[float, int]] = [(0.0, 1)] * (size + 1)  # (chain score, -index); 1: none
+
+    def query(part: int) -> tuple[float, int]:  # best over parts < part
+        result = (0.0, 1)
+        while part > 0:
+            result = max(result, tree[part])
+            part -= part & -part
+        return result
+
+    def update(part: int, value: tuple[float, int]) -> None:
+        part += 1
+        while part <= size:
+            tree[part] = max(tree[part], value)
+            part += part & -part
+
+    best: list[float] = []
+    back: list[int] = []
+    group: list[int] = []
+    for i, candidate in enumerate(ordered):
+        if group and ordered[group[0]].pos != candidate.pos:
+            for j in group:
+                update(ordered[j].part, (best[j], -j))
+            group = []
+        previous, negated = query(candidate.part)
+        if negated <= 0 and previous > 0.0:
+            best.append(previous + candidate.score)
+            back.append(-negated)
+        else:
+            best.append(candidate.score)
+            back.append(-1)
+        group.append(i)
     i = max(range(len(ordered)), key=lambda k: (best[k], -k))
     chain = []
     while i != -1:
@@ -516,7 +555,8 @@ def _unknown_parts(text: str, lines: list[_Line], taken: list[int]) -> list[int]
     for line in lines:
         if line.body >= line.end or line.solution:
             continue
-        if any(line.start <= pos <= line.end for pos in taken_sorted):
+        nearest = bisect.bisect_left(taken_sorted, line.start)
+        if nearest < len(taken_sorted) and taken_sorted[nearest] <= line.end:
             continue
         if _UNKNOWN_PART_RE.match(clean_markup(text[line.body : line.end])):
             starts.append(line.start)
