@@ -30,6 +30,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     r.add_argument("name")
     r.add_argument("params", help="YAML file with the parameters ('-' reads standard input)")
     r.add_argument("--json", action="store_true", help="print the solution as JSON")
+    sub.add_parser(
+        "reference", help="print the Markdown reference of every solver (for docs/solvers.md)"
+    )
     args = parser.parse_args(argv)
 
     try:
@@ -40,6 +43,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "describe":
             print(describe(args.name))
+            return 0
+        if args.command == "reference":
+            print(reference_markdown())
             return 0
         text = sys.stdin.read() if args.params == "-" else Path(args.params).read_text()
         params: Any = yaml.safe_load(text) or {}
@@ -70,3 +76,55 @@ def render_text(solution: Solution) -> str:
         lines += ["", "Notes:"]
         lines += [f"  - {n}" for n in data["notes"]]
     return "\n".join(lines)
+
+
+def reference_markdown() -> str:
+    """Markdown reference: per solver its documentation, schema, example and worked output."""
+    parts = []
+    for name in names():
+        info = get(name)
+        parts.append(f"### `{name}`\n")
+        parts.append(info.summary + "\n")
+        parts.append("Parameters:\n\n```text")
+        parts.append(
+            "\n".join(
+                describe(name).split("Parameters:\n", 1)[1].split("\n\nExample")[0].splitlines()
+            )
+        )
+        parts.append("```\n")
+        parts.append("Example parameters:\n\n```yaml")
+        parts.append(
+            yaml.safe_dump(dict(info.example), sort_keys=False, default_flow_style=None).rstrip()
+        )
+        parts.append("```\n")
+        parts.append(f"`python -m solvers run {name} params.yaml` prints:\n\n```text")
+        parts.append(render_text(solve(name, info.example)))
+        parts.append("```\n")
+        if name == "graph.backprop":
+            parts.append(_ops_table())
+    return "\n".join(parts)
+
+
+def _ops_table() -> str:
+    from solvers.graph.ops import OPS
+
+    rows = ["Operations a graph may use (as `f(...)` in equations or `op:` in node records):\n"]
+    rows.append("| op | arguments | meaning | local backward (upstream gradient g) |")
+    rows.append("| --- | --- | --- | --- |")
+    for op in sorted({id(o): o for o in OPS.values()}.values(), key=lambda o: o.name):
+        aliases = sorted(k for k, o in OPS.items() if o is op and k != op.name)
+        name = f"`{op.name}`" + (f" (`{'`, `'.join(aliases)}`)" if aliases else "")
+        args = ", ".join(["tensor"] * op.arity + list(op.attrs))
+        rule = "; ".join(
+            f"arg {i + 1}: `{r.format('a', 'b', g='g', out='out')}`"
+            for i, r in enumerate(op.rules)
+            if i not in op.labels
+        )
+        cells = [name, args, op.doc, rule]
+        rows.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    rows.append("")
+    rows.append(
+        "Infix: `a + b` (add), `a - b` (sub), `a * b` (mul), `a / b` (div), `A @ B` (matmul),"
+    )
+    rows.append("`-a` (neg), `a ** p` / `a ^ p` (pow), `A.T` (transpose).\n")
+    return "\n".join(rows)

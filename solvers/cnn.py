@@ -259,13 +259,13 @@ def cnn_layers(p: CNNParams) -> Solution:
                     per = out_channels // g
                     weight_shape = (*k, per, channels) if channels_last else (channels, per, *k)
                 bias_shape = (out_channels,) if layer.bias else None
-            w.step(f"{label} {kind}: out = {formula}; {detail}", "")
+            w.step(f"{label} ({kind}): out = {formula}; {detail}", "")
             spatial, channels = new, out_channels
             out_dims = _dims(spatial, channels, channels_last)
         elif kind == "flatten":
             flat = math.prod(_dims(spatial, channels, channels_last)) if flat is None else flat
             out_dims = (flat,)
-            w.step(f"{label} flatten: {flat} values", "")
+            w.step(f"{label} (flatten): {flat} values", "")
         elif kind in ("fc", "dense", "linear"):
             if layer.units is None:
                 raise ParameterError(f"{where}.units", "required for a dense layer")
@@ -364,7 +364,7 @@ def conv_gradients(p: ConvGradParams) -> Solution:
         "padding": p.padding,
         "groups": p.groups,
         "bias": p.bias,
-        "name": "conv",
+        "name": "y",
     }
     from solvers.registry import solve
 
@@ -373,8 +373,8 @@ def conv_gradients(p: ConvGradParams) -> Solution:
     for step in inner.steps[1:-1]:
         w.step(step.text, step.latex)
     x = Shape(tuple(p.input), p.convention)
-    y = inner.values["conv.output"]
-    weight = inner.values["conv.weights"]
+    y = inner.values["y.output"]
+    weight = inner.values["y.weights"]
     assert isinstance(y, Shape)
     assert isinstance(weight, Shape)
     w.value("input", x)
@@ -392,7 +392,7 @@ def conv_gradients(p: ConvGradParams) -> Solution:
         rf"\frac{{\partial L}}{{\partial w}} \in \mathbb{{R}}^{{{weight.latex()}}}",
     )
     if p.bias:
-        bias = inner.values["conv.bias"]
+        bias = inner.values["y.bias"]
         w.value("bias", bias)
         w.value("grad_bias", bias)
     for alias, target in p.names.items():

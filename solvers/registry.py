@@ -123,6 +123,9 @@ def describe(name: str) -> str:
 
         lines += ["", "Example parameters (YAML):", ""]
         lines += [
-            "  " + ln for ln in yaml.safe_dump(dict(info.example), sort_keys=False).splitlines()
+            "  " + ln
+            for ln in yaml.safe_dump(
+                dict(info.example), sort_keys=False, default_flow_style=None
+            ).splitlines()
         ]
     return "\n".join(lines)

@@ -250,9 +250,16 @@ def run(
     conventions: Mapping[str, Any],
     upstream: Any = None,
     backward: bool = True,
+    opaque: bool = False,
 ) -> Run:
-    """Evaluate ``g`` on ``inputs`` (backend arrays) and back-propagate from ``output``."""
+    """Evaluate ``g`` on ``inputs`` (backend arrays) and back-propagate from ``output``.
+
+    With ``opaque`` (exact backend only), each named node is replaced by a matrix of symbols
+    named after it (``g_1``, ``g_2``...) once computed, so later values and all gradients are
+    written in terms of the nodes, the way a student writes ``(f - y) * f'(g) x^T``.
+    """
     values: dict[str, Any] = {}
+    computed: dict[str, Any] = {}  # forward values as computed, before any opaque renaming
     steps: list[Step] = []
     notes: list[str] = []
     for key, node in g.nodes.items():
@@ -271,9 +278,12 @@ def run(
                 text = f"{key} = {_source(g, node)} = {show(B, values[key])}"
                 tex = f"{node.tex} = {node.attrs['_body_tex']} = {latex(B, values[key])}"
                 steps.append(Step("Forward: " + text, tex))
+            computed[key] = values[key]
+            if node.kind == "named" and opaque and B.exact and key != output:
+                values[key] = _symbols_like(B, key, values[key])
     grads: dict[str, Any] = {}
     if not backward:
-        return Run(values, grads, steps, notes)
+        return Run(computed, grads, steps, notes)
     out_shape = B.shape(values[output])
     if upstream is None:
         if out_shape != (1, 1):
@@ -326,9 +336,22 @@ def run(
     for key, node in g.nodes.items():
         if node.kind in ("input", "named") and key not in grads and key != output:
             notes.append(
-                f"{key} does not influence {output} through a differentiable path: no gradient."
+                f"{key} is a constant of an op or does not reach {output} differentiably: no gradient."
             )
-    return Run(values, grads, steps, notes)
+    return Run(computed, grads, steps, notes)
+
+
+def _symbols_like(B: Backend, name: str, value: Any) -> Any:
+    rows, cols = B.shape(value)
+    if (rows, cols) == (1, 1):
+        return B.array(sympy.Symbol(name, real=True))
+    sep = "," if max(rows, cols) > 9 else ""
+
+    def entry(i: int, j: int) -> sympy.Symbol:
+        index = f"{i + 1}" if cols == 1 else f"{i + 1}{sep}{j + 1}"
+        return sympy.Symbol(f"{name}_{index}", real=True)
+
+    return sympy.ImmutableMatrix(rows, cols, entry)
 
 
 def _attrs(B: Backend, attrs: Mapping[str, Any]) -> dict[str, Any]:

@@ -47,6 +47,11 @@ class BackpropParams:
         "exact/symbolic: SymPy (exact numbers, symbols allowed); numeric: NumPy floats", "exact"
     )
     backward: bool = param("also run the backward pass", True)
+    express_in: Literal["inputs", "nodes"] = param(
+        "symbolic mode: write values through the inputs, or through the named nodes "
+        "(g_1, f_2...) as in '(f - y) * f'(g) x^T'",
+        "inputs",
+    )
     relu_grad_at_zero: Scalar = param("ReLU'(0) (a subgradient in [0, 1])", 0)
     step_at_zero: Scalar = param("value of step(0)", 1)
     tie: Literal["first", "second", "split"] = param(
@@ -56,6 +61,10 @@ class BackpropParams:
     def check(self) -> None:
         if (self.equations is None) == (self.nodes is None):
             raise ParameterError("equations", "give exactly one of equations or nodes")
+        if self.express_in == "nodes" and self.mode == "numeric":
+            raise ParameterError(
+                "express_in", "writing values through the nodes needs mode symbolic"
+            )
 
 
 @solver(
@@ -97,7 +106,16 @@ def backprop(p: BackpropParams) -> Solution:
     }
     upstream = None if p.upstream is None else _input(B, "upstream", p.upstream)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        result = run(graph, B, inputs, output, conventions, upstream, p.backward)
+        result = run(
+            graph,
+            B,
+            inputs,
+            output,
+            conventions,
+            upstream,
+            p.backward,
+            opaque=p.express_in == "nodes",
+        )
     w = Worked()
     for step in result.steps:
         w.step(step.text, step.latex)

@@ -53,3 +53,12 @@ def test_describe_shows_the_schema(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "hidden_rule" in out
     assert "Example parameters" in out
+
+
+def test_docs_cover_every_solver() -> None:
+    docs = Path(__file__).resolve().parents[2] / "docs" / "solvers.md"
+    text = docs.read_text()
+    for name in names():
+        assert f"### `{name}`" in text, (
+            f"docs/solvers.md lacks {name}; run python -m solvers reference"
+        )

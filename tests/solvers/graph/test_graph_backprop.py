@@ -206,3 +206,35 @@ def test_bad_graphs_name_the_offending_field(params: dict, field: str) -> None:
     with pytest.raises(ParameterError) as info:
         solve("graph.backprop", params)
     assert info.value.field == field
+
+
+def test_symbolic_gradients_through_the_nodes_read_like_the_exam_answer() -> None:
+    # dL/db = (f - y) * f'(g) with f'(g) = 1 where g > 0 and a elsewhere; dL/dW = dL/db x^T.
+    params = {
+        "inputs": {
+            "W": {"shape": [2, 3]},
+            "x": {"shape": [3]},
+            "b": {"shape": [2]},
+            "y": {"shape": [2]},
+            "a": "a",
+        },
+        "equations": ["g = W @ x + b", "f = leaky_relu(g, a)", "L = half_sse(f, y)"],
+        "mode": "symbolic",
+        "express_in": "nodes",
+    }
+    values = solve("graph.backprop", params).values
+    d_b, d_w = values["dL/db"], values["dL/dW"]
+    assert isinstance(d_b, Expression)
+    assert isinstance(d_w, Expression)
+    a = sympy.Symbol("a", real=True)
+    xs = sympy.symbols("x_1:4", real=True)
+    for i in range(2):
+        f, y, g = (sympy.Symbol(f"{n}_{i + 1}", real=True) for n in ("f", "y", "g"))
+        slope = sympy.Piecewise((1, g > 0), (a, True))
+        assert sympy.simplify(d_b.expr[i] - (f - y) * slope) == 0
+        for j in range(3):
+            assert sympy.simplify(d_w.expr[i, j] - (f - y) * slope * xs[j]) == 0
+    # The forward values are still reported through the inputs.
+    g_value = values["g"]
+    assert isinstance(g_value, Expression)
+    assert "W_11" in str(g_value.expr)
