@@ -132,63 +132,17 @@ _NOTE_RE = re.compile(
     re.IGNORECASE,
 )
 _POINTS_RE = re.compile(r"\d{1,3}(?:\.\d+)?\s*(?:points?|pts?|marks?)(?![a-z])", re.IGNORECASE)
+# first words of a sentence that asks the student for something
 _IMPERATIVES = frozenset(
-    [
-        "explain",
-        "describe",
-        "determine",
-        "compute",
-        "calculate",
-        "show",
-        "prove",
-        "derive",
-        "suggest",
-        "propose",
-        "give",
-        "write",
-        "draw",
-        "sketch",
-        "justify",
-        "discuss",
-        "state",
-        "assume",
-        "consider",
-        "suppose",
-        "identify",
-        "compare",
-        "evaluate",
-        "estimate",
-        "design",
-        "modify",
-        "specify",
-        "please",
-        "list",
-        "name",
-        "find",
-        "argue",
-        "define",
-        "formulate",
-    ]
+    re.findall(
+        r"\w+",
+        "explain describe determine compute calculate show prove derive suggest propose give "
+        "write draw sketch justify discuss state assume consider suppose identify compare "
+        "evaluate estimate design modify specify please list name find argue define formulate",
+    )
 )
 _QUESTION_WORDS = frozenset(
-    [
-        "what",
-        "why",
-        "how",
-        "which",
-        "when",
-        "where",
-        "who",
-        "is",
-        "are",
-        "does",
-        "do",
-        "can",
-        "could",
-        "would",
-        "should",
-        "will",
-    ]
+    re.findall(r"\w+", "what why how which when where who is are does do can could would should")
 )
 
 _DIGIT_VARIANTS = {"0": "0oO", "1": "1lI|!i", "2": "2Zz", "5": "5Ss", "8": "8B", "6": "6b"}
