@@ -59,6 +59,12 @@ _POW10_RE = re.compile(r"(?<![\d.}])10\s*\^\s*\{\s*([+-]?\d+)\s*\}")
 _THOUSANDS_COMMA_RE = re.compile(r"(?<![\d.,])\d{1,3}(?:(?:,|\{,\})\d{3})+(?![\d,])")
 _THOUSANDS_SPACE_RE = re.compile(r"(?<![\d.])\d{1,3}(?: \d{3})+(?![\d.])")
 _WS_RE = re.compile(r"\s+")
+# The parser silently drops "^T" and primes (W^T x -> W x, f'(g) -> f(g)): keep them visible
+# as distinct symbols so a transposed or differentiated quantity never equals the plain one.
+_TRANSPOSE_RE = re.compile(
+    r"\^\s*(?:\{\s*(?:T|\\top|\\intercal|\\mathsf\{T\})\s*\}|T(?![a-zA-Z])|\\top\b|\\intercal\b)"
+)
+_PRIME_RE = re.compile(r"([A-Za-z])\s*(?:'|\^\s*\{?\s*\\prime\s*\}?)")
 
 
 def normalise(text: str, *, kind: str = "number", log_base: str = "e") -> str:
@@ -98,6 +104,8 @@ def normalise(text: str, *, kind: str = "number", log_base: str = "e") -> str:
         s = _THOUSANDS_SPACE_RE.sub(lambda m: m.group(0).replace(" ", ""), s)
         s = _SCI_RE.sub(lambda m: f"{m.group(1)}e{m.group(2)}", s)
         s = _POW10_RE.sub(lambda m: f"1e{m.group(1)}", s) if _is_bare_pow10(s) else s
+    s = _TRANSPOSE_RE.sub("_{T}", s)
+    s = _PRIME_RE.sub(r"\1_{prime}", s)
     if kind != "shape":
         s = s.replace(r"\times", r"\cdot ")
     s = _WS_RE.sub(" ", s).strip()

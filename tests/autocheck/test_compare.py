@@ -196,3 +196,37 @@ def test_kind_of_number_types():
 )
 def test_percentages_accept_either_reading(expected: float, written: str, equal: bool):
     assert compare(Number.of(expected), read("number", written), TOL).equal is equal
+
+
+@pytest.mark.parametrize(
+    ("key", "student"),
+    [
+        ("W^T x", "W x"),  # the parser alone drops ^T
+        ("W^{\\top} x", "x W"),
+        ("(f - y) f'(g)", "(f - y) f(g)"),  # the parser alone drops the prime
+    ],
+)
+def test_transposes_and_primes_are_never_silently_dropped(key: str, student: str):
+    try:
+        expected = read("expression", key).value
+        result = compare_expression(expected, read("expression", student).value)
+    except Unreadable:
+        return  # a person looks at it: acceptable
+    assert not result.equal
+
+
+def test_transpose_is_kept_on_both_sides():
+    expected = read("expression", "W^T x").value
+    assert compare_expression(expected, read("expression", "W^{\\top} x").value).equal
+
+
+@pytest.mark.parametrize(
+    ("expected", "written", "equal"),
+    [
+        # Cases where math-verify 0.9.0's defaults judge differently (see docs/answer-keys.md).
+        (1.2039728043259361, r"-\log 0.3", True),  # log is the natural log here
+        (1.20397, "1.20", True),  # three significant figures written
+    ],
+)
+def test_cases_math_verify_gets_wrong(expected: float, written: str, equal: bool):
+    assert compare(Number.of(expected), read("number", written), TOL).equal is equal
