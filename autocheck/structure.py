@@ -297,7 +297,7 @@ def _read_table(rows: list[list[str]], marks: dict[str, Decimal], totals: list[D
         )
         bare = sum(ref is not None for ref in refs) - worded
         named = bool(re.fullmatch(r"(?:question|problem|q|no\.?|#)s?", row[0], re.IGNORECASE))
-        if worded >= 2 or (bare >= 2 and named):  # a header row: values in the rows below
+        if worded >= 2 or (named and worded + bare >= 1):  # a header row: values in the rows below
             for other in rows[index + 1 :]:
                 for column, cell in enumerate(other):
                     if column >= len(row) or (value := _last_number(cell)) is None:

@@ -298,6 +298,33 @@ def test_marks_table_disagreeing_with_the_question_is_reported():
     assert exam.warnings == ("question 1: the marks table gives 20 but the question states 25",)
 
 
+def test_a_bonus_question_is_checked_against_the_stated_bonus_not_the_total():
+    text = (
+        "Total: 10 points + 4 bonus points\n\n1. Basics (10 points)\n\n(a) (10 points) x\n\n"
+        "2. Bonus question (3 points)\n\n(a) (3 points) y\n"
+    )
+    exam = propose_structure(text)
+    assert [q.bonus for q in exam.questions] == [False, True]
+    assert exam.warnings == ("bonus questions sum to 3 but the exam states 4 bonus points",)
+
+
+def test_questions_missing_from_or_absent_in_the_marks_table_are_reported():
+    text = "Problem 1 __/5 Problem 3 __/5\n\nProblem 1 (5 points)\n\nProblem 2 (5 points)\n"
+    exam = propose_structure(text)
+    assert exam.warnings == (
+        "the marks table lists question 3, which was not found",
+        "question 2 is not in the marks table",
+    )
+
+
+def test_conflicting_stated_totals_are_reported():
+    text = "Total: 20 points\n\n| Question | 1 | Total |\n|---|---|---|\n| Max | 20 | 25 |\n\n1. (20 points) a\n"
+    exam = propose_structure(text)
+    assert exam.total == Decimal(20)
+    assert "questions sum to 20 but the stated total is 25" in exam.warnings
+    assert "the exam states different totals: 20, 25" in exam.warnings
+
+
 def test_a_part_without_points_among_pointed_parts_is_reported():
     text = "Question 1 (10 points)\n\n(a) (4 points) One.\n\n(b) Two.\n"
     exam = propose_structure(text)
