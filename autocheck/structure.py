@@ -178,7 +178,7 @@ _BONUS_RE = re.compile(r"\+\s*(\d{1,3})\s*bonus", re.IGNORECASE)
 
 @dataclass
 class _Event:
-    kind: str  # header | dotted | letter | numeric | bullet | points
+    kind: str  # header | dotted | bare_dotted | letter | numeric | bullet | points
     line: int
     label: str = ""
     question: str | None = None
@@ -186,7 +186,6 @@ class _Event:
     points: Decimal | None = None
     text: str = ""  # the rest of the line after label (and points)
     title: str = ""
-    heading: bool = False
 
 
 def _rest_after(text: str, end: int) -> tuple[Decimal | None, str, str]:
@@ -200,7 +199,6 @@ def _rest_after(text: str, end: int) -> tuple[Decimal | None, str, str]:
 
 
 def _classify(raw: str, number: int) -> list[_Event]:
-    heading = raw.lstrip().startswith("#")
     text = clean_markup(_LEADING_DECORATION_RE.sub("", raw))
     text = re.sub(r"^(?:solution|answer)s?\s*:\s*", "", text, flags=re.IGNORECASE)
     if not text:
@@ -224,9 +222,7 @@ def _classify(raw: str, number: int) -> list[_Event]:
     elif match := _HEADER_RE.match(text):
         points, title, prompt = _rest_after(text, match.end())
         label = text[: match.end()].strip()
-        events.append(
-            _Event("header", number, label, match.group(1), None, points, prompt, title, True)
-        )
+        events.append(_Event("header", number, label, match.group(1), None, points, prompt, title))
     elif match := _LETTER_RE.match(text):
         points, title, prompt = _rest_after(text, match.end())
         letter = next(group for group in match.groups() if group).lower()
@@ -235,9 +231,7 @@ def _classify(raw: str, number: int) -> list[_Event]:
     elif match := _NUMERIC_RE.match(text):
         points, title, prompt = _rest_after(text, match.end())
         label = text[: match.end()].strip()
-        events.append(
-            _Event("numeric", number, label, None, match.group(1), points, prompt, title, heading)
-        )
+        events.append(_Event("numeric", number, label, None, match.group(1), points, prompt, title))
     elif (match := _POINTS_RE.match(text)) is not None:
         rest = _tidy(text[match.end() :])
         kind = "bullet" if rest else "points"
