@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from solvers.core import Step
@@ -403,6 +403,9 @@ def _check_target(
             note=f"could not read {ex.chosen.text!r}: {exc}",
             **show,
         )
+    conf, chain_note = _chain_agreement(ex.chosen, ex.candidates, kind, got, log_base, conf)
+    note = "; ".join(x for x in (ex.note, chain_note) if x)
+    ex = replace(ex, note=note)
     cmp = compare(value, got, tol, flags=part.flags)
     if cmp.equal:
         return TargetResult(
@@ -502,6 +505,35 @@ def _check_target(
         note=ex.note or cmp.detail,
         **show,
     )
+
+
+def _chain_agreement(
+    chosen: Candidate,
+    candidates: Sequence[Candidate],
+    kind: str,
+    got: Read,
+    log_base: str,
+    confidence: float,
+) -> tuple[float, str]:
+    """Lower the confidence when earlier values of the chosen chain of equalities differ
+    from its final value ("epochs = 40000/200 = 20"): the final value still counts."""
+    if chosen.chain < 0 or kind not in ("number", "integer"):
+        return confidence, ""
+    differing = []
+    for c in candidates:
+        if c.chain != chosen.chain or c is chosen or c.final:
+            continue
+        try:
+            other = read(kind, c.text, log_base=log_base)
+        except (Unreadable, ValueError):
+            continue
+        if abs(other.value - got.value) > 1e-9 * max(1.0, abs(got.value)):
+            differing.append(c.text)
+    if not differing:
+        return confidence, ""
+    return confidence - 0.2, "values in the chain disagree (" + ", ".join(
+        differing
+    ) + "); the last one counts"
 
 
 def _check_predicate(

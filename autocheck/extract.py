@@ -53,6 +53,7 @@ class Candidate:
     rule: str
     label: str = ""
     final: bool = True  # the last value of its chain (intermediate values are kept too)
+    chain: int = -1  # which chain of equalities it belongs to (-1: none)
 
     @property
     def priority(self) -> int:
@@ -66,6 +67,7 @@ class Candidate:
             "rule": self.rule,
             "label": self.label,
             "final": self.final,
+            "chain": self.chain,
         }
 
 
@@ -286,7 +288,7 @@ def extract(
     cands += _boxed(text, kind, symbols, multi)
     cands += _answer_labels(text, kind, multi)
     keys = {symbol_key(s) for s in symbols if symbol_key(s)}
-    for chain in _chains(text):
+    for chain_no, chain in enumerate(_chains(text)):
         label = text[chain.lhs[0] : chain.lhs[1]].strip(" $\t\r\n")
         matched = bool(keys) and _label_matches(label, keys)
         if multi and not matched:
@@ -298,7 +300,9 @@ def extract(
             if looks_like(kind, text[ta:tb]):
                 vals.append((ta, tb))
         for i, (a, b) in enumerate(vals):
-            cands.append(Candidate(text[a:b], a, b, rule, label, final=i == len(vals) - 1))
+            cands.append(
+                Candidate(text[a:b], a, b, rule, label, final=i == len(vals) - 1, chain=chain_no)
+            )
     if not multi:
         cands += _standalone(text, kind)
     return _choose(_dedupe(cands))

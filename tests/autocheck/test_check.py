@@ -193,3 +193,13 @@ def test_any_text_gives_a_verdict_quickly(demo_key: ExamKey, text: str, part: st
     assert time.perf_counter() - start < 2.0
     if v.verdict == "incorrect":
         assert v.confidence >= 0.5
+
+
+def test_a_chain_whose_values_disagree_keeps_the_final_value_with_less_confidence(
+    demo_key: ExamKey,
+):
+    agree = _check(demo_key, "2.e", "N = 1900 + 49 = 1949")
+    slip = _check(demo_key, "2.e", "N = 19490 / 100 = 1949")  # a slip in the working
+    assert agree.verdict == slip.verdict == "correct"
+    assert slip.confidence < agree.confidence
+    assert any("disagree" in n for n in slip.notes)

@@ -263,14 +263,36 @@ _tolerance = st.fixed_dictionaries(
 )
 
 
+_params = st.recursive(
+    st.one_of(st.integers(-100, 100), st.booleans(), _name, st.floats(-10, 10, allow_nan=False)),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(_name, inner, max_size=3)),
+    max_leaves=8,
+).filter(lambda v: isinstance(v, dict)) | st.dictionaries(_name, st.integers(0, 9), max_size=4)
+
+
 @st.composite
 def _part(draw: st.DrawFn, number: str) -> dict:
     points = draw(st.integers(1, 20))
     part: dict = {"number": number, "points": points}
     if draw(st.booleans()):
         part["label"] = draw(_free_text)
-    form = draw(st.sampled_from(["answer", "descriptive", "targets"]))
-    if form == "answer":
+    form = draw(st.sampled_from(["answer", "descriptive", "targets", "solver", "predicate"]))
+    if form == "solver":
+        part["solver"] = draw(st.sampled_from(["training.schedule", "fc.params", "x.y"]))
+        part["params"] = draw(_params)
+        part["value"] = draw(_name)
+        if draw(st.booleans()):
+            part["alternatives"] = [
+                {"answer": draw(_literal), "note": draw(_free_text), "credit": 0.5}
+            ]
+    elif form == "predicate":
+        part["predicate"] = {
+            "variables": ["alpha", "beta"],
+            "conditions": ["\\beta = -\\alpha/2", "\\alpha \\neq 0"],
+            "example": {"alpha": 2, "beta": -1},
+            "description": draw(_free_text),
+        }
+    elif form == "answer":
         part["answer"] = draw(_literal)
         if draw(st.booleans()):
             part["symbols"] = draw(st.lists(_name, max_size=3))
@@ -297,6 +319,8 @@ def _key_data(draw: st.DrawFn) -> dict:
     for qi in range(draw(st.integers(1, 3))):
         letters = "abcd"[: draw(st.integers(1, 4))]
         parts = [draw(_part(letter)) for letter in letters]
+        if qi > 0 and draw(st.booleans()):
+            parts[0]["depends_on"] = [f"{qi}.a"]
         questions.append(
             {"number": str(qi + 1), "points": sum(p["points"] for p in parts), "parts": parts}
         )
