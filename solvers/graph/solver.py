@@ -85,8 +85,9 @@ def backprop(p: BackpropParams) -> Solution:
     """Forward value of every named node and, by reverse-mode accumulation node by node,
     the gradient of the output with respect to every node and input.
 
-    Values: each named node by its name (``z1``), and ``dL/dv`` for the output ``L`` and
-    every named node or input ``v``. A scalar is a ``Number``, a vector a ``Tensor`` of shape
+    Values: each named node by its name (``z1``), each anonymous sub-expression by its
+    source text (``W2 @ y``), and ``dL/dv`` for the output ``L`` and every input, named node
+    and sub-expression ``v`` (``dL/d(W2 @ y)``). A scalar is a ``Number``, a vector a ``Tensor`` of shape
     ``(n,)``, a matrix ``(m, n)``; with free symbols (symbolic mode) an ``Expression``.
     """
     B: Backend = NumericBackend() if p.mode == "numeric" else ExactBackend()
@@ -129,19 +130,25 @@ def backprop(p: BackpropParams) -> Solution:
     )
     for name in named:
         w.value(name, _value(B, result.values[name]))
+    # Anonymous sub-expressions (``W2 @ y``) are nodes too: reported under their source text,
+    # after the named nodes, so a student's intermediate line can be checked.
+    temps = [k for k, n in graph.nodes.items() if n.kind == "temp"]
+    for name in temps:
+        w.value(name, _value(B, result.values[name]))
     wanted = set(p.wrt) if p.wrt is not None else None
     if wanted is not None:
         unknown = sorted(wanted - set(graph.nodes))
         if unknown:
             raise ParameterError("wrt", f"{unknown[0]!r} is not a node or input")
-    for name in [*inputs, *named]:
+    for name in [*inputs, *named, *temps]:
         if (
             name == output
             or name not in result.grads
             or (wanted is not None and name not in wanted)
         ):
             continue
-        w.value(f"d{output}/d{name}", _value(B, result.grads[name]))
+        label = name if name.isidentifier() else f"({name})"
+        w.value(f"d{output}/d{label}", _value(B, result.grads[name]))
     if not B.exact and any(
         isinstance(v, Number) and not np.isfinite(v.value) for v in w.values.values()
     ):

@@ -238,3 +238,26 @@ def test_shapes_and_counts_match_torch_modules(layer: dict) -> None:
     if kind.startswith("conv"):
         assert values["layers[0].weights"] == Shape(tuple(module.weight.shape))
     assert values["layers[0].activations"] == Integer(math.prod(out.shape[1:]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(n=st.integers(1, 64), k=st.integers(1, 7), s=st.integers(1, 4), d=st.integers(1, 2))
+def test_same_padding_gives_ceil_of_n_over_stride(n, k, s, d) -> None:
+    values = solve(
+        "cnn.layers",
+        {
+            "input": [n, 3],
+            "convention": "LC",
+            "layers": [
+                {
+                    "type": "conv",
+                    "filters": 2,
+                    "kernel": k,
+                    "stride": s,
+                    "dilation": d,
+                    "padding": "same",
+                }
+            ],
+        },
+    ).values
+    assert values["output"] == Shape((math.ceil(n / s), 2), "LC")

@@ -6,6 +6,8 @@ import math
 
 import pytest
 import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from solvers.core import ParameterError
 from solvers.registry import solve
@@ -82,3 +84,18 @@ def test_noise_with_symbolic_sigma_gives_an_expression() -> None:
     s = sympy.Symbol("s", real=True)
     assert sympy.simplify(new_std.expr - s / sympy.sqrt(200)) == 0
     assert values["reduction_factor"] == Integer(2)
+
+
+@settings(max_examples=200, deadline=None)
+@given(n=st.integers(1, 5000), b=st.integers(1, 700), drop_last=st.booleans())
+def test_iterations_per_epoch_match_chunking_the_dataset(n: int, b: int, drop_last: bool) -> None:
+    # Independent reference: cut range(n) into consecutive batches of b, as a data loader does.
+    batches = [list(range(n))[i : i + b] for i in range(0, n, b)]
+    if drop_last:
+        batches = [batch for batch in batches if len(batch) == b]
+    if not batches:
+        return
+    values = solve(
+        "training.schedule", {"dataset_size": n, "batch_size": b, "drop_last": drop_last}
+    ).values
+    assert values["iterations_per_epoch"] == Integer(len(batches))

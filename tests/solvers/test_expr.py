@@ -1,0 +1,65 @@
+"""The safe expression parser: what it accepts, what it refuses, exact decimals."""
+
+from __future__ import annotations
+
+import pytest
+import sympy
+
+from solvers.expr import ExpressionError, exact_number, parse, to_sympy
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("0.3", sympy.Rational(3, 10)),
+        ("-ln(0.3)", -sympy.log(sympy.Rational(3, 10))),
+        ("log(9)", sympy.log(9)),
+        ("sqrt(2)/2", sympy.sqrt(2) / 2),
+        ("2^10", sympy.Integer(1024)),
+        ("sigmoid(0)", sympy.Rational(1, 2)),
+        ("step(0) + step(-1)", sympy.Integer(1)),
+        ("max(1, 3) - min(2, -1)", sympy.Integer(4)),
+        ("1e-3", sympy.Rational(1, 1000)),
+    ],
+)
+def test_exact_values(text: str, expected: sympy.Expr) -> None:
+    assert sympy.simplify(to_sympy(text) - expected) == 0
+
+
+def test_names_become_real_symbols_unless_forbidden() -> None:
+    expr = to_sympy("0.98*w")
+    w = sympy.Symbol("w", real=True)
+    assert expr == sympy.Rational(49, 50) * w
+    with pytest.raises(ExpressionError):
+        to_sympy("w + 1", allow_new_symbols=False)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "__import__('os').system('true')",
+        "x.__class__",
+        "(lambda: 1)()",
+        "[1, 2]",
+        "10**10**10",
+        "2**1000",
+        "a if b else c",
+        "f(x=1)",
+        "'text'",
+        "x" * 3000,
+    ],
+)
+def test_dangerous_or_unsupported_syntax_is_refused(text: str) -> None:
+    with pytest.raises(ExpressionError):
+        to_sympy(text)
+
+
+def test_parse_keeps_the_matrix_product_and_transpose() -> None:
+    node = parse("W1.T @ x + b")
+    assert "@" in __import__("ast").unparse(node)
+
+
+def test_exact_number_rejects_non_finite() -> None:
+    with pytest.raises(ExpressionError):
+        exact_number(float("nan"))
+    assert exact_number(0.1) == sympy.Rational(1, 10)
