@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from solvers.core import Step
@@ -405,7 +405,6 @@ def _check_target(
         )
     conf, chain_note = _chain_agreement(ex.chosen, ex.candidates, kind, got, log_base, conf)
     note = "; ".join(x for x in (ex.note, chain_note) if x)
-    ex = replace(ex, note=note)
     cmp = compare(value, got, tol, flags=part.flags)
     if cmp.equal:
         return TargetResult(
@@ -415,7 +414,7 @@ def _check_target(
             comparison=cmp,
             score=1.0,
             confidence=conf,
-            note=ex.note,
+            note=note,
             **show,
         )
     for alt_value, alt in exp.alternatives:
@@ -479,7 +478,7 @@ def _check_target(
             diagnosis=diag,
             score=diag.credit,
             confidence=conf,
-            note=ex.note,
+            note=note,
             **show,
         )
     if cmp.score > 0 and part.partial_credit:
@@ -502,7 +501,7 @@ def _check_target(
         diagnosis=diag,
         score=0.0,
         confidence=conf,
-        note=ex.note or cmp.detail,
+        note=note or cmp.detail,
         **show,
     )
 
