@@ -227,8 +227,10 @@ def submission_check(*, submission: Submission) -> list[Answer]:
         part = parts.get(verdict.part)
         if part is None:
             continue  # the key has a part the exam structure lacks: key_install keeps them equal
-        if part.region.get("page") and part.region["page"] not in placed:
-            continue
+        if part.region.get("page") and (
+            part.region["page"] not in placed or verdict.part not in existing
+        ):
+            continue  # its page is not scanned, or not read yet: judged once it is read
         if verdict.part in from_ocr:
             verdict = _distrust_ocr(verdict)
         answer = existing.get(verdict.part) or Answer.objects.create(

@@ -162,7 +162,7 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     # Longer than the longest task: an unacknowledged message is redelivered after this.
-    "visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=60),
+    "visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1),
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 

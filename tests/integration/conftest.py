@@ -114,14 +114,21 @@ class WorkerPool:
 
 
 @pytest.fixture
-def celery_workers(real_services, tmp_path, settings) -> Iterator[WorkerPool]:
+def celery_workers(real_services, tmp_path, settings, media_root) -> Iterator[WorkerPool]:
     """Start workers on demand; tasks of the test go through Redis to them (not eager)."""
     from gradebook.celery import app
 
     app.conf.task_always_eager = False
     app.conf.broker_url = real_services["CELERY_BROKER_URL"]
     app.control.purge()
-    env = {**os.environ, **real_services, "CELERY_TASK_ALWAYS_EAGER": "false"}
+    # A short visibility timeout, so a task whose worker was killed is redelivered quickly.
+    env = {
+        **os.environ,
+        **real_services,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "CELERY_VISIBILITY_TIMEOUT": "5",
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+    }
     pool = WorkerPool(env, tmp_path)
     yield pool
     pool.stop_all()

@@ -14,17 +14,11 @@ from collections import Counter
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
-from django.db import transaction
 
-from exams import ingest, printing, services
-from exams.demo import plan
-from exams.models import Answer, Course, Page, Role, ScanBatch
-from exams.scanning.fakescan import ScanDefects, fake_scan
-from gradebook.services import exam_delete
-
-User = get_user_model()
+from exams import ingest
+from exams.demo import build, plan
+from exams.models import Answer, Course, Page, ScanBatch
 
 
 class Command(BaseCommand):
@@ -38,31 +32,16 @@ class Command(BaseCommand):
     def handle(self, *args, reset: bool, students: int, seed: int, **options):
         started = time.monotonic()
         if reset:
-            self._reset()
+            build.demo_reset()
         if Course.objects.filter(code=plan.COURSE["code"], term=plan.COURSE["term"]).exists():
             self.stdout.write("The demo course exists already (use --reset to rebuild it).")
             self._print_logins(students)
             return
-        exam, roster = self._setup(students)
-        pdf = printing.exam_print_copies(exam=exam, students=roster)
+        exam, roster = build.demo_exam(students=students)
+        pdf, scan = build.demo_scans(exam, roster, seed=seed)
         out_dir = Path(settings.VAR_DIR) / "demo"
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / "printed-copies.pdf").write_bytes(pdf)
-
-        answers = {
-            (copy, part_id): text
-            for copy, enrollment in enumerate(roster, start=1)
-            for part_id, text in plan.answers_for(copy - 1).items()
-            if text
-        }
-        scan = fake_scan(
-            pdf,
-            answers,
-            printing.exam_regions(exam),
-            seed=seed,
-            dpi=150,
-            defects=ScanDefects(upside_down=1, dropped=1, duplicated=1),
-        )
         (out_dir / "scanned-stack.pdf").write_bytes(scan.pdf)
         self.stdout.write(
             f"Generated {len(scan.manifest.pages)} scanned pages "
@@ -73,48 +52,6 @@ class Command(BaseCommand):
         )
         self._report(exam, result.batch, time.monotonic() - started)
         self._print_logins(students)
-
-    def _reset(self) -> None:
-        for course in Course.objects.filter(code=plan.COURSE["code"], term=plan.COURSE["term"]):
-            for exam in course.exams.all():
-                exam_delete(exam=exam)
-            course.delete()
-        usernames = [u for u, _, _ in plan.STAFF] + [
-            f"student{i:02d}" for i in range(1, len(plan.STUDENT_NAMES) + 1)
-        ]
-        User.objects.filter(username__in=usernames).delete()
-
-    def _user(self, username: str, full_name: str, email: str):
-        first, _, last = full_name.partition(" ")
-        user = User.objects.filter(username=username).first() or User(username=username)
-        user.first_name, user.last_name, user.email = first, last, email
-        user.set_password(plan.PASSWORD)
-        user.save()
-        return user
-
-    @transaction.atomic
-    def _setup(self, students: int):
-        course = services.course_create(**plan.COURSE)
-        for username, name, role in plan.STAFF:
-            user = self._user(username, name, f"{username}@demo.invalid")
-            services.enrollment_add(course=course, user=user, role=role)
-        roster = []
-        for i, name in enumerate(plan.STUDENT_NAMES[:students], start=1):
-            user = self._user(f"student{i:02d}", name, f"student{i:02d}@demo.invalid")
-            roster.append(
-                services.enrollment_add(
-                    course=course, user=user, role=Role.STUDENT, student_number=f"2026{i:04d}"
-                )
-            )
-        exam = services.exam_create(
-            course=course, title="Midterm (demo)", pages_per_copy=plan.PAGES
-        )
-        services.answer_key_store(exam=exam, source=plan.KEY_PATH.read_text())
-        for part in exam.parts.all():
-            page, box = plan.REGIONS[part.part_id]
-            part.region = {"page": page, "box": list(box)}
-            part.save(update_fields=["region"])
-        return exam, roster
 
     def _report(self, exam, batch: ScanBatch, seconds: float) -> None:
         batch.refresh_from_db()
