@@ -87,6 +87,16 @@ class Extraction:
 # --------------------------------------------------------------------------- statements
 
 _ENV_RE = re.compile(r"\\begin\{(\w+\*?)\}.*?\\end\{\1\}", re.S)
+_LAYOUT_ENVS = {
+    "aligned",
+    "align",
+    "gather",
+    "gathered",
+    "split",
+    "eqnarray",
+    "equation",
+    "multline",
+}
 _DISPLAY_RE = re.compile(r"\$\$(.*?)\$\$|\\\[(.*?)\\\]", re.S)
 _ARROWS = (
     r"\\Rightarrow|\\implies|\\rightarrow|\\longrightarrow|\\to(?![a-zA-Z])|\\therefore"
@@ -113,6 +123,12 @@ def _mask(text: str) -> str:
     A line break closes open ``(``/``[`` (OCR often loses one) but not ``{``."""
     chars = list(text)
     for m in _ENV_RE.finditer(text):
+        if m.group(1).rstrip("*") in _LAYOUT_ENVS:
+            # Layout environments hold equations: hide only their \begin/\end tokens.
+            for tok in re.finditer(r"\\(?:begin|end)\{[^}]*\}", m.group(0)):
+                for i in range(m.start() + tok.start(), m.start() + tok.end()):
+                    chars[i] = "#"
+            continue
         for i in range(m.start(), m.end()):
             if chars[i] != "\n":
                 chars[i] = "#"
@@ -135,10 +151,9 @@ def _mask(text: str) -> str:
     return "".join(chars)
 
 
-def _statements(text: str) -> list[_Statement]:
+def _statements(text: str, masked: str) -> list[_Statement]:
     """Split into statements: display blocks by ``\\\\``, other text by lines; then by
     implication arrows, ``;``, and ``,`` where the next piece is itself an equation."""
-    masked = _mask(text)
     spans: list[tuple[int, int]] = []
     covered = [False] * len(text)
     for m in _DISPLAY_RE.finditer(text):
@@ -162,7 +177,7 @@ def _statements(text: str) -> list[_Statement]:
     for a, b in spans:
         for piece in _split_by(masked, a, b, _ARROW_RE):
             for sub in _split_by(masked, piece[0], piece[1], re.compile(r";|\\quad|\\qquad")):
-                out.extend(_split_commas(masked, text, sub[0], sub[1]))
+                out.extend(_split_commas(masked, sub[0], sub[1]))
     return [s for s in out if text[s.start : s.end].strip(" $\t")]
 
 
@@ -175,7 +190,7 @@ def _split_by(masked: str, a: int, b: int, pattern: re.Pattern[str]) -> list[tup
     return pieces
 
 
-def _split_commas(masked: str, text: str, a: int, b: int) -> list[_Statement]:
+def _split_commas(masked: str, a: int, b: int) -> list[_Statement]:
     cuts = [m.start() for m in re.finditer(r",\s", masked[a:b])]
     out: list[_Statement] = []
     pos = a
@@ -199,14 +214,14 @@ def _chains(text: str) -> list[_Chain]:
     """Chains of equalities; a statement that starts with ``=`` continues the previous one."""
     masked = _mask(text)
     chains: list[_Chain] = []
-    for st in _statements(text):
+    for st in _statements(text, masked):
         rels = list(_REL_RE.finditer(masked, st.start, st.end))
         if not rels:
             continue
         bounds = [st.start] + [x for r in rels for x in (r.start(), r.end())] + [st.end]
         segs = [(bounds[i], bounds[i + 1]) for i in range(0, len(bounds), 2)]
         lhs, values = segs[0], segs[1:]
-        if not text[lhs[0] : lhs[1]].strip(" $\t") and chains:
+        if not text[lhs[0] : lhs[1]].strip(" $\t&") and chains:
             prev = chains.pop()
             chains.append(_Chain(prev.lhs, prev.values + tuple(values)))
         else:
@@ -223,18 +238,27 @@ _MATH_RE = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$", re.S)
 _BARE_NUMBER_RE = re.compile(r"(?<![\w.^_{])[-+−]?\d+(?:[.,]\d+)*(?:[eE][-+]?\d+)?(?![\w.]*\d)")
 
 
+_LAYOUT_TOKEN_RE = re.compile(r"\\(?:begin|end)\{(?:" + "|".join(_LAYOUT_ENVS) + r")\*?\}")
 _COMMAND_ARG_RE = re.compile(r"\\[a-zA-Z]+\s*\{[a-zA-Z* ]*\}")
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     """Shrink a span to its value: strip ``$``, spaces, trailing punctuation and prose."""
     seg = text[start:end]
+    tok = _LAYOUT_TOKEN_RE.search(seg)
+    while tok is not None and not seg[: tok.start()].strip(" \t\r\n$&"):
+        start += tok.end()  # a leading \begin{aligned} is not part of the value
+        seg = text[start:end]
+        tok = _LAYOUT_TOKEN_RE.search(seg)
+    if tok is not None:
+        end = start + tok.start()  # \end{aligned} ends the value
+        seg = text[start:end]
     m = _PROSE_RE.search(_COMMAND_ARG_RE.sub(lambda g: " " * len(g.group(0)), seg))
     if m:
         end = start + m.start()
         seg = text[start:end]
-    left = len(seg) - len(seg.lstrip(" \t\r\n$*"))
-    right = len(seg.rstrip(" \t\r\n$*.,;:"))
+    left = len(seg) - len(seg.lstrip(" \t\r\n$*&"))
+    right = len(seg.rstrip(" \t\r\n$*.,;:&"))
     return start + left, start + max(left, right)
 
 
@@ -289,7 +313,7 @@ def extract(
     cands += _answer_labels(text, kind, multi)
     keys = {symbol_key(s) for s in symbols if symbol_key(s)}
     for chain_no, chain in enumerate(_chains(text)):
-        label = text[chain.lhs[0] : chain.lhs[1]].strip(" $\t\r\n")
+        label = _LAYOUT_TOKEN_RE.sub("", text[chain.lhs[0] : chain.lhs[1]]).strip(" $\t\r\n&")
         matched = bool(keys) and _label_matches(label, keys)
         if multi and not matched:
             continue

@@ -189,3 +189,11 @@ def test_letter_choice_in_brackets():
     ex = extract("(B) because the curve is noisy", kind="choice", options=("A", "B"))
     assert ex.chosen is not None
     assert ex.chosen.label == "B"
+
+
+def test_aligned_derivations_are_chains():
+    text = "$$\\begin{aligned} N &= 20 \\cdot 40 + 40 \\\\ &= 840 \\end{aligned}$$"
+    ex = extract(text, kind="integer", symbols=("N",))
+    assert ex.chosen is not None
+    assert ex.chosen.text == "840"
+    assert ex.chosen.rule == "target-equation"
