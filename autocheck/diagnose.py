@@ -9,14 +9,14 @@ wrote, the student is told the mistake in plain words. Three sources of wrong co
    right and only the earlier error propagated.
 2. **Solver re-solves** (:data:`PARAM_MISTAKES`, :data:`SOLVER_MISTAKES`): the part's solver is
    run again with a wrong assumption (``bias: false``, ``padding: 0``, ``stride: 1``...).
-3. **Value transforms** (:data:`VALUE_MISTAKES`): sign flipped, reciprocal, factor 2 or 1/2,
+3. **Value transforms** (:func:`value_mistakes`): sign flipped, reciprocal, factor 2 or 1/2,
    powers of ten, log base 10 for e, batch size, off by one, transposed matrix.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +24,7 @@ from solvers.core import ParameterError
 from solvers.values import Integer, Number, Shape, Tensor, Value
 
 from autocheck.compare import Read, compare, compare_number, compare_tensor, kind_of
-from autocheck.keys import FrozenMap, PartKey, SolveFn, Tolerance, resolve_with
+from autocheck.keys import PartKey, SolveFn, Tolerance, resolve_with
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,9 @@ class Mistake:
 Transform = Callable[[float], float]
 
 
-def _value_mistakes(batch_size: float | None) -> Iterator[tuple[str, str, Transform]]:
+def value_mistakes(batch_size: float | None) -> Iterator[tuple[str, str, Transform]]:
+    """The table of wrong computations on a scalar: (code, message for the student, transform
+    of the right value)."""
     yield "sign", "your answer has the opposite sign", lambda e: -e
     yield "reciprocal", "your answer is the reciprocal (1/x) of the right value", lambda e: 1 / e
     yield (
@@ -90,9 +92,6 @@ def _value_mistakes(batch_size: float | None) -> Iterator[tuple[str, str, Transf
         b = float(batch_size)
         yield "batch_factor", f"your answer is off by the batch size ({b:g})", lambda e: e * b
         yield "batch_factor", f"your answer is off by the batch size ({b:g})", lambda e: e / b
-
-
-VALUE_MISTAKES = _value_mistakes  # exported name: the table of value transforms
 
 
 def _integer_mistakes() -> Iterator[tuple[str, str, Callable[[int], int]]]:
@@ -323,7 +322,7 @@ def _value_diagnosis(
 
 
 def _scalar(e: float, got: Read, tol: Tolerance, batch: float | None) -> Diagnosis | None:
-    for code, message, f in _value_mistakes(batch):
+    for code, message, f in value_mistakes(batch):
         try:
             alt = f(e)
         except ZeroDivisionError:
@@ -381,22 +380,13 @@ def _tensor(
     return None
 
 
-def describe_mistakes(part: PartKey) -> Sequence[str]:
-    """Codes of the mistakes tried for this part (for docs and reviewers)."""
-    codes = [m.code for m in solver_mistakes(part)]
-    if part.carry:
-        codes.insert(0, "error_carried_forward")
-    return codes
-
-
 __all__ = [
     "PARAM_MISTAKES",
     "SOLVER_MISTAKES",
-    "VALUE_MISTAKES",
     "Diagnosis",
-    "FrozenMap",
     "Mistake",
     "Upstream",
     "diagnose",
     "solver_mistakes",
+    "value_mistakes",
 ]
