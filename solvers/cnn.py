@@ -81,6 +81,8 @@ class CNNParams:
     convention: Literal["HWC", "CHW", "LC", "CL"] = param("axis order of shapes", "HWC")
 
     def check(self) -> None:
+        if not self.layers:
+            raise ParameterError("layers", "give at least one layer")
         if not 2 <= len(self.input) <= 4:
             raise ParameterError("input", "expected a 1-D, 2-D or 3-D input plus a channel axis")
         for i, d in enumerate(self.input):

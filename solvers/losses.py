@@ -50,24 +50,60 @@ def _check_probs(p: Sequence[sympy.Expr], field: str, *, sums_to_one: bool) -> N
 
 @dataclass(frozen=True)
 class SoftmaxParams:
-    logits: list[Scalar] = param("logits z (scores before softmax)")
+    logits: list[Scalar] | None = param("logits z (scores before softmax)", None)
+    probs: list[Scalar] | None = param("probabilities, to recover logits (up to a constant)", None)
     temperature: Scalar = param("softmax temperature T: softmax(z / T)", 1)
+
+    def check(self) -> None:
+        if (self.logits is None) == (self.probs is None):
+            raise ParameterError("logits", "give exactly one of logits or probs")
+        given = self.logits if self.logits is not None else self.probs
+        if given is None or len(given) < 2:
+            raise ParameterError(
+                "logits" if self.logits is not None else "probs", "give at least two entries"
+            )
+        if not (self.temperature.is_number and self.temperature > 0):
+            raise ParameterError("temperature", "must be a positive number")
+        if self.probs is not None:
+            _check_probs(self.probs, "probs", sums_to_one=True)
+            for i, v in enumerate(self.probs):
+                if v == 0:
+                    raise ParameterError(
+                        f"probs[{i}]", "a zero probability needs an infinite logit"
+                    )
 
 
 @solver("loss.softmax", SoftmaxParams, example={"logits": [2, 1, 0]})
 def softmax(p: SoftmaxParams) -> Solution:
-    """Softmax probabilities ``p_i = exp(z_i / T) / sum_j exp(z_j / T)`` with exact forms.
+    """Softmax probabilities ``p_i = exp(z_i / T) / sum_j exp(z_j / T)`` with exact forms, or
+    the logits behind given probabilities (``z_i = T log p_i + c``, any constant c).
 
-    Values: ``probs`` (Tensor), ``log_probs`` (Tensor), ``predicted_class`` (1-based).
+    Values: ``probs`` (Tensor), ``log_probs`` (Tensor), ``predicted_class`` (1-based); from
+    probabilities: ``logits`` (with c = 0) and ``logit_differences`` (``z_i - z_1``).
     """
     w = Worked()
-    probs = _softmax(p.logits, p.temperature)
-    w.step(
-        f"Exponentiate the logits{' / T' if p.temperature != 1 else ''} and normalise: "
-        f"sum = {show(sum((sympy.exp(v / p.temperature) for v in p.logits), sympy.Integer(0)))}",
-        r"p_i = \frac{e^{z_i}}{\sum_j e^{z_j}}",
-    )
-    w.step(f"p = {_vec_text(probs)}", r"p = " + vector(probs).latex())
+    if p.probs is not None:
+        probs = list(p.probs)
+        logits = [p.temperature * sympy.log(v) for v in probs]
+        w.step(
+            "softmax is unchanged by adding a constant to every logit, so z_i = T log p_i + c; "
+            f"with c = 0: z = {_vec_text(logits)}",
+            r"z_i = T \log p_i + c",
+        )
+        w.value("logits", vector(logits))
+        diffs = [sympy.simplify(sympy.expand_log(z - logits[0], force=True)) for z in logits]
+        w.step(f"differences to the first logit: {_vec_text(diffs)}", "")
+        w.value("logit_differences", vector(diffs))
+    else:
+        assert p.logits is not None
+        probs = _softmax(p.logits, p.temperature)
+        total = sum((sympy.exp(v / p.temperature) for v in p.logits), sympy.Integer(0))
+        w.step(
+            f"Exponentiate the logits{' / T' if p.temperature != 1 else ''} and normalise: "
+            f"sum = {show(total)}",
+            r"p_i = \frac{e^{z_i}}{\sum_j e^{z_j}}",
+        )
+        w.step(f"p = {_vec_text(probs)}", r"p = " + vector(probs).latex())
     w.value("probs", vector(probs))
     w.value(
         "log_probs",
@@ -98,6 +134,16 @@ class CEParams:
             raise ParameterError("target", f"expected {n} entries")
         if self.probs is not None:
             _check_probs(self.probs, "probs", sums_to_one=True)
+            true = (
+                [self.target_class - 1]
+                if self.target_class is not None
+                else [i for i, t in enumerate(self.target or []) if t != 0]
+            )
+            for i in true:
+                if self.probs[i] == 0:
+                    raise ParameterError(
+                        f"probs[{i}]", "a true class has probability 0: the loss is infinite"
+                    )
 
 
 @solver(
@@ -178,6 +224,11 @@ class BCEParams:
             raise ParameterError("targets", f"expected {n} labels")
         if self.probs is not None:
             _check_probs(self.probs, "probs", sums_to_one=False)
+            for i, (p, y) in enumerate(zip(self.probs, self.targets, strict=True)):
+                if (p == 0 and y != 0) or (p == 1 and y != 1):
+                    raise ParameterError(
+                        f"probs[{i}]", "the label has probability 0: the loss is infinite"
+                    )
 
 
 @solver(
@@ -295,8 +346,10 @@ class SmoothingParams:
             raise ParameterError("classes", "need at least 2 classes")
         if not 1 <= self.target_class <= self.classes:
             raise ParameterError("target_class", f"must be between 1 and {self.classes}")
-        if self.epsilon.is_number and not 0 <= self.epsilon < 1:
-            raise ParameterError("epsilon", "must be in [0, 1)")
+        if self.epsilon.is_number and not 0 < self.epsilon < 1:
+            raise ParameterError(
+                "epsilon", "must be in (0, 1): with 0 the optimal logits are infinite"
+            )
 
 
 @solver(

@@ -221,6 +221,11 @@ def optim_step(p: OptimParams) -> Solution:
                 f"step {t}: decoupled weight decay w <- w - lr lambda w_old = {_txt(_tidy(w))}", ""
             )
         w = _tidy(w)
+        if any(sympy.sympify(x).has(sympy.nan, sympy.zoo, sympy.oo) for x in w):
+            raise ParameterError(
+                "eps" if p.optimizer not in ("sgd", "momentum", "nesterov") else "lr",
+                f"step {t} divides by zero (0/0 with a zero gradient): give eps > 0",
+            )
         w_.value(f"w{t}", _val(w, scalar_param))
     w_.value("w", _val(w, scalar_param))
     for name, vec in state.items():

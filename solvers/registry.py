@@ -110,7 +110,15 @@ def solve(name: str, params: Mapping[str, Any]) -> Solution:
     parameters are wrong, incomplete or inconsistent.
     """
     info = get(name)
-    return info.func(build(info.params, params))
+    parsed: Any = build(info.params, params)
+    try:
+        return info.func(parsed)
+    except ParameterError:
+        raise
+    except (ArithmeticError, TypeError, ValueError) as exc:
+        # A value that cannot be computed (log 0, 0/0, an infinite float) is a property of the
+        # key's parameters; callers handle ParameterError, so do not let it escape as a crash.
+        raise ParameterError("params", f"cannot be computed with these parameters: {exc}") from exc
 
 
 def describe(name: str) -> str:

@@ -183,6 +183,10 @@ class NoiseParams:
     sigma: Scalar | None = param("std of one per-sample gradient (number or symbol)", None)
 
     def check(self) -> None:
+        for name in ("batch_size", "new_batch_size", "factor", "sigma"):
+            value = getattr(self, name)
+            if value is not None and value.is_number and not value > 0:
+                raise ParameterError(name, "must be positive")
         if (self.new_batch_size is None) == (self.factor is None):
             raise ParameterError("factor", "give exactly one of new_batch_size or factor")
 

@@ -443,6 +443,8 @@ def latex(B: Backend, a: Any) -> str:
 def _num(B: Backend, x: Any) -> str:
     if B.exact:
         x = sympy.sympify(x)
+        if x.has(sympy.zoo, sympy.oo, sympy.nan) or (x.is_number and x.is_real is False):
+            return sympy.sstr(x)
         if x.is_number and not x.is_Rational:
             return f"{sympy.sstr(x)} ≈ {float(sympy.N(x, 15)):.6g}"
         return sympy.sstr(x)

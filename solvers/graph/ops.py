@@ -290,6 +290,19 @@ _op(
     "matrix product A @ B (a vector is a column)",
 )
 _op(
+    "affine",
+    3,
+    lambda B, xs, at: B.ew(lambda u, b: u + b, B.matmul(xs[0], xs[1]), xs[2]),
+    lambda B, xs, out, g, at: [
+        B.matmul(g, B.T(xs[1])),
+        B.matmul(B.T(xs[0]), g),
+        B.unbroadcast(g, B.shape(xs[2])),
+    ],
+    ("{g} {1}^T", "{0}^T {g}", "{g}"),
+    "{0} {1} + {2}",
+    "affine map W @ x + b in one node: affine(W, x, b)",
+)
+_op(
     "transpose",
     1,
     lambda B, xs, at: B.T(xs[0]),

@@ -129,12 +129,12 @@ def backprop(p: BackpropParams) -> Solution:
         + "."
     )
     for name in named:
-        w.value(name, _value(B, result.values[name]))
+        w.value(name, _value(B, result.values[name], name))
     # Anonymous sub-expressions (``W2 @ y``) are nodes too: reported under their source text,
     # after the named nodes, so a student's intermediate line can be checked.
     temps = [k for k, n in graph.nodes.items() if n.kind == "temp"]
     for name in temps:
-        w.value(name, _value(B, result.values[name]))
+        w.value(name, _value(B, result.values[name], name))
     wanted = set(p.wrt) if p.wrt is not None else None
     if wanted is not None:
         unknown = sorted(wanted - set(graph.nodes))
@@ -148,7 +148,7 @@ def backprop(p: BackpropParams) -> Solution:
         ):
             continue
         label = name if name.isidentifier() else f"({name})"
-        w.value(f"d{output}/d{label}", _value(B, result.grads[name]))
+        w.value(f"d{output}/d{label}", _value(B, result.grads[name], label))
     if not B.exact and any(
         isinstance(v, Number) and not np.isfinite(v.value) for v in w.values.values()
     ):
@@ -207,14 +207,20 @@ def _scalars(B: Backend, spec: Any, where: str) -> Any:
         raise ParameterError(where, str(exc)) from None
 
 
-def _value(B: Backend, a: Any) -> Value:
-    """The typed answer value of a backend array."""
+def _value(B: Backend, a: Any, name: str) -> Value:
+    """The typed answer value of a backend array (``name`` for the error message)."""
     rows, cols = B.shape(a)
     shape: tuple[int, ...] = (rows,) if cols == 1 and rows > 1 else (rows, cols)
     if not B.exact:
         flat = tuple(float(v) for v in np.asarray(a, dtype=float).ravel())
         return Number(flat[0]) if (rows, cols) == (1, 1) else Tensor(flat, shape)
     entries = [sympy.sympify(v) for v in a]
+    for e in entries:
+        if e.has(sympy.zoo, sympy.oo, sympy.nan) or (e.is_number and e.is_real is False):
+            raise ParameterError(
+                name,
+                f"{e} is not a finite real number (log of 0, division by 0, sqrt of a negative?)",
+            )
     if all(e.is_number for e in entries):
         if (rows, cols) == (1, 1):
             return Number.of(entries[0])

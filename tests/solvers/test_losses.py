@@ -155,3 +155,35 @@ def test_probabilities_must_sum_to_one() -> None:
     with pytest.raises(ParameterError) as info:
         solve("loss.cross_entropy", {"probs": [0.5, 0.6], "target_class": 1})
     assert info.value.field == "probs"
+
+
+def test_logits_recovered_from_probabilities_reproduce_them() -> None:
+    values = solve("loss.softmax", {"probs": [0.25, 0.25, 0.5]}).values
+    diffs = values["logit_differences"]
+    assert isinstance(diffs, Tensor)
+    assert diffs.exact is not None
+    assert [sympy.simplify(d) for d in diffs.exact] == [0, 0, sympy.log(2)]
+    logits = values["logits"]
+    assert isinstance(logits, Tensor)
+    exps = [math.exp(v) for v in logits.values]
+    assert [e / sum(exps) for e in exps] == pytest.approx([0.25, 0.25, 0.5])
+
+
+@pytest.mark.parametrize(
+    ("name", "params", "field"),
+    [
+        ("loss.cross_entropy", {"probs": [1, 0], "target_class": 2}, "probs[1]"),
+        ("loss.binary_cross_entropy", {"probs": [1], "targets": [0]}, "probs[0]"),
+        ("loss.label_smoothing", {"classes": 3, "epsilon": 0}, "epsilon"),
+        ("loss.softmax", {"logits": [1]}, "logits"),
+        ("loss.softmax", {"probs": [1, 0]}, "probs[1]"),
+        ("loss.mse", {"predictions": [1, 2], "targets": [1]}, "targets"),
+        ("loss.linear_scores", {"W": [[1, 2], [3]], "x": [1, 1], "target_class": 1}, "W[1]"),
+    ],
+)
+def test_infinite_or_malformed_losses_are_parameter_errors(
+    name: str, params: dict, field: str
+) -> None:
+    with pytest.raises(ParameterError) as info:
+        solve(name, params)
+    assert info.value.field == field

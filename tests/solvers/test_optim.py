@@ -146,3 +146,11 @@ def test_three_steps_match_torch_optim(ours: dict, theirs: tuple[str, dict]) -> 
     got = values["w"]
     assert isinstance(got, Tensor)
     assert got.values == pytest.approx(w.detach().numpy().tolist(), rel=1e-9)
+
+
+def test_zero_over_zero_is_reported_on_eps() -> None:
+    from solvers.core import ParameterError
+
+    with pytest.raises(ParameterError) as info:
+        solve("optim.step", {"optimizer": "rmsprop", "lr": 0.1, "w": 1, "grads": [0], "eps": 0})
+    assert info.value.field == "eps"

@@ -6,6 +6,7 @@ import pytest
 
 from solvers.core import ParameterError, Solution
 from solvers.registry import UnknownSolverError, describe, get, names, solve
+from solvers.values import Number
 
 
 def test_every_solver_runs_its_own_documented_example() -> None:
@@ -53,3 +54,25 @@ def test_nested_list_errors_carry_the_dotted_index_path() -> None:
         )
     assert info.value.field == "log[1].iteration"
     assert "missing" in info.value.message
+
+
+def test_uncomputable_values_surface_as_parameter_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataclasses import dataclass
+
+    from solvers import registry
+
+    @dataclass(frozen=True)
+    class NoParams:
+        pass
+
+    def broken(_: NoParams) -> Solution:
+        return Solution({"x": Number.of(1 / 0)})
+
+    get("training.schedule")  # load the registry before patching it
+    monkeypatch.setitem(
+        registry._REGISTRY, "test.broken", registry.SolverInfo("test.broken", NoParams, broken, "")
+    )
+    with pytest.raises(ParameterError) as info:
+        solve("test.broken", {})
+    assert info.value.field == "params"
+    assert isinstance(info.value.__cause__, ZeroDivisionError)

@@ -238,3 +238,37 @@ def test_symbolic_gradients_through_the_nodes_read_like_the_exam_answer() -> Non
     g_value = values["g"]
     assert isinstance(g_value, Expression)
     assert "W_11" in str(g_value.expr)
+
+
+@pytest.mark.parametrize("equation", ["y = log(x)", "y = 1 / x", "y = sqrt(x - 1)"])
+def test_non_finite_exact_values_are_reported_on_the_node(equation: str) -> None:
+    with pytest.raises(ParameterError) as info:
+        solve("graph.backprop", {"inputs": {"x": 0}, "equations": [equation]})
+    assert info.value.field == "y"
+
+
+def test_numeric_mode_notes_non_finite_values_instead_of_failing() -> None:
+    solution = solve(
+        "graph.backprop", {"inputs": {"x": 0}, "equations": ["y = log(x)"], "mode": "numeric"}
+    )
+    assert _num(solution.values["y"]) == float("-inf")
+    assert any("not finite" in n for n in solution.notes)
+
+
+def test_affine_node_matches_matmul_plus_bias() -> None:
+    inputs = {"W": [[1, 2], [3, 4]], "x": [1, -1], "b": [1, 1], "y": [0, 1]}
+    a = solve(
+        "graph.backprop",
+        {
+            "inputs": inputs,
+            "nodes": [
+                {"name": "h", "op": "affine", "args": ["W", "x", "b"]},
+                {"name": "L", "op": "half_sse", "args": ["h", "y"]},
+            ],
+        },
+    ).values
+    b = solve(
+        "graph.backprop", {"inputs": inputs, "equations": ["h = W @ x + b", "L = half_sse(h, y)"]}
+    ).values
+    for key in ("h", "L", "dL/dW", "dL/dx", "dL/db"):
+        assert a[key] == b[key], key
