@@ -108,6 +108,8 @@ _ARROW_RE = re.compile(_ARROWS)
 # Relations that chain equal values. ":" labels a value ("shape of x: 126 x 126").
 _REL_RE = re.compile(
     r"\\approx|\\simeq|\\equiv|≈|(?<![<>!=:\\])=(?![=])|(?<![:\\])(?<!\d):(?![=\d])|(?<=\s)~(?=\s)"
+    # In prose: "the number of epochs is 20", "the loss equals 1.2".
+    r"|(?<=\s)(?:is|equals|becomes)(?=\s)"
 )
 
 

@@ -40,7 +40,8 @@ FORWARD = (
             "126 \\times 126 \\times 1",
             "target-equation",
         ),
-        ("the output is 126x126x1 here", "shape", (), "126x126x1", "shape"),
+        ("the output 126x126x1 here", "shape", (), "126x126x1", "shape"),
+        ("the output is 126x126x1 here", "shape", (), "126x126x1", "chain"),
         (
             "$$2 \\begin{pmatrix} 4 \\\\ 2 \\end{pmatrix} = \\begin{pmatrix} 8 \\\\ 4 \\end{pmatrix}$$",
             "vector",
@@ -48,7 +49,7 @@ FORWARD = (
             "\\begin{pmatrix} 8 \\\\ 4 \\end{pmatrix}",
             "chain",
         ),
-        ("gradient is [8, 4]", "vector", (), "[8, 4]", "matrix"),
+        ("gradient [8, 4]", "vector", (), "[8, 4]", "matrix"),
         ("it takes 200,000 steps", "integer", (), "200,000", "number"),
     ],
 )
@@ -197,3 +198,16 @@ def test_aligned_derivations_are_chains():
     assert ex.chosen is not None
     assert ex.chosen.text == "840"
     assert ex.chosen.rule == "target-equation"
+
+
+@pytest.mark.parametrize(
+    ("text", "symbols", "chosen"),
+    [
+        ("So the number of epochs is 20.", ("epochs",), "20"),
+        ("The loss equals $-\\ln 0.4$ here", ("loss",), "-\\ln 0.4"),
+    ],
+)
+def test_prose_relations_label_values(text: str, symbols: tuple[str, ...], chosen: str):
+    ex = extract(text, kind="number", symbols=symbols, multi=True)
+    assert ex.chosen is not None
+    assert ex.chosen.text == chosen
