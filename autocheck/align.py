@@ -562,20 +562,22 @@ def _answer_on_label_line(
     rest = text[rest_start:line_end]
     if not re.search(r"\w", rest):
         return None
+    # no prompt known, or the prompt (often a key's paraphrase, not the printed words) is not
+    # on this line: the line's text is the answer unless it reads as printed (points printed
+    # on the label line mean the question text follows them)
+    looks_printed = points is not None or _printed(_Block(rest_start, line_end, rest, False))
     if not prompt.strip():
-        # no prompt known: the line's text is the answer unless it reads as printed (points
-        # printed on the label line mean the question text follows them)
-        looks_printed = points is not None or _printed(_Block(rest_start, line_end, rest, False))
         return None if looks_printed or candidate.method == "prompt" else rest_start
-    # where the prompt's last characters sit on the line; failing to find them confidently
-    # (LaTeX the prompt renders differently, say) leaves the whole line to the prompt
+    # where the prompt's last characters sit on the line
     tail = _flatten(prompt)[0][-30:]
     flat_rest, index = _flatten(rest)
     if not tail or not flat_rest:
         return None
     found = fuzz.partial_ratio_alignment(tail, flat_rest, score_cutoff=90)
     if found is None or found.src_end - found.src_start < 0.9 * len(tail):
-        return None
+        if candidate.method == "prompt" or looks_printed or _prompt_like(prompt, rest):
+            return None
+        return rest_start
     if not re.search(r"\w", flat_rest[found.dest_end :]):
         return None  # the line holds the prompt and nothing more
     after = rest_start + index[found.dest_end - 1] + 1
@@ -585,6 +587,16 @@ def _answer_on_label_line(
     if not re.search(r"[?.:=]", text[after - 1 : after + (skip.end() if skip else 0)]):
         return None
     return after + (skip.end() if skip else 0)
+
+
+def _prompt_like(prompt: str, rest: str) -> bool:
+    """Does the rest of a label line look like (part of) the printed prompt? Loosely: most of
+    its words occur in the prompt, as when OCR garbles printed text beyond a fuzzy match."""
+    words = re.findall(r"[a-z]{3,}", rest.lower())
+    if len(words) < 3:
+        return False
+    known = set(re.findall(r"[a-z]{3,}", prompt.lower()))
+    return sum(w in known for w in words) >= 0.6 * len(words)
 
 
 def _flatten(raw: str) -> tuple[str, list[int]]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -81,7 +82,13 @@ def split_transcription(key: ExamKey, transcription: str) -> dict[str, Any]:
     for part in key.parts():
         seen = printed.get(part.id)
         label = part.label or (seen.label if seen is not None else "")
-        prompt = seen.prompt if seen is not None and seen.prompt else part.prompt
+        # A printed prompt found in the transcription anchors best, but on a copy that holds
+        # only handwriting the "prompt" the structure reader finds is the student's own first
+        # line: trust it only when it reads like question text (several words).
+        printed_prompt = seen.prompt if seen is not None else ""
+        if len(re.findall(r"[A-Za-z]{3,}", printed_prompt)) < 5:
+            printed_prompt = ""
+        prompt = printed_prompt or part.prompt
         prompts.append(PartPrompt(part.id, label, prompt))
     alignment = align(transcription, prompts)
     return dict(alignment.answers)

@@ -11,6 +11,7 @@ The key is parsed and its solvers run once per key version per process, never pe
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from decimal import Decimal
 from functools import lru_cache
@@ -160,8 +161,6 @@ def _distrust_ocr(verdict: Verdict) -> Verdict:
     """Text read by the built-in OCR engine can be confidently wrong (a digit misread). A wrong
     value that no known mistake explains may be a misread, so a person reads it first; a wrong
     value that a typical mistake explains (sign, factor, bias...) is unlikely to be a misread."""
-    import dataclasses
-
     if verdict.verdict != "incorrect" or verdict.diagnosis is not None:
         return verdict
     return dataclasses.replace(
@@ -233,6 +232,15 @@ def submission_check(*, submission: Submission) -> list[Answer]:
             continue  # its page is not scanned, or not read yet: judged once it is read
         if verdict.part in from_ocr:
             verdict = _distrust_ocr(verdict)
+        entry = inputs.get(verdict.part)
+        if verdict.verdict == "blank" and entry is not None and entry.confidence < LOW_CONFIDENCE:
+            # Ink was there but nothing could be read: not the same as nothing written.
+            verdict = dataclasses.replace(
+                verdict,
+                verdict="needs_review",
+                points=None,
+                notes=(*verdict.notes, "something is written but could not be read"),
+            )
         answer = existing.get(verdict.part) or Answer.objects.create(
             submission=submission, part=part
         )

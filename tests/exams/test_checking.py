@@ -152,3 +152,21 @@ def test_parts_on_an_unscanned_page_are_not_judged(cast, exam):
 def test_checking_without_a_key_is_a_clear_error(cast):
     with pytest.raises(checking.NoAnswerKeyError, match="no answer key"):
         checking.submission_check(submission=cast.submission)
+
+
+def test_ink_that_could_not_be_read_is_not_blank(cast, exam):
+    part = exam.parts.get(part_id="1.a")
+    checking.answer_set_text(
+        submission=cast.submission,
+        part=part,
+        text="",
+        source=Transcription.Source.OCR,
+        engine="test",
+        confidence=0.0,
+        actor=None,
+    )
+    [answer] = [
+        a for a in checking.submission_check(submission=cast.submission) if a.part_id == part.pk
+    ]
+    assert answer.verdict == "needs_review"
+    assert answer.suggested_points is None

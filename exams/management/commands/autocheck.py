@@ -1,0 +1,42 @@
+"""``manage.py autocheck KEY.yaml TRANSCRIPTION.md [--json]``: check one student's answers."""
+
+from __future__ import annotations
+
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+
+class Command(BaseCommand):
+    help = (
+        "Auto-check a transcription (Markdown with LaTeX, or a YAML/JSON mapping of part ids to "
+        "answers) against an answer key; one verdict per part. No server needed."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("key", help="answer key (YAML)")
+        parser.add_argument("transcription", help="the student's transcription")
+        parser.add_argument("--json", action="store_true", help="print JSON")
+
+    def handle(self, *args, key: str, transcription: str, json: bool, **options):
+        from autocheck.cli import autocheck
+        from autocheck.keys import KeyFormatError
+
+        try:
+            rows = autocheck(key, transcription)
+        except (OSError, ValueError, KeyFormatError) as exc:
+            raise CommandError(str(exc)) from exc
+        if json:
+            self.stdout.write(_dumps(rows))
+            return
+        for row in rows:
+            points = "-" if row["points"] is None else f"{row['points']:g}"
+            diagnosis = (row.get("diagnosis") or {}).get("message", "")
+            self.stdout.write(
+                f"{row['part']:>6}  {row['verdict']:<13} {points:>5}/{row['max_points']:<4g} "
+                f"expected {row['expected']}  {diagnosis}"
+            )
+
+
+def _dumps(data) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False, default=str)

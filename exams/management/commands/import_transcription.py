@@ -1,0 +1,45 @@
+"""``manage.py import_transcription --exam ID --copy N FILE.md``: import an OCR service's
+transcription of one copy, split it into parts and auto-check it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from exams import checking, services
+from exams.models import Exam, Transcription
+
+
+class Command(BaseCommand):
+    help = "Import a whole-copy transcription (Markdown with LaTeX) and auto-check it."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--exam", type=int, required=True)
+        parser.add_argument("--copy", type=int, required=True, help="copy number")
+        parser.add_argument("--engine", default="imported", help="the OCR service that made it")
+        parser.add_argument("file")
+
+    def handle(self, *args, exam: int, copy: int, engine: str, file: str, **options):
+        target = Exam.objects.filter(pk=exam).first()
+        if target is None:
+            raise CommandError(f"no exam with id {exam}")
+        try:
+            text = Path(file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CommandError(f"{file}: {exc}") from exc
+        submission = services.submission_ensure(exam=target, copy_number=copy)
+        try:
+            checking.submission_import_transcription(
+                submission=submission,
+                text=text,
+                source=Transcription.Source.IMPORTED,
+                engine=engine,
+            )
+            answers = checking.submission_check(submission=submission)
+        except checking.NoAnswerKeyError as exc:
+            raise CommandError(exc.messages[0]) from exc
+        for answer in answers:
+            self.stdout.write(
+                f"{answer.part.part_id:>6}  {answer.verdict:<13} {answer.suggested_points}"
+            )
