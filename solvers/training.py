@@ -147,14 +147,22 @@ def schedule(p: ScheduleParams) -> Solution:
             )
     if s is not None and e is not None and i is not None and e * i != s:
         raise ParameterError("steps", f"inconsistent: E * I = {e * i} but S = {s}")
-    if n is not None and b is not None and i is not None and p.iterations_per_epoch is not None:
+    if n is not None and b is not None and i is not None:
         expected = (
             sympy.floor(sympy.Rational(n, b))
             if p.drop_last
             else sympy.ceiling(sympy.Rational(n, b))
         )
         if expected != i:
-            raise ParameterError("iterations_per_epoch", f"inconsistent: N and B give {expected}")
+            where = (
+                "iterations_per_epoch"
+                if p.iterations_per_epoch is not None
+                else ("log" if p.log is not None else "batch_size")
+            )
+            raise ParameterError(
+                where,
+                f"inconsistent: N = {n} and B = {b} give {expected} iterations per epoch, not {i}",
+            )
     for name, value in (
         ("dataset_size", n),
         ("batch_size", b),

@@ -99,3 +99,28 @@ def test_iterations_per_epoch_match_chunking_the_dataset(n: int, b: int, drop_la
         "training.schedule", {"dataset_size": n, "batch_size": b, "drop_last": drop_last}
     ).values
     assert values["iterations_per_epoch"] == Integer(len(batches))
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        (
+            {"dataset_size": 1000, "batch_size": 100, "iterations_per_epoch": 11},
+            "iterations_per_epoch",
+        ),
+        # no batch size turns 10 samples into 6 batches (B = 2 gives 5, B = 1 gives 10)
+        ({"dataset_size": 10, "iterations_per_epoch": 6}, "iterations_per_epoch"),
+        (
+            {
+                "dataset_size": 1000,
+                "batch_size": 100,
+                "log": [{"epoch": 1, "iteration": 20}, {"epoch": 2, "iteration": 40}],
+            },
+            "log",
+        ),
+    ],
+)
+def test_impossible_combinations_are_rejected(params: dict, field: str) -> None:
+    with pytest.raises(ParameterError) as info:
+        solve("training.schedule", params)
+    assert info.value.field == field
