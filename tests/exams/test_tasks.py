@@ -1,0 +1,53 @@
+"""Every pipeline task is safe to run twice."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from exams import ingest
+from exams.demo import build, plan
+from exams.models import Answer, Page, Transcription
+from exams.scanning.fakescan import ScanDefects
+from exams.tasks import check_submission, process_page, split_scan_batch, transcribe_page
+from gradebook.models import GradeEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def test_each_pipeline_task_twice_gives_the_same_result(media_root):
+    exam, roster = build.demo_exam(students=1)
+    _, scan = build.demo_scans(
+        exam, roster, seed=2, dpi=120, defects=ScanDefects(dropped=0, duplicated=0, upside_down=0)
+    )
+    batch = ingest.scan_batch_upload(
+        exam=exam, stream=io.BytesIO(scan.pdf), original_name="s.pdf", enqueue=False
+    ).batch
+    for _ in range(2):
+        split_scan_batch.apply(kwargs={"batch_id": batch.pk})
+    pages = list(Page.objects.filter(batch=batch))
+    assert len(pages) == plan.PAGES
+    for page in pages:
+        for _ in range(2):
+            process_page(page_id=page.pk)
+            transcribe_page(page_id=page.pk)
+    submission = Page.objects.get(pk=pages[0].pk).submission
+    first = check_submission(submission_id=submission.pk)
+    snapshot = list(
+        Answer.objects.filter(submission=submission).values_list(
+            "part_id", "verdict", "suggested_points"
+        )
+    )
+    assert check_submission(submission_id=submission.pk) == first == len(plan.REGIONS)
+    assert (
+        list(
+            Answer.objects.filter(submission=submission).values_list(
+                "part_id", "verdict", "suggested_points"
+            )
+        )
+        == snapshot
+    )
+    assert Transcription.objects.filter(answer__submission=submission).count() == len(plan.REGIONS)
+    assert GradeEvent.objects.filter(answer__submission=submission).count() <= len(plan.REGIONS)
+    assert check_submission(submission_id=987654) == 0
