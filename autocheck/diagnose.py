@@ -48,11 +48,16 @@ class Diagnosis:
 
 @dataclass(frozen=True)
 class Mistake:
-    """A wrong assumption expressed as solver parameter overrides."""
+    """A wrong assumption expressed as solver parameter overrides: fixed ``overrides``, or
+    ``build(params)`` returning them (``None``/empty when the mistake does not apply)."""
 
     code: str
     message: str
     overrides: Mapping[str, Any] = field(default_factory=dict)
+    build: Callable[[Mapping[str, Any]], Mapping[str, Any] | None] | None = None
+
+    def for_params(self, params: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        return self.build(params) if self.build is not None else self.overrides
 
 
 # --- value transforms ----------------------------------------------------------------------
@@ -144,7 +149,59 @@ PARAM_MISTAKES: tuple[tuple[str, str, str, Callable[[Any], Any]], ...] = (
 )
 
 # Solver-specific wrong assumptions, by solver name, for mistakes no generic rule covers.
-SOLVER_MISTAKES: dict[str, tuple[Mistake, ...]] = {}
+_LEARNABLE = ("conv", "fc", "dense", "linear", "conv_transpose")
+
+
+def _layers_without_bias(params: Mapping[str, Any]) -> dict[str, Any] | None:
+    layers = params.get("layers") or []
+    return {
+        f"layers[{i}].bias": False
+        for i, layer in enumerate(layers)
+        if isinstance(layer, Mapping)
+        and layer.get("type") in _LEARNABLE
+        and layer.get("bias", True)
+    } or None
+
+
+def _layers_without_padding(params: Mapping[str, Any]) -> dict[str, Any] | None:
+    layers = params.get("layers") or []
+    return {
+        f"layers[{i}].padding": 0
+        for i, layer in enumerate(layers)
+        if isinstance(layer, Mapping) and layer.get("padding") not in (None, 0, "valid")
+    } or None
+
+
+def _unless_set(name: str, value: Any) -> Callable[[Mapping[str, Any]], Mapping[str, Any] | None]:
+    """Override ``name`` only where the key leaves it at its default (else the generic
+    :data:`PARAM_MISTAKES` entry already flips it)."""
+    return lambda params: None if name in params else {name: value}
+
+
+# Solver-specific wrong assumptions, by solver name, for defaults a key does not spell out.
+SOLVER_MISTAKES: dict[str, tuple[Mistake, ...]] = {
+    "fc.params": (
+        Mistake(
+            "bias_missing", "you did not count the bias terms", build=_unless_set("bias", False)
+        ),
+        Mistake(
+            "output_bias_missing",
+            "you did not count the output layer's biases",
+            build=_unless_set("output_bias", False),
+        ),
+    ),
+    "cnn.layers": (
+        Mistake("bias_missing", "you did not count the bias terms", build=_layers_without_bias),
+        Mistake("padding_ignored", "you ignored the padding", build=_layers_without_padding),
+    ),
+    "training.schedule": (
+        Mistake(
+            "floor_ceil",
+            "you dropped the last incomplete mini-batch (floor instead of ceil)",
+            build=_unless_set("drop_last", True),
+        ),
+    ),
+}
 
 
 def _param_paths(params: Any, prefix: str = "") -> Iterator[tuple[str, str, Any]]:
@@ -174,7 +231,11 @@ def solver_mistakes(part: PartKey) -> list[Mistake]:
                     overrides = dict(old.overrides) if old else {}
                     overrides[path] = alt
                     found[code] = Mistake(code, message, overrides)
-    return [*found.values(), *SOLVER_MISTAKES.get(part.solver.name, ())]
+    for mistake in SOLVER_MISTAKES.get(part.solver.name, ()):
+        specific = mistake.for_params(params)
+        if specific and mistake.code not in found:
+            found[mistake.code] = Mistake(mistake.code, mistake.message, dict(specific))
+    return list(found.values())
 
 
 # --- the diagnosis -------------------------------------------------------------------------

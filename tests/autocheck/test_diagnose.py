@@ -125,3 +125,59 @@ def test_batch_size_factor():
     d = _diag(key, "1", "number", "192")
     assert d is not None
     assert d.code == "batch_factor"
+
+
+REGISTRY_KEY = """
+format: 1
+key_version: 1
+exam: {id: registry-mistakes}
+questions:
+  - number: 1
+    points: 3
+    parts:
+      - number: a
+        points: 1
+        solver: fc.params
+        params: {input: 20, hidden_rule: {layers: 4, first_factor: 2, factor: 0.5}, classes: 4}
+        value: params
+      - number: b
+        points: 1
+        solver: training.schedule
+        params: {dataset_size: 10000, batch_size: 128, epochs: 1}
+        value: iterations_per_epoch
+      - number: c
+        points: 1
+        solver: cnn.layers
+        params:
+          input: [32, 32, 3]
+          layers:
+            - {type: conv, filters: 8, kernel: 3, padding: 1}
+            - {type: flatten}
+            - {type: fc, units: 10}
+        value: params
+"""
+
+
+@pytest.mark.parametrize(
+    ("part", "written", "code"),
+    [
+        ("1.a", "1870", "bias_missing"),  # 1949 with biases
+        ("1.b", "78", "floor_ceil"),  # 79 mini-batches when the last partial one is kept
+        ("1.c", "82136", "bias_missing"),  # 82154 with the 8 + 10 biases
+    ],
+)
+def test_solver_specific_mistakes_with_the_real_registry(part: str, written: str, code: str):
+    from autocheck.keys import parse_key
+
+    key = parse_key(REGISTRY_KEY)
+    expected = resolve_expected(key)[part].targets[0].value
+    d = diagnose(
+        key.part(part),
+        "answer",
+        expected,
+        read("integer", written),
+        tol=TOL,
+        solver_value=key.part(part).targets[0].answer.value,  # type: ignore[union-attr]
+    )
+    assert d is not None
+    assert d.code == code
