@@ -59,9 +59,9 @@ def _undo_quarter_turn(image: Image.Image, rotation: int) -> Image.Image:
     return image.transpose(ops[rotation]) if rotation in ops else image
 
 
-def _ink_mask(grey: np.ndarray) -> np.ndarray:
-    paper = float(np.percentile(grey, 90))
-    return grey < paper * 0.55
+def _paper_level(grey: np.ndarray) -> float:
+    # A sixteenth of the pixels estimates the paper's grey as well as all of them, 16x faster.
+    return float(np.percentile(grey[::4, ::4], 90))
 
 
 def _box_sums(integral: np.ndarray, k: int) -> np.ndarray:
@@ -71,8 +71,8 @@ def _box_sums(integral: np.ndarray, k: int) -> np.ndarray:
 
 def find_markers(grey: np.ndarray, px_per_mm: float) -> dict[str, tuple[float, float]]:
     """Centres (x, y) in pixels of the corner markers found in an upright page image."""
-    mask = _ink_mask(grey)
-    h, w = mask.shape
+    threshold = _paper_level(grey) * 0.55
+    h, w = grey.shape
     win = int(MARKER_WINDOW_MM * px_per_mm)
     side = MARKER_MM * px_per_mm
     core = max(3, int(side * 0.7))
@@ -86,7 +86,7 @@ def find_markers(grey: np.ndarray, px_per_mm: float) -> dict[str, tuple[float, f
     found: dict[str, tuple[float, float]] = {}
     for name, (x0, y0) in windows.items():
         x0, y0 = max(0, x0), max(0, y0)
-        sub = mask[y0 : y0 + win, x0 : x0 + win].astype(np.int32)
+        sub = (grey[y0 : y0 + win, x0 : x0 + win] < threshold).astype(np.int32)
         if min(sub.shape) <= outer:
             continue
         integral = np.pad(sub.cumsum(0).cumsum(1), ((1, 0), (1, 0)))
