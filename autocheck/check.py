@@ -481,6 +481,20 @@ def _check_target(
             note=note,
             **show,
         )
+    if cmp.code in ("permuted", "singleton_dims") and not part.flag("strict_convention", False):
+        # Axis order and size-1 axes are conventions: unless the key insists on its
+        # convention, a person decides whether the course's convention was asked for.
+        return TargetResult(
+            status="needs_review",
+            found=ex.chosen,
+            candidates=ex.candidates,
+            comparison=cmp,
+            diagnosis=diag,
+            score=0.0,
+            confidence=conf,
+            note=f"{cmp.detail or cmp.code}: a question of convention",
+            **show,
+        )
     if cmp.score > 0 and part.partial_credit:
         return TargetResult(
             status="partial",

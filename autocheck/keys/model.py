@@ -26,6 +26,8 @@ KNOWN_FLAGS: Mapping[str, type | tuple[type, ...]] = {
     "ecf_credit": (int, float),
     # the order of vector components does not matter (answers to "which values...")
     "unordered": bool,
+    # a shape in another axis order (or without size-1 axes) is wrong, not a convention question
+    "strict_convention": bool,
 }
 
 

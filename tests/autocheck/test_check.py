@@ -203,3 +203,37 @@ def test_a_chain_whose_values_disagree_keeps_the_final_value_with_less_confidenc
     assert agree.verdict == slip.verdict == "correct"
     assert slip.confidence < agree.confidence
     assert any("disagree" in n for n in slip.notes)
+
+
+SHAPE_KEY = """
+format: 1
+key_version: 1
+exam: {id: shapes}
+questions:
+  - number: 1
+    points: 4
+    parts:
+      - {number: a, points: 2, answer: {shape: [126, 126, 1], convention: HWC}}
+      - {number: b, points: 2, answer: {shape: [126, 126, 1], convention: HWC}, flags: {strict_convention: true}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("part", "text", "verdict"),
+    [
+        ("1.a", "126 x 126 x 1", "correct"),
+        ("1.a", "1 x 126 x 126", "needs_review"),  # a convention question by default
+        ("1.a", "126 x 126", "needs_review"),
+        ("1.a", "128 x 128 x 1", "incorrect"),
+        ("1.b", "1 x 126 x 126", "incorrect"),  # the key insists on HWC
+    ],
+)
+def test_shape_conventions(part: str, text: str, verdict: str):
+    from autocheck.keys import parse_key
+
+    key = parse_key(SHAPE_KEY)
+    v = _check(key, part, text)
+    assert v.verdict == verdict
+    if text == "1 x 126 x 126":
+        assert v.diagnosis is not None
+        assert v.diagnosis.code == "shape_permuted"
