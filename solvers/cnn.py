@@ -156,6 +156,20 @@ def conv_transpose_out(n: int, k: int, s: int, d: int, pad: tuple[int, int], ext
     return (n - 1) * s - pad[0] - pad[1] + d * (k - 1) + extra + 1
 
 
+def _axis_tex(
+    mode: str, n: int, k: int, s: int, d: int, pad: tuple[int, int], extra: int, out: int
+) -> str:
+    """One axis of the shape formula with the numbers filled in, as LaTeX."""
+    kernel = f"{d} \\cdot ({k} - 1)" if d != 1 else f"({k} - 1)"
+    if mode == "transpose":
+        return f"({n} - 1) \\cdot {s} - {pad[0]} - {pad[1]} + {kernel} + {extra} + 1 = {out}"
+    if mode == "ceil":
+        left, right = r"\left\lceil", r"\right\rceil"
+    else:
+        left, right = r"\left\lfloor", r"\right\rfloor"
+    return rf"{left} \frac{{{n} + {pad[0]} + {pad[1]} - {kernel} - 1}}{{{s}}} {right} + 1 = {out}"
+
+
 def _dims(spatial: list[int], channels: int, channels_last: bool) -> tuple[int, ...]:
     return (*spatial, channels) if channels_last else (channels, *spatial)
 
@@ -261,7 +275,23 @@ def cnn_layers(p: CNNParams) -> Solution:
                     per = out_channels // g
                     weight_shape = (*k, per, channels) if channels_last else (channels, per, *k)
                 bias_shape = (out_channels,) if layer.bias else None
-            w.step(f"{label} ({kind}): out = {formula}; {detail}", "")
+            extras = (
+                _per_axis(layer.output_padding, axes, 0, f"{where}.output_padding")
+                if kind == "conv_transpose"
+                else [0] * axes
+            )
+            mode = (
+                "transpose"
+                if kind == "conv_transpose"
+                else ("ceil" if is_pool and layer.ceil_mode else "floor")
+            )
+            w.step(
+                f"{label} ({kind}): out = {formula}; {detail}",
+                r",\quad ".join(
+                    _axis_tex(mode, *args)
+                    for args in zip(spatial, k, s, d, pads, extras, new, strict=True)
+                ),
+            )
             spatial, channels = new, out_channels
             out_dims = _dims(spatial, channels, channels_last)
         elif kind == "flatten":

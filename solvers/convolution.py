@@ -111,8 +111,18 @@ def conv_arrays(p: ConvArrayParams) -> Solution:
             if oh * ow <= MAX_LISTED:
                 where = f"y[{j}]" if not two_d else f"y[{i},{j}]"
                 products = " + ".join(f"{_factor(u)}*{_factor(v)}" for u, v in terms)
-                w.step(f"{where} = {products} = {show(y[i][j])}", "")
-    w.step(f"y = {_text(y, two_d)} ({oh} x {ow})" if two_d else f"y = {_text(y, two_d)}", "")
+                index = f"{j}" if not two_d else f"{i},{j}"
+                products_tex = " + ".join(
+                    rf"{_factor_tex(u)} \cdot {_factor_tex(v)}" for u, v in terms
+                )
+                w.step(
+                    f"{where} = {products} = {show(y[i][j])}",
+                    rf"y_{{{index}}} = {products_tex} = {sympy.latex(y[i][j])}",
+                )
+    w.step(
+        f"y = {_text(y, two_d)} ({oh} x {ow})" if two_d else f"y = {_text(y, two_d)}",
+        f"y = {_tensor(y, two_d).latex()}",
+    )
     w.value("y", _tensor(y, two_d))
     w.value("kernel_used", _tensor(kc, two_d))
     if p.upstream is not None:
@@ -165,6 +175,11 @@ def _tensor(a: Grid, two_d: bool) -> Tensor:
 def _factor(v: sympy.Expr) -> str:
     text = show(v)
     return f"({text})" if text.startswith("-") or " " in text else text
+
+
+def _factor_tex(v: sympy.Expr) -> str:
+    text = sympy.latex(v)
+    return f"({text})" if text.startswith("-") else text
 
 
 def _text(a: Grid, two_d: bool) -> str:

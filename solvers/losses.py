@@ -18,7 +18,7 @@ from solvers.core import ParameterError, Solution
 from solvers.registry import solver
 from solvers.schema import Scalar, param
 from solvers.values import Number
-from solvers.worked import Worked, number, real, show, tex, value_of, vector
+from solvers.worked import Worked, number, real, show, tex, value_of, vec_tex, vector
 
 Base = Literal["e", "2", "10"]
 
@@ -92,7 +92,9 @@ def softmax(p: SoftmaxParams) -> Solution:
         )
         w.value("logits", vector(logits))
         diffs = [sympy.simplify(sympy.expand_log(z - logits[0], force=True)) for z in logits]
-        w.step(f"differences to the first logit: {_vec_text(diffs)}", "")
+        w.step(
+            f"differences to the first logit: {_vec_text(diffs)}", rf"z_i - z_1 = {vec_tex(diffs)}"
+        )
         w.value("logit_differences", vector(diffs))
     else:
         assert p.logits is not None
@@ -245,7 +247,9 @@ def binary_cross_entropy(p: BCEParams) -> Solution:
     w = Worked()
     if p.logits is not None:
         probs = [1 / (1 + sympy.exp(-z)) for z in p.logits]
-        w.step(f"sigmoid of the logits: p = {_vec_text(probs)}", "")
+        w.step(
+            f"sigmoid of the logits: p = {_vec_text(probs)}", rf"p = \sigma(z) = {vec_tex(probs)}"
+        )
         w.value("probs", vector(probs))
     else:
         assert p.probs is not None
@@ -281,7 +285,10 @@ def binary_cross_entropy(p: BCEParams) -> Solution:
             sympy.simplify(k * (pi - yi) / (pi * (1 - pi)))
             for pi, yi in zip(probs, p.targets, strict=True)
         ]
-        w.step(f"dL/dp = (p - y) / (p (1 - p)) = {_vec_text(grad)}", "")
+        w.step(
+            f"dL/dp = (p - y) / (p (1 - p)) = {_vec_text(grad)}",
+            rf"\frac{{\partial L}}{{\partial p}} = \frac{{p - y}}{{p (1 - p)}} = {vec_tex(grad)}",
+        )
         w.value("grad_probs", vector(grad))
     return w.solution()
 
@@ -317,13 +324,16 @@ def mse(p: MSEParams) -> Solution:
         "half_sum": sympy.Rational(1, 2),
     }[p.reduction]
     loss = factor * sq
-    w.step(f"residuals a - y = {_vec_text(res)}", "")
+    w.step(f"residuals a - y = {_vec_text(res)}", f"a - y = {vec_tex(res)}")
     w.step(
         f"sum of squares = {show(sq)}; {p.reduction}: L = {show(loss)}",
         rf"L = {sympy.latex(factor)} \cdot {sympy.latex(sq)} = {tex(loss)}",
     )
     grad = [2 * factor * r for r in res]
-    w.step(f"dL/da = {sympy.latex(2 * factor)} (a - y) = {_vec_text(grad)}", "")
+    w.step(
+        f"dL/da = {sympy.sstr(2 * factor)} (a - y) = {_vec_text(grad)}",
+        rf"\frac{{\partial L}}{{\partial a}} = {sympy.latex(2 * factor)} (a - y) = {vec_tex(grad)}",
+    )
     w.value("loss", real(loss))
     w.value("residuals", vector(res))
     w.value("grad", vector(grad))

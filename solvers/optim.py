@@ -33,7 +33,7 @@ from solvers.expr import ExpressionError, to_sympy
 from solvers.registry import solver
 from solvers.schema import Scalar, param
 from solvers.values import Value
-from solvers.worked import Worked, show, value_of, vector
+from solvers.worked import Worked, show, value_of, vec_tex, vector
 
 MAX_EXACT_OPS = 400
 
@@ -125,7 +125,14 @@ def optim_step(p: OptimParams) -> Solution:
         grad_text = ", ".join(
             f"d/d{name} = {sympy.sstr(sympy.diff(loss_expr, symbols[name]))}" for name in names
         )
-        w_.step(f"Gradient of the loss: {grad_text}", "")
+        w_.step(
+            f"Gradient of the loss: {grad_text}",
+            r",\ ".join(
+                rf"\frac{{\partial L}}{{\partial {sympy.latex(symbols[n])}}} = "
+                + sympy.latex(sympy.diff(loss_expr, symbols[n]))
+                for n in names
+            ),
+        )
     v = [sympy.Integer(0)] * n
     m = [sympy.Integer(0)] * n
     s = [sympy.Integer(0)] * n
@@ -137,7 +144,10 @@ def optim_step(p: OptimParams) -> Solution:
         w_.value(f"g{t}", _val(g, scalar_param))
         if lam != 0 and decay == "coupled":
             g = [gi + lam * wi for gi, wi in zip(g, w, strict=True)]
-            w_.step(f"step {t}: add weight decay to the gradient: g + lambda w = {_txt(g)}", "")
+            w_.step(
+                f"step {t}: add weight decay to the gradient: g + lambda w = {_txt(g)}",
+                rf"g + \lambda w = {vec_tex(g)}",
+            )
         old = list(w)
         if p.optimizer == "sgd":
             w = [wi - p.lr * gi for wi, gi in zip(w, g, strict=True)]
@@ -172,7 +182,10 @@ def optim_step(p: OptimParams) -> Solution:
                     ]
                     rule = "v <- mu v + (1 - mu) g; w <- w - lr ((1 - mu) g + mu v)"
             v = _tidy(v)
-            w_.step(f"step {t}: {rule}: v = {_txt(v)}, w = {_txt(_tidy(w))}", "")
+            w_.step(
+                f"step {t}: {rule}: v = {_txt(v)}, w = {_txt(_tidy(w))}",
+                rf"v_{{{t}}} = {vec_tex(v)},\ w_{{{t}}} = {vec_tex(_tidy(w))}",
+            )
             state["v"] = v
         elif p.optimizer in ("adagrad", "rmsprop"):
             if p.optimizer == "adagrad":
@@ -188,7 +201,8 @@ def optim_step(p: OptimParams) -> Solution:
             ]
             w_.step(
                 f"step {t}: {rule} = {_txt(s)}; w <- w - lr g / (sqrt(s) + eps) = {_txt(_tidy(w))}",
-                "",
+                rf"s_{{{t}}} = {vec_tex(s)},\ w_{{{t}}} = w_{{{t - 1}}} - \eta \frac{{g}}{{\sqrt{{s_{{{t}}}}} + \epsilon}}"
+                rf" = {vec_tex(_tidy(w))}",
             )
             state["s"] = s
         else:  # adam, adamw
@@ -196,7 +210,8 @@ def optim_step(p: OptimParams) -> Solution:
             s = _tidy([p.beta2 * si + (1 - p.beta2) * gi**2 for si, gi in zip(s, g, strict=True)])
             w_.step(
                 f"step {t}: m <- b1 m + (1 - b1) g = {_txt(m)}; s <- b2 s + (1 - b2) g^2 = {_txt(s)}",
-                "",
+                rf"m_{{{t}}} = \beta_1 m_{{{t - 1}}} + (1 - \beta_1) g = {vec_tex(m)},\ "
+                rf"s_{{{t}}} = \beta_2 s_{{{t - 1}}} + (1 - \beta_2) g^2 = {vec_tex(s)}",
             )
             if p.bias_correction:
                 m_hat = _tidy([mi / (1 - p.beta1**t) for mi in m])
@@ -213,7 +228,10 @@ def optim_step(p: OptimParams) -> Solution:
                 wi - p.lr * mh / (sympy.sqrt(sh) + p.eps)
                 for wi, mh, sh in zip(w, m_hat, s_hat, strict=True)
             ]
-            w_.step(f"step {t}: w <- w - lr m_hat / (sqrt(s_hat) + eps) = {_txt(_tidy(w))}", "")
+            w_.step(
+                f"step {t}: w <- w - lr m_hat / (sqrt(s_hat) + eps) = {_txt(_tidy(w))}",
+                rf"w_{{{t}}} = w_{{{t - 1}}} - \eta \frac{{\hat m}}{{\sqrt{{\hat s}} + \epsilon}} = {vec_tex(_tidy(w))}",
+            )
             state["m"], state["s"] = m, s
         if lam != 0 and decay == "decoupled":
             w = [wi - p.lr * lam * wo for wi, wo in zip(w, old, strict=True)]

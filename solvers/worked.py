@@ -20,8 +20,8 @@ class Worked:
         self.notes: list[str] = []
 
     def step(self, text: str, latex: str = "") -> None:
-        """Append one line of the worked solution."""
-        self.steps.append(Step(text, latex))
+        """Append one line of the worked solution (LaTeX defaults to the text, escaped)."""
+        self.steps.append(Step(text, latex or text_tex(text)))
 
     def note(self, text: str) -> None:
         """Record an assumption or convention the solution relies on."""
@@ -83,3 +83,28 @@ def vector(entries: Sequence[Any]) -> Tensor:
     exprs = [sympy.sympify(e) for e in entries]
     exact = tuple(sympy.nsimplify(e) if e.is_Rational else e for e in exprs)
     return Tensor(tuple(float(sympy.N(e, 30)) for e in exprs), (len(exprs),), exact)
+
+
+def vec_tex(entries: Sequence[Any]) -> str:
+    """LaTeX column of exact entries (a single entry stays a plain number)."""
+    cells = [sympy.latex(sympy.sympify(e)) for e in entries]
+    if len(cells) == 1:
+        return cells[0]
+    return r"\begin{pmatrix}" + r" \\ ".join(cells) + r"\end{pmatrix}"
+
+
+def text_tex(text: str) -> str:
+    r"""``\text{...}`` of plain text, escaping LaTeX's special characters."""
+    for char, escaped in (
+        ("\\", r"\textbackslash{}"),
+        ("{", r"\{"),
+        ("}", r"\}"),
+        ("_", r"\_"),
+        ("#", r"\#"),
+        ("%", r"\%"),
+        ("&", r"\&"),
+        ("$", r"\$"),
+        ("^", r"\^{}"),
+    ):
+        text = text.replace(char, escaped)
+    return r"\text{" + text + "}"

@@ -298,7 +298,12 @@ def run(
                 "upstream", f"shape {B.shape(seed)} does not match {output!r} {out_shape}"
             )
     grads[output] = seed
-    steps.append(Step(f"Backward: start from d{output}/d{output} = {show(B, seed)}", ""))
+    steps.append(
+        Step(
+            f"Backward: start from d{output}/d{output} = {show(B, seed)}",
+            rf"\frac{{\partial {tex_name(output)}}}{{\partial {tex_name(output)}}} = {latex(B, seed)}",
+        )
+    )
     contributions: dict[str, list[tuple[str, str]]] = {}
     keys = list(g.nodes)
     stop = keys.index(output)

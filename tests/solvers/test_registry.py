@@ -16,6 +16,9 @@ def test_every_solver_runs_its_own_documented_example() -> None:
         assert isinstance(solution, Solution)
         assert solution.values, f"{name} returned no values"
         assert solution.steps, f"{name} returned no worked steps"
+        for step in solution.steps:
+            assert step.text.strip(), f"{name}: a step without text"
+            assert step.latex.strip(), f"{name}: step {step.text!r} has no LaTeX"
 
 
 def test_every_solver_documents_its_parameters() -> None:
