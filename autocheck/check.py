@@ -231,7 +231,7 @@ def _combine(
 ) -> Verdict:
     statuses = [r.status for r in results]
     weights = _target_points(part)
-    found = tuple(c for r in results if r.found is not None for c in [r.found])
+    found = tuple(r.found for r in results if r.found is not None)
     diagnosis = next((r.diagnosis for r in results if r.diagnosis is not None), None)
     if diagnosis is not None and len(results) > 1:
         name = next(r.name for r in results if r.diagnosis is diagnosis)

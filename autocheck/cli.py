@@ -40,7 +40,7 @@ def keysolve(key_path: str | Path) -> dict[str, Any]:
                 t.name: {
                     "display": t.display,
                     "latex": t.latex,
-                    "type": type(t.value).__name__ if t.value else "Descriptive",
+                    "type": type(t.value).__name__ if t.value is not None else "Descriptive",
                 }
                 for t in exp.targets
             },
