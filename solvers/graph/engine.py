@@ -88,12 +88,14 @@ def build_graph(
             raise ParameterError(where, f"left side {lhs!r} is not a plain name")
         if lhs in g.nodes:
             raise ParameterError(where, f"{lhs!r} is defined twice (or is an input)")
+        before = set(g.nodes)
         try:
             tree = parse(rhs)
             _node(g, tree, where, name=lhs)
             g.nodes[lhs].attrs["_source"] = rhs
         except ExpressionError as exc:
             raise ParameterError(where, str(exc)) from None
+        _mark(g, before, where)
     for i, rec in enumerate(records):
         where = f"nodes[{i}]"
         name, op_name, args = rec["name"], rec["op"], list(rec["args"])
@@ -115,10 +117,28 @@ def build_graph(
         missing = [k for k in op.attrs if k not in attrs]
         if missing:
             raise ParameterError(f"{where}.{missing[0]}", f"{op_name} needs {missing[0]}")
+        before = set(g.nodes)
         _add_op(g, name, "named", op, tuple(args), attrs)
+        _mark(g, before, where)
     if not g.named():
         raise ParameterError("equations", "the graph has no equations")
     return g
+
+
+def _mark(g: Graph, before: set[str], where: str) -> None:
+    """Remember which answer-key line created each new node, for error messages."""
+    for key in set(g.nodes) - before:
+        g.nodes[key].attrs["_where"] = where
+
+
+def where_defined(g: Graph, key: str) -> str:
+    """The parameter path (``equations[2]``, ``nodes[0]``, ``inputs.x``) that defines ``key``."""
+    node = g.nodes.get(key)
+    if node is None:
+        return key
+    if node.kind == "input":
+        return f"inputs.{key}"
+    return str(node.attrs.get("_where", key))
 
 
 def _add_op(
@@ -273,7 +293,9 @@ def run(
             try:
                 values[key] = node.op.forward(B, [values[a] for a in node.args], attrs)
             except ValueError as exc:
-                raise ParameterError(key, f"cannot evaluate {node.op.name}: {exc}") from None
+                raise ParameterError(
+                    node.attrs.get("_where", key), f"{key}: cannot evaluate {node.op.name}: {exc}"
+                ) from None
             if node.kind == "named":
                 text = f"{key} = {_source(g, node)} = {show(B, values[key])}"
                 tex = f"{node.tex} = {node.attrs['_body_tex']} = {latex(B, values[key])}"

@@ -12,7 +12,7 @@ import sympy
 from solvers.core import ParameterError, Solution
 from solvers.expr import ExpressionError, exact_number, to_sympy
 from solvers.graph.backend import Backend, ExactBackend, NumericBackend
-from solvers.graph.engine import build_graph, run
+from solvers.graph.engine import build_graph, run, where_defined
 from solvers.registry import solver
 from solvers.schema import Scalar, param
 from solvers.values import Expression, Number, Tensor, Value
@@ -129,12 +129,12 @@ def backprop(p: BackpropParams) -> Solution:
         + "."
     )
     for name in named:
-        w.value(name, _value(B, result.values[name], name))
+        w.value(name, _value(B, result.values[name], name, where_defined(graph, name)))
     # Anonymous sub-expressions (``W2 @ y``) are nodes too: reported under their source text,
     # after the named nodes, so a student's intermediate line can be checked.
     temps = [k for k, n in graph.nodes.items() if n.kind == "temp"]
     for name in temps:
-        w.value(name, _value(B, result.values[name], name))
+        w.value(name, _value(B, result.values[name], name, where_defined(graph, name)))
     wanted = set(p.wrt) if p.wrt is not None else None
     if wanted is not None:
         unknown = sorted(wanted - set(graph.nodes))
@@ -148,7 +148,8 @@ def backprop(p: BackpropParams) -> Solution:
         ):
             continue
         label = name if name.isidentifier() else f"({name})"
-        w.value(f"d{output}/d{label}", _value(B, result.grads[name], label))
+        grad_name = f"d{output}/d{label}"
+        w.value(grad_name, _value(B, result.grads[name], grad_name, where_defined(graph, name)))
     if not B.exact and any(
         isinstance(v, Number) and not np.isfinite(v.value) for v in w.values.values()
     ):
@@ -207,8 +208,8 @@ def _scalars(B: Backend, spec: Any, where: str) -> Any:
         raise ParameterError(where, str(exc)) from None
 
 
-def _value(B: Backend, a: Any, name: str) -> Value:
-    """The typed answer value of a backend array (``name`` for the error message)."""
+def _value(B: Backend, a: Any, name: str, where: str) -> Value:
+    """The typed answer value of a backend array (``name``/``where`` for error messages)."""
     rows, cols = B.shape(a)
     shape: tuple[int, ...] = (rows,) if cols == 1 and rows > 1 else (rows, cols)
     if not B.exact:
@@ -218,8 +219,9 @@ def _value(B: Backend, a: Any, name: str) -> Value:
     for e in entries:
         if e.has(sympy.zoo, sympy.oo, sympy.nan) or (e.is_number and e.is_real is False):
             raise ParameterError(
-                name,
-                f"{e} is not a finite real number (log of 0, division by 0, sqrt of a negative?)",
+                where,
+                f"{name} = {e} is not a finite real number "
+                "(log of 0, division by 0, sqrt of a negative?)",
             )
     if all(e.is_number for e in entries):
         if (rows, cols) == (1, 1):

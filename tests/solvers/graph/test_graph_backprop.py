@@ -188,7 +188,7 @@ def test_non_scalar_output_needs_an_upstream_gradient() -> None:
                 "equations": ["y = W @ x"],
                 "backward": False,
             },
-            "y",
+            "equations[0]",
         ),
         ({"inputs": {"x": "t"}, "equations": ["y = x"], "mode": "numeric"}, "inputs.x"),
         (
@@ -244,7 +244,8 @@ def test_symbolic_gradients_through_the_nodes_read_like_the_exam_answer() -> Non
 def test_non_finite_exact_values_are_reported_on_the_node(equation: str) -> None:
     with pytest.raises(ParameterError) as info:
         solve("graph.backprop", {"inputs": {"x": 0}, "equations": [equation]})
-    assert info.value.field == "y"
+    assert info.value.field == "equations[0]"
+    assert info.value.message.startswith("y = ")
 
 
 def test_numeric_mode_notes_non_finite_values_instead_of_failing() -> None:
