@@ -328,9 +328,8 @@ def _check_target(
         hits = find_keywords(text, value.required)
         cmp = compare_keywords(value, hits)
         found = tuple(h for h in hits if h is not None)
-        status = "correct" if cmp.equal else "needs_review"
         return TargetResult(
-            status=status,
+            status="correct" if cmp.equal else "needs_review",
             found=found[0] if found else None,
             candidates=found,
             comparison=cmp,
@@ -353,111 +352,69 @@ def _check_target(
         )
     else:
         ex = extract(text, kind=kind, symbols=symbols, multi=multi)
-    conf = ex.confidence
-    if ex.chosen is None:
-        status = "missing" if multi else "needs_review"
+    chosen = ex.chosen
+    if chosen is None:
         return TargetResult(
-            status=status,
+            status="missing" if multi else "needs_review",
             found=None,
             candidates=ex.candidates,
-            confidence=conf,
+            confidence=ex.confidence,
             note=ex.note or "no final answer found",
             **show,
         )
+    conf, note = ex.confidence, ex.note
+
+    def result(status: str, **fields: Any) -> TargetResult:
+        base: dict[str, Any] = {"confidence": conf, "note": note, **show}
+        return TargetResult(
+            status=status, found=chosen, candidates=ex.candidates, **{**base, **fields}
+        )
+
     if conf < MIN_CONFIDENCE:
-        return TargetResult(
-            status="needs_review",
-            found=ex.chosen,
-            candidates=ex.candidates,
-            confidence=conf,
-            note=ex.note,
-            **show,
-        )
+        return result("needs_review")
     if isinstance(value, Choice):
-        cmp = compare_choice(value, ex.chosen.label)
-        status = "correct" if cmp.equal else "incorrect"
-        diag = (
-            None
-            if cmp.equal
-            else Diagnosis("wrong_choice", f"the answer is {value.value}, not {ex.chosen.label}")
-        )
-        return TargetResult(
-            status=status,
-            found=ex.chosen,
-            candidates=ex.candidates,
-            comparison=cmp,
-            diagnosis=diag,
-            score=cmp.score,
-            confidence=conf,
-            note=ex.note,
-            **show,
-        )
+        cmp = compare_choice(value, chosen.label)
+        if cmp.equal:
+            return result("correct", comparison=cmp, score=1.0)
+        wrong = Diagnosis("wrong_choice", f"the answer is {value.value}, not {chosen.label}")
+        return result("incorrect", comparison=cmp, diagnosis=wrong)
     try:
-        got = read(kind, ex.chosen.text, log_base=log_base)
+        got = read(kind, chosen.text, log_base=log_base)
     except Unreadable as exc:
-        return TargetResult(
-            status="needs_review",
-            found=ex.chosen,
-            candidates=ex.candidates,
-            confidence=conf,
-            note=f"could not read {ex.chosen.text!r}: {exc}",
-            **show,
-        )
-    conf, chain_note = _chain_agreement(ex.chosen, ex.candidates, kind, got, log_base, conf)
-    note = "; ".join(x for x in (ex.note, chain_note) if x)
+        return result("needs_review", note=f"could not read {chosen.text!r}: {exc}")
+    conf, chain_note = _chain_agreement(chosen, ex.candidates, kind, got, log_base, conf)
+    note = "; ".join(x for x in (note, chain_note) if x)
     cmp = compare(value, got, tol, flags=part.flags)
     if cmp.equal:
-        return TargetResult(
-            status="correct",
-            found=ex.chosen,
-            candidates=ex.candidates,
-            comparison=cmp,
-            score=1.0,
-            confidence=conf,
-            note=note,
-            **show,
-        )
+        return result("correct", comparison=cmp, score=1.0)
     for alt_value, alt in exp.alternatives:
         try:
-            alt_cmp = compare(
-                alt_value,
-                read(kind_of(alt_value), ex.chosen.text, log_base=log_base),
-                tol,
-                flags=part.flags,
-            )
+            alt_got = read(kind_of(alt_value), chosen.text, log_base=log_base)
+            alt_cmp = compare(alt_value, alt_got, tol, flags=part.flags)
         except (Unreadable, AssertionError, TypeError):
             continue
         if alt_cmp.equal:
-            status = "correct" if alt.credit >= 1 else "partial"
-            return TargetResult(
-                status=status,
-                found=ex.chosen,
-                candidates=ex.candidates,
+            return result(
+                "correct" if alt.credit >= 1 else "partial",
                 comparison=alt_cmp,
                 score=alt.credit,
-                confidence=conf,
                 note=f"accepted alternative: {alt.note}" if alt.note else "accepted alternative",
-                **show,
             )
     # Another value in the working is right: a slip in copying, or a wrong final step?
     for other in ex.others():
         try:
-            if compare(
+            other_cmp = compare(
                 value, read(kind, other.text, log_base=log_base), tol, flags=part.flags
-            ).equal:
-                return TargetResult(
-                    status="needs_review",
-                    found=ex.chosen,
-                    candidates=ex.candidates,
-                    comparison=cmp,
-                    score=0.0,
-                    confidence=conf * 0.5,
-                    note=f"the final value differs but {other.text!r} in the working is right",
-                    **show,
-                )
+            )
         except (Unreadable, AssertionError, TypeError, ValueError):
             continue
-    solver_value = target.answer.value if isinstance(target.answer, SolverValue) else None
+        if other_cmp.equal:
+            return result(
+                "needs_review",
+                comparison=cmp,
+                confidence=conf * 0.5,
+                note=f"the final value differs but {other.text!r} in the working is right",
+            )
     diag = diagnose(
         part,
         target.name,
@@ -466,58 +423,23 @@ def _check_target(
         tol=tol,
         upstream=ctx.upstream,
         solve=ctx.solve,
-        solver_value=solver_value,
+        solver_value=target.answer.value if isinstance(target.answer, SolverValue) else None,
     )
     if diag is not None and diag.code == "error_carried_forward":
         # Marked partial even at full credit, so the carried error stays visible to the TA.
-        return TargetResult(
-            status="partial",
-            found=ex.chosen,
-            candidates=ex.candidates,
-            comparison=cmp,
-            diagnosis=diag,
-            score=diag.credit,
-            confidence=conf,
-            note=note,
-            **show,
-        )
+        return result("partial", comparison=cmp, diagnosis=diag, score=diag.credit)
     if cmp.code in ("permuted", "singleton_dims") and not part.flag("strict_convention", False):
         # Axis order and size-1 axes are conventions: unless the key insists on its
         # convention, a person decides whether the course's convention was asked for.
-        return TargetResult(
-            status="needs_review",
-            found=ex.chosen,
-            candidates=ex.candidates,
+        return result(
+            "needs_review",
             comparison=cmp,
             diagnosis=diag,
-            score=0.0,
-            confidence=conf,
             note=f"{cmp.detail or cmp.code}: a question of convention",
-            **show,
         )
     if cmp.score > 0 and part.partial_credit:
-        return TargetResult(
-            status="partial",
-            found=ex.chosen,
-            candidates=ex.candidates,
-            comparison=cmp,
-            diagnosis=diag,
-            score=cmp.score,
-            confidence=conf,
-            note=cmp.detail,
-            **show,
-        )
-    return TargetResult(
-        status="incorrect",
-        found=ex.chosen,
-        candidates=ex.candidates,
-        comparison=cmp,
-        diagnosis=diag,
-        score=0.0,
-        confidence=conf,
-        note=note or cmp.detail,
-        **show,
-    )
+        return result("partial", comparison=cmp, diagnosis=diag, score=cmp.score, note=cmp.detail)
+    return result("incorrect", comparison=cmp, diagnosis=diag, note=note or cmp.detail)
 
 
 def _chain_agreement(
