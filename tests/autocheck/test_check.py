@@ -237,3 +237,31 @@ def test_shape_conventions(part: str, text: str, verdict: str):
     if text == "1 x 126 x 126":
         assert v.diagnosis is not None
         assert v.diagnosis.code == "shape_permuted"
+
+
+def test_checking_in_worker_threads_gives_the_same_verdicts(demo_key: ExamKey):
+    """Celery runs tasks in threads: no signal-based timeout, no shared mutable state."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    cases = [
+        ("2.a", "L = 1.204"),
+        ("2.a", "L = 10^{10^{10}}"),
+        ("2.b", "(8, 4)"),
+        ("1.c", "z_1 = 3, y = 3, L = 4"),
+        ("2.c", "No."),
+        ("1.a", "params = 960"),
+    ] * 5
+    sequential = [_check(demo_key, p, t).verdict for p, t in cases]
+    start = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        threaded = list(pool.map(lambda c: _check(demo_key, *c).verdict, cases))
+    assert threaded == sequential
+    assert sequential[:6] == [
+        "correct",
+        "needs_review",
+        "incorrect",
+        "correct",
+        "correct",
+        "incorrect",
+    ]
+    assert time.perf_counter() - start < 10
