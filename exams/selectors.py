@@ -13,7 +13,18 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 from django.http import Http404
 
-from exams.models import STAFF_ROLES, Course, Enrollment, Exam, Page, Role, ScanBatch, Submission
+from exams.models import (
+    STAFF_ROLES,
+    Answer,
+    Course,
+    Enrollment,
+    Exam,
+    Page,
+    Part,
+    Role,
+    ScanBatch,
+    Submission,
+)
 
 AnyUser = AbstractBaseUser | AnonymousUser
 
@@ -115,3 +126,81 @@ def exam_submissions(exam: Exam) -> QuerySet[Submission]:
 
 def exam_scan_batches(exam: Exam) -> QuerySet[ScanBatch]:
     return exam.scan_batches.order_by("-created_at")
+
+
+def get_part_for_user(
+    user: AnyUser, part_id: int, *, roles: Iterable[str] | None = STAFF_ROLES
+) -> tuple[Part, Enrollment]:
+    """A part of an exam, for its course's staff (by default); 404 otherwise."""
+    part = Part.objects.select_related("exam__course", "question").filter(pk=part_id).first()
+    if part is None:
+        raise Http404("No such part")
+    return part, _require_role(enrollment_for(user, part.exam.course_id), roles)
+
+
+def get_answer_for_user(user: AnyUser, answer_id: int) -> tuple[Answer, Enrollment]:
+    """An answer for its course's staff, or for the student who wrote it once the exam's
+    grades are published (the same rule as :func:`get_submission_for_user`)."""
+    answer = (
+        Answer.objects.select_related("part__exam__course", "submission__student")
+        .filter(pk=answer_id)
+        .first()
+    )
+    if answer is None:
+        raise Http404("No such answer")
+    enrollment = _require_role(enrollment_for(user, answer.part.exam.course_id), None)
+    if enrollment.role in STAFF_ROLES:
+        return answer, enrollment
+    if answer.submission.student_id == enrollment.pk and answer.part.exam.is_published:
+        return answer, enrollment
+    raise Http404("No such answer")
+
+
+def get_page_for_staff(user: AnyUser, page_id: int, *, roles: Iterable[str] = STAFF_ROLES) -> Page:
+    """A scanned page for its exam's staff only (the "needs attention" actions)."""
+    page = Page.objects.select_related("batch__exam__course").filter(pk=page_id).first()
+    if page is None:
+        raise Http404("No such page")
+    _require_role(enrollment_for(user, page.batch.exam.course_id), roles)
+    return page
+
+
+def get_batch_for_staff(
+    user: AnyUser, batch_id: int, *, roles: Iterable[str] = STAFF_ROLES
+) -> ScanBatch:
+    """A scan batch for its exam's staff only (the upload progress endpoint)."""
+    batch = ScanBatch.objects.select_related("exam").filter(pk=batch_id).first()
+    if batch is None:
+        raise Http404("No such batch")
+    _require_role(enrollment_for(user, batch.exam.course_id), roles)
+    return batch
+
+
+def course_roster(course: Course) -> QuerySet[Enrollment]:
+    """The course's students with their accounts, by name."""
+    return (
+        course.enrollments.filter(role=Role.STUDENT)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "student_number")
+    )
+
+
+def submission_pages(submission: Submission) -> list[Page]:
+    """The copy's placed pages in page order."""
+    return list(submission.pages.filter(status=Page.Status.PLACED).order_by("page_number"))
+
+
+def answer_region_page(answer: Answer) -> Page | None:
+    """The placed scan of the page that holds the answer's region, if any."""
+    page_number = (answer.part.region or {}).get("page")
+    if not page_number:
+        return None
+    return (
+        Page.objects.filter(
+            submission_id=answer.submission_id,
+            page_number=page_number,
+            status=Page.Status.PLACED,
+        )
+        .exclude(image="")
+        .first()
+    )

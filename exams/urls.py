@@ -5,6 +5,26 @@ from exams import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("courses/<int:course_id>/", views.course_detail, name="course_detail"),
+    path("courses/<int:course_id>/roster/import", views.roster_import, name="roster_import"),
     path("exams/<int:exam_id>/", views.exam_detail, name="exam_detail"),
+    path("exams/<int:exam_id>/key", views.answer_key_install, name="answer_key_install"),
+    path("exams/<int:exam_id>/print", views.exam_print, name="exam_print"),
+    path("exams/<int:exam_id>/scans", views.scan_upload, name="scan_upload"),
+    path(
+        "exams/<int:exam_id>/scans/progress",
+        views.exam_batches_progress,
+        name="exam_batches_progress",
+    ),
+    path("exams/<int:exam_id>/attention/", views.exam_attention, name="exam_attention"),
+    path("batches/<int:batch_id>/progress", views.batch_progress, name="batch_progress"),
     path("pages/<int:page_id>/image", views.page_image, name="page_image"),
+    path("pages/<int:page_id>/thumbnail.png", views.page_thumbnail, name="page_thumbnail"),
+    path("pages/<int:page_id>/place", views.page_place, name="page_place"),
+    path("pages/<int:page_id>/discard", views.page_discard, name="page_discard"),
+    path(
+        "submissions/<int:submission_id>/identify",
+        views.submission_identify,
+        name="submission_identify",
+    ),
+    path("answers/<int:answer_id>/crop.png", views.answer_crop, name="answer_crop"),
 ]

@@ -1,14 +1,50 @@
-"""Course, exam and scan pages. Thin: access check through selectors, render."""
+"""Course, exam, scan and "needs attention" pages. Thin: access check through selectors, one
+service call, domain errors mapped to HTTP statuses, render or redirect.
+
+Every file (page images, crops, thumbnails, printable copies) goes through a view that checks
+the course and the role; a guessed id is a 404, never a 403.
+"""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET
+import io
 
-from exams import selectors
-from exams.models import STAFF_ROLES, Role
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+from PIL import Image
+
+from exams import attention, ingest, roster, selectors, services
+from exams.models import STAFF_ROLES, Enrollment, Exam, Role, ScanBatch, Submission
+from exams.printing import exam_print_copies
+
+INSTRUCTOR = (Role.INSTRUCTOR,)
+THUMB_WIDTH = 360
+#: Batches shown with a progress bar: unfinished ones, and those finished this recently.
+PROGRESS_RECENT_SECONDS = 600
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _errors(exc: ValidationError) -> str:
+    if hasattr(exc, "error_dict"):
+        return " ".join(m for errs in exc.message_dict.values() for m in errs)
+    return " ".join(exc.messages)
+
+
+def _int(value: str | None, field: str) -> int:
+    try:
+        return int((value or "").strip())
+    except ValueError as exc:
+        raise ValidationError(
+            {field: f"{field.replace('_', ' ')} must be a whole number."}
+        ) from exc
 
 
 @require_GET
@@ -18,13 +54,11 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "exams/home.html", {"courses": courses})
 
 
-@require_GET
-@login_required
-def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:
-    course, enrollment = selectors.get_course_for_user(request.user, course_id)
+def _course_page(request, course, enrollment, *, status: int = 200, **extra) -> HttpResponse:
     exams = course.exams.all()
     if enrollment.role == Role.STUDENT:
         exams = exams.filter(status="published")
+    is_instructor = enrollment.role == Role.INSTRUCTOR
     return render(
         request,
         "exams/course_detail.html",
@@ -33,8 +67,66 @@ def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:
             "enrollment": enrollment,
             "exams": exams,
             "is_staff": enrollment.role in STAFF_ROLES,
+            "is_instructor": is_instructor,
+            "roster": selectors.course_roster(course) if enrollment.role in STAFF_ROLES else [],
+            **extra,
         },
+        status=status,
     )
+
+
+@require_GET
+@login_required
+def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:
+    course, enrollment = selectors.get_course_for_user(request.user, course_id)
+    return _course_page(request, course, enrollment)
+
+
+@require_POST
+@login_required
+def roster_import(request: HttpRequest, course_id: int) -> HttpResponse:
+    """Import a roster CSV; errors per row are shown, valid rows imported."""
+    course, enrollment = selectors.get_course_for_user(request.user, course_id, roles=INSTRUCTOR)
+    upload = request.FILES.get("file")
+    if upload is None:
+        return _course_page(
+            request, course, enrollment, status=400, roster_error="Choose a CSV file to import."
+        )
+    try:
+        result = roster.roster_import(course=course, data=upload.read())
+    except roster.RosterFileError as exc:
+        return _course_page(
+            request, course, enrollment, status=400, roster_error=f"Nothing imported: {exc}"
+        )
+    return _course_page(request, course, enrollment, roster_result=result)
+
+
+# --- The exam page ------------------------------------------------------------------------
+
+
+def _exam_page(request, exam: Exam, enrollment: Enrollment, *, status: int = 200, **extra):
+    from gradebook import selectors as grading
+
+    is_instructor = enrollment.role == Role.INSTRUCTOR
+    progress = grading.part_progress(exam)
+    context = {
+        "exam": exam,
+        "enrollment": enrollment,
+        "is_instructor": is_instructor,
+        "parts": [(part, progress.get(part.pk, {})) for part in exam.parts.order_by("order")],
+        "submissions": selectors.exam_submissions(exam),
+        "regrades": list(grading.open_regrade_requests(exam)),
+    }
+    if is_instructor:
+        summary = attention.attention_summary(exam)
+        context.update(
+            answer_key=services.answer_key_current(exam),
+            batches=selectors.exam_scan_batches(exam)[:20],
+            attention_count=summary.count,
+            unprinted=len(attention.unmatched_students(exam)),
+        )
+    context.update(extra)
+    return render(request, "exams/exam_detail.html", context, status=status)
 
 
 @require_GET
@@ -46,17 +138,257 @@ def exam_detail(request: HttpRequest, exam_id: int) -> HttpResponse:
         if submission is None:
             raise Http404("No published result for this exam")
         return redirect("submission_detail", submission_id=submission.pk)
+    return _exam_page(request, exam, enrollment)
+
+
+@require_POST
+@login_required
+def answer_key_install(request: HttpRequest, exam_id: int) -> HttpResponse:
+    """Install or replace the answer key from an uploaded YAML file or pasted text."""
+    exam, enrollment = selectors.get_exam_for_user(request.user, exam_id, roles=INSTRUCTOR)
+    upload = request.FILES.get("file")
+    source = request.POST.get("source", "")
+    if upload is not None:
+        try:
+            source = upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return _exam_page(
+                request, exam, enrollment, status=400, key_issues=["the file is not UTF-8 text"]
+            )
+    if not source.strip():
+        return _exam_page(
+            request, exam, enrollment, status=400, key_issues=["upload a YAML file or paste it"]
+        )
+    try:
+        answer_key, _, created = services.answer_key_store(
+            exam=exam, source=source, actor=request.user
+        )
+    except services.AnswerKeyError as exc:
+        return _exam_page(
+            request, exam, enrollment, status=400, key_issues=exc.issues, key_source=source
+        )
+    except ValidationError as exc:
+        return _exam_page(
+            request, exam, enrollment, status=400, key_issues=[_errors(exc)], key_source=source
+        )
+    if created:
+        messages.success(request, f"Answer key version {answer_key.version} installed.")
+    else:
+        messages.info(request, f"This is already answer key version {answer_key.version}.")
+    return redirect("exam_detail", exam_id=exam.pk)
+
+
+@require_POST
+@login_required
+def exam_print(request: HttpRequest, exam_id: int) -> HttpResponse:
+    """Printable copies as one PDF: personalised for the roster's students who have no copy
+    yet, or N anonymous copies."""
+    exam, _ = selectors.get_exam_for_user(request.user, exam_id, roles=INSTRUCTOR)
+    mode = request.POST.get("mode", "roster")
+    try:
+        if mode == "anonymous":
+            count = _int(request.POST.get("count"), "count")
+            if not 1 <= count <= 1000:
+                raise ValidationError({"count": "Print between 1 and 1000 anonymous copies."})
+            pdf = exam_print_copies(exam=exam, anonymous=count)
+        else:
+            pdf = exam_print_copies(exam=exam, students=attention.unmatched_students(exam))
+    except (ValueError, ValidationError) as exc:
+        text = _errors(exc) if isinstance(exc, ValidationError) else str(exc)
+        if mode != "anonymous":
+            text += " (every student of the roster already has a copy)"
+        messages.error(request, text)
+        return redirect("exam_detail", exam_id=exam.pk)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{exam.slug}-copies.pdf"'
+    return response
+
+
+# --- Scans --------------------------------------------------------------------------------
+
+
+def _batch_json(batch: ScanBatch) -> dict:
+    return {
+        "id": batch.pk,
+        "name": batch.original_name,
+        "status": batch.status,
+        "status_display": batch.get_status_display(),
+        "pages_done": batch.pages_done,
+        "pages_total": batch.pages_total,
+        "error": batch.error,
+        "done": batch.status in (ScanBatch.Status.DONE, ScanBatch.Status.FAILED),
+        "progress_url": reverse("batch_progress", args=[batch.pk]),
+    }
+
+
+@require_POST
+@login_required
+def scan_upload(request: HttpRequest, exam_id: int) -> HttpResponse:
+    """Store each uploaded file as a scan batch and start the pipeline on it."""
+    exam, _ = selectors.get_exam_for_user(request.user, exam_id, roles=INSTRUCTOR)
+    files = request.FILES.getlist("files")
+    if not files:
+        if _wants_json(request):
+            return JsonResponse({"ok": False, "error": "Choose at least one file."}, status=400)
+        messages.error(request, "Choose at least one file.")
+        return redirect("exam_detail", exam_id=exam.pk)
+    results = [
+        ingest.scan_batch_upload(
+            exam=exam, stream=f, original_name=f.name, actor=request.user, enqueue=True
+        )
+        for f in files
+    ]
+    if _wants_json(request):
+        return JsonResponse(
+            {
+                "ok": True,
+                "batches": [
+                    {**_batch_json(r.batch), "message": r.message, "created": r.created}
+                    for r in results
+                ],
+            }
+        )
+    for r in results:
+        failed = r.batch.status == ScanBatch.Status.FAILED
+        (messages.error if failed else messages.success)(request, r.message)
+    return redirect("exam_detail", exam_id=exam.pk)
+
+
+@require_GET
+@login_required
+def batch_progress(request: HttpRequest, batch_id: int) -> JsonResponse:
+    """Progress of one scan batch, polled by the upload page every second."""
+    batch = selectors.get_batch_for_staff(request.user, batch_id, roles=INSTRUCTOR)
+    response = JsonResponse(_batch_json(batch))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+@login_required
+def exam_batches_progress(request: HttpRequest, exam_id: int) -> JsonResponse:
+    """Progress of the exam's unfinished and recent batches: the upload page polls this
+    while a file is still being sent (its batch id is not known yet)."""
+    from datetime import timedelta
+
+    from django.db.models import Q
+    from django.utils import timezone
+
+    exam, _ = selectors.get_exam_for_user(request.user, exam_id, roles=INSTRUCTOR)
+    recent = timezone.now() - timedelta(seconds=PROGRESS_RECENT_SECONDS)
+    batches = selectors.exam_scan_batches(exam).filter(
+        ~Q(status__in=[ScanBatch.Status.DONE, ScanBatch.Status.FAILED]) | Q(created_at__gte=recent)
+    )
+    response = JsonResponse({"batches": [_batch_json(b) for b in batches[:50]]})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# --- Needs attention ----------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def exam_attention(request: HttpRequest, exam_id: int) -> HttpResponse:
+    """Pages the pipeline could not place, copies with pages missing, unidentified copies."""
+    exam, _ = selectors.get_exam_for_user(request.user, exam_id, roles=INSTRUCTOR)
+    summary = attention.attention_summary(exam)
+    students = attention.unmatched_students(exam)
     return render(
         request,
-        "exams/exam_detail.html",
+        "exams/attention.html",
         {
             "exam": exam,
-            "enrollment": enrollment,
-            "questions": exam.questions.prefetch_related("parts"),
-            "submissions": selectors.exam_submissions(exam),
-            "batches": selectors.exam_scan_batches(exam),
+            "summary": summary,
+            "pages_range": range(1, exam.pages_per_copy + 1),
+            "students": students,
+            "unidentified": [
+                (s, attention.identify_suggestions(s, students), selectors.submission_pages(s))
+                for s in summary.unidentified
+            ],
         },
     )
+
+
+@require_POST
+@login_required
+def page_place(request: HttpRequest, page_id: int) -> HttpResponse:
+    page = selectors.get_page_for_staff(request.user, page_id, roles=INSTRUCTOR)
+    back = reverse("exam_attention", args=[page.batch.exam_id])
+    try:
+        placed = attention.page_place(
+            page=page,
+            copy_number=_int(request.POST.get("copy_number"), "copy_number"),
+            page_number=_int(request.POST.get("page_number"), "page_number"),
+            actor=request.user,
+            replace=request.POST.get("replace") == "on",
+        )
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+        return redirect(back)
+    messages.success(
+        request,
+        f"Placed as copy {placed.submission.copy_number} page {placed.page_number}; "
+        "its answers are read and checked now.",
+    )
+    return redirect(back)
+
+
+@require_POST
+@login_required
+def page_discard(request: HttpRequest, page_id: int) -> HttpResponse:
+    page = selectors.get_page_for_staff(request.user, page_id, roles=INSTRUCTOR)
+    try:
+        attention.page_discard(page=page, actor=request.user, reason=request.POST.get("reason", ""))
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+    else:
+        messages.success(request, "Page discarded.")
+    return redirect("exam_attention", exam_id=page.batch.exam_id)
+
+
+@require_POST
+@login_required
+def submission_identify(request: HttpRequest, submission_id: int) -> HttpResponse:
+    """Match an unidentified copy to a student of the roster."""
+    submission, enrollment = selectors.get_submission_for_user(request.user, submission_id)
+    if enrollment.role != Role.INSTRUCTOR:
+        raise Http404("No such submission")
+    back = reverse("exam_attention", args=[submission.exam_id])
+    # A suggestion (radio) and the full list (select) share the field; the list wins if used.
+    choice = next((v for v in reversed(request.POST.getlist("student")) if v.isdigit()), "0")
+    student = Enrollment.objects.filter(pk=int(choice), course_id=submission.exam.course_id).first()
+    if student is None:
+        messages.error(request, "Choose a student of this course.")
+        return redirect(back)
+    try:
+        services.submission_identify(
+            submission=submission, student=student, identified_by=Submission.IdentifiedBy.PERSON
+        )
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+        return redirect(back)
+    name = student.user.get_full_name() or student.user.get_username()
+    messages.success(request, f"Copy {submission.copy_number} is {name}'s.")
+    return redirect(back)
+
+
+# --- Images -------------------------------------------------------------------------------
+
+
+def _png(image: Image.Image) -> HttpResponse:
+    buf = io.BytesIO()
+    image.save(buf, format="PNG", optimize=False)
+    response = HttpResponse(buf.getvalue(), content_type="image/png")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+def _open(field) -> Image.Image:
+    with field.open("rb") as fh:
+        image = Image.open(fh)
+        image.load()
+    return image
 
 
 @require_GET
@@ -72,3 +404,29 @@ def page_image(request: HttpRequest, page_id: int) -> FileResponse:
     )
     response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+@require_GET
+@login_required
+def page_thumbnail(request: HttpRequest, page_id: int) -> HttpResponse:
+    """A small version of a page for the "needs attention" list (staff only)."""
+    page = selectors.get_page_for_staff(request.user, page_id)
+    if not page.image:
+        raise Http404("This page has no image")
+    image = _open(page.image)
+    image.thumbnail((THUMB_WIDTH, THUMB_WIDTH * 2))
+    return _png(image)
+
+
+@require_GET
+@login_required
+def answer_crop(request: HttpRequest, answer_id: int) -> HttpResponse:
+    """The part's answer region cut out of the copy's aligned page, as PNG."""
+    from exams.scanning.align import crop_region
+
+    answer, _ = selectors.get_answer_for_user(request.user, answer_id)
+    box = (answer.part.region or {}).get("box")
+    page = selectors.answer_region_page(answer)
+    if not box or page is None:
+        raise Http404("No scanned region for this answer")
+    return _png(crop_region(_open(page.image), tuple(box)))

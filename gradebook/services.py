@@ -6,7 +6,8 @@ appends a :class:`GradeEvent` in the same transaction: there is no other path to
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -15,7 +16,7 @@ from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from exams.models import Answer, Exam, Submission
+from exams.models import Answer, Exam, Part, Submission
 from gradebook.models import GradeEvent, RegradeRequest, RubricItem, Score
 
 
@@ -187,3 +188,247 @@ def exam_delete(*, exam: Exam) -> None:
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL gradebook.allow_audit_delete = 'on'")
     exam.delete()
+
+
+# --- Grading from the browser: one grade, rubric edits, groups, regrades -------------------
+
+
+@transaction.atomic
+def answer_grade(
+    *,
+    answer: Answer,
+    actor: AbstractBaseUser,
+    expected_version: int,
+    points: Decimal | None = None,
+    rubric_item_ids: Sequence[int] | None = None,
+    adjustment: Decimal = Decimal(0),
+    comment: str | None = None,
+    action: str = GradeEvent.Action.GRADE,
+) -> Score:
+    """:func:`score_set`, then the copy's total: what a TA's "save" does. A grade given while
+    the student's regrade request is open is logged as ``REGRADE``."""
+    if (
+        action == GradeEvent.Action.GRADE
+        and answer.regrade_requests.filter(status=RegradeRequest.Status.OPEN).exists()
+    ):
+        action = GradeEvent.Action.REGRADE
+    score = score_set(
+        answer=answer,
+        actor=actor,
+        expected_version=expected_version,
+        points=points,
+        rubric_item_ids=rubric_item_ids,
+        adjustment=adjustment,
+        comment=comment,
+        action=action,
+    )
+    submission_recompute_total(submission=answer.submission)
+    return score
+
+
+@transaction.atomic
+def score_accept_auto(*, answer: Answer, actor: AbstractBaseUser, expected_version: int) -> Score:
+    """A person confirms the auto-checker's suggestion: the suggested points become a person's
+    grade (so a later re-check never changes it). Raises ``ValidationError`` when there is no
+    suggestion to accept (a "needs review" answer has none)."""
+    if answer.suggested_points is None:
+        raise ValidationError({"points": "The auto-check has no suggestion for this answer."})
+    score = _locked_score(answer)
+    if score.version != expected_version:
+        raise StaleScoreError(score)
+    score = _score_write(
+        score=score,
+        points=_clamp(answer.suggested_points, answer.part.max_points),
+        actor=actor,
+        action=GradeEvent.Action.ACCEPT,
+        source=Score.Source.PERSON,
+        detail={"verdict": answer.verdict, "diagnosis": answer.diagnosis_code},
+    )
+    submission_recompute_total(submission=answer.submission)
+    return score
+
+
+@transaction.atomic
+def rubric_item_create(
+    *,
+    part: Part,
+    label: str,
+    points: Decimal,
+    description: str = "",
+    diagnosis_code: str = "",
+) -> RubricItem:
+    """Add a rubric item to a part, ordered after the existing ones."""
+    last = part.rubric_items.order_by("-order").values_list("order", flat=True).first()
+    item = RubricItem(
+        part=part,
+        label=label.strip(),
+        points=points,
+        description=description.strip(),
+        diagnosis_code=diagnosis_code.strip(),
+        order=0 if last is None else last + 1,
+    )
+    item.full_clean()
+    item.save()
+    return item
+
+
+def _rescore_users_of(
+    item: RubricItem, *, actor: AbstractBaseUser | None, detail: dict, drop: bool = False
+) -> int:
+    """Re-score every answer whose score uses ``item`` (after its points changed, or without
+    it when ``drop``), one ``RUBRIC_EDIT`` event per changed score; then the copies' totals."""
+    part = item.part
+    scores = list(
+        Score.objects.select_for_update()
+        .filter(rubric_items=item)
+        .select_related("answer__submission")
+        .prefetch_related("rubric_items")
+        .order_by("pk")
+    )
+    submissions = {}
+    for score in scores:
+        items = [i for i in score.rubric_items.all() if not (drop and i.pk == item.pk)]
+        if drop:
+            score.rubric_items.remove(item)
+        new = rubric_points(part_max=part.max_points, items=items, adjustment=score.adjustment)
+        if new == score.points:
+            continue
+        _score_write(
+            score=score,
+            points=new,
+            actor=actor,
+            action=GradeEvent.Action.RUBRIC_EDIT,
+            source=score.source,
+            detail={**detail, "rubric_item": item.pk},
+        )
+        submissions[score.answer.submission_id] = score.answer.submission
+    for submission in submissions.values():
+        submission_recompute_total(submission=submission)
+    return len(submissions)
+
+
+@transaction.atomic
+def rubric_item_update(
+    *,
+    item: RubricItem,
+    actor: AbstractBaseUser | None,
+    label: str | None = None,
+    points: Decimal | None = None,
+    description: str | None = None,
+) -> tuple[RubricItem, int]:
+    """Edit a rubric item. A change of points re-scores, retroactively, every answer that uses
+    the item (each change appended to the audit log as ``RUBRIC_EDIT`` with the old and new
+    points). Returns the item and the number of answers re-scored."""
+    item = RubricItem.objects.select_for_update().select_related("part").get(pk=item.pk)
+    old_points = item.points
+    if label is not None:
+        item.label = label.strip()
+    if description is not None:
+        item.description = description.strip()
+    if points is not None:
+        item.points = points
+    item.full_clean()
+    item.save()
+    if points is None or points == old_points:
+        return item, 0
+    changed = Score.objects.filter(rubric_items=item).count()
+    _rescore_users_of(
+        item,
+        actor=actor,
+        detail={"item_old_points": str(old_points), "item_new_points": str(item.points)},
+    )
+    return item, changed
+
+
+@transaction.atomic
+def rubric_item_delete(*, item: RubricItem, actor: AbstractBaseUser | None) -> int:
+    """Delete a rubric item; answers that used it are re-scored without it (logged as
+    ``RUBRIC_EDIT``). Returns the number of answers that used it."""
+    item = RubricItem.objects.select_for_update().select_related("part").get(pk=item.pk)
+    used = Score.objects.filter(rubric_items=item).count()
+    _rescore_users_of(item, actor=actor, detail={"deleted": item.label}, drop=True)
+    item.delete()
+    return used
+
+
+@dataclass(frozen=True)
+class GroupGradeResult:
+    graded: list[Score]
+    #: Answers of the group left alone because someone changed their score after the grader
+    #: loaded the group (or they joined the group since); the grader should look at them.
+    skipped: list[Answer]
+
+
+@transaction.atomic
+def group_grade(
+    *,
+    part: Part,
+    group_key: str,
+    actor: AbstractBaseUser,
+    expected_versions: Mapping[int, int],
+    points: Decimal | None = None,
+    rubric_item_ids: Sequence[int] | None = None,
+    adjustment: Decimal = Decimal(0),
+    comment: str | None = None,
+) -> GroupGradeResult:
+    """Grade every answer of a part whose ``group_key`` is ``group_key`` at once.
+
+    ``expected_versions`` maps answer id to the score version the grader saw when loading the
+    group. Each answer gets one :func:`score_set` (action ``GROUP_GRADE``), all in this one
+    transaction; an answer whose score changed since (graded meanwhile by someone else), or
+    that was not in the group the grader saw, is skipped and reported, never overwritten.
+    A bad value (points out of range, a foreign rubric item) rolls the whole group back.
+    """
+    answers = list(
+        Answer.objects.filter(part=part, group_key=group_key)
+        .select_related("part", "submission")
+        .order_by("pk")
+    )
+    graded: list[Score] = []
+    skipped: list[Answer] = []
+    submissions = {}
+    for answer in answers:
+        expected = expected_versions.get(answer.pk)
+        if expected is None:
+            skipped.append(answer)
+            continue
+        try:
+            with transaction.atomic():
+                score = score_set(
+                    answer=answer,
+                    actor=actor,
+                    expected_version=expected,
+                    points=points,
+                    rubric_item_ids=rubric_item_ids,
+                    adjustment=adjustment,
+                    comment=comment,
+                    action=GradeEvent.Action.GROUP_GRADE,
+                )
+        except StaleScoreError:
+            skipped.append(answer)
+            continue
+        graded.append(score)
+        submissions[answer.submission_id] = answer.submission
+    for submission in submissions.values():
+        submission_recompute_total(submission=submission)
+    return GroupGradeResult(graded=graded, skipped=skipped)
+
+
+@transaction.atomic
+def regrade_request_resolve(
+    *, request: RegradeRequest, actor: AbstractBaseUser, response: str
+) -> RegradeRequest:
+    """Close a regrade request with the grader's answer to the student. The new grade, if
+    any, is given separately (with the ``REGRADE`` action) so it is in the audit log."""
+    request = RegradeRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status != RegradeRequest.Status.OPEN:
+        raise ValidationError({"response": "This regrade request is already resolved."})
+    if not response.strip():
+        raise ValidationError({"response": "Write a response for the student."})
+    request.status = RegradeRequest.Status.RESOLVED
+    request.response = response.strip()
+    request.resolved_by = actor
+    request.resolved_at = timezone.now()
+    request.full_clean()
+    request.save()
+    return request

@@ -1,29 +1,515 @@
-"""Grades and feedback pages. Thin: access check through selectors, render."""
+"""Grading and feedback pages. Thin: access check through selectors, one service call, domain
+errors mapped to HTTP statuses, render or redirect.
+
+Write views answer a ``fetch`` request (``Accept: application/json``) with JSON (409 for a
+stale score, 400 for a bad value) and a plain form post with a redirect and a message, so
+every page also works without its script.
+"""
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
 
 from exams import selectors as exam_selectors
-from exams.models import STAFF_ROLES
-from gradebook import selectors
+from exams.models import STAFF_ROLES, Answer, Role
+from gradebook import exports, selectors, services, stats
+from gradebook.models import RegradeRequest, RubricItem
+
+INSTRUCTOR = (Role.INSTRUCTOR,)
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _errors(exc: ValidationError) -> str:
+    if hasattr(exc, "error_dict"):
+        return " ".join(m for errs in exc.message_dict.values() for m in errs)
+    return " ".join(exc.messages)
+
+
+def _decimal(value: str | None, field: str, *, blank: Decimal | None = None) -> Decimal | None:
+    if value is None or not value.strip():
+        return blank
+    try:
+        return Decimal(value.strip().replace(",", "."))
+    except InvalidOperation as exc:
+        raise ValidationError({field: f"{value!r} is not a number."}) from exc
+
+
+def _ids(values: list[str], field: str) -> list[int]:
+    try:
+        return [int(v) for v in values if v.strip()]
+    except ValueError as exc:
+        raise ValidationError({field: "Not a list of ids."}) from exc
+
+
+def _back(request: HttpRequest, fallback: str) -> HttpResponse:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        return redirect(target)
+    return redirect(fallback)
+
+
+def _fail(request: HttpRequest, message: str, status: int, fallback: str) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse({"ok": False, "error": message}, status=status)
+    messages.error(request, message)
+    return _back(request, fallback)
+
+
+# --- Student feedback ---------------------------------------------------------------------
 
 
 @require_GET
 @login_required
 def submission_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
+    """A graded copy: for the student after publication, for the course's staff always."""
     submission, enrollment = exam_selectors.get_submission_for_user(request.user, submission_id)
+    rows = selectors.submission_feedback_rows(submission)
+    pages = exam_selectors.submission_pages(submission)
+    requests = selectors.student_feedback_requests(submission)
+    regions = {
+        n: [
+            r
+            for r in rows
+            if r.part.region.get("page") == n and r.part.region.get("box") and r.answer
+        ]
+        for n in {p.page_number for p in pages}
+    }
     return render(
         request,
         "gradebook/submission_detail.html",
         {
             "submission": submission,
-            "rows": selectors.submission_feedback_rows(submission),
+            "rows": rows,
+            "pages": [(p, regions.get(p.page_number, [])) for p in pages],
+            "cards": [(row, requests.get(row.answer.pk, []) if row.answer else []) for row in rows],
             "is_staff": enrollment.role in STAFF_ROLES,
+            "is_owner": submission.student_id == enrollment.pk,
+            "max_total": sum((r.part.max_points for r in rows), Decimal(0)),
+        },
+    )
+
+
+@require_POST
+@login_required
+def regrade_request_create(request: HttpRequest, answer_id: int) -> HttpResponse:
+    """A student asks for one part of their own published copy to be looked at again."""
+    answer, enrollment = exam_selectors.get_answer_for_user(request.user, answer_id)
+    if answer.submission.student_id != enrollment.pk:
+        raise Http404("No such answer")
+    back = reverse("submission_detail", args=[answer.submission_id])
+    try:
+        services.regrade_request_create(
+            answer=answer, student=request.user, message=request.POST.get("message", "")
+        )
+    except ValidationError as exc:
+        return _fail(request, _errors(exc), 400, back + f"#part-{answer.part_id}")
+    messages.success(request, f"Your regrade request for {answer.part.part_id} was sent.")
+    return redirect(back + f"#part-{answer.part_id}")
+
+
+# --- TA review ----------------------------------------------------------------------------
+
+
+def _queue_neighbours(queue: list[Answer], current: Answer | None) -> tuple[int | None, ...]:
+    ids = [a.pk for a in queue]
+    if current is None or current.pk not in ids:
+        return None, (ids[0] if ids else None), len(ids)
+    i = ids.index(current.pk)
+    return (ids[i - 1] if i > 0 else None), (ids[i + 1] if i + 1 < len(ids) else None), i
+
+
+@require_GET
+@login_required
+def review(request: HttpRequest, part_id: int) -> HttpResponse:
+    """The review queue of one part and the current answer, graded with the keyboard."""
+    part, _ = exam_selectors.get_part_for_user(request.user, part_id)
+    queue_filter = request.GET.get("filter", "todo")
+    if queue_filter not in selectors.QUEUE_FILTERS:
+        queue_filter = "todo"
+    queue = selectors.review_queue(part, queue_filter)
+    current = None
+    wanted = request.GET.get("answer", "")
+    if wanted.isdigit():
+        current = selectors.answer_for_review(int(wanted), part)
+    elif queue:
+        current = selectors.answer_for_review(queue[0].pk, part)
+    prev_id, next_id, position = _queue_neighbours(queue, current)
+    rubric = list(part.rubric_items.all())
+    context = {
+        "part": part,
+        "exam": part.exam,
+        "queue": queue,
+        "queue_filter": queue_filter,
+        "filters": selectors.QUEUE_FILTERS,
+        "current": current,
+        "prev_id": prev_id,
+        "next_id": next_id,
+        "position": position,
+        "rubric": rubric,
+    }
+    if current is not None:
+        score = getattr(current, "score", None)
+        context.update(
+            score=score,
+            version=selectors.score_version(current),
+            applied={i.pk for i in score.rubric_items.all()} if score else set(),
+            group=selectors.group_of(current),
+            region_page=exam_selectors.answer_region_page(current),
+            open_request=next(
+                (r for r in current.regrade_requests.all() if r.status == "open"), None
+            ),
+        )
+    return render(request, "gradebook/review.html", context)
+
+
+def _next_url(request: HttpRequest, answer: Answer) -> str:
+    base = reverse("review", args=[answer.part_id])
+    queue_filter = request.POST.get("filter", "todo")
+    next_id = request.POST.get("next_answer", "")
+    query = f"?filter={queue_filter}"
+    if next_id.isdigit():
+        query += f"&answer={next_id}"
+    return base + query
+
+
+def _grade_response(request: HttpRequest, answer: Answer, score, message: str) -> HttpResponse:
+    next_url = _next_url(request, answer)
+    if _wants_json(request):
+        return JsonResponse(
+            {
+                "ok": True,
+                "points": None if score.points is None else str(score.points),
+                "version": score.version,
+                "message": message,
+                "next_url": next_url,
+            }
+        )
+    messages.success(request, message)
+    return redirect(next_url)
+
+
+def _stale(request: HttpRequest, answer: Answer, exc: services.StaleScoreError) -> HttpResponse:
+    by = exc.score.graded_by
+    who = (by.get_full_name() or by.get_username()) if by else "the auto-check"
+    message = (
+        f"Not saved: {who} changed this grade meanwhile (now {exc.score.points} points). "
+        "Reload to see it, then grade again if needed."
+    )
+    here = reverse("review", args=[answer.part_id]) + f"?answer={answer.pk}"
+    if _wants_json(request):
+        return JsonResponse(
+            {"ok": False, "error": message, "stale": True, "version": exc.score.version},
+            status=409,
+        )
+    messages.error(request, message)
+    return redirect(here)
+
+
+def _staff_answer(request: HttpRequest, answer_id: int) -> Answer:
+    answer, enrollment = exam_selectors.get_answer_for_user(request.user, answer_id)
+    if enrollment.role not in STAFF_ROLES:
+        raise Http404("No such answer")
+    return answer
+
+
+def _version(request: HttpRequest) -> int:
+    raw = request.POST.get("version", "")
+    if not raw.isdigit():
+        raise ValidationError({"version": "The form is missing the score version; reload."})
+    return int(raw)
+
+
+@require_POST
+@login_required
+def answer_grade(request: HttpRequest, answer_id: int) -> HttpResponse:
+    """Save a TA's grade: rubric items plus an adjustment, or explicit points; a comment."""
+    answer = _staff_answer(request, answer_id)
+    here = reverse("review", args=[answer.part_id]) + f"?answer={answer.pk}"
+    try:
+        points = _decimal(request.POST.get("points"), "points")
+        score = services.answer_grade(
+            answer=answer,
+            actor=request.user,
+            expected_version=_version(request),
+            points=points,
+            rubric_item_ids=_ids(request.POST.getlist("rubric_items"), "rubric_items"),
+            adjustment=_decimal(request.POST.get("adjustment"), "adjustment", blank=Decimal(0)),
+            comment=request.POST.get("comment"),
+        )
+    except services.StaleScoreError as exc:
+        return _stale(request, answer, exc)
+    except ValidationError as exc:
+        return _fail(request, _errors(exc), 400, here)
+    return _grade_response(
+        request, answer, score, f"Copy {answer.submission.copy_number}: {score.points} points."
+    )
+
+
+@require_POST
+@login_required
+def answer_accept(request: HttpRequest, answer_id: int) -> HttpResponse:
+    """Accept the auto-check's suggested points as this person's grade."""
+    answer = _staff_answer(request, answer_id)
+    here = reverse("review", args=[answer.part_id]) + f"?answer={answer.pk}"
+    try:
+        score = services.score_accept_auto(
+            answer=answer, actor=request.user, expected_version=_version(request)
+        )
+    except services.StaleScoreError as exc:
+        return _stale(request, answer, exc)
+    except ValidationError as exc:
+        return _fail(request, _errors(exc), 400, here)
+    return _grade_response(
+        request,
+        answer,
+        score,
+        f"Copy {answer.submission.copy_number}: auto verdict accepted ({score.points} points).",
+    )
+
+
+@require_POST
+@login_required
+def answer_transcription(request: HttpRequest, answer_id: int) -> HttpResponse:
+    """A TA types what the student wrote; the part is checked again with it."""
+    from exams.checking import NoAnswerKeyError, answer_correct_text
+
+    answer = _staff_answer(request, answer_id)
+    here = reverse("review", args=[answer.part_id]) + f"?answer={answer.pk}"
+    try:
+        answer = answer_correct_text(
+            answer=answer, text=request.POST.get("text", ""), actor=request.user
+        )
+    except NoAnswerKeyError as exc:
+        return _fail(request, _errors(exc), 400, here)
+    message = f"Transcription corrected; checked again: {answer.get_verdict_display().lower()}."
+    if _wants_json(request):
+        return JsonResponse({"ok": True, "message": message, "reload_url": here})
+    messages.success(request, message)
+    return redirect(here)
+
+
+@require_POST
+@login_required
+def regrade_resolve(request: HttpRequest, request_id: int) -> HttpResponse:
+    """Close a student's regrade request with a response."""
+    regrade = RegradeRequest.objects.select_related("answer").filter(pk=request_id).first()
+    if regrade is None:
+        raise Http404("No such request")
+    answer = _staff_answer(request, regrade.answer_id)
+    here = reverse("review", args=[answer.part_id]) + f"?answer={answer.pk}"
+    try:
+        services.regrade_request_resolve(
+            request=regrade, actor=request.user, response=request.POST.get("response", "")
+        )
+    except ValidationError as exc:
+        return _fail(request, _errors(exc), 400, here)
+    if _wants_json(request):
+        return JsonResponse({"ok": True, "message": "Regrade request resolved."})
+    messages.success(request, "Regrade request resolved; the student sees your response.")
+    return redirect(here)
+
+
+@require_GET
+@login_required
+def groups(request: HttpRequest, part_id: int) -> HttpResponse:
+    """All answers of a part grouped by their extracted value, to grade a group at once."""
+    part, _ = exam_selectors.get_part_for_user(request.user, part_id)
+    return render(
+        request,
+        "gradebook/groups.html",
+        {
+            "part": part,
+            "exam": part.exam,
+            "groups": selectors.answer_groups(part),
+            "rubric": list(part.rubric_items.all()),
+            "focus": request.GET.get("key", ""),
+        },
+    )
+
+
+def _versions(raw: str) -> dict[int, int]:
+    out = {}
+    for pair in raw.split(","):
+        if not pair.strip():
+            continue
+        answer_id, _, version = pair.partition(":")
+        if not (answer_id.strip().isdigit() and version.strip().isdigit()):
+            raise ValidationError({"versions": "The form is damaged; reload the page."})
+        out[int(answer_id)] = int(version)
+    return out
+
+
+@require_POST
+@login_required
+def group_grade(request: HttpRequest, part_id: int) -> HttpResponse:
+    """Grade every answer of one group; answers graded meanwhile are skipped and listed."""
+    part, _ = exam_selectors.get_part_for_user(request.user, part_id)
+    back = reverse("groups", args=[part.pk])
+    try:
+        result = services.group_grade(
+            part=part,
+            group_key=request.POST.get("group_key", ""),
+            actor=request.user,
+            expected_versions=_versions(request.POST.get("versions", "")),
+            points=_decimal(request.POST.get("points"), "points"),
+            rubric_item_ids=_ids(request.POST.getlist("rubric_items"), "rubric_items"),
+            adjustment=_decimal(request.POST.get("adjustment"), "adjustment", blank=Decimal(0)),
+            comment=request.POST.get("comment") or None,
+        )
+    except ValidationError as exc:
+        return _fail(request, _errors(exc), 400, back)
+    skipped = [a.submission.copy_number for a in result.skipped]
+    message = f"Graded {len(result.graded)} answers of the group."
+    if skipped:
+        message += (
+            f" Skipped copies {', '.join(map(str, skipped))}: graded by someone else meanwhile "
+            "or new in the group; look at them one by one."
+        )
+    if _wants_json(request):
+        return JsonResponse(
+            {"ok": True, "graded": len(result.graded), "skipped": skipped, "message": message}
+        )
+    (messages.warning if skipped else messages.success)(request, message)
+    return _back(request, back)
+
+
+# --- Rubric -------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def rubric(request: HttpRequest, part_id: int) -> HttpResponse:
+    part, _ = exam_selectors.get_part_for_user(request.user, part_id, roles=INSTRUCTOR)
+    return render(
+        request,
+        "gradebook/rubric.html",
+        {"part": part, "exam": part.exam, "items": selectors.rubric_items_with_use(part)},
+    )
+
+
+@require_POST
+@login_required
+def rubric_item_create(request: HttpRequest, part_id: int) -> HttpResponse:
+    part, _ = exam_selectors.get_part_for_user(request.user, part_id, roles=INSTRUCTOR)
+    back = reverse("rubric", args=[part.pk])
+    try:
+        item = services.rubric_item_create(
+            part=part,
+            label=request.POST.get("label", ""),
+            points=_decimal(request.POST.get("points"), "points", blank=Decimal(0)),
+            description=request.POST.get("description", ""),
+        )
+    except ValidationError as exc:
+        return _fail(request, _errors(exc), 400, back)
+    messages.success(request, f"Added {item.label} ({item.points:+}).")
+    return redirect(back)
+
+
+def _item_for_instructor(request: HttpRequest, item_id: int) -> RubricItem:
+    item = RubricItem.objects.filter(pk=item_id).first()
+    if item is None:
+        raise Http404("No such rubric item")
+    exam_selectors.get_part_for_user(request.user, item.part_id, roles=INSTRUCTOR)
+    return item
+
+
+@require_POST
+@login_required
+def rubric_item_update(request: HttpRequest, item_id: int) -> HttpResponse:
+    """Edit an item; a change of points re-scores every answer using it (audit-logged)."""
+    item = _item_for_instructor(request, item_id)
+    back = reverse("rubric", args=[item.part_id])
+    try:
+        item, changed = services.rubric_item_update(
+            item=item,
+            actor=request.user,
+            label=request.POST.get("label"),
+            points=_decimal(request.POST.get("points"), "points"),
+            description=request.POST.get("description"),
+        )
+    except ValidationError as exc:
+        return _fail(request, _errors(exc), 400, back)
+    message = f"Saved {item.label}." + (
+        f" Re-scored {changed} answers using it." if changed else ""
+    )
+    messages.success(request, message)
+    return redirect(back)
+
+
+@require_POST
+@login_required
+def rubric_item_delete(request: HttpRequest, item_id: int) -> HttpResponse:
+    item = _item_for_instructor(request, item_id)
+    back = reverse("rubric", args=[item.part_id])
+    label = item.label
+    used = services.rubric_item_delete(item=item, actor=request.user)
+    messages.success(
+        request, f"Deleted {label}." + (f" Re-scored {used} answers without it." if used else "")
+    )
+    return redirect(back)
+
+
+# --- Publication, exports, statistics ------------------------------------------------------
+
+
+@require_POST
+@login_required
+def exam_publish(request: HttpRequest, exam_id: int) -> HttpResponse:
+    exam, _ = exam_selectors.get_exam_for_user(request.user, exam_id, roles=INSTRUCTOR)
+    services.exam_publish(exam=exam, actor=request.user)
+    messages.success(request, "Grades published: students now see their copies and feedback.")
+    return redirect("exam_detail", exam_id=exam.pk)
+
+
+def _csv(content: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_GET
+@login_required
+def export_scores(request: HttpRequest, exam_id: int) -> HttpResponse:
+    exam, _ = exam_selectors.get_exam_for_user(request.user, exam_id, roles=INSTRUCTOR)
+    return _csv(exports.scores_per_part_csv(exam), f"{exam.slug}-scores-per-part.csv")
+
+
+@require_GET
+@login_required
+def export_gradebook(request: HttpRequest, exam_id: int) -> HttpResponse:
+    exam, _ = exam_selectors.get_exam_for_user(request.user, exam_id, roles=INSTRUCTOR)
+    return _csv(exports.lms_gradebook_csv(exam), f"{exam.slug}-gradebook.csv")
+
+
+@require_GET
+@login_required
+def exam_stats(request: HttpRequest, exam_id: int) -> HttpResponse:
+    exam, _ = exam_selectors.get_exam_for_user(request.user, exam_id, roles=INSTRUCTOR)
+    part_stats = stats.part_stats(exam)
+    agreed, compared = stats.overall_agreement(part_stats)
+    return render(
+        request,
+        "gradebook/stats.html",
+        {
+            "exam": exam,
+            "total": stats.exam_histogram(exam),
+            "questions": stats.question_histograms(exam),
+            "parts": part_stats,
+            "agreed": agreed,
+            "compared": compared,
         },
     )
 

@@ -1,0 +1,156 @@
+"""The exam's "needs attention" list: pages the pipeline could not place, copies with pages
+missing, copies not matched to a student; and the services a person uses to settle them.
+
+Placing a page by hand goes through the same rules as the pipeline (one placed scan per
+(copy, page number)) and then lets the pipeline continue: the page is transcribed and its copy
+checked, after the transaction commits.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from exams import ingest
+from exams.models import Enrollment, Exam, Page, Role, Submission
+from exams.services import submission_ensure
+
+
+def attention_pages(exam: Exam) -> list[Page]:
+    """Pages of the exam's batches waiting for a person, oldest batch first."""
+    return list(
+        Page.objects.filter(batch__exam=exam, status=Page.Status.NEEDS_ATTENTION)
+        .select_related("batch")
+        .order_by("batch__created_at", "index_in_batch")
+    )
+
+
+def unidentified_submissions(exam: Exam) -> list[Submission]:
+    """Copies with at least one scanned page but no student yet."""
+    return list(
+        exam.submissions.filter(student__isnull=True, pages__status=Page.Status.PLACED)
+        .distinct()
+        .order_by("copy_number")
+    )
+
+
+def unmatched_students(exam: Exam) -> list[Enrollment]:
+    """Students of the course without a copy of this exam: the candidates for a match."""
+    return list(
+        Enrollment.objects.filter(course_id=exam.course_id, role=Role.STUDENT)
+        .exclude(submissions__exam=exam)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name")
+    )
+
+
+_DIGITS = re.compile(r"\d{4,}")
+
+
+def identify_suggestions(
+    submission: Submission, students: Sequence[Enrollment], *, limit: int = 5
+) -> list[Enrollment]:
+    """Students to propose for an unidentified copy: those whose student number appears in
+    the copy's transcribed text first (a cover page with the number written on it), then the
+    rest in roster order."""
+    texts = " ".join(
+        submission.transcriptions.order_by("-created_at").values_list("text", flat=True)[:3]
+    )
+    numbers = set(_DIGITS.findall(texts))
+    hits = [s for s in students if s.student_number and s.student_number in numbers]
+    rest = [s for s in students if s not in hits]
+    return (hits + rest)[:limit]
+
+
+@dataclass(frozen=True)
+class AttentionSummary:
+    pages: list[Page]
+    missing: dict[int, list[int]]
+    unidentified: list[Submission]
+
+    @property
+    def count(self) -> int:
+        return len(self.pages) + len(self.missing) + len(self.unidentified)
+
+
+def attention_summary(exam: Exam) -> AttentionSummary:
+    return AttentionSummary(
+        pages=attention_pages(exam),
+        missing=ingest.missing_pages(exam),
+        unidentified=unidentified_submissions(exam),
+    )
+
+
+@transaction.atomic
+def page_place(
+    *,
+    page: Page,
+    copy_number: int,
+    page_number: int,
+    actor: AbstractBaseUser | None,
+    replace: bool = False,
+) -> Page:
+    """Place a page by hand on (copy, page number) of its exam.
+
+    If another scan is already placed there, ``ValidationError`` says so unless ``replace``:
+    then that scan is discarded and this one kept ("choose which scan to keep"). The page's
+    answer regions are transcribed and the copy checked once the transaction commits.
+    """
+    page = Page.objects.select_for_update().select_related("batch__exam").get(pk=page.pk)
+    exam = page.batch.exam
+    if page.status not in (Page.Status.NEEDS_ATTENTION, Page.Status.DUPLICATE):
+        raise ValidationError("This page is not waiting to be placed.")
+    if not 1 <= page_number <= exam.pages_per_copy:
+        raise ValidationError({"page_number": f"The exam has pages 1 to {exam.pages_per_copy}."})
+    if copy_number < 1:
+        raise ValidationError({"copy_number": "Copy numbers start at 1."})
+    submission = submission_ensure(exam=exam, copy_number=copy_number)
+    Submission.objects.select_for_update().get(pk=submission.pk)
+    taken = Page.objects.filter(
+        submission=submission, page_number=page_number, status=Page.Status.PLACED
+    ).first()
+    if taken is not None:
+        if not replace:
+            raise ValidationError(
+                {
+                    "page_number": (
+                        f"Copy {copy_number} page {page_number} already has a scan "
+                        f"(page {taken.index_in_batch + 1} of {taken.batch.original_name}); "
+                        "tick 'replace' to keep this one instead."
+                    )
+                }
+            )
+        taken.status = Page.Status.DISCARDED
+        taken.attention_reason = f"replaced by page {page.pk} (by {actor or 'a person'})"
+        taken.save(update_fields=["status", "attention_reason"])
+    page.status = Page.Status.PLACED
+    page.submission = submission
+    page.page_number = page_number
+    page.attention_reason = ""
+    page.processed_at = timezone.now()
+    page.full_clean()
+    page.save()
+    if exam.answer_keys.exists():
+        from exams.tasks import transcribe_page
+
+        page_id = page.pk
+        transaction.on_commit(lambda: transcribe_page.delay(page_id=page_id))
+    return page
+
+
+@transaction.atomic
+def page_discard(*, page: Page, actor: AbstractBaseUser | None, reason: str = "") -> Page:
+    """Take a page off the list without placing it (a blank sheet, another exam's page)."""
+    page = Page.objects.select_for_update().get(pk=page.pk)
+    if page.status == Page.Status.PLACED:
+        raise ValidationError("A placed page is not discarded from here.")
+    page.status = Page.Status.DISCARDED
+    page.attention_reason = (reason.strip() or "discarded") + f" (by {actor or 'a person'})"
+    page.save(update_fields=["status", "attention_reason"])
+    return page

@@ -1,0 +1,98 @@
+// Review page: grade with the keyboard alone. Forms post with fetch (CSRF token in the
+// header); a 409 means someone else graded the answer meanwhile and is shown, never hidden.
+(function () {
+  "use strict";
+  const root = document.getElementById("review");
+  if (!root) return;
+  const token = document.querySelector('meta[name="csrf-token"]').content;
+  const flash = document.getElementById("flash");
+  const gradeForm = document.getElementById("grade-form");
+  const acceptForm = document.getElementById("accept-form");
+  const textForm = document.getElementById("transcription-form");
+  let busy = false;
+
+  function say(text, ok) {
+    if (!flash) return;
+    flash.textContent = text;
+    flash.className = "flash " + (ok ? "ok" : "error");
+  }
+
+  function go(url) { if (url) window.location.assign(url); }
+
+  async function post(form) {
+    if (!form || busy) return;
+    busy = true;
+    form.querySelectorAll("button").forEach((b) => (b.disabled = true));
+    try {
+      const r = await fetch(form.action, {
+        method: "POST",
+        body: new FormData(form),
+        credentials: "same-origin",
+        headers: { "X-CSRFToken": token, Accept: "application/json" },
+      });
+      const body = await r.json().catch(() => ({ error: r.status + " " + r.statusText }));
+      if (r.ok) {
+        say(body.message || "Saved.", true);
+        go(body.next_url || body.reload_url || window.location.href);
+        return;
+      }
+      say(body.error || "Not saved.", false);
+      if (r.status === 409) flash.insertAdjacentHTML("beforeend", ' <a href="">Reload <kbd>r</kbd></a>');
+    } catch (e) {
+      say("Not saved: the server did not answer (" + e + "). Try again.", false);
+    } finally {
+      busy = false;
+      form.querySelectorAll("button").forEach((b) => (b.disabled = b.id === "accept" && b.dataset.none === "1"));
+    }
+  }
+
+  [gradeForm, acceptForm, textForm].forEach((form) => {
+    if (!form) return;
+    form.addEventListener("submit", (ev) => { ev.preventDefault(); post(form); });
+  });
+  const accept = document.getElementById("accept");
+  if (accept && accept.disabled) accept.dataset.none = "1";
+
+  function typing(el) {
+    return el && (el.tagName === "TEXTAREA" || el.tagName === "SELECT" ||
+      (el.tagName === "INPUT" && !["checkbox", "radio", "button", "submit"].includes(el.type)));
+  }
+
+  function focus(id) {
+    const el = document.getElementById(id);
+    if (el) { el.focus(); if (el.select) el.select(); }
+  }
+
+  document.addEventListener("keydown", (ev) => {
+    const el = document.activeElement;
+    if (ev.key === "Escape") { if (el) el.blur(); return; }
+    if (typing(el)) {
+      // Enter in a one-line field saves; Ctrl+Enter saves from a text area.
+      const form = el.form;
+      if (ev.key === "Enter" && form && (el.tagName === "INPUT" || ev.ctrlKey || ev.metaKey)) {
+        ev.preventDefault();
+        post(form);
+      }
+      return;
+    }
+    if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    const key = ev.key;
+    if (key === "Enter" && el && (el.tagName === "A" || el.tagName === "BUTTON")) return;
+    if (/^[1-9]$/.test(key) && gradeForm) {
+      const boxes = gradeForm.querySelectorAll('input[name="rubric_items"]');
+      const box = boxes[Number(key) - 1];
+      if (box) { box.checked = !box.checked; ev.preventDefault(); }
+      return;
+    }
+    const actions = {
+      j: () => go(root.dataset.nextUrl), ArrowRight: () => go(root.dataset.nextUrl),
+      k: () => go(root.dataset.prevUrl), ArrowLeft: () => go(root.dataset.prevUrl),
+      a: () => post(acceptForm),
+      s: () => post(gradeForm), Enter: () => post(gradeForm),
+      p: () => focus("points"), c: () => focus("comment"), t: () => focus("transcription-text"),
+      g: () => go(root.dataset.groupUrl),
+      r: () => window.location.reload(),
+    };
+    if (actions[key]) { ev.preventDefault(); actions[key](); }
+  });
+})();
