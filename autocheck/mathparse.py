@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import sympy
+from sympy.core.evalf import PrecisionExhausted
 
 MAX_CHARS = 400
 MAX_DEPTH = 10
@@ -119,8 +120,11 @@ def check_tree(expr: sympy.Basic) -> None:
                 raise TooComplex("power too large to evaluate")
         elif isinstance(node, sympy.factorial):
             arg = node.args[0]
-            if arg.is_Number and abs(float(arg)) > 170:
+            if not arg.is_Number or abs(float(arg)) > 170:
                 raise TooComplex("factorial too large to evaluate")
+        elif isinstance(node, sympy.binomial):
+            if any(not a.is_Number or abs(float(a)) > 1000 for a in node.args):
+                raise TooComplex("binomial too large to evaluate")
         elif (
             isinstance(node, sympy.Function) and not isinstance(node, _KNOWN_FUNCTIONS)
         ) or isinstance(node, sympy.core.function.AppliedUndef):
@@ -167,13 +171,23 @@ def to_float(expr: sympy.Basic) -> float:
         raise Unreadable(f"unknown symbol(s): {names}")
     if isinstance(expr, sympy.MatrixBase) or not isinstance(expr, sympy.Expr):
         raise Unreadable("not a single number")
-    try:
-        value = complex(expr.evalf(20))
-    except (TypeError, ValueError, ZeroDivisionError) as exc:
-        raise Unreadable("cannot evaluate") from exc
+    value = complex(_evalf_strict(expr))
     if abs(value.imag) > 1e-12 * max(1.0, abs(value.real)) or not math.isfinite(value.real):
         raise Unreadable("not a finite real number")
     return value.real
+
+
+def _evalf_strict(expr: sympy.Expr) -> sympy.Expr:
+    """Evaluate to 20 digits or refuse: plain ``evalf`` silently loses a cancellation such as
+    ``10^{399} - 10^{399}``; exact arithmetic first (bounded by :func:`check_tree`) fixes it."""
+    for candidate in (expr, expr.doit()):
+        try:
+            return candidate.evalf(20, strict=True)
+        except PrecisionExhausted:
+            continue
+        except (TypeError, ValueError, ZeroDivisionError, OverflowError) as exc:
+            raise Unreadable("cannot evaluate") from exc
+    raise Unreadable("cannot evaluate to enough precision")
 
 
 def parse_number(text: str) -> ParsedNumber:

@@ -100,3 +100,23 @@ def test_parse_shape(text: str, dims: tuple[int, ...]):
 def test_shape_rejects_prose():
     with pytest.raises(Unreadable):
         parse_shape("about 126 wide")
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("10^{399} - 10^{399}", 0.0),  # plain evalf loses this cancellation
+        ("1 + 10^{20} - 10^{20}", 1.0),
+        (r"\binom{5}{2}", 10.0),
+    ],
+)
+def test_evaluation_is_exact_where_floats_cancel(text: str, value: float):
+    assert parse_number(text).value == value
+
+
+@pytest.mark.parametrize("text", [r"\binom{10^{9}}{10^{5}}", "(10^{200})!", r"e^{e^{e^{10}}}"])
+def test_huge_evaluations_are_refused_quickly(text: str):
+    start = time.perf_counter()
+    with pytest.raises(Unreadable):
+        parse_number(text)
+    assert time.perf_counter() - start < 1.0
