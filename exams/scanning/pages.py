@@ -257,8 +257,15 @@ def _iter_pdf(
 
 
 def _single_page_image(page: pdfium.PdfPage) -> pdfium.PdfImage | None:
-    """The page's only image object if it covers the page without rotation or flip."""
-    images = list(page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,)))
+    """The page's only image if it covers the page without rotation or flip and nothing but
+    text is drawn with it (scanners add an invisible OCR text layer; vector stamps, as on a
+    printable copy of a scanned template, mean the page must be rendered)."""
+    images = []
+    for obj in page.get_objects():
+        if obj.type == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+            images.append(obj)
+        elif obj.type in (pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_SHADING):
+            return None
     if len(images) != 1:
         return None
     img = images[0]

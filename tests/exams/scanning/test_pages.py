@@ -9,6 +9,7 @@ from PIL import Image
 from reportlab.lib.pdfencrypt import StandardEncryption
 from reportlab.pdfgen.canvas import Canvas
 
+from exams.scanning.copies import make_copies
 from exams.scanning.pages import (
     ArchiveLimitError,
     CorruptFileError,
@@ -251,3 +252,11 @@ def test_unsupported_member_in_zip_is_named():
 
 def test_empty_zip():
     assert isinstance(_error(_zip({})), EmptyFileError)
+
+
+def test_scanned_template_with_vector_stamps_is_rendered_not_extracted(scan):
+    # A "template" that is itself one scanned JPEG per page: the stamped copies hold the
+    # image plus vector stamps, so the embedded image alone would lose the QR code.
+    copies = make_copies(scan.pdf, exam_code="SCANNED", copies=1)
+    pages = list(iter_pages(copies, limits=PageLimits(render_dpi=60)))
+    assert {p.method for p in pages} == {"rendered"}
