@@ -43,7 +43,7 @@ def test_database_and_broker_urls_switch_to_the_real_services():
 
 
 @pytest.mark.parametrize(
-    "environ,message",
+    ("environ", "message"),
     [
         ({"DATABASE_URL": "mysql://x/y"}, "DATABASE_URL scheme 'mysql' is not supported"),
         ({"CELERY_BROKER_URL": "amqp://guest@localhost//"}, "must be a redis://"),
@@ -70,7 +70,7 @@ def test_a_secret_can_come_from_a_file(tmp_path, monkeypatch):
         env.envstr("MY_SECRET")
 
 
-@pytest.mark.parametrize("raw,expected", [("1", True), ("Yes", True), ("off", False), ("", False)])
+@pytest.mark.parametrize(("raw", "expected"), [("1", True), ("Yes", True), ("off", False), ("", False)])
 def test_envbool_reads_the_usual_spellings(monkeypatch, raw, expected):
     monkeypatch.setenv("FLAG", raw)
     assert env.envbool("FLAG", not expected) is expected
