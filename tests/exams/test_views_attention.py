@@ -1,0 +1,122 @@
+"""The "needs attention" list and its actions: place, discard, identify; thumbnails."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from exams.models import Page, Role, Submission
+from tests import factories, view_fixtures
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def stray(cast, media_root):
+    return view_fixtures.scan_page(
+        cast,
+        submission=None,
+        page_number=None,
+        status=Page.Status.NEEDS_ATTENTION,
+        reason="no QR code found",
+        index=3,
+    )
+
+
+def test_the_list_shows_stray_pages_missing_pages_and_unidentified_copies(client, cast, stray):
+    cast.exam.pages_per_copy = 2
+    cast.exam.save()
+    anonymous = factories.submission(cast.exam)
+    view_fixtures.scan_page(cast, submission=anonymous, page_number=2, index=4)
+    client.force_login(cast.instructor.user)
+    response = client.get(reverse("exam_attention", args=[cast.exam.pk]))
+    assert response.status_code == 200
+    summary = response.context["summary"]
+    assert [p.pk for p in summary.pages] == [stray.pk]
+    assert summary.missing == {anonymous.copy_number: [1]}
+    assert [s.pk for s in summary.unidentified] == [anonymous.pk]
+    body = response.content.decode()
+    assert "no QR code found" in body
+    assert reverse("page_thumbnail", args=[stray.pk]) in body
+
+
+def test_placing_a_page_by_hand(client, cast, stray):
+    client.force_login(cast.instructor.user)
+    response = client.post(
+        reverse("page_place", args=[stray.pk]),
+        {"copy_number": cast.submission.copy_number, "page_number": 1},
+    )
+    assert response.status_code == 302
+    stray.refresh_from_db()
+    assert (stray.status, stray.submission, stray.page_number) == ("placed", cast.submission, 1)
+
+
+def test_discarding_a_page(client, cast, stray):
+    client.force_login(cast.instructor.user)
+    response = client.post(reverse("page_discard", args=[stray.pk]), {"reason": "blank sheet"})
+    assert response.status_code == 302
+    stray.refresh_from_db()
+    assert stray.status == "discarded"
+    assert "blank sheet" in stray.attention_reason
+
+
+def test_identifying_a_copy(client, cast, media_root):
+    newcomer = factories.enroll(cast.course, factories.user("nina"), Role.STUDENT)
+    anonymous = factories.submission(cast.exam)
+    client.force_login(cast.instructor.user)
+    response = client.post(
+        reverse("submission_identify", args=[anonymous.pk]), {"student": ["", str(newcomer.pk)]}
+    )
+    assert response.status_code == 302
+    anonymous.refresh_from_db()
+    assert (anonymous.student, anonymous.identified_by) == (newcomer, "person")
+
+
+def test_a_student_of_another_course_is_refused(client, cast):
+    anonymous = factories.submission(cast.exam)
+    client.force_login(cast.instructor.user)
+    client.post(
+        reverse("submission_identify", args=[anonymous.pk]),
+        {"student": str(cast.outsider_student.pk)},
+    )
+    assert Submission.objects.get(pk=anonymous.pk).student is None
+
+
+def test_attention_views_are_for_the_instructor_only(client, cast, stray):
+    anonymous = factories.submission(cast.exam)
+    for user in (cast.ta.user, cast.student.user, cast.other_ta.user):
+        client.force_login(user)
+        assert client.get(reverse("exam_attention", args=[cast.exam.pk])).status_code == 404
+        assert (
+            client.post(
+                reverse("page_place", args=[stray.pk]), {"copy_number": 1, "page_number": 1}
+            ).status_code
+            == 404
+        )
+        assert client.post(reverse("page_discard", args=[stray.pk])).status_code == 404
+        assert (
+            client.post(
+                reverse("submission_identify", args=[anonymous.pk]), {"student": cast.student.pk}
+            ).status_code
+            == 404
+        )
+    assert Page.objects.get(pk=stray.pk).status == "needs_attention"
+
+
+def test_attention_views_reject_the_wrong_method(client, cast, stray):
+    client.force_login(cast.instructor.user)
+    assert client.post(reverse("exam_attention", args=[cast.exam.pk])).status_code == 405
+    assert client.get(reverse("page_place", args=[stray.pk])).status_code == 405
+    assert client.get(reverse("page_discard", args=[stray.pk])).status_code == 405
+    assert client.get(reverse("submission_identify", args=[cast.submission.pk])).status_code == 405
+    assert client.post(reverse("page_thumbnail", args=[stray.pk])).status_code == 405
+
+
+def test_thumbnails_are_for_staff(client, cast, stray):
+    client.force_login(cast.ta.user)
+    response = client.get(reverse("page_thumbnail", args=[stray.pk]))
+    assert response.status_code == 200
+    assert response.content.startswith(b"\x89PNG")
+    for user in (cast.student.user, cast.other_ta.user):
+        client.force_login(user)
+        assert client.get(reverse("page_thumbnail", args=[stray.pk])).status_code == 404
