@@ -12,8 +12,9 @@ Decoding (measured in docs/pipeline-measurements.md, strategy from PIPELINE-NOTE
     1. the reduced image (about half size) if the caller has one: fastest, and enough for
        nearly every page;
     2. the full-resolution image;
-    3. the four corner quadrants at full size, each alone and rotated by ±8 degrees, in case
-       handwriting, a fold or a strong skew confused the finder.
+    3. the reduced page turned by +20 and -20 degrees;
+    4. each quarter of the page at full size, in case handwriting or a fold near the code
+       confused the finder on the whole page.
     The result carries the payload, the QR's corner points in full-resolution pixels and the
     page angle they imply, or a typed failure reason.
 """
@@ -241,6 +242,23 @@ def decode_page(
         return found
     if best_failure is QrFailure.CONFLICT:
         return QrRead(None, best_failure)
+    # Turned retries on the cheap reduced page. zxing-cpp reads unclipped codes at any angle
+    # in our measurements (docs/pipeline-measurements.md), so this rarely fires; it costs
+    # two reduced decodes on pages that are about to be called unreadable anyway.
+    small = Image.fromarray(_grey_array(reduced)) if reduced is not None else Image.fromarray(grey)
+    scale = w / small.size[0]
+    for angle in (20.0, -20.0):
+        tile = small.rotate(angle, expand=True, fillcolor=255, resample=Image.Resampling.BILINEAR)
+
+        def back(pts, angle=angle, tile=tile):
+            pts = _rotate_points(pts, angle, small.size, tile.size)
+            return [(x * scale, y * scale) for x, y in pts]
+
+        found = result(_candidates(np.asarray(tile)), 1.0, f"turned{angle:+.0f}", back)
+        if found:
+            return found
+    # Last, each quarter of the page at full resolution, in case writing near the code or a
+    # fold confused the finder on the whole page.
     grey_img = Image.fromarray(grey)
     for name, (x0, y0) in {
         "tr": (w // 2, 0),
@@ -249,15 +267,11 @@ def decode_page(
         "bl": (0, h // 2),
     }.items():
         quad = grey_img.crop((x0, y0, x0 + (w + 1) // 2, y0 + (h + 1) // 2))
-        for angle in (0.0, 8.0, -8.0):
-            tile = quad if angle == 0 else quad.rotate(angle, expand=True, fillcolor=255)
 
-            def back(pts, angle=angle, tile=tile, quad=quad, x0=x0, y0=y0):
-                if angle:
-                    pts = _rotate_points(pts, angle, quad.size, tile.size)
-                return [(x + x0, y + y0) for x, y in pts]
+        def shift(pts, x0=x0, y0=y0):
+            return [(x + x0, y + y0) for x, y in pts]
 
-            found = result(_candidates(np.asarray(tile)), 1.0, f"crop-{name}{angle:+.0f}", back)
-            if found:
-                return found
+        found = result(_candidates(np.asarray(quad)), 1.0, f"crop-{name}", shift)
+        if found:
+            return found
     return QrRead(None, best_failure)

@@ -2,12 +2,19 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
 import pypdfium2 as pdfium
 import pytest
 import segno
 from PIL import Image
 
-from exams.scanning.qrcodes import QrFailure, QrPayload, QrPayloadError, decode_page
+from exams.scanning.qrcodes import (
+    QrFailure,
+    QrPayload,
+    QrPayloadError,
+    _rotate_points,
+    decode_page,
+)
 
 
 def _page(pdf: bytes, index: int, dpi: float = 100) -> Image.Image:
@@ -108,3 +115,27 @@ def test_falls_back_to_full_resolution_when_reduced_image_is_useless(printed):
     read = decode_page(page, reduced=Image.new("L", (page.width // 2, page.height // 2), 255))
     assert read.ok
     assert read.strategy == "full"
+
+
+@pytest.mark.parametrize("angle", [30.0, -20.0, 90.0])
+def test_points_found_in_a_turned_copy_map_back_to_the_page(angle):
+    # A marked pixel is found in the turned image and must map back to where it was.
+    page = Image.new("L", (300, 200), 255)
+    page.putpixel((250, 40), 0)
+    turned = page.rotate(angle, expand=True, fillcolor=255)
+    ys, xs = np.nonzero(np.asarray(turned) < 128)
+    ((x, y),) = _rotate_points([(xs.mean() + 0.5, ys.mean() + 0.5)], angle, page.size, turned.size)
+    assert (x, y) == pytest.approx((250.5, 40.5), abs=1.0)
+
+
+def test_rotated_page_reports_its_angle_and_corners_in_page_pixels(printed):
+    page = _page(printed.copies, 0, dpi=150).rotate(
+        30, expand=True, resample=Image.Resampling.BICUBIC, fillcolor=255
+    )
+    read = decode_page(page)
+    assert read.payload == QrPayload("DL24-MID", 1, 1)
+    assert read.angle_deg == pytest.approx(30, abs=2)
+    xs = [x for x, _ in read.corners]
+    ys = [y for _, y in read.corners]
+    box = (min(xs) - 40, min(ys) - 40, max(xs) + 40, max(ys) + 40)
+    assert decode_page(page.crop(box)).payload == read.payload
