@@ -157,20 +157,6 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
-def _read_upload(upload: bytes | str | os.PathLike[str] | BinaryIO, limits: PageLimits) -> bytes:
-    if isinstance(upload, bytes | bytearray | memoryview):
-        data = bytes(upload)
-    elif isinstance(upload, str | os.PathLike):
-        size = os.path.getsize(upload)
-        if size > limits.max_file_bytes:
-            raise FileTooLargeError(_too_large(os.path.basename(upload), size, limits))
-        with open(upload, "rb") as fh:
-            data = fh.read()
-    else:
-        data = upload.read(limits.max_file_bytes + 1)
-    return data
-
-
 def _too_large(name: str, size: int, limits: PageLimits) -> str:
     return (
         f"{name}: the file is {size / 2**20:.0f} MiB, more than the "
@@ -189,7 +175,8 @@ def iter_pages(
     Parameters
     ----------
     upload
-        The file's bytes, a path, or a binary file object.
+        The file's bytes, a path, or a seekable binary file object. A path or file object
+        is not read into memory as a whole: pdfium reads a PDF from it on demand.
     name
         The name shown in error messages and ``PageImage.source``.
     limits
@@ -201,38 +188,46 @@ def iter_pages(
         One of its subclasses, with a message a user can act on.
     """
     limits = limits or PageLimits()
-    data = _read_upload(upload, limits)
     budget = _Budget(limits)
     counter = iter(range(limits.max_pages + 1))
-    yield from _iter_file(data, name, budget, counter, depth=0)
+    if isinstance(upload, bytes | bytearray | memoryview):
+        yield from _iter_file(io.BytesIO(bytes(upload)), name, budget, counter, depth=0)
+    elif isinstance(upload, str | os.PathLike):
+        with open(upload, "rb") as fh:
+            yield from _iter_file(fh, name, budget, counter, depth=0)
+    else:
+        yield from _iter_file(upload, name, budget, counter, depth=0)
 
 
 def _iter_file(
-    data: bytes, source: str, budget: _Budget, counter: Iterator[int], depth: int
+    fh: BinaryIO, source: str, budget: _Budget, counter: Iterator[int], depth: int
 ) -> Iterator[PageImage]:
     limits = budget.limits
-    if not data:
+    size = fh.seek(0, io.SEEK_END)
+    if size == 0:
         raise EmptyFileError(f"{source}: the file is empty")
-    if len(data) > limits.max_file_bytes:
-        raise FileTooLargeError(_too_large(source, len(data), limits))
-    kind = sniff(data)
+    if size > limits.max_file_bytes:
+        raise FileTooLargeError(_too_large(source, size, limits))
+    fh.seek(0)
+    kind = sniff(fh.read(1024))
+    fh.seek(0)
     if kind is None:
         raise UnsupportedFileTypeError(
             f"{source}: not a PDF, PNG, JPEG, TIFF or ZIP file (whatever its name says)"
         )
     if kind == "pdf":
-        yield from _iter_pdf(data, source, budget, counter)
+        yield from _iter_pdf(fh, source, budget, counter)
     elif kind == "zip":
-        yield from _iter_zip(data, source, budget, counter, depth)
+        yield from _iter_zip(fh, source, budget, counter, depth)
     else:
-        yield from _iter_image(data, source, budget, counter)
+        yield from _iter_image(fh, source, budget, counter)
 
 
 def _iter_pdf(
-    data: bytes, source: str, budget: _Budget, counter: Iterator[int]
+    fh: BinaryIO, source: str, budget: _Budget, counter: Iterator[int]
 ) -> Iterator[PageImage]:
     try:
-        pdf = pdfium.PdfDocument(data)
+        pdf = pdfium.PdfDocument(fh)
     except pdfium.PdfiumError as exc:
         if "password" in str(exc).lower():
             raise EncryptedFileError(
@@ -313,10 +308,10 @@ def _pdf_page(
 
 
 def _iter_image(
-    data: bytes, source: str, budget: _Budget, counter: Iterator[int]
+    fh: BinaryIO, source: str, budget: _Budget, counter: Iterator[int]
 ) -> Iterator[PageImage]:
     try:
-        img = Image.open(io.BytesIO(data))
+        img = Image.open(fh)
     except Image.DecompressionBombError as exc:
         raise ImageTooLargeError(f"{source}: the image is too large to open safely") from exc
     except (UnidentifiedImageError, OSError) as exc:
@@ -331,7 +326,9 @@ def _iter_image(
             try:
                 if n_frames == 1 and img.format == "JPEG" and img.getexif().get(0x0112, 1) == 1:
                     # Upright JPEG (no EXIF rotation): keep its bytes for draft-mode reduction.
-                    yield PageImage(next(counter), source, number, "image", dpi, encoded=data)
+                    fh.seek(0)
+                    encoded = fh.read()
+                    yield PageImage(next(counter), source, number, "image", dpi, encoded=encoded)
                     continue
                 page = ImageOps.exif_transpose(frame.copy())
                 page.load()
@@ -347,13 +344,13 @@ def _iter_image(
 
 
 def _iter_zip(
-    data: bytes, source: str, budget: _Budget, counter: Iterator[int], depth: int
+    fh: BinaryIO, source: str, budget: _Budget, counter: Iterator[int], depth: int
 ) -> Iterator[PageImage]:
     limits = budget.limits
     if depth >= limits.max_zip_depth:
         raise ArchiveLimitError(f"{source}: archives nested more than {limits.max_zip_depth} deep")
     try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
+        zf = zipfile.ZipFile(fh)
     except (zipfile.BadZipFile, OSError) as exc:
         raise CorruptFileError(f"{source}: the ZIP archive is damaged") from exc
     with zf:
@@ -390,7 +387,7 @@ def _iter_zip(
                     content = member.read(limits.max_file_bytes + 1)
             except (zipfile.BadZipFile, OSError, EOFError) as exc:
                 raise CorruptFileError(f"{where}: the archive member is damaged") from exc
-            yield from _iter_file(content, where, budget, counter, depth + 1)
+            yield from _iter_file(io.BytesIO(content), where, budget, counter, depth + 1)
 
 
 def _is_metadata(name: str) -> bool:

@@ -112,6 +112,13 @@ def test_zip_is_walked_in_name_order_recursively_skipping_metadata(printed):
     assert [p.index for p in pages] == [0, 1, 2, 3]
 
 
+def test_a_pdf_is_read_from_its_path_on_demand(tmp_path, scan):
+    path = tmp_path / "tray.pdf"
+    path.write_bytes(scan.pdf)
+    pages = iter_pages(path, name="tray.pdf")
+    assert [p.encoded for p in pages] == scan.jpegs
+
+
 def test_paths_and_file_objects_are_accepted(tmp_path):
     path = tmp_path / "scan.png"
     path.write_bytes(_image_bytes("PNG"))
