@@ -32,5 +32,13 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+## make bench: every benchmark, with the end-to-end run on throw-away PostgreSQL + Redis when
+## installed (docs/performance.md). make bench-quick: the small sizes, under a minute.
+bench: $(STAMP)
+	VENV=$(VENV) bench/services.sh $(ARGS)
+
+bench-quick: $(STAMP)
+	$(VENV)/bin/python -m bench --quick $(ARGS)
+
 clean:
 	rm -rf var .pytest_cache .ruff_cache .mypy_cache

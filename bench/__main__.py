@@ -1,0 +1,112 @@
+"""``python -m bench [--quick] [--services] [--out FILE] [--chart FILE] [--profile FILE]``
+
+Sections 1-3 run in this process on the embedded default (a temporary SQLite file, a
+temporary MEDIA_ROOT, Celery eager). ``--services`` adds section 4, run in a child process
+(``python -m bench.e2e``) on PostgreSQL + Redis from DATABASE_URL / CELERY_BROKER_URL
+(``bench/services.sh`` starts throw-away ones) with real Celery worker processes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from typing import Any
+
+from bench import CONFIGS, Config, missing
+from bench.env import REPO, django_environment, machine
+
+
+def run(config: Config, *, profile_to: str | None = None) -> dict[str, Any]:
+    """Sections 1-3 on an already configured Django (the caller owns the database)."""
+    from bench import checker, ingest, pages
+
+    out: dict[str, Any] = {}
+    t = time.perf_counter()
+    out["ingest"] = ingest.run(config.ingest, profile_to=profile_to)
+    out["ingest"]["section_s"] = round(time.perf_counter() - t, 1)
+    t = time.perf_counter()
+    out["checker"] = checker.run(
+        students=config.check_students,
+        mv_students=config.check_mv_students,
+        repeats=config.check_repeats,
+    )
+    out["checker"]["section_s"] = round(time.perf_counter() - t, 1)
+    t = time.perf_counter()
+    out["pages"] = pages.run(sizes=config.page_sizes, requests=config.page_requests)
+    out["pages"]["section_s"] = round(time.perf_counter() - t, 1)
+    return out
+
+
+def _services(copies: int, workers: str) -> dict[str, Any]:
+    db, broker = os.environ.get("DATABASE_URL", ""), os.environ.get("CELERY_BROKER_URL", "")
+    if not db.startswith("postgres") or not broker.startswith("redis"):
+        return {
+            "error": "--services needs DATABASE_URL=postgres://... and CELERY_BROKER_URL="
+            "redis://... (bench/services.sh starts throw-away ones)"
+        }
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.e2e", "--copies", str(copies), "--workers", workers],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        return {"error": f"bench.e2e exited with {proc.returncode}", "stderr": proc.stderr[-2000:]}
+    return json.loads(proc.stdout)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--quick", action="store_true", help="small sizes, under a minute")
+    size.add_argument("--config", choices=sorted(CONFIGS), help="a named size (default: full)")
+    parser.add_argument("--services", action="store_true", help="add the end-to-end run")
+    parser.add_argument("--copies", type=int, default=60, help="copies for --services")
+    parser.add_argument("--workers", default="1,2", help="worker counts for --services")
+    parser.add_argument("--out", help="also write the JSON to this file")
+    parser.add_argument("--chart", help="write an SVG chart of throughput against pages")
+    parser.add_argument("--profile", help="write pyinstrument reports of the pipeline here")
+    args = parser.parse_args(argv)
+    config = CONFIGS["quick" if args.quick else args.config or "full"]
+    if args.quick and args.services:
+        parser.error("--services is not part of --quick")
+
+    # Sections 1-3 always run on the embedded default; the service URLs are for section 4.
+    service_env = {k: os.environ.get(k, "") for k in ("DATABASE_URL", "CELERY_BROKER_URL")}
+    started = time.perf_counter()
+    result: dict[str, Any] = {
+        "schema": 1,
+        "config": config.name,
+        "command": "python -m bench " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "machine": machine(),
+        "database": "sqlite (temporary file)",
+        "celery": "eager (in-process)",
+    }
+    with django_environment():
+        result.update(run(config, profile_to=args.profile))
+    if args.services:
+        os.environ.update(service_env)
+        result["e2e"] = _services(args.copies, args.workers)
+    result["missing"] = missing(result)
+    result["machine"]["loadavg_1m_end"] = round(os.getloadavg()[0], 2)
+    result["total_s"] = round(time.perf_counter() - started, 1)
+    text = json.dumps(result, indent=2)
+    print(text)
+    if args.out:
+        with open(args.out, "w") as fh:
+            fh.write(text + "\n")
+    if args.chart:
+        from bench.chart import throughput_svg
+
+        with open(args.chart, "w") as fh:
+            fh.write(throughput_svg(result))
+    return 1 if result["missing"] else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,231 @@
+"""End to end on the real services: ``python -m bench.e2e [--copies N] [--workers 1,2]``.
+
+PostgreSQL and Redis come from DATABASE_URL and CELERY_BROKER_URL (``bench/services.sh``
+starts throw-away ones on loopback). A new database ``bench_<pid>`` is created on that server
+and dropped at the end; the URL's own database is never written. For each worker count, the
+demo exam with ``N`` copies (2 pages each) is scanned, ``W`` worker processes are started
+(``celery -A gradebook worker -Q default,images -c 1``), and the clock runs from the upload
+to the moment every answer of every copy has a verdict. Scan generation and worker start-up
+are not timed. Prints one JSON object.
+
+Use dedicated services: the workers consume the broker's ``default`` and ``images`` queues,
+so a broker shared with someone else's workers would hand them our tasks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from bench.env import REPO, django_environment, machine
+
+
+def _children(pid: int) -> list[int]:
+    out: list[int] = []
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            text = (task / "children").read_text().split()
+            out.extend(int(c) for c in text)
+    except OSError:
+        pass
+    return out
+
+
+def _status_kib(pid: int, field: str) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _tree(pid: int) -> list[int]:
+    pids, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        pids.append(p)
+        todo.extend(_children(p))
+    return pids
+
+
+class Workers:
+    """Celery worker processes against the bench database, started and stopped here."""
+
+    def __init__(self, env: dict[str, str], log_dir: Path) -> None:
+        self.env = env
+        self.log_dir = log_dir
+        self.procs: list[subprocess.Popen] = []
+        self.peak_kib: dict[int, int] = {}
+
+    def start(self, count: int) -> None:
+        from gradebook.celery import app
+
+        names = []
+        for i in range(count):
+            name = f"bench-{uuid.uuid4().hex[:6]}@%h"
+            log = open(self.log_dir / f"worker-{len(self.procs)}.log", "wb")  # noqa: SIM115
+            cmd = [sys.executable, "-m", "celery", "-A", "gradebook", "worker"]
+            cmd += ["-Q", "default,images", "-c", "1", "-n", name, "-l", "warning"]
+            cmd += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
+            self.procs.append(
+                subprocess.Popen(cmd, cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+            )
+            names.append(name.replace("%h", os.uname().nodename))
+            del i
+        deadline = time.monotonic() + 90
+        waiting = set(names)
+        while waiting and time.monotonic() < deadline:
+            for proc in self.procs:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"a worker exited with {proc.returncode}")
+            for reply in app.control.ping(destination=list(waiting), timeout=1.0):
+                waiting -= set(reply)
+        if waiting:
+            raise RuntimeError(f"workers {sorted(waiting)} did not answer within 90 s")
+
+    def sample(self) -> None:
+        """Record each worker's resident memory: its main process plus its pool children."""
+        for proc in self.procs:
+            rss = sum(_status_kib(p, "VmRSS") for p in _tree(proc.pid))
+            self.peak_kib[proc.pid] = max(self.peak_kib.get(proc.pid, 0), rss)
+
+    def peak_hwm_kib(self) -> list[int]:
+        """Per worker, the kernel's high-water mark (VmHWM) summed over its processes."""
+        return [sum(_status_kib(p, "VmHWM") for p in _tree(proc.pid)) for proc in self.procs]
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        self.procs.clear()
+        self.peak_kib.clear()
+
+
+def _one(copies: int, workers: Workers, count: int, timeout: float) -> dict[str, Any]:
+    from exams import ingest
+    from exams.demo import build, plan
+    from exams.models import Answer, ScanBatch
+    from exams.scanning.fakescan import ScanDefects
+    from gradebook.celery import app
+
+    build.demo_reset()
+    exam, roster = build.demo_exam(students=copies)
+    t = time.perf_counter()
+    _, scan = build.demo_scans(
+        exam, roster, seed=11, defects=ScanDefects(upside_down=1, dropped=0, duplicated=0)
+    )
+    generate_s = time.perf_counter() - t
+    pages = len(scan.manifest.pages)
+    expected_answers = copies * len(plan.REGIONS)
+    app.control.purge()
+    workers.start(count)
+    try:
+        t0 = time.perf_counter()
+        batch = ingest.scan_batch_upload(
+            exam=exam, stream=io.BytesIO(scan.pdf), original_name="night.pdf"
+        ).batch
+        placed_s = None
+        checked = 0
+        while time.perf_counter() - t0 < timeout:
+            workers.sample()
+            if placed_s is None:
+                status = ScanBatch.objects.filter(pk=batch.pk).values_list("status", flat=True)[0]
+                if status == ScanBatch.Status.FAILED:
+                    raise RuntimeError("the batch failed")
+                if status == ScanBatch.Status.DONE:
+                    placed_s = time.perf_counter() - t0
+            checked = (
+                Answer.objects.filter(submission__exam=exam).exclude(verdict="pending").count()
+            )
+            if checked >= expected_answers:
+                break
+            time.sleep(0.25)
+        wall = time.perf_counter() - t0
+        hwm = workers.peak_hwm_kib()
+        sampled = list(workers.peak_kib.values())
+    finally:
+        workers.stop()
+    return {
+        "workers": count,
+        "copies": copies,
+        "pages": pages,
+        "answers": expected_answers,
+        "answers_checked": checked,
+        "complete": checked >= expected_answers,
+        "scan_generation_s": round(generate_s, 1),
+        "wall_s": round(wall, 1),
+        "all_pages_placed_s": round(placed_s, 1) if placed_s else None,
+        "pages_per_s": round(pages / wall, 2),
+        "peak_rss_mib_per_worker": [round(k / 1024, 1) for k in hwm],
+        "peak_rss_mib_sampled": [round(k / 1024, 1) for k in sampled],
+    }
+
+
+def run(copies: int, counts: list[int]) -> dict[str, Any]:
+    from django.conf import settings
+    from django.db import connection
+
+    s = connection.settings_dict
+    db_url = (
+        f"postgres://{s['USER']}:{s['PASSWORD']}@{s['HOST'] or '127.0.0.1'}:"
+        f"{s['PORT'] or 5432}/{s['NAME']}"
+    )
+    env = {
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "LOG_LEVEL": "WARNING",
+    }
+    log_dir = Path(settings.MEDIA_ROOT).parent / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    workers = Workers(env, log_dir)
+    runs = [_one(copies, workers, n, timeout=max(300.0, copies * 10.0)) for n in counts]
+    out: dict[str, Any] = {
+        "database": "postgresql",
+        "broker": "redis",
+        "pages_per_copy": 2,
+        "note": "the demo exam has 2 pages per copy: N copies x 2 pages (the issue's 200 x 6 "
+        "pages is 600 copies x 2: --copies 600)",
+        "runs": runs,
+    }
+    if len(runs) >= 2 and runs[0]["pages_per_s"]:
+        out["speedup_last_to_first"] = round(runs[-1]["pages_per_s"] / runs[0]["pages_per_s"], 2)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.e2e", description=__doc__.split("\n")[0])
+    parser.add_argument("--copies", type=int, default=60)
+    parser.add_argument("--workers", default="1,2")
+    args = parser.parse_args(argv)
+    db, broker = os.environ.get("DATABASE_URL", ""), os.environ.get("CELERY_BROKER_URL", "")
+    if not db.startswith("postgres") or not broker.startswith("redis"):
+        print("bench.e2e: set DATABASE_URL=postgres://... and CELERY_BROKER_URL=redis://...")
+        return 2
+    counts = [int(c) for c in args.workers.split(",")]
+    with django_environment(database_url=db, broker_url=broker):
+        result = {"machine": machine(), **run(args.copies, counts)}
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
