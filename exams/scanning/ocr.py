@@ -201,3 +201,23 @@ def check_form(text: str, kind: AnswerKind, *, decimals: int | None = None) -> F
         if got != decimals:
             return FormCheck(False, f"{decimals} decimal places expected, {got} read")
     return FormCheck(True)
+
+
+def check_read(
+    result: TranscriptionResult,
+    kind: AnswerKind,
+    *,
+    decimals: int | None = None,
+    min_confidence: float = 0.9,
+) -> FormCheck:
+    """Can a read be accepted without a person looking? Form first, then confidence.
+
+    The order matters: the engines' most confident errors are reads of the wrong form
+    (see :func:`check_form`), so a high confidence never excuses a failed form check.
+    """
+    form = check_form(result.text, kind, decimals=decimals)
+    if not form.ok:
+        return form
+    if result.confidence < min_confidence:
+        return FormCheck(False, f"confidence {result.confidence:.2f} is below {min_confidence:.2f}")
+    return FormCheck(True)

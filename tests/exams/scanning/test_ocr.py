@@ -151,3 +151,12 @@ def test_tesseract_reads_printed_digits():
         assert result.engine == "tesseract"
         hits += result.text == value
     assert hits >= 4
+
+
+def test_check_read_puts_form_before_confidence():
+    dropped_point = ocr.TranscriptionResult("1174", 0.99, "x")
+    assert not ocr.check_read(dropped_point, ocr.AnswerKind.DECIMAL, decimals=3).ok
+    unsure = ocr.TranscriptionResult("1.174", 0.5, "x")
+    assert "confidence" in ocr.check_read(unsure, ocr.AnswerKind.DECIMAL).reason
+    good = ocr.TranscriptionResult("1.174", 0.97, "x")
+    assert ocr.check_read(good, ocr.AnswerKind.DECIMAL, decimals=3).ok
