@@ -288,6 +288,17 @@ def _pdf_page(
         if img_obj.get_filters() == ["DCTDecode"] and rotation == 0:
             buf = io.BytesIO()
             img_obj.extract(buf)
+            # The JPEG's own header may claim a larger size than the PDF says: check it too
+            # (Image.open reads only the header).
+            try:
+                with Image.open(io.BytesIO(buf.getvalue())) as header:
+                    budget.check_pixels(*header.size, where)
+            except Image.DecompressionBombError as exc:
+                raise ImageTooLargeError(
+                    f"{where}: the page image is too large to open safely"
+                ) from exc
+            except (UnidentifiedImageError, OSError) as exc:
+                raise CorruptFileError(f"{where}: the page image is damaged") from exc
             return PageImage(index, source, number, "embedded", dpi, encoded=buf.getvalue())
         try:
             pil = img_obj.get_bitmap(render=False).to_pil()

@@ -267,3 +267,9 @@ def test_scanned_template_with_vector_stamps_is_rendered_not_extracted(scan):
     copies = make_copies(scan.pdf, exam_code="SCANNED", copies=1)
     pages = list(iter_pages(copies, limits=PageLimits(render_dpi=60)))
     assert {p.method for p in pages} == {"rendered"}
+
+
+def test_embedded_jpeg_over_the_pixel_limit_is_refused(scan):
+    err = _error(scan.pdf, limits=PageLimits(max_page_pixels=500_000))
+    assert isinstance(err, ImageTooLargeError)
+    assert "page 1" in str(err)
