@@ -17,14 +17,18 @@ How a part is located (see ``docs/exam-structure.md``):
 1. candidates: every line that starts with the part's label (OCR variants allowed: ``Q2.l`` for
    ``Q2.1``, lost dots and spaces, Markdown and LaTeX wrapping), a label in the middle of a line
    when its points follow, and lines that fuzzily contain the part's prompt;
-2. a candidate scores by label, prompt similarity (rapidfuzz) and printed points; one candidate
+2. when parts name their question (:attr:`PartPrompt.question`), question headers (``Question
+   3``, ``## Q3``, ``Problem 3``, ``### 3. Title``) scope them: a part is only anchored after
+   its question's header and before the next question's, so that labels every question reuses
+   (``(a)``) cannot slide into another question when one is skipped;
+3. a candidate scores by label, prompt similarity (rapidfuzz) and printed points; one candidate
    per part is chosen so that anchors follow the parts' order and the total score is maximal;
-3. solution sheets print each label again after a ``Solution:`` line: such a second occurrence
+4. solution sheets print each label again after a ``Solution:`` line: such a second occurrence
    becomes the part's answer anchor and the text after the printed question counts as prompt;
-4. the printed prompt is stripped from the answer: the label line, then blocks that continue
+5. the printed prompt is stripped from the answer: the label line, then blocks that continue
    the question (display maths introduced by it, lowercase continuations, hints, imperative or
    question sentences); printed blocks at the end of an answer (the stem of the next question)
-   are cut off as prompt text.
+   are cut off as prompt text; a question header never belongs to an answer.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz, process
 
@@ -51,11 +55,20 @@ __all__ = [
 @dataclass(frozen=True)
 class PartPrompt:
     """A part to look for: its id, its label as printed (``"Q2.1"``, ``"(a)"``, ``"4(b)"``,
-    ``"1."``, or ``""`` when unnumbered), and optional printed prompt text used as an anchor."""
+    ``"1."``, or ``""`` when unnumbered), and optional printed prompt text used as an anchor.
+
+    ``question`` is the printed number of the part's question (``"3"``) and ``question_label``
+    its printed label (``"Question 3"``), both optional. When given, the part is looked for only
+    after its question's header (``Question 3``, ``## Q3``, ``Problem 3``, ...) and before the
+    next question's, so that labels reused by every question (``(a)``, ``(b)``) cannot slide
+    into another question when one is skipped.
+    """
 
     part_id: str
     label: str
     prompt: str = ""
+    question: str = ""
+    question_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -100,7 +113,11 @@ class Alignment:
 
 def prompts_from_structure(exam: ProposedExam) -> list[PartPrompt]:
     """The parts of a proposed structure as alignment anchors, in printed order."""
-    return [PartPrompt(part.part_id, part.label, part.prompt) for part in exam.parts]
+    return [
+        PartPrompt(part.part_id, part.label, part.prompt, question.number, question.label)
+        for question in exam.questions
+        for part in question.parts
+    ]
 
 
 # --- patterns ---------------------------------------------------------------------------------
@@ -186,6 +203,20 @@ def _label_pattern(label: str) -> re.Pattern[str] | None:
     elif len(tokens) == 1 and not prefix:
         body += r"\s*[.)](?!\d)"  # "1." must keep its dot, "1" alone is any number
     return re.compile(prefix + body + r"(?![0-9A-Za-z])", re.IGNORECASE)
+
+
+def _tail_end(text: str, start: int, line_end: int) -> int:
+    """End of the decoration after a label (``**``, ``)``, ``:``, a ``$`` closing a label
+    wrapped in maths), stopping before a ``$`` that opens the maths written after it."""
+    tail = _LABEL_TAIL_RE.match(text, start, line_end)
+    end = tail.end() if tail else start
+    inside = text.count("$", text.rfind("\n", 0, start) + 1, start) % 2 == 1
+    for pos in range(start, end):
+        if text[pos] == "$":
+            if not inside:
+                return pos
+            inside = False
+    return end
 
 
 def _norm(text: str) -> str:
@@ -289,6 +320,7 @@ class _Candidate:
     method: str
     bare: bool  # a line-start label with no points on the line (a solution block label)
     label_score: float = 0.0
+    header: bool = False  # a question's header, the label of a question without parts
 
 
 @dataclass(frozen=True)
@@ -354,8 +386,7 @@ def _candidates(text: str, lines: list[_Line], parts: Sequence[PartPrompt]) -> l
                 )
                 if not (at_start or points_after):
                     continue
-                tail = _LABEL_TAIL_RE.match(text, match.end(), line.end)
-                label_end = tail.end() if tail else match.end()
+                label_end = _tail_end(text, match.end(), line.end)
                 exact = weight == 1.0 and (
                     _norm(match.group(0)).strip("().") == _norm(part.label).strip("().")
                 )
@@ -494,6 +525,196 @@ def _question_headers(
     return headers
 
 
+# --- question headers and the scope of each question's parts ----------------------------------
+
+_HEADER_WORDS = ("question", "problem", "exercise", "task")
+# "Question 3", "Questi0n 3", "## Q3", "**Problem 3 (25 points)**": a word, then the number
+_KEYWORD_HEADER_RE = re.compile(
+    r"(?P<word>[A-Za-z](?:[A-Za-z0-9|!]{0,10}[A-Za-z|!])?)[ \t*_]*\.?[ \t*_]*(?P<number>\d{1,2})"
+    r"(?!\d)"
+)
+# "3." or "3)" opening a line: a header only in a header context (see _find_headers)
+_NUMBERED_HEADER_RE = re.compile(r"(?P<number>\d{1,2})[ \t*_]*[.)](?!\d)")
+_OCR_LETTERS = str.maketrans("0135|!", "oiesli")
+# what follows the number when the line is not a header: a dotted or lettered part ("Q2.1",
+# "Q1(a)", "Q2a"), a sentence ("Question 3 asks ..."), a range ("Questions 1-4"), a marks
+# summary ("Problem 1 ___/25 Problem 2 ___/30")
+_NOT_HEADER_TAIL_RE = re.compile(
+    r"\s?[.,]\s?\d|\s*\(?\s*[A-Za-z]\s*\)|[A-Za-z]|\s+[a-z]|\s*[-\u2013\u2014&,]\s*\d"
+    r"|.*?(?:^|\s)/\s*\d|.*\b(?i:question|problem|exercise|task|q)\s*\d"
+)
+
+
+@dataclass(frozen=True)
+class _Header:
+    pos: int  # line start
+    label_end: int  # after "Question 3" and its decoration
+    line_end: int
+    number: str  # "3"
+    points: bool
+
+
+def _question_number(question: str) -> str:
+    """``"3"`` for a printed question number such as ``"3"``, ``"03"``, ``"Q3"``; else ``""``."""
+    match = re.fullmatch(r"\s*(?:q|question|problem)?\s*0*(\d{1,2})\s*\.?\s*", question, re.I)
+    return str(int(match.group(1))) if match else ""
+
+
+def _header_word(word: str, extra: set[str]) -> bool:
+    """Is ``word`` a question keyword, allowing OCR noise ("Questi0n", "QUESTlON", "Prob")?"""
+    word = word.lower().translate(_OCR_LETTERS)
+    if word == "q" or word in extra:
+        return True
+    keywords = (*_HEADER_WORDS, *extra)
+    if len(word) >= 4 and any(keyword.startswith(word) for keyword in keywords):
+        return True
+    return any(fuzz.ratio(word, keyword) >= 80 for keyword in keywords if len(keyword) > 3)
+
+
+def _not_numbered(label: str, extra: set[str]) -> bool:
+    """A label that cannot be mistaken for a question's number: lettered ("(a)", "4(b)"),
+    dotted ("Q2.1") or a whole question's keyword label ("Problem 5")."""
+    label = clean_markup(label)
+    if re.search(r"[A-Za-z]\W*$", label) or re.search(r"\d\s*[.,]\s*\d", label):
+        return True
+    match = _KEYWORD_HEADER_RE.match(label)
+    return match is not None and _header_word(match.group("word"), extra)
+
+
+def _find_headers(text: str, lines: list[_Line], parts: Sequence[PartPrompt]) -> list[_Header]:
+    """Question header lines: a keyword and a number at the start of a line ("## Question 3",
+    "**Q3 Title (20 Points)**", "Problem 3"), any number; and, for the parts' own questions, a
+    number opening a Markdown heading, a bold line or a line with points ("### 3. Title",
+    "2. Backprop (30 points)"), unless the parts themselves are numbered ("1.") or unlabelled,
+    when such a line is more likely a part."""
+    extra = set()
+    for part in parts:
+        words = re.findall(r"[A-Za-z]{2,}", clean_markup(part.question_label))
+        if words:
+            extra.add(words[0].lower())
+    numbers = {_question_number(part.question) for part in parts} - {""}
+    # a question printed without parts has its header for label: it cannot be mistaken for one
+    numbered_ok = bool(numbers) and all(
+        _not_numbered(part.label, extra)
+        or _question_number(part.part_id) == _question_number(part.question) != ""
+        for part in parts
+    )
+    headers = []
+    for line in lines:
+        if line.solution or line.body >= line.end:
+            continue
+        points = bool(_POINTS_RE.search(text, line.body, line.end))
+        match = _KEYWORD_HEADER_RE.match(text, line.body, line.end)
+        if match is not None and not _header_word(match.group("word"), extra):
+            match = None
+        if match is None and numbered_ok:
+            match = _NUMBERED_HEADER_RE.match(text, line.body, line.end)
+            if match is not None and str(int(match.group("number"))) not in numbers:
+                match = None
+            context = re.search(r"#|\*\*|__", text[line.start : line.body])
+            if match is not None and not (points or context):
+                match = None
+        if match is None:
+            continue
+        if _NOT_HEADER_TAIL_RE.match(re.sub(r"[*_`$]", "", text[match.end() : line.end])):
+            continue
+        label_end = _tail_end(text, match.end(), line.end)
+        number = str(int(match.group("number")))
+        headers.append(_Header(line.start, label_end, line.end, number, points))
+    return headers
+
+
+def _scopes(
+    parts: Sequence[PartPrompt], headers: list[_Header], size: int
+) -> list[list[tuple[int, int, float]] | None]:
+    """Where each part may be anchored: ``None`` (anywhere) or ``[start, end)`` regions, each
+    with a weight for the anchors found in it.
+
+    The header lines of the parts' questions cut the text into regions, each belonging to the
+    question of the header that opens it (the text before the first header to none). A part of
+    a question with a header lies in one of its question's regions. A part of a question whose
+    header was not found lies in the regions of the nearest earlier question that has one (or
+    before the first header), since questions are printed in order; there it competes with
+    that question's own parts, so its anchors weigh half: a guess, never preferred to the
+    region's own part. Without any header, or without a question number, a part may lie
+    anywhere."""
+    numbers = [_question_number(part.question) for part in parts]
+    order = list(dict.fromkeys(number for number in numbers if number))
+    index = {number: i for i, number in enumerate(order)}
+    cuts = [(h.pos, index[h.number]) for h in headers if h.number in index]
+    if not cuts:
+        return [None] * len(parts)
+    regions = [(0, cuts[0][0], -1)]
+    for k, (pos, question) in enumerate(cuts):
+        regions.append((pos, cuts[k + 1][0] if k + 1 < len(cuts) else size + 1, question))
+    found = {question for _, question in cuts}
+    scopes: list[list[tuple[int, int, float]] | None] = []
+    for number in numbers:
+        if not number:
+            scopes.append(None)
+            continue
+        own = index[number]
+        home = own if own in found else max((q for q in found if q < own), default=-1)
+        weight = 1.0 if home in (own, -1) else 0.5
+        scopes.append([(start, end, weight) for start, end, q in regions if q == home])
+    return scopes
+
+
+def _scoped(
+    candidates: list[_Candidate], scopes: list[list[tuple[int, int, float]] | None]
+) -> list[_Candidate]:
+    """The candidates inside their part's scope, weighted by it."""
+    kept = []
+    for candidate in candidates:
+        scope = scopes[candidate.part]
+        if scope is None:
+            kept.append(candidate)
+            continue
+        for start, end, weight in scope:
+            if start <= candidate.pos < end:
+                kept.append(replace(candidate, score=candidate.score * weight))
+                break
+    return kept
+
+
+def _header_candidates(
+    text: str, parts: Sequence[PartPrompt], headers: list[_Header]
+) -> list[_Candidate]:
+    """A question printed without parts is one part, whose id is the question's number: the
+    question's header is that part's label."""
+    found = []
+    for index, part in enumerate(parts):
+        number = _question_number(part.question)
+        if not number or _question_number(part.part_id) != number:
+            continue
+        head = _norm(part.prompt)[:60]
+        for header in headers:
+            if header.number != number:
+                continue
+            points = 1.0 if header.points else 0.0
+            score, method = 0.85 + 0.15 * points, "label"
+            if head:
+                window = _norm(text[header.label_end : header.label_end + 2 * len(head) + 60])
+                sim = _similarity(head, window)
+                score = 0.45 + 0.45 * sim + 0.1 * points
+                method = "label+prompt" if sim >= 0.8 else "label"
+            bare = not header.points
+            found.append(
+                _Candidate(
+                    index,
+                    header.pos,
+                    header.label_end,
+                    header.line_end,
+                    score,
+                    method,
+                    bare,
+                    label_score=1.0,
+                    header=True,
+                )
+            )
+    return found
+
+
 _UNKNOWN_PART_RE = re.compile(
     r"(?:(?:\(\s*[a-z]\s*\)|[a-z]\)|\d{1,2}\s*[.)]|q\s*\d{1,2}(?:\.\d{1,2})?)\s*)?"
     r"[\[(]?\s*\d{1,3}(?:\.\d+)?\s*(?:points?|pts?|marks?)\b\s*[\])]?\s*[A-Za-z]",
@@ -557,8 +778,7 @@ def _answer_on_label_line(
     rest_start = candidate.label_end
     if points := _POINTS_AHEAD_RE.match(text, rest_start, line_end):
         rest_start = points.end()
-    if decoration := _LABEL_TAIL_RE.match(text, rest_start, line_end):
-        rest_start = decoration.end()
+    rest_start = _tail_end(text, rest_start, line_end)
     rest = text[rest_start:line_end]
     if not re.search(r"\w", rest):
         return None
@@ -619,6 +839,11 @@ def _prompt_end(text: str, candidate: _Candidate, end: int, prompt: str) -> tupl
     last_text: _Block | None = _Block(
         candidate.pos, line_end, text[candidate.pos : line_end], False
     )
+    after_label = _POINTS_RE.sub(" ", clean_markup(text[candidate.label_end : line_end]))
+    if not re.search(r"[A-Za-z]{2,}", after_label):
+        last_text = None  # a bare label ("(a)", "## Question 2") introduces no formula
+    elif candidate.header and not after_label.rstrip(" *_$").endswith(":"):
+        last_text = None  # nor does a header's title ("## Q2 Back propagation")
     last_math = False
     pending: list[_Block] = []
     guessed = False
@@ -725,15 +950,24 @@ def align(transcription: str, parts: Sequence[PartPrompt]) -> Alignment:
     """
     text = transcription
     lines = _lines(text)
-    candidates = _candidates(text, lines, parts)
+    found_headers = _find_headers(text, lines, parts)
+    scopes = _scopes(parts, found_headers, len(text))
+    candidates = _candidates(text, lines, parts) + _header_candidates(text, parts, found_headers)
+    candidates = _scoped(candidates, scopes)
     primary = {c.part: c for c in _best_chain(candidates)}
-    primary.update(_by_position(text, lines, len(parts), primary))
+    placed = _scoped(list(_by_position(text, lines, len(parts), primary).values()), scopes)
+    primary.update({c.part: c for c in placed})
     secondary = {c.part: c for c in _solution_chain(text, candidates, primary)}
 
-    headers = _question_headers(text, lines, parts, [*primary.values(), *secondary.values()])
+    anchors = [*primary.values(), *secondary.values()]
+    headers = set(_question_headers(text, lines, parts, anchors))
+    # a header line that is no part's anchor ends the answer before it, even a header of a
+    # question that has no part here: a header is never part of an answer
+    headers.update(header.pos for header in found_headers)
+    headers -= {anchor.pos for anchor in anchors}
     events: list[tuple[int, str, int]] = [(c.pos, "prompt", c.part) for c in primary.values()]
     events += [(c.pos, "answer", c.part) for c in secondary.values()]
-    events += [(pos, "header", -1) for pos in headers]
+    events += [(pos, "header", -1) for pos in sorted(headers)]
     if events:  # printed part labels before the first part are the exam's, not a stray page
         taken = [pos for pos, _, _ in events]
         events += [(pos, "unknown", -1) for pos in _unknown_parts(text, lines, taken)]

@@ -67,7 +67,9 @@ def split_transcription(key: ExamKey, transcription: str) -> dict[str, Any]:
 
     The key's labels and short prompts are the anchors; where the transcription's own printed
     structure (read by :mod:`autocheck.structure`) has the same part ids, its labels and printed
-    prompts are used for parts the key does not label, since they match the page exactly.
+    prompts are used for parts the key does not label, since they match the page exactly. Each
+    part also carries its question's number and label, so it is looked for under its own
+    question's header when the page prints one.
     """
     from autocheck.align import PartPrompt, align
 
@@ -79,17 +81,20 @@ def split_transcription(key: ExamKey, transcription: str) -> dict[str, Any]:
     except (ImportError, ValueError):
         printed = {}
     prompts = []
-    for part in key.parts():
-        seen = printed.get(part.id)
-        label = part.label or (seen.label if seen is not None else "")
-        # A printed prompt found in the transcription anchors best, but on a copy that holds
-        # only handwriting the "prompt" the structure reader finds is the student's own first
-        # line: trust it only when it reads like question text (several words).
-        printed_prompt = seen.prompt if seen is not None else ""
-        if len(re.findall(r"[A-Za-z]{3,}", printed_prompt)) < 5:
-            printed_prompt = ""
-        prompt = printed_prompt or part.prompt
-        prompts.append(PartPrompt(part.id, label, prompt))
+    for question in key.questions:
+        for part in question.parts:
+            seen = printed.get(part.id)
+            label = part.label or (seen.label if seen is not None else "")
+            # A printed prompt found in the transcription anchors best, but on a copy that holds
+            # only handwriting the "prompt" the structure reader finds is the student's own first
+            # line: trust it only when it reads like question text (several words).
+            printed_prompt = seen.prompt if seen is not None else ""
+            if len(re.findall(r"[A-Za-z]{3,}", printed_prompt)) < 5:
+                printed_prompt = ""
+            prompt = printed_prompt or part.prompt
+            # the question's number scopes the part to its question's header on the page, so
+            # that labels reused by every question ("(a)") cannot slide into another question
+            prompts.append(PartPrompt(part.id, label, prompt, question.number, question.label))
     alignment = align(transcription, prompts)
     return dict(alignment.answers)
 

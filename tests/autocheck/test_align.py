@@ -319,6 +319,14 @@ def test_a_prompt_taking_the_whole_label_line_leaves_nothing_on_it():
     assert alignment.answers["1.a"].text == "it clips negatives"
 
 
+def test_a_formula_below_a_bare_label_is_the_answer():
+    text = "(a)\n\n$x = 5$\n\n(b) (2 points)\n\n$$y = 2$$\n"
+    alignment = align(text, [PartPrompt("1.a", "(a)"), PartPrompt("1.b", "(b)")])
+
+    assert alignment.answers["1.a"].text == "$x = 5$"
+    assert alignment.answers["1.b"].text == "$$y = 2$$"
+
+
 def test_part_letter_labels_are_found():
     text = "Part A (5 points) Define a tensor.\n\nan array\n\nPart B (5 points) Define a rank.\n"
     alignment = align(text, prompts_from_structure(propose_structure(text)))
@@ -430,4 +438,205 @@ def test_spans_partition_any_text(lines, labels):
 @given(st.text(max_size=300))
 def test_structure_then_align_never_raises_and_partitions(text):
     alignment = align(text, prompts_from_structure(propose_structure(text)))
+    assert_partition(text, alignment)
+
+
+# --- questions that reuse their parts' labels ---------------------------------------------------
+
+
+def _reused_labels(*questions: tuple[str, str]) -> list[PartPrompt]:
+    """Parts of questions that all print the same labels: ``(number, letters)`` pairs."""
+    return [
+        PartPrompt(f"{number}.{letter}", f"({letter})", "", number, f"Question {number}")
+        for number, letters in questions
+        for letter in letters
+    ]
+
+
+SKIPPED_QUESTION = (
+    "## Question 1\n(a) 3000/200 = 15 epochs\n\n(b) 10000/128 = 78\n\n"
+    "## Question 3\n(a) $-\\ln 0.25 = 1.386$\n\n(b) $\\partial L/\\partial w = -18$\n"
+)
+
+
+def test_a_skipped_question_leaves_its_parts_unfound_instead_of_shifting_the_answers():
+    parts = _reused_labels(("1", "ab"), ("2", "ab"), ("3", "ab"), ("4", "a"))
+    alignment = align(SKIPPED_QUESTION, parts)
+    answers = alignment.answers
+
+    assert {pid: a.text for pid, a in answers.items()} == {
+        "1.a": "3000/200 = 15 epochs",
+        "1.b": "10000/128 = 78",
+        "2.a": "",
+        "2.b": "",
+        "3.a": "$-\\ln 0.25 = 1.386$",  # the "$" after the label opens the answer's maths
+        "3.b": "$\\partial L/\\partial w = -18$",
+        "4.a": "",
+    }
+    for pid in ("2.a", "2.b", "4.a"):  # an absent question is not an answer
+        assert (answers[pid].method, answers[pid].confidence) == ("not_found", 0.0)
+    assert any(s.text.startswith("## Question 3") for s in alignment.prompts)
+    assert_partition(SKIPPED_QUESTION, alignment)
+
+
+def test_the_key_scopes_its_parts_by_question_when_a_transcription_is_split():
+    from autocheck.cli import split_transcription
+    from autocheck.keys import load_key
+
+    key = load_key(str(Path(__file__).resolve().parents[2] / "exams" / "demo" / "midterm.yaml"))
+    answers = split_transcription(key, SKIPPED_QUESTION)
+
+    assert answers["1.b"].text == "10000/128 = 78"
+    assert answers["2.a"].method == "not_found"
+    assert answers["3.a"].text == "$-\\ln 0.25 = 1.386$"
+    assert answers["3.b"].text == "$\\partial L/\\partial w = -18$"
+
+
+@pytest.mark.parametrize("noisy", ["Questi0n 2", "QUESTION 2", "Q 2", "**Question 2 (10 points)**"])
+def test_reused_labels_stay_in_their_question_under_ocr_noise_in_headers(noisy):
+    text = (
+        f"Name: ____\n\n## Question 1\n\n(a) w = 3\n\n(b) b = 1\n\n{noisy}\n\n(b) 2 epochs\n\n"
+        "### Q3\n\n(a) 0.25\n\n(b) relu\n"
+    )
+    alignment = align(text, _reused_labels(("1", "ab"), ("2", "ab"), ("3", "ab")))
+    answers = alignment.answers
+
+    assert {pid: a.text for pid, a in answers.items()} == {
+        "1.a": "w = 3",
+        "1.b": "b = 1",
+        "2.a": "",
+        "2.b": "2 epochs",
+        "3.a": "0.25",
+        "3.b": "relu",
+    }
+    assert answers["2.a"].method == "not_found"  # not 2.a <- 3.a's "(a)" after the skip
+    assert answers["2.b"].confidence == answers["1.b"].confidence
+    assert any(noisy.strip("*") in s.text for s in alignment.prompts)
+    assert_partition(text, alignment)
+
+
+def test_a_question_whose_header_was_lost_is_placed_between_its_neighbours_as_a_guess():
+    text = "## Question 1\n(a) one\n\n(b) two\n\n(a) three\n\n(b) four\n\n## Question 3\n(a) five\n"
+    answers = align(text, _reused_labels(("1", "ab"), ("2", "ab"), ("3", "a"))).answers
+
+    assert [answers[pid].text for pid in ("1.a", "1.b", "2.a", "2.b", "3.a")] == [
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+    ]
+    assert answers["2.a"].confidence < 0.5 <= answers["1.a"].confidence
+
+
+@pytest.mark.parametrize("label", ["", "Question 2"])
+def test_a_question_printed_without_parts_is_anchored_on_its_header(label):
+    text = (
+        "## Question 1\n(a) 12\n\n(b) 7\n\n## Question 2\n\nDropout averages thinned networks.\n\n"
+        "## Question 3\n(a) 0.5\n"
+    )
+    parts = [
+        *_reused_labels(("1", "ab")),
+        PartPrompt("2", label, "", "2", "Question 2"),
+        *_reused_labels(("3", "a")),
+    ]
+    alignment = align(text, parts)
+
+    assert alignment.answers["1.b"].text == "7"
+    assert alignment.answers["2"].text == "Dropout averages thinned networks."
+    assert alignment.answers["2"].method == "label"
+    assert alignment.answers["3.a"].text == "0.5"
+    assert_partition(text, alignment)
+
+
+def test_numbered_parts_are_not_taken_for_question_headers():
+    text = (
+        "Question 1\n\n1. [5 Points] Define overfitting.\n\nit memorises\n\n"
+        "2. [5 Points] Define underfitting.\n\ntoo simple\n\n"
+        "Question 2\n\n1. [4 Points] Give the learning rate.\n\n0.1\n"
+    )
+    parts = prompts_from_structure(propose_structure(text))
+    alignment = align(text, parts)
+
+    assert [(p.part_id, p.question) for p in parts] == [("1.1", "1"), ("1.2", "1"), ("2.1", "2")]
+    assert alignment.answers["1.2"].text == "too simple"
+    assert alignment.answers["2.1"].text == "0.1"
+    assert_partition(text, alignment)
+
+
+def test_a_sentence_or_a_marks_summary_naming_a_question_is_not_its_header():
+    text = (
+        "Problem 1 ___/10 Problem 2 ___/10\n\nProblem 1\n(a) first\n\n"
+        "Question 2 asks the same for (a)\n\nProblem 2\n(a) second\n"
+    )
+    alignment = align(text, _reused_labels(("1", "a"), ("2", "a")))
+
+    assert alignment.answers["1.a"].text == "first\n\nQuestion 2 asks the same for (a)"
+    assert alignment.answers["2.a"].text == "second"
+
+
+HEADER_STYLES = [
+    "## Question {n}",
+    "**Question {n} (10 points)**",
+    "Problem {n}",
+    "## Q{n}",
+    "Questi0n {n}",
+    "QUESTION {n}",
+    "Q {n}",
+    "### {n}. Title (10 points)",
+]
+WRITTEN = st.lists(
+    st.builds(
+        "{} = {}".format, st.sampled_from(["loss", "epochs", "w", "$x$"]), st.integers(0, 999)
+    ),
+    min_size=1,
+    max_size=3,
+).map("\n".join)
+
+
+@st.composite
+def exams_with_skips(draw):
+    """An exam of 1 to 4 questions, each with parts (a), (b) or printed without parts, some
+    questions and parts skipped by the student; its parts, text, header lines and answers."""
+    parts: list[PartPrompt] = []
+    lines = ["Name: ____"]
+    headers: dict[str, str] = {}
+    written: dict[str, str] = {}
+    for n in map(str, range(1, draw(st.integers(1, 4)) + 1)):
+        whole = draw(st.booleans())
+        if whole:
+            parts.append(PartPrompt(n, "", "", n, f"Question {n}"))
+        else:
+            parts += _reused_labels((n, "ab"))
+        if not draw(st.booleans()):
+            continue  # the whole question is skipped, its header too
+        headers[n] = draw(st.sampled_from(HEADER_STYLES)).format(n=n)
+        lines.append(headers[n])
+        if whole:
+            written[n] = draw(WRITTEN)
+            lines.append(written[n])
+            continue
+        for letter in "ab":
+            if draw(st.booleans()):
+                written[f"{n}.{letter}"] = draw(WRITTEN)
+                lines.append(f"({letter}) {written[f'{n}.{letter}']}")
+    return parts, "\n\n".join(lines) + "\n", headers, written
+
+
+@settings(max_examples=200, deadline=None)
+@given(exams_with_skips())
+def test_an_answer_never_spans_a_question_header(exam):
+    parts, text, headers, written = exam
+    alignment = align(text, parts)
+
+    for number, header in headers.items():
+        start = text.index(f"\n{header}\n") + 1
+        end = start + len(header)
+        for answer in alignment.answers.values():
+            assert answer.end <= start or answer.start >= end, (number, answer)
+    for part in parts:
+        answer = alignment.answers[part.part_id]
+        assert answer.text == written.get(part.part_id, "")
+        if part.question not in headers:  # an absent question is not an answer
+            assert (answer.method, answer.confidence) == ("not_found", 0.0)
     assert_partition(text, alignment)
