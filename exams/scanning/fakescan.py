@@ -132,7 +132,7 @@ def handwriting_fonts(
     A ``None`` file means Pillow's built-in font.
     """
     installed = _fontconfig_families()
-    fonts = [(f, installed[f][0]) for f in families if f in installed]
+    fonts: list[tuple[str, str | None]] = [(f, installed[f][0]) for f in families if f in installed]
     if fonts:
         return fonts
     for fam in FALLBACK_FAMILIES:
@@ -193,14 +193,14 @@ def _degrade(
     grey = grey.rotate(
         skew,
         resample=Image.Resampling.BICUBIC,
-        translate=(rng.uniform(-shift, shift), rng.uniform(-shift, shift)),
+        translate=(round(rng.uniform(-shift, shift)), round(rng.uniform(-shift, shift))),
         fillcolor=255,
     )
     grey = grey.filter(ImageFilter.GaussianBlur(rng.uniform(*d.blur_radius)))
-    arr = np.asarray(grey, dtype=np.float32)
+    clean = np.asarray(grey, dtype=np.float64)
     paper = rng.uniform(225, 250)
-    arr = arr * (paper / 255.0) + nprng.normal(0.0, rng.uniform(*d.noise_sigma), arr.shape)
-    return Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8)), skew
+    noisy = clean * (paper / 255.0) + nprng.normal(0.0, rng.uniform(*d.noise_sigma), clean.shape)
+    return Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8)), skew
 
 
 def fake_scan(

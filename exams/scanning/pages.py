@@ -67,7 +67,14 @@ class ArchiveLimitError(ScanInputError):
 
 @dataclass(frozen=True)
 class PageLimits:
-    """Limits applied while splitting one upload. Defaults suit a few thousand scanned pages."""
+    """Limits applied while splitting one upload. Defaults suit a few thousand scanned pages.
+
+    ``max_page_pixels`` is checked on every page before it is decoded or rendered. Pillow's
+    own guard (``PIL.Image.MAX_IMAGE_PIXELS``, 89 Mpx by default, an error above twice that)
+    still applies underneath and is reported as ImageTooLargeError too; a deployment that
+    raises ``max_page_pixels`` past it must raise Pillow's setting as well. It is a process
+    global, so this module leaves it alone.
+    """
 
     max_file_bytes: int = 1024 * 1024 * 1024  # the upload, and each ZIP member
     max_pages: int = 10_000  # pages across the whole upload

@@ -133,8 +133,11 @@ def _grey_array(image: Image.Image) -> np.ndarray:
     return np.asarray(image)
 
 
+_QR_ONLY = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+
+
 def _candidates(arr: np.ndarray) -> list[zxingcpp.Barcode]:
-    return zxingcpp.read_barcodes(arr, formats=zxingcpp.BarcodeFormat.QRCode)
+    return zxingcpp.read_barcodes(arr, formats=_QR_ONLY)
 
 
 def _corner_points(bc: zxingcpp.Barcode) -> list[tuple[float, float]]:
