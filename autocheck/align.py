@@ -634,13 +634,17 @@ def _scopes(
     question of the header that opens it (the text before the first header to none). A part of
     a question with a header lies in one of its question's regions. A part of a question whose
     header was not found lies in the regions of the nearest earlier question that has one (or
-    before the first header), since questions are printed in order; there it competes with
-    that question's own parts, so its anchors weigh half: a guess, never preferred to the
-    region's own part. Without any header, or without a question number, a part may lie
-    anywhere."""
+    before the first header), since questions are printed in order. When that question's own
+    parts print the same label (``(a)`` in both), the part's anchors there weigh 0.45: a guess,
+    never preferred to the region's own part, and below the checker's 0.5 confidence line. Without any header, or without a question
+    number, a part may lie anywhere."""
     numbers = [_question_number(part.question) for part in parts]
     order = list(dict.fromkeys(number for number in numbers if number))
     index = {number: i for i, number in enumerate(order)}
+    labels: dict[int, set[str]] = {}
+    for part, number in zip(parts, numbers, strict=True):
+        if number:
+            labels.setdefault(index[number], set()).add(_norm(part.label))
     cuts = [(h.pos, index[h.number]) for h in headers if h.number in index]
     if not cuts:
         return [None] * len(parts)
@@ -649,13 +653,14 @@ def _scopes(
         regions.append((pos, cuts[k + 1][0] if k + 1 < len(cuts) else size + 1, question))
     found = {question for _, question in cuts}
     scopes: list[list[tuple[int, int, float]] | None] = []
-    for number in numbers:
+    for part, number in zip(parts, numbers, strict=True):
         if not number:
             scopes.append(None)
             continue
         own = index[number]
         home = own if own in found else max((q for q in found if q < own), default=-1)
-        weight = 1.0 if home in (own, -1) else 0.5
+        shared = home not in (own, -1) and _norm(part.label) in labels[home]
+        weight = 0.45 if shared else 1.0
         scopes.append([(start, end, weight) for start, end, q in regions if q == home])
     return scopes
 

@@ -529,6 +529,19 @@ def test_a_question_whose_header_was_lost_is_placed_between_its_neighbours_as_a_
     assert answers["2.a"].confidence < 0.5 <= answers["1.a"].confidence
 
 
+def test_a_question_whose_header_was_lost_keeps_its_confidence_when_its_labels_are_its_own():
+    text = "## Question 1\n(a) one\n\nQ2.1 two\n\n## Question 3\n(a) three\n"
+    parts = [
+        *_reused_labels(("1", "a")),
+        PartPrompt("2.1", "Q2.1", "", "2"),
+        *_reused_labels(("3", "a")),
+    ]
+    answers = align(text, parts).answers
+
+    assert answers["2.1"].text == "two"
+    assert answers["2.1"].confidence == answers["1.a"].confidence
+
+
 @pytest.mark.parametrize("label", ["", "Question 2"])
 def test_a_question_printed_without_parts_is_anchored_on_its_header(label):
     text = (
