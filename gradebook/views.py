@@ -71,6 +71,17 @@ def _fail(request: HttpRequest, message: str, status: int, fallback: str) -> Htt
 # --- Student feedback ---------------------------------------------------------------------
 
 
+def _percent_box(box: list) -> dict[str, float]:
+    """A normalised (x0, y0, x1, y1) box as CSS percentages of the page image."""
+    x0, y0, x1, y1 = (float(v) for v in box)
+    return {
+        "left": round(100 * x0, 2),
+        "top": round(100 * y0, 2),
+        "width": round(100 * (x1 - x0), 2),
+        "height": round(100 * (y1 - y0), 2),
+    }
+
+
 @require_GET
 @login_required
 def submission_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
@@ -79,14 +90,11 @@ def submission_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
     rows = selectors.submission_feedback_rows(submission)
     pages = exam_selectors.submission_pages(submission)
     requests = selectors.student_feedback_requests(submission)
-    regions = {
-        n: [
-            r
-            for r in rows
-            if r.part.region.get("page") == n and r.part.region.get("box") and r.answer
-        ]
-        for n in {p.page_number for p in pages}
-    }
+    regions: dict[int, list] = {}
+    for row in rows:
+        box = row.part.region.get("box")
+        if row.answer and box and len(box) == 4:
+            regions.setdefault(row.part.region.get("page"), []).append((row, _percent_box(box)))
     return render(
         request,
         "gradebook/submission_detail.html",

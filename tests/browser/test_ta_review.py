@@ -1,0 +1,104 @@
+"""A TA grades a flagged answer with the keyboard alone, and a group of equal answers."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from exams.models import Answer, Enrollment
+from gradebook.models import GradeEvent, Score
+from tests.browser.conftest import screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_ta_grades_a_flagged_answer_with_the_keyboard_alone(demo, as_user):
+    from gradebook import services
+
+    ta = Enrollment.objects.get(course=demo.course, role="ta").user
+    flagged = (
+        Answer.objects.filter(submission__exam=demo, verdict__in=["incorrect", "needs_review"])
+        .exclude(part__region={})
+        .order_by("part__order", "submission__copy_number")
+        .first()
+    )
+    part = flagged.part
+    services.rubric_item_create(part=part, label="rounding", points=Decimal(-2))
+    services.rubric_item_create(part=part, label="no working", points=Decimal(-1))
+
+    page = as_user(ta)
+    page.goto(f"/parts/{part.pk}/review/?answer={flagged.pk}")
+    page.wait_for_selector("#crop")
+    page.wait_for_function("document.querySelector('#crop').naturalWidth > 0")
+    page.wait_for_selector(".katex")  # the expected value rendered by the vendored KaTeX
+    screenshot(page, "ta-review")
+
+    page.keyboard.press("1")  # rubric item 1
+    assert page.is_checked('input[name="rubric_items"] >> nth=0')
+    page.keyboard.press("c")
+    page.keyboard.type("Check the rounding.")
+    page.keyboard.press("Escape")
+    page.keyboard.press("s")
+    page.wait_for_url(lambda url: f"answer={flagged.pk}" not in url)
+
+    score = Score.objects.get(answer=flagged)
+    assert (score.points, score.source, score.graded_by, score.comment) == (
+        part.max_points - 2,
+        "person",
+        ta,
+        "Check the rounding.",
+    )
+    assert GradeEvent.objects.filter(answer=flagged, action="grade", actor=ta).exists()
+
+    # Back with k, then a stale grade: someone else grades it meanwhile -> a clear message.
+    page.keyboard.press("k")
+    page.wait_for_url(lambda url: "answer=" in url)
+    current = int(page.get_attribute("#answer", "data-answer"))
+    answer = Answer.objects.get(pk=current)
+    other = Enrollment.objects.get(course=demo.course, role="instructor").user
+    services.score_set(
+        answer=answer,
+        actor=other,
+        expected_version=Score.objects.get(answer=answer).version,
+        points=Decimal(1),
+    )
+    page.keyboard.press("p")
+    page.keyboard.type("3")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#flash.error")
+    assert "changed this grade meanwhile" in page.inner_text("#flash")
+    screenshot(page, "ta-review-stale")
+    assert Score.objects.get(answer=answer).points == Decimal(1)
+    assert page.errors == []
+
+
+def test_a_ta_grades_a_group_of_equal_answers_at_once(demo, as_user):
+    from django.db.models import Count
+
+    ta = Enrollment.objects.get(course=demo.course, role="ta").user
+    row = (
+        Answer.objects.filter(submission__exam=demo)
+        .exclude(group_key="")
+        .values("part_id", "group_key")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+        .first()
+    )
+    assert row["n"] >= 2, "the demo has equal answers"
+    page = as_user(ta)
+    page.goto(f"/parts/{row['part_id']}/groups/")
+    form = page.locator(f'tr[data-group="{row["group_key"]}"] form')
+    form.locator('input[name="points"]').fill("1")
+    form.locator('input[name="comment"]').fill("same as everyone")
+    form.locator("button").click()
+    page.wait_for_selector(".messages li")
+    screenshot(page, "ta-groups")
+    assert f"Graded {row['n']} answers" in page.inner_text(".messages")
+    scores = Score.objects.filter(
+        answer__part_id=row["part_id"], answer__group_key=row["group_key"]
+    )
+    assert set(scores.values_list("points", "comment", "graded_by")) == {
+        (Decimal(1), "same as everyone", ta.pk)
+    }
+    assert GradeEvent.objects.filter(action="group_grade").count() == row["n"]
