@@ -86,16 +86,27 @@ def _queue_queryset(part: Part) -> QuerySet[Answer]:
     )
     return (
         Answer.objects.filter(part=part)
+        .annotate(open_regrade=Exists(open_regrade))
         .annotate(
-            open_regrade=Exists(open_regrade),
             rank=Case(
-                When(Exists(open_regrade), verdict__in=FLAGGED, then=rank),
-                When(Exists(open_regrade), then=Value(REGRADE_RANK)),
+                When(open_regrade=True, verdict__in=FLAGGED, then=rank),
+                When(open_regrade=True, then=Value(REGRADE_RANK)),
                 default=rank,
                 output_field=IntegerField(),
             ),
         )
-        .select_related("submission__student__user", "score")
+        .select_related("submission", "score")
+        # The queue shows a line per answer: leave the large JSON fields in the database.
+        .only(
+            "pk",
+            "verdict",
+            "final_answer",
+            "group_key",
+            "part_id",
+            "submission__copy_number",
+            "score__points",
+            "score__source",
+        )
         .order_by("rank", "submission__copy_number")
     )
 

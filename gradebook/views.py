@@ -26,6 +26,8 @@ from gradebook import exports, selectors, services, stats
 from gradebook.models import RegradeRequest, RubricItem
 
 INSTRUCTOR = (Role.INSTRUCTOR,)
+#: Lines of the review queue listed beside the current answer (before it, in all).
+QUEUE_BEFORE, QUEUE_WINDOW = 20, 80
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -156,10 +158,19 @@ def review(request: HttpRequest, part_id: int) -> HttpResponse:
         current = selectors.answer_for_review(queue[0].pk, part)
     prev_id, next_id, position = _queue_neighbours(queue, current)
     rubric = list(part.rubric_items.all())
+    # The side list shows a window around the current answer: with 500 copies, rendering
+    # every line would cost more than the queries; j/k walk the whole queue anyway.
+    in_queue = current is not None and position < len(queue)
+    start = max(0, position - QUEUE_BEFORE) if in_queue else 0
+    window = queue[start : start + QUEUE_WINDOW]
     context = {
         "part": part,
         "exam": part.exam,
         "queue": queue,
+        "window": window,
+        "hidden_before": start,
+        "hidden_after": max(0, len(queue) - start - len(window)),
+        "in_queue": in_queue,
         "queue_filter": queue_filter,
         "filters": selectors.QUEUE_FILTERS,
         "current": current,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from exams.models import Answer, Page, ScanBatch
+from tests import view_fixtures
 from tests.browser.conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -80,9 +81,33 @@ def test_an_instructor_uploads_scans_and_watches_the_progress_bar(scanned, as_us
     assert any("4/4" in s for s in seen)
     assert page.errors == []
 
-    # The "needs attention" list and statistics render for the instructor.
+    # A stray sheet (no QR code) lands in the "needs attention" list; it is discarded there.
+    stray = path.with_name("stray.png")
+    stray.write_bytes(view_fixtures.png_bytes(size=(600, 840), text="no code on this sheet"))
+    page.set_input_files('#scan-form input[type="file"]', str(stray))
+    page.click("#scan-form button")
+    page.wait_for_selector('.progress[data-status="done"] >> nth=1', timeout=60_000)
     page.goto(f"/exams/{exam.pk}/attention/")
+    page.wait_for_selector("#attention-pages img.thumb")
+    page.wait_for_function("document.querySelector('img.thumb').naturalWidth > 0")
+    screenshot(page, "instructor-attention")
+    page.click("#attention-pages button.danger")
     page.wait_for_selector("#all-clear")
+    assert Page.objects.filter(status="discarded").count() == 1
+
+    # The roster import reports bad rows and keeps the good ones.
+    roster = path.with_name("roster.csv")
+    roster.write_text(
+        "name,student number,email\nCleo Park,70000001,cleo@example.org\n,70000002,x@example.org\n"
+    )
+    page.goto(f"/courses/{exam.course_id}/")
+    page.set_input_files('#roster-import input[type="file"]', str(roster))
+    page.click("#roster-import button")
+    page.wait_for_selector("#roster-errors")
+    assert "1 student imported" in page.inner_text("#roster-summary")
+    screenshot(page, "instructor-course-roster")
+
     page.goto(f"/exams/{exam.pk}/stats/")
     page.wait_for_selector("#hist-total svg")
     screenshot(page, "instructor-stats")
+    assert page.errors == []

@@ -53,5 +53,6 @@ def test_a_student_reads_feedback_and_asks_for_a_regrade(demo, as_user):
     ta_page.goto(f"/parts/{wrong.part_id}/review/?filter=regrade")
     ta_page.wait_for_selector("#regrade")
     assert "the scan cut the last digit" in ta_page.inner_text("#regrade")
+    screenshot(ta_page, "ta-review-regrade")
     assert page.errors == []
     assert ta_page.errors == []
