@@ -42,12 +42,17 @@ def number(x: Any, unit: str = "") -> Number | Integer:
         return Integer(x)
     if isinstance(x, sympy.Integer):
         return Integer(int(x))
+    if isinstance(x, sympy.Float):
+        return Number(float(x), None, unit)
     return Number.of(x, unit)
 
 
 def real(x: Any, unit: str = "") -> Number:
     """Always a ``Number`` (a real-valued answer that happens to be integral stays a Number)."""
-    return Number.of(sympy.sympify(x), unit)
+    x = sympy.sympify(x)
+    if isinstance(x, sympy.Float):
+        return Number(float(x), None, unit)
+    return Number.of(x, unit)
 
 
 def show(x: Any) -> str:

@@ -50,6 +50,15 @@ class SympyMath:
     @staticmethod
     def select(x: Any, pos: Any, zero: Any, neg: Any) -> Any:
         x = sympy.sympify(x)
+        if not x.free_symbols:
+            # A number: decide by its value (SymPy's assumption system is slow on big
+            # closed forms); exact zero only when it is exactly zero.
+            if x.is_Rational or x.is_Float:
+                sign = int(bool(x > 0)) - int(bool(x < 0))
+            else:
+                value = sympy.N(x, 40)
+                sign = 0 if value == 0 else (1 if value > 0 else -1)
+            return pos if sign > 0 else (neg if sign < 0 else zero)
         if x.is_positive:
             return pos
         if x.is_negative:
@@ -65,6 +74,19 @@ class SympyMath:
     @staticmethod
     def softplus(x: Any) -> Any:
         return sympy.log(1 + sympy.exp(x))
+
+
+# Above this many operations a symbol-free closed form is replaced by a 30-digit float: exact
+# forms stay for what a student writes (ln 9, sqrt 2, e/(1+e)), and deep graphs do not swell.
+MAX_EXACT_OPS = 40
+
+
+def _bounded(x: sympy.Expr) -> sympy.Expr:
+    if x.is_Atom or x.free_symbols:
+        return x
+    if sympy.count_ops(x) > MAX_EXACT_OPS:
+        return sympy.Float(sympy.N(x, 30), 30)
+    return x
 
 
 class Backend:
@@ -181,12 +203,12 @@ class ExactBackend(Backend):
 
         def entry(i: int, j: int) -> Any:
             args = [a[i if a.shape[0] > 1 else 0, j if a.shape[1] > 1 else 0] for a in arrays]
-            return sympy.sympify(fn(*args))
+            return _bounded(sympy.sympify(fn(*args)))
 
         return sympy.ImmutableMatrix(rows, cols, lambda i, j: entry(i, j))
 
     def matmul(self, a: Any, b: Any) -> Any:
-        return sympy.ImmutableMatrix(a * b)
+        return sympy.ImmutableMatrix(a * b).applyfunc(_bounded)
 
     def T(self, a: Any) -> Any:
         return sympy.ImmutableMatrix(a.T)
@@ -200,4 +222,4 @@ class ExactBackend(Backend):
     def softmax(self, z: Any) -> Any:
         e = z.applyfunc(sympy.exp)
         s = sum(e, sympy.Integer(0))
-        return sympy.ImmutableMatrix(e.applyfunc(lambda v: v / s))
+        return sympy.ImmutableMatrix(e.applyfunc(lambda v: _bounded(v / s)))

@@ -225,7 +225,8 @@ def _value(B: Backend, a: Any, name: str, where: str) -> Value:
             )
     if all(e.is_number for e in entries):
         if (rows, cols) == (1, 1):
-            return Number.of(entries[0])
+            # A 30-digit float (a closed form too long to be useful) is not an exact form.
+            return Number(float(entries[0])) if entries[0].is_Float else Number.of(entries[0])
         exact = tuple(sympy.nsimplify(e) if e.is_Rational else e for e in entries)
         return Tensor(tuple(float(sympy.N(e, 30)) for e in entries), shape, exact)
     entries = [_tidy(e) for e in entries]

@@ -273,3 +273,40 @@ def test_affine_node_matches_matmul_plus_bias() -> None:
     ).values
     for key in ("h", "L", "dL/dW", "dL/dx", "dL/db"):
         assert a[key] == b[key], key
+
+
+def test_deep_exact_graph_stays_fast_and_matches_numeric_mode() -> None:
+    import time
+
+    params = {
+        "inputs": {
+            "x": [0.1, -0.2, 0.3, 0.4],
+            "W1": [
+                [0.1, 0.2, -0.3, 0.4],
+                [0.5, -0.6, 0.7, 0.8],
+                [-0.9, 1.0, 1.1, -1.2],
+                [0.3, 0.2, 0.1, 0.0],
+            ],
+            "W2": [
+                [0.2, -0.1, 0.3, 0.4],
+                [0.5, 0.6, -0.7, 0.8],
+                [0.9, 1.0, -1.1, 1.2],
+                [-0.3, 0.2, 0.1, 0.5],
+            ],
+            "W3": [[0.1, 0.2, -0.3, 0.4], [0.5, -0.6, 0.7, 0.8], [-0.9, 1.0, 1.1, -1.2]],
+            "y": [0, 1, 0],
+        },
+        "equations": [
+            "h1 = sigmoid(W1 @ x)",
+            "h2 = tanh(W2 @ h1)",
+            "h3 = softplus(h2) * h2",
+            "p = softmax(W3 @ h3)",
+            "L = ce(p, y)",
+        ],
+    }
+    start = time.perf_counter()
+    exact = solve("graph.backprop", params).values
+    assert time.perf_counter() - start < 20, "exact mode swelled"
+    numeric = solve("graph.backprop", {**params, "mode": "numeric"}).values
+    assert _num(exact["L"]) == pytest.approx(_num(numeric["L"]), rel=1e-12)
+    assert _vec(exact["dL/dW1"]) == pytest.approx(_vec(numeric["dL/dW1"]), rel=1e-9)
