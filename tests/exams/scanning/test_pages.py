@@ -7,6 +7,7 @@ import zipfile
 import pytest
 from PIL import Image
 from reportlab.lib.pdfencrypt import StandardEncryption
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
 from exams.scanning.copies import make_copies
@@ -273,3 +274,19 @@ def test_embedded_jpeg_over_the_pixel_limit_is_refused(scan):
     err = _error(scan.pdf, limits=PageLimits(max_page_pixels=500_000))
     assert isinstance(err, ImageTooLargeError)
     assert "page 1" in str(err)
+
+
+def test_non_jpeg_page_image_is_taken_out_decoded():
+    # A Flate-compressed greyscale page image, as some scanners write for black-and-white.
+    page = Image.new("L", (620, 877), 255)
+    page.paste(0, (100, 100, 200, 180))
+    buf = io.BytesIO()
+    c = Canvas(buf, pagesize=(595, 842))
+    c.drawImage(ImageReader(page), 0, 0, 595, 842)
+    c.showPage()
+    c.save()
+    (got,) = iter_pages(buf.getvalue())
+    assert got.method == "embedded"
+    assert got.encoded is None
+    assert got.image.size == (620, 877)
+    assert got.image.convert("L").getpixel((150, 140)) < 50
