@@ -168,7 +168,7 @@ def conv_arrays(p: ConvArrayParams) -> Solution:
 def _tensor(a: Grid, two_d: bool) -> Tensor:
     flat = [sympy.sympify(v) for row in a for v in row]
     shape = (len(a), len(a[0])) if two_d else (len(a[0]),)
-    exact = tuple(sympy.nsimplify(v) if v.is_Rational else v for v in flat)
+    exact = tuple(flat)
     return Tensor(tuple(float(v) for v in flat), shape, exact)
 
 

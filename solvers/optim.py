@@ -33,9 +33,9 @@ from solvers.expr import ExpressionError, to_sympy
 from solvers.registry import solver
 from solvers.schema import Scalar, param
 from solvers.values import Value
-from solvers.worked import Worked, show, value_of, vec_tex, vector
+from solvers.worked import Worked, bounded, show, value_of, vec_tex, vector
 
-MAX_EXACT_OPS = 400
+MAX_SYMBOLIC_OPS = 400
 
 
 @dataclass(frozen=True)
@@ -254,14 +254,15 @@ def optim_step(p: OptimParams) -> Solution:
 
 
 def _tidy(xs: list[sympy.Expr]) -> list[sympy.Expr]:
-    """Keep exact forms while they stay small; fall back to 30-digit floats otherwise."""
+    """Keep exact forms while they stay small (see :func:`solvers.worked.bounded`); expand
+    symbolic ones so ``0.98 w`` reads as such."""
     out = []
     for x in xs:
         x = sympy.sympify(x)
         if x.free_symbols:
-            x = sympy.expand(x) if sympy.count_ops(x) < MAX_EXACT_OPS else x
-        elif not x.is_Rational and sympy.count_ops(x) > MAX_EXACT_OPS:
-            x = sympy.N(x, 30)
+            x = sympy.expand(x) if sympy.count_ops(x) < MAX_SYMBOLIC_OPS else x
+        else:
+            x = bounded(x)
         out.append(x)
     return out
 

@@ -31,7 +31,8 @@ class Number:
     def of(cls, x: Any, unit: str = "") -> Number:
         """Build from an int, float, or SymPy expression (kept as the exact form)."""
         if isinstance(x, sympy.Basic):
-            return cls(float(sympy.N(x, 30)), sympy.nsimplify(x) if x.is_Rational else x, unit)
+            # A Rational is already exact: nsimplify would round it (45000001/50000001 -> 9/10).
+            return cls(float(sympy.N(x, 30)), x, unit)
         if isinstance(x, bool):
             raise TypeError("a boolean is a Choice, not a Number")
         if isinstance(x, int):
@@ -76,7 +77,7 @@ class Tensor:
     def of(cls, array: Any) -> Tensor:
         """Build from a nested list, NumPy array or SymPy Matrix."""
         if isinstance(array, sympy.MatrixBase):
-            exact = tuple(sympy.nsimplify(v) if v.is_Rational else v for v in array)
+            exact = tuple(array)
             return cls(tuple(float(v) for v in array), tuple(array.shape), exact)
         import numpy as np
 

@@ -86,8 +86,24 @@ def value_of(x: Any) -> Value:
 def vector(entries: Sequence[Any]) -> Tensor:
     """A ``(n,)`` Tensor of exact numbers, keeping their exact forms."""
     exprs = [sympy.sympify(e) for e in entries]
-    exact = tuple(sympy.nsimplify(e) if e.is_Rational else e for e in exprs)
+    exact = tuple(exprs)
     return Tensor(tuple(float(sympy.N(e, 30)) for e in exprs), (len(exprs),), exact)
+
+
+# Above this many operations a symbol-free closed form is replaced by a 30-digit float: exact
+# forms stay for what a student writes (ln 9, sqrt 2, e/(1+e)), and long computations (deep
+# graphs, many optimizer steps) do not swell into expressions nobody can read or evaluate fast.
+MAX_EXACT_OPS = 40
+
+
+def bounded(x: Any) -> Any:
+    """``x`` itself, or its 30-digit float when it is a long symbol-free closed form."""
+    x = sympy.sympify(x)
+    if x.is_Atom or x.free_symbols:
+        return x
+    if sympy.count_ops(x) > MAX_EXACT_OPS:
+        return sympy.Float(sympy.N(x, 30), 30)
+    return x
 
 
 def vec_tex(entries: Sequence[Any]) -> str:

@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import sympy
 
+from solvers.worked import bounded as _bounded
+
 
 class NumpyMath:
     """Elementwise maths on float arrays."""
@@ -74,19 +76,6 @@ class SympyMath:
     @staticmethod
     def softplus(x: Any) -> Any:
         return sympy.log(1 + sympy.exp(x))
-
-
-# Above this many operations a symbol-free closed form is replaced by a 30-digit float: exact
-# forms stay for what a student writes (ln 9, sqrt 2, e/(1+e)), and deep graphs do not swell.
-MAX_EXACT_OPS = 40
-
-
-def _bounded(x: sympy.Expr) -> sympy.Expr:
-    if x.is_Atom or x.free_symbols:
-        return x
-    if sympy.count_ops(x) > MAX_EXACT_OPS:
-        return sympy.Float(sympy.N(x, 30), 30)
-    return x
 
 
 class Backend:

@@ -227,7 +227,7 @@ def _value(B: Backend, a: Any, name: str, where: str) -> Value:
         if (rows, cols) == (1, 1):
             # A 30-digit float (a closed form too long to be useful) is not an exact form.
             return Number(float(entries[0])) if entries[0].is_Float else Number.of(entries[0])
-        exact = tuple(sympy.nsimplify(e) if e.is_Rational else e for e in entries)
+        exact = tuple(entries)
         return Tensor(tuple(float(sympy.N(e, 30)) for e in entries), shape, exact)
     entries = [_tidy(e) for e in entries]
     symbols = tuple(sorted({str(s) for e in entries for s in e.free_symbols}))

@@ -154,3 +154,42 @@ def test_zero_over_zero_is_reported_on_eps() -> None:
     with pytest.raises(ParameterError) as info:
         solve("optim.step", {"optimizer": "rmsprop", "lr": 0.1, "w": 1, "grads": [0], "eps": 0})
     assert info.value.field == "eps"
+
+
+def test_exact_form_is_never_rounded_to_a_nicer_fraction() -> None:
+    # 1 - 0.1 * 0.5 / (0.5 + 1e-8) = 45000001/50000001, which is not 9/10.
+    values = solve("optim.step", {"optimizer": "adam", "lr": 0.1, "w": 1, "grads": [0.5]}).values
+    w = values["w"]
+    assert isinstance(w, Number)
+    assert w.exact == R(45000001, 50000001)
+    assert w.value == pytest.approx(float(R(45000001, 50000001)), rel=1e-15)
+
+
+def test_twenty_adam_steps_stay_fast_and_match_floats() -> None:
+    import time
+
+    start = time.perf_counter()
+    values = solve(
+        "optim.step",
+        {
+            "optimizer": "adam",
+            "lr": 0.1,
+            "w": [1.5, -0.5],
+            "loss": "(w1 - 1)**2 + 3*w2**2 + w1*w2",
+            "steps": 20,
+        },
+    ).values
+    assert time.perf_counter() - start < 20
+    # Reference: the same recursion in plain floats.
+    w, m, s = [1.5, -0.5], [0.0, 0.0], [0.0, 0.0]
+    for t in range(1, 21):
+        g = [2 * (w[0] - 1) + w[1], 6 * w[1] + w[0]]
+        m = [0.9 * mi + 0.1 * gi for mi, gi in zip(m, g, strict=True)]
+        s = [0.999 * si + 0.001 * gi * gi for si, gi in zip(s, g, strict=True)]
+        w = [
+            wi - 0.1 * (mi / (1 - 0.9**t)) / ((si / (1 - 0.999**t)) ** 0.5 + 1e-8)
+            for wi, mi, si in zip(w, m, s, strict=True)
+        ]
+    got = values["w"]
+    assert isinstance(got, Tensor)
+    assert got.values == pytest.approx(w, rel=1e-10)
