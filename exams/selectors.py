@@ -204,3 +204,25 @@ def answer_region_page(answer: Answer) -> Page | None:
         .exclude(image="")
         .first()
     )
+
+
+def exam_batches_in_progress(exam: Exam, *, recent_seconds: int) -> QuerySet[ScanBatch]:
+    """The exam's batches still running, and those created in the last ``recent_seconds``."""
+    from datetime import timedelta
+
+    from django.db.models import Q
+    from django.utils import timezone
+
+    recent = timezone.now() - timedelta(seconds=recent_seconds)
+    return exam_scan_batches(exam).filter(
+        ~Q(status__in=[ScanBatch.Status.DONE, ScanBatch.Status.FAILED]) | Q(created_at__gte=recent)
+    )
+
+
+def course_student(course_id: int, enrollment_id: int) -> Enrollment | None:
+    """A student enrollment of the course by id, or None (another course's id is None too)."""
+    return (
+        Enrollment.objects.filter(pk=enrollment_id, course_id=course_id, role=Role.STUDENT)
+        .select_related("user")
+        .first()
+    )

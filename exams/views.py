@@ -269,16 +269,8 @@ def batch_progress(request: HttpRequest, batch_id: int) -> JsonResponse:
 def exam_batches_progress(request: HttpRequest, exam_id: int) -> JsonResponse:
     """Progress of the exam's unfinished and recent batches: the upload page polls this
     while a file is still being sent (its batch id is not known yet)."""
-    from datetime import timedelta
-
-    from django.db.models import Q
-    from django.utils import timezone
-
     exam, _ = selectors.get_exam_for_user(request.user, exam_id, roles=INSTRUCTOR)
-    recent = timezone.now() - timedelta(seconds=PROGRESS_RECENT_SECONDS)
-    batches = selectors.exam_scan_batches(exam).filter(
-        ~Q(status__in=[ScanBatch.Status.DONE, ScanBatch.Status.FAILED]) | Q(created_at__gte=recent)
-    )
+    batches = selectors.exam_batches_in_progress(exam, recent_seconds=PROGRESS_RECENT_SECONDS)
     response = JsonResponse({"batches": [_batch_json(b) for b in batches[:50]]})
     response["Cache-Control"] = "no-store"
     return response
@@ -357,7 +349,7 @@ def submission_identify(request: HttpRequest, submission_id: int) -> HttpRespons
     back = reverse("exam_attention", args=[submission.exam_id])
     # A suggestion (radio) and the full list (select) share the field; the list wins if used.
     choice = next((v for v in reversed(request.POST.getlist("student")) if v.isdigit()), "0")
-    student = Enrollment.objects.filter(pk=int(choice), course_id=submission.exam.course_id).first()
+    student = selectors.course_student(submission.exam.course_id, int(choice))
     if student is None:
         messages.error(request, "Choose a student of this course.")
         return redirect(back)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -284,3 +285,34 @@ def student_feedback_requests(submission: Submission) -> dict[int, list[RegradeR
 def rubric_items_with_use(part: Part) -> QuerySet[RubricItem]:
     """A part's rubric items with how many scores use each. One query."""
     return part.rubric_items.annotate(uses=Count("scores")).order_by("order", "pk")
+
+
+def get_regrade_request(request_id: int) -> RegradeRequest | None:
+    """A regrade request with its answer; the caller checks access on the answer."""
+    return RegradeRequest.objects.select_related("answer").filter(pk=request_id).first()
+
+
+def get_rubric_item(item_id: int) -> RubricItem | None:
+    """A rubric item; the caller checks access on its part."""
+    return RubricItem.objects.filter(pk=item_id).first()
+
+
+def percent_box(box: Sequence[float]) -> dict[str, float]:
+    """A page-normalised (x0, y0, x1, y1) box as CSS percentages of the page image."""
+    x0, y0, x1, y1 = (float(v) for v in box)
+    return {
+        "left": round(100 * x0, 2),
+        "top": round(100 * y0, 2),
+        "width": round(100 * (x1 - x0), 2),
+        "height": round(100 * (y1 - y0), 2),
+    }
+
+
+def page_regions(rows: Sequence[FeedbackRow]) -> dict[int, list[tuple[FeedbackRow, dict]]]:
+    """Page number -> the answered parts drawn on it, with their box as CSS percentages."""
+    out: dict[int, list[tuple[FeedbackRow, dict]]] = {}
+    for row in rows:
+        box = row.part.region.get("box")
+        if row.answer is not None and box and len(box) == 4:
+            out.setdefault(row.part.region.get("page"), []).append((row, percent_box(box)))
+    return out

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from exams import selectors as exam_selectors
 from exams.models import STAFF_ROLES, Answer, Role
 from gradebook import exports, selectors, services, stats
-from gradebook.models import RegradeRequest, RubricItem
+from gradebook.models import RubricItem
 
 INSTRUCTOR = (Role.INSTRUCTOR,)
 #: Lines of the review queue listed beside the current answer (before it, in all).
@@ -73,17 +73,6 @@ def _fail(request: HttpRequest, message: str, status: int, fallback: str) -> Htt
 # --- Student feedback ---------------------------------------------------------------------
 
 
-def _percent_box(box: list) -> dict[str, float]:
-    """A normalised (x0, y0, x1, y1) box as CSS percentages of the page image."""
-    x0, y0, x1, y1 = (float(v) for v in box)
-    return {
-        "left": round(100 * x0, 2),
-        "top": round(100 * y0, 2),
-        "width": round(100 * (x1 - x0), 2),
-        "height": round(100 * (y1 - y0), 2),
-    }
-
-
 @require_GET
 @login_required
 def submission_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
@@ -92,11 +81,7 @@ def submission_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
     rows = selectors.submission_feedback_rows(submission)
     pages = exam_selectors.submission_pages(submission)
     requests = selectors.student_feedback_requests(submission)
-    regions: dict[int, list] = {}
-    for row in rows:
-        box = row.part.region.get("box")
-        if row.answer and box and len(box) == 4:
-            regions.setdefault(row.part.region.get("page"), []).append((row, _percent_box(box)))
+    regions = selectors.page_regions(rows)
     return render(
         request,
         "gradebook/submission_detail.html",
@@ -259,13 +244,21 @@ def answer_grade(request: HttpRequest, answer_id: int) -> HttpResponse:
     here = reverse("review", args=[answer.part_id]) + f"?answer={answer.pk}"
     try:
         points = _decimal(request.POST.get("points"), "points")
+        items = _ids(request.POST.getlist("rubric_items"), "rubric_items")
+        adjustment = _decimal(request.POST.get("adjustment"), "adjustment", blank=Decimal(0))
+        if points is None and not items and not adjustment:
+            # Without this an empty save would mean full marks (no deduction): too easy to
+            # press by accident on a wrong answer.
+            raise ValidationError(
+                "Nothing to save: apply rubric items (1-9), type points (p) or accept (a)."
+            )
         score = services.answer_grade(
             answer=answer,
             actor=request.user,
             expected_version=_version(request),
             points=points,
-            rubric_item_ids=_ids(request.POST.getlist("rubric_items"), "rubric_items"),
-            adjustment=_decimal(request.POST.get("adjustment"), "adjustment", blank=Decimal(0)),
+            rubric_item_ids=items,
+            adjustment=adjustment,
             comment=request.POST.get("comment"),
         )
     except services.StaleScoreError as exc:
@@ -324,7 +317,7 @@ def answer_transcription(request: HttpRequest, answer_id: int) -> HttpResponse:
 @login_required
 def regrade_resolve(request: HttpRequest, request_id: int) -> HttpResponse:
     """Close a student's regrade request with a response."""
-    regrade = RegradeRequest.objects.select_related("answer").filter(pk=request_id).first()
+    regrade = selectors.get_regrade_request(request_id)
     if regrade is None:
         raise Http404("No such request")
     answer = _staff_answer(request, regrade.answer_id)
@@ -438,7 +431,7 @@ def rubric_item_create(request: HttpRequest, part_id: int) -> HttpResponse:
 
 
 def _item_for_instructor(request: HttpRequest, item_id: int) -> RubricItem:
-    item = RubricItem.objects.filter(pk=item_id).first()
+    item = selectors.get_rubric_item(item_id)
     if item is None:
         raise Http404("No such rubric item")
     exam_selectors.get_part_for_user(request.user, item.part_id, roles=INSTRUCTOR)

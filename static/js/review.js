@@ -33,6 +33,8 @@
       const body = await r.json().catch(() => ({ error: r.status + " " + r.statusText }));
       if (r.ok) {
         say(body.message || "Saved.", true);
+        // Shown again on the next answer's page, so a grader sees what was saved.
+        sessionStorage.setItem("review-flash", body.message || "Saved.");
         go(body.next_url || body.reload_url || window.location.href);
         return;
       }
@@ -45,6 +47,9 @@
       form.querySelectorAll("button").forEach((b) => (b.disabled = b.id === "accept" && b.dataset.none === "1"));
     }
   }
+
+  const saved = sessionStorage.getItem("review-flash");
+  if (saved) { sessionStorage.removeItem("review-flash"); say("Saved: " + saved, true); }
 
   [gradeForm, acceptForm, textForm].forEach((form) => {
     if (!form) return;

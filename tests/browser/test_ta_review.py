@@ -70,6 +70,34 @@ def test_a_ta_grades_a_flagged_answer_with_the_keyboard_alone(demo, as_user):
     assert "changed this grade meanwhile" in page.inner_text("#flash")
     screenshot(page, "ta-review-stale")
     assert Score.objects.get(answer=answer).points == Decimal(1)
+
+    # Accept an auto verdict with `a`.
+    suggested = (
+        Answer.objects.filter(submission__exam=demo, suggested_points__isnull=False)
+        .exclude(score__source="person")
+        .first()
+    )
+    page.goto(f"/parts/{suggested.part_id}/review/?filter=all&answer={suggested.pk}")
+    page.wait_for_selector("#accept")
+    page.keyboard.press("a")
+    page.wait_for_url(lambda url: f"answer={suggested.pk}" not in url)
+    page.wait_for_selector("#flash.ok")  # "Saved: ..." carried to the next answer
+    score = Score.objects.get(answer=suggested)
+    assert (score.points, score.source) == (suggested.suggested_points, "person")
+    assert GradeEvent.objects.filter(answer=suggested, action="accept", actor=ta).exists()
+
+    # Correct a transcription with `t` and Ctrl+Enter: the part is checked again.
+    right = flagged.expected["display"]
+    page.goto(f"/parts/{part.pk}/review/?filter=all&answer={flagged.pk}")
+    page.wait_for_selector("#transcription-text")
+    page.keyboard.press("t")
+    page.keyboard.type(right)  # `t` selects the old text, typing replaces it
+    page.keyboard.press("Control+Enter")
+    page.wait_for_selector("#flash.ok")
+    assert "checked again" in page.inner_text("#flash")
+    flagged.refresh_from_db()
+    assert flagged.answer_text == right
+    assert flagged.transcriptions.filter(source="typed", created_by=ta).exists()
     assert page.errors == []
 
 

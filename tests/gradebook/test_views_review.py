@@ -152,6 +152,19 @@ def test_points_out_of_range_are_a_400(client, cast, answers):
     assert "between 0 and 6" in response.json()["error"]
 
 
+def test_an_empty_save_is_refused_rather_than_full_marks(client, cast, answers):
+    answer = answers["wrong"]
+    client.force_login(cast.ta.user)
+    response = client.post(
+        reverse("answer_grade", args=[answer.pk]),
+        {"version": version(answer), "points": "", "comment": "hm"},
+        **JSON,
+    )
+    assert response.status_code == 400
+    assert "Nothing to save" in response.json()["error"]
+    assert Score.objects.get(answer=answer).source == "auto"
+
+
 def test_grading_is_for_staff_only(client, cast, answers):
     answer = answers["wrong"]
     for user in (cast.student.user, cast.other_ta.user):
