@@ -6,9 +6,7 @@ directory runs in well under a minute. No database, no Django settings.
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -16,27 +14,6 @@ import pytest
 if TYPE_CHECKING:
     from exams.scanning.fakescan import FakeScan
     from exams.scanning.layout import Region
-
-# New dependencies of exams.scanning (listed in its hand-over report). Until they are
-# installed, only test_dependencies.py is collected, and it reports them as skipped.
-REQUIRED = {
-    "zxingcpp": "zxing-cpp==3.1.1",
-    "segno": "segno==1.6.6",
-    "pypdfium2": "pypdfium2==5.15.2",
-    "reportlab": "reportlab==5.1.0",
-}
-MISSING = tuple(pip for module, pip in REQUIRED.items() if importlib.util.find_spec(module) is None)
-
-
-def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
-    if (
-        MISSING
-        and collection_path.name.startswith("test_")
-        and collection_path.name != "test_dependencies.py"
-    ):
-        return True
-    return None
-
 
 REGIONS = (
     ("1a", 1, 0.10, 0.30, 0.45, 0.37),
