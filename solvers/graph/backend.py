@@ -40,6 +40,11 @@ class NumpyMath:
     def softplus(x: Any) -> Any:
         return np.logaddexp(0.0, x)
 
+    @staticmethod
+    def xlogy(y: Any, p: Any) -> Any:
+        """y * log(p), 0 where y == 0 (a zero probability of a wrong class is fine)."""
+        return np.where(y == 0, 0.0, y * np.log(np.where(y == 0, 1.0, p)))
+
 
 class SympyMath:
     """Elementwise maths on SymPy scalars (exact numbers or expressions with symbols)."""
@@ -76,6 +81,11 @@ class SympyMath:
     @staticmethod
     def softplus(x: Any) -> Any:
         return sympy.log(1 + sympy.exp(x))
+
+    @staticmethod
+    def xlogy(y: Any, p: Any) -> Any:
+        """y * log(p), 0 where y == 0."""
+        return 0 if y == 0 else y * sympy.log(p)
 
 
 class Backend:

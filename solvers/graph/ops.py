@@ -21,6 +21,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import sympy
+
 from solvers.graph.backend import Backend
 
 Attrs = Mapping[str, Any]
@@ -388,57 +390,45 @@ _op(
 def _diff_loss(name: str, scale: Callable[[int], Any], tex: str, doc: str) -> None:
     """``scale(n) * sum((a - y)^2)`` with gradient ``2 scale(n) (a - y)``."""
 
+    def factor(B: Backend, a: Any) -> Any:
+        k = scale(_size(B, a))
+        return k if B.exact else float(k)
+
     def forward(B: Backend, xs: list[Any], at: Attrs) -> Any:
-        k = scale(_size(B, xs[0]))
+        k = factor(B, xs[0])
         return B.ew(lambda s: k * s, B.total(B.ew(lambda a, y: (a - y) * (a - y), xs[0], xs[1])))
 
     def backward(B: Backend, xs: list[Any], out: Any, g: Any, at: Attrs) -> list[Any]:
-        k = scale(_size(B, xs[0]))
+        k = factor(B, xs[0])
         ga = B.ew(lambda a, y, gg: 2 * k * (a - y) * gg, xs[0], xs[1], g)
         return [ga, B.ew(lambda v: -v, ga)]
 
-    factor = {"mse": "2/n", "sse": "2", "half_sse": ""}[name]
-    rule = f"{factor} ({{0}} - {{1}}) {{g}}".replace("  ", " ").strip()
+    shown = {"mse": "2/n ", "sse": "2 ", "half_sse": ""}[name]
+    rule = f"{shown}({{0}} - {{1}}) {{g}}"
     _register(Op(name, 2, forward, backward, (rule, "-" + rule), tex, (), doc))
 
 
 _diff_loss(
     "mse",
-    lambda n: _frac(1, n),
+    lambda n: sympy.Rational(1, n),
     r"\frac{{1}}{{n}}\left\|{0} - {1}\right\|^2",
     "mean squared error mean((a - y)^2)",
 )
-_diff_loss("sse", lambda n: 1, r"\left\|{0} - {1}\right\|^2", "squared error sum((a - y)^2)")
+_diff_loss(
+    "sse", lambda n: sympy.Integer(1), r"\left\|{0} - {1}\right\|^2", "squared error sum((a - y)^2)"
+)
 _diff_loss(
     "half_sse",
-    lambda n: _frac(1, 2),
+    lambda n: sympy.Rational(1, 2),
     r"\frac{{1}}{{2}}\left\|{0} - {1}\right\|^2",
     "0.5 * sum((a - y)^2)",
 )
 
 
-def _frac(a: int, b: int) -> Any:
-    import sympy
-
-    return sympy.Rational(a, b)
-
-
-def _xlogy(M: Any, y: Any, p: Any) -> Any:
-    """y * log(p), taken as 0 where y == 0 (so a zero probability of a wrong class is fine)."""
-    if M.__name__ == "NumpyMath":
-        import numpy as np
-
-        safe = np.where(y == 0, 1.0, p)
-        return np.where(y == 0, 0.0, y * np.log(safe))
-    return 0 if y == 0 else y * M.log(p)
-
-
 _op(
     "ce",
     2,
-    lambda B, xs, at: B.ew(
-        lambda s: -s, B.total(B.ew(lambda p, y: _xlogy(B.M, y, p), xs[0], xs[1]))
-    ),
+    lambda B, xs, at: B.ew(lambda s: -s, B.total(B.ew(lambda p, y: B.M.xlogy(y, p), xs[0], xs[1]))),
     lambda B, xs, out, g, at: [B.ew(lambda p, y, gg: -gg * y / p, xs[0], xs[1], g), None],
     ("-{g} {1} / {0}", ""),
     r"-\textstyle\sum {1} \odot \ln {0}",
@@ -477,7 +467,7 @@ _op(
     2,
     lambda B, xs, at: B.ew(
         lambda s: -s,
-        B.total(B.ew(lambda p, y: _xlogy(B.M, y, p) + _xlogy(B.M, 1 - y, 1 - p), xs[0], xs[1])),
+        B.total(B.ew(lambda p, y: B.M.xlogy(y, p) + B.M.xlogy(1 - y, 1 - p), xs[0], xs[1])),
     ),
     lambda B, xs, out, g, at: [
         B.ew(lambda p, y, gg: gg * (p - y) / (p * (1 - p)), xs[0], xs[1], g),
