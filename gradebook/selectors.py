@@ -141,6 +141,10 @@ class AnswerGroup:
     versions: dict[int, int]
 
     @property
+    def verdict_display(self) -> str:
+        return Answer.Verdict(self.verdict).label if self.verdict in Answer.Verdict.values else ""
+
+    @property
     def versions_field(self) -> str:
         return ",".join(f"{a}:{v}" for a, v in sorted(self.versions.items()))
 
