@@ -6,8 +6,10 @@ Expressions use :mod:`solvers.expr` (``step(x)`` is 1 for x >= 0, ``sigmoid``, `
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import sympy
 
@@ -117,6 +119,39 @@ def equations(p: EquationsParams) -> Solution:
     return _predicate(w, eqs, p.unknowns, symbols, p.nonzero, p.solve_for)
 
 
+@dataclass(frozen=True)
+class EquationCheck:
+    """``Predicate.check`` for "every equation holds and the nonzero unknowns are not 0".
+
+    A module-level class (not a closure) so a solution holding it can be pickled, e.g. into a
+    cache; the equations are compiled to floats on first use.
+    """
+
+    names: tuple[str, ...]
+    equations: tuple[sympy.Expr, ...]
+    nonzero: tuple[str, ...] = ()
+
+    def __call__(self, values: Mapping[str, float]) -> bool:
+        try:
+            args = [float(values[n]) for n in self.names]
+        except (KeyError, TypeError, ValueError):
+            return False
+        if any(abs(float(values[n])) <= TOLERANCE for n in self.nonzero):
+            return False
+        scale = TOLERANCE * (1 + max(abs(a) for a in args))
+        try:
+            return all(abs(f(*args)) <= scale for f in _compiled(self.names, self.equations))
+        except (ArithmeticError, ValueError, TypeError):
+            return False
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(names: tuple[str, ...], equations: tuple[sympy.Expr, ...]) -> list[Any]:
+    """Float functions of the equations, compiled once per condition (checked per student)."""
+    symbols = [sympy.Symbol(n, real=True) for n in names]
+    return [sympy.lambdify(symbols, e, "math") for e in equations]
+
+
 def _predicate(
     w: Worked,
     eqs: list[sympy.Expr],
@@ -155,20 +190,7 @@ def _predicate(
     for k, v in sol.items():
         example[str(k)] = float(sympy.N(v.subs(example_subs)))
     names = tuple(unknowns)
-    checks = [sympy.lambdify([symbols[n] for n in names], e, "math") for e in eqs]
-
-    def check(values: Mapping[str, float]) -> bool:
-        try:
-            args = [float(values[n]) for n in names]
-        except (KeyError, TypeError, ValueError):
-            return False
-        if any(abs(float(values[n])) <= TOLERANCE for n in nonzero):
-            return False
-        try:
-            return all(abs(f(*args)) <= TOLERANCE * (1 + max(abs(a) for a in args)) for f in checks)
-        except (ArithmeticError, ValueError):
-            return False
-
+    check = EquationCheck(names, tuple(eqs), tuple(nonzero))
     description = f"any ({', '.join(names)}) with {relation}{extra}"
     latex = ", ".join(rf"{sympy.latex(k)} = {sympy.latex(v)}" for k, v in sol.items()) + "".join(
         rf",\ {sympy.latex(symbols[n])} \neq 0" for n in nonzero

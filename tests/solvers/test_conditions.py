@@ -79,3 +79,12 @@ def test_equations_solver_and_bad_names() -> None:
     with pytest.raises(ParameterError) as info:
         solve("condition.equations", {"equations": ["a + c = 1"], "unknowns": ["a", "b"]})
     assert info.value.field == "equations[0]"
+
+
+def test_condition_survives_pickling() -> None:
+    import pickle
+
+    condition = _condition(PIECEWISE)
+    restored = pickle.loads(pickle.dumps(condition))
+    assert restored.check({"alpha": 2, "beta": -1})
+    assert not restored.check({"alpha": 2, "beta": 1})
