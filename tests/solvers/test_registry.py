@@ -79,3 +79,16 @@ def test_uncomputable_values_surface_as_parameter_errors(monkeypatch: pytest.Mon
         solve("test.broken", {})
     assert info.value.field == "params"
     assert isinstance(info.value.__cause__, ZeroDivisionError)
+
+
+def test_every_example_solution_pickles_and_serialises_to_json() -> None:
+    import json
+    import pickle
+
+    from solvers.serialize import solution_to_dict
+
+    for name in names():
+        solution = solve(name, get(name).example)
+        assert pickle.loads(pickle.dumps(solution)).values.keys() == solution.values.keys()
+        data = json.loads(json.dumps(solution_to_dict(solution)))
+        assert set(data["values"]) == set(solution.values)
