@@ -60,6 +60,8 @@ def show(x: Any) -> str:
     x = sympy.sympify(x)
     if isinstance(x, sympy.Integer):
         return str(x)
+    if x.is_Float:
+        return f"{float(x):.6g}"
     if x.is_number and not x.is_Rational:
         return f"{sympy.sstr(x)} ≈ {float(sympy.N(x, 15)):.6g}"
     if x.is_Rational:

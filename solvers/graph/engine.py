@@ -459,7 +459,13 @@ def latex(B: Backend, a: Any) -> str:
     """LaTeX of an array (a pmatrix unless it is a scalar)."""
     r, c = B.shape(a)
     if B.exact:
-        cells = [[sympy.latex(a[i, j]) for j in range(c)] for i in range(r)]
+        cells = [
+            [
+                f"{float(a[i, j]):.6g}" if a[i, j].is_Float else sympy.latex(a[i, j])
+                for j in range(c)
+            ]
+            for i in range(r)
+        ]
     else:
         cells = [[_num(B, a[i, j]) for j in range(c)] for i in range(r)]
     if r == 1 and c == 1:
@@ -472,6 +478,8 @@ def _num(B: Backend, x: Any) -> str:
         x = sympy.sympify(x)
         if x.has(sympy.zoo, sympy.oo, sympy.nan) or (x.is_number and x.is_real is False):
             return sympy.sstr(x)
+        if x.is_Float:
+            return f"{float(x):.6g}"
         if x.is_number and not x.is_Rational:
             return f"{sympy.sstr(x)} ≈ {float(sympy.N(x, 15)):.6g}"
         return sympy.sstr(x)
