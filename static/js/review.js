@@ -58,6 +58,27 @@
   const accept = document.getElementById("accept");
   if (accept && accept.disabled) accept.dataset.none = "1";
 
+  // What saving would give, by the same rule as gradebook.services.rubric_points: items are
+  // deductions from full marks when any is negative (or none is applied), else they add up
+  // from zero; explicit points win; the result is clamped to [0, max].
+  const preview = document.getElementById("preview");
+  function num(v) { const n = parseFloat(String(v || "").replace(",", ".")); return isNaN(n) ? null : n; }
+  function updatePreview() {
+    if (!preview || !gradeForm) return;
+    const max = num(preview.dataset.max);
+    const items = [...gradeForm.querySelectorAll('input[name="rubric_items"]:checked')].map((b) => num(b.dataset.points));
+    const adjust = num(gradeForm.elements.adjustment.value) || 0;
+    const points = num(gradeForm.elements.points.value);
+    if (points === null && !items.length && !adjust) { preview.textContent = ""; return; }
+    let value = points;
+    if (value === null) {
+      const base = !items.length || items.some((p) => p < 0) ? max : 0;
+      value = Math.min(Math.max(base + items.reduce((a, b) => a + b, 0) + adjust, 0), max);
+    }
+    preview.textContent = "Saving gives " + value.toFixed(2) + " / " + max.toFixed(2);
+  }
+  if (gradeForm) gradeForm.addEventListener("input", updatePreview);
+
   function typing(el) {
     return el && (el.tagName === "TEXTAREA" || el.tagName === "SELECT" ||
       (el.tagName === "INPUT" && !["checkbox", "radio", "button", "submit"].includes(el.type)));
@@ -86,7 +107,7 @@
     if (/^[1-9]$/.test(key) && gradeForm) {
       const boxes = gradeForm.querySelectorAll('input[name="rubric_items"]');
       const box = boxes[Number(key) - 1];
-      if (box) { box.checked = !box.checked; ev.preventDefault(); }
+      if (box) { box.checked = !box.checked; ev.preventDefault(); updatePreview(); }
       return;
     }
     const actions = {
@@ -94,7 +115,7 @@
       k: () => go(root.dataset.prevUrl), ArrowLeft: () => go(root.dataset.prevUrl),
       a: () => post(acceptForm),
       s: () => post(gradeForm), Enter: () => post(gradeForm),
-      p: () => focus("points"), c: () => focus("comment"), t: () => focus("transcription-text"),
+      p: () => focus("points"), d: () => focus("adjustment"), c: () => focus("comment"), t: () => focus("transcription-text"),
       g: () => go(root.dataset.groupUrl),
       r: () => window.location.reload(),
     };

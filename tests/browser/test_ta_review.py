@@ -36,6 +36,10 @@ def test_a_ta_grades_a_flagged_answer_with_the_keyboard_alone(demo, as_user):
 
     page.keyboard.press("1")  # rubric item 1
     assert page.is_checked('input[name="rubric_items"] >> nth=0')
+    assert (
+        page.inner_text("#preview")
+        == f"Saving gives {part.max_points - 2:.2f} / {part.max_points:.2f}"
+    )
     page.keyboard.press("c")
     page.keyboard.type("Check the rounding.")
     page.keyboard.press("Escape")
