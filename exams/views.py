@@ -21,6 +21,8 @@ from PIL import Image
 from exams import attention, ingest, roster, selectors, services
 from exams.models import STAFF_ROLES, Enrollment, Exam, Role, ScanBatch, Submission
 from exams.printing import exam_print_copies
+from exams.scanning.align import crop_region
+from gradebook import selectors as grading
 
 INSTRUCTOR = (Role.INSTRUCTOR,)
 THUMB_WIDTH = 360
@@ -105,8 +107,6 @@ def roster_import(request: HttpRequest, course_id: int) -> HttpResponse:
 
 
 def _exam_page(request, exam: Exam, enrollment: Enrollment, *, status: int = 200, **extra):
-    from gradebook import selectors as grading
-
     is_instructor = enrollment.role == Role.INSTRUCTOR
     progress = grading.part_progress(exam)
     context = {
@@ -414,8 +414,6 @@ def page_thumbnail(request: HttpRequest, page_id: int) -> HttpResponse:
 @login_required
 def answer_crop(request: HttpRequest, answer_id: int) -> HttpResponse:
     """The part's answer region cut out of the copy's aligned page, as PNG."""
-    from exams.scanning.align import crop_region
-
     answer, _ = selectors.get_answer_for_user(request.user, answer_id)
     box = (answer.part.region or {}).get("box")
     page = selectors.answer_region_page(answer)

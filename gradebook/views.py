@@ -371,13 +371,17 @@ def group_grade(request: HttpRequest, part_id: int) -> HttpResponse:
     part, _ = exam_selectors.get_part_for_user(request.user, part_id)
     back = reverse("groups", args=[part.pk])
     try:
+        points = _decimal(request.POST.get("points"), "points")
+        items = _ids(request.POST.getlist("rubric_items"), "rubric_items")
+        if points is None and not items:
+            raise ValidationError("Nothing to grade with: tick rubric items or type points.")
         result = services.group_grade(
             part=part,
             group_key=request.POST.get("group_key", ""),
             actor=request.user,
             expected_versions=_versions(request.POST.get("versions", "")),
-            points=_decimal(request.POST.get("points"), "points"),
-            rubric_item_ids=_ids(request.POST.getlist("rubric_items"), "rubric_items"),
+            points=points,
+            rubric_item_ids=items,
             adjustment=_decimal(request.POST.get("adjustment"), "adjustment", blank=Decimal(0)),
             comment=request.POST.get("comment") or None,
         )

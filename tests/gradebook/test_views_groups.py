@@ -102,3 +102,14 @@ def test_a_damaged_versions_field_is_a_400(client, cast, group):
         HTTP_ACCEPT="application/json",
     )
     assert response.status_code == 400
+
+
+def test_a_group_form_without_points_or_items_is_a_400(client, cast, group):
+    client.force_login(cast.ta.user)
+    response = client.post(
+        reverse("group_grade", args=[group.pk]),
+        {"group_key": "79", "versions": versions(group), "points": ""},
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code == 400
+    assert not GradeEvent.objects.filter(action="group_grade").exists()
