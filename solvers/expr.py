@@ -25,8 +25,22 @@ class ExpressionError(ValueError):
     """The text is not an expression this module accepts."""
 
 
+MAX_EXP_ARGUMENT = 700  # e^700 ~ 1e304, the edge of IEEE doubles
+
+
+def safe_exp(x: Any) -> Any:
+    """``exp(x)``, refusing a numeric argument above 700: ``exp(exp(exp(100)))`` would
+    otherwise make SymPy evaluate a number with ~1e43 digits in its exponent (a hang)."""
+    x = sympy.sympify(x)
+    if not x.free_symbols and x.is_number:
+        value = sympy.N(x, 15)
+        if value.is_real and value > MAX_EXP_ARGUMENT:
+            raise OverflowError(f"exp({sympy.sstr(value)}) is too large to evaluate")
+    return sympy.exp(x)
+
+
 def _sigmoid(x: Any) -> Any:
-    return 1 / (1 + sympy.exp(-x))
+    return 1 / (1 + safe_exp(-x))
 
 
 def _step(x: Any) -> Any:
@@ -39,7 +53,7 @@ def _relu(x: Any) -> Any:
 
 
 SCALAR_FUNCTIONS: Mapping[str, Callable[..., Any]] = {
-    "exp": sympy.exp,
+    "exp": safe_exp,
     "log": sympy.log,
     "ln": sympy.log,
     "sqrt": sympy.sqrt,
@@ -51,7 +65,7 @@ SCALAR_FUNCTIONS: Mapping[str, Callable[..., Any]] = {
     "step": _step,
     "heaviside": _step,
     "relu": _relu,
-    "softplus": lambda x: sympy.log(1 + sympy.exp(x)),
+    "softplus": lambda x: sympy.log(1 + safe_exp(x)),
     "max": sympy.Max,
     "min": sympy.Min,
 }

@@ -15,6 +15,7 @@ from typing import Literal
 import sympy
 
 from solvers.core import ParameterError, Solution
+from solvers.expr import safe_exp
 from solvers.registry import solver
 from solvers.schema import Scalar, param
 from solvers.values import Number
@@ -33,7 +34,7 @@ def _vec_text(entries: Sequence[sympy.Expr]) -> str:
 
 def _softmax(z: Sequence[sympy.Expr], temperature: sympy.Expr | None = None) -> list[sympy.Expr]:
     temperature = sympy.Integer(1) if temperature is None else temperature
-    exps = [sympy.exp(v / temperature) for v in z]
+    exps = [safe_exp(v / temperature) for v in z]
     total = sum(exps, sympy.Integer(0))
     return [sympy.simplify(e / total) for e in exps]
 
@@ -98,7 +99,7 @@ def softmax(p: SoftmaxParams) -> Solution:
     else:
         assert p.logits is not None
         probs = _softmax(p.logits, p.temperature)
-        total = sum((sympy.exp(v / p.temperature) for v in p.logits), sympy.Integer(0))
+        total = sum((safe_exp(v / p.temperature) for v in p.logits), sympy.Integer(0))
         w.step(
             f"Exponentiate the logits{' / T' if p.temperature != 1 else ''} and normalise: "
             f"sum = {show(total)}",
@@ -245,7 +246,7 @@ def binary_cross_entropy(p: BCEParams) -> Solution:
     """
     w = Worked()
     if p.logits is not None:
-        probs = [1 / (1 + sympy.exp(-z)) for z in p.logits]
+        probs = [1 / (1 + safe_exp(-z)) for z in p.logits]
         w.step(
             f"sigmoid of the logits: p = {_vec_text(probs)}", rf"p = \sigma(z) = {vec_tex(probs)}"
         )
@@ -474,7 +475,7 @@ def linear_scores(p: LinearParams) -> Solution:
         t = p.target_class - 1
         if p.loss == "softmax":
             data = -sympy.log(
-                sympy.exp(scores[t]) / sum((sympy.exp(v) for v in scores), sympy.Integer(0))
+                safe_exp(scores[t]) / sum((safe_exp(v) for v in scores), sympy.Integer(0))
             )
             data = sympy.simplify(sympy.expand_log(data, force=True))
             w.step(

@@ -165,7 +165,7 @@ def to_scalar(value: Any, path: str) -> sympy.Expr:
             return exact_number(value)
         if isinstance(value, str):
             return to_sympy(value)
-    except ExpressionError as exc:
+    except (ExpressionError, ArithmeticError) as exc:
         raise ParameterError(path, str(exc)) from None
     raise ParameterError(path, f"expected a number or an expression, got {_kind(value)}")
 

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import sympy
 
+from solvers.expr import safe_exp
 from solvers.worked import bounded as _bounded
 
 
@@ -49,7 +50,7 @@ class NumpyMath:
 class SympyMath:
     """Elementwise maths on SymPy scalars (exact numbers or expressions with symbols)."""
 
-    exp = staticmethod(sympy.exp)
+    exp = staticmethod(safe_exp)
     log = staticmethod(sympy.log)
     tanh = staticmethod(sympy.tanh)
     sqrt = staticmethod(sympy.sqrt)
@@ -76,11 +77,11 @@ class SympyMath:
 
     @staticmethod
     def sigmoid(x: Any) -> Any:
-        return 1 / (1 + sympy.exp(-x))
+        return 1 / (1 + safe_exp(-x))
 
     @staticmethod
     def softplus(x: Any) -> Any:
-        return sympy.log(1 + sympy.exp(x))
+        return sympy.log(1 + safe_exp(x))
 
     @staticmethod
     def xlogy(y: Any, p: Any) -> Any:
@@ -219,6 +220,6 @@ class ExactBackend(Backend):
         return sympy.ImmutableMatrix(shape[0], shape[1], lambda i, j: sympy.sympify(value))
 
     def softmax(self, z: Any) -> Any:
-        e = z.applyfunc(sympy.exp)
+        e = z.applyfunc(safe_exp)
         s = sum(e, sympy.Integer(0))
         return sympy.ImmutableMatrix(e.applyfunc(lambda v: _bounded(v / s)))

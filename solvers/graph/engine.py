@@ -292,7 +292,7 @@ def run(
             attrs = {**conventions, **_attrs(B, node.attrs)}
             try:
                 values[key] = node.op.forward(B, [values[a] for a in node.args], attrs)
-            except ValueError as exc:
+            except (ValueError, ArithmeticError) as exc:
                 raise ParameterError(
                     node.attrs.get("_where", key), f"{key}: cannot evaluate {node.op.name}: {exc}"
                 ) from None

@@ -204,7 +204,7 @@ def _scalars(B: Backend, spec: Any, where: str) -> Any:
         return float(spec)
     try:
         return exact_number(spec) if not isinstance(spec, str) else to_sympy(spec)
-    except ExpressionError as exc:
+    except (ExpressionError, ArithmeticError) as exc:
         raise ParameterError(where, str(exc)) from None
 
 

@@ -63,3 +63,21 @@ def test_exact_number_rejects_non_finite() -> None:
     with pytest.raises(ExpressionError):
         exact_number(float("nan"))
     assert exact_number(0.1) == sympy.Rational(1, 10)
+
+
+def test_towers_of_exponentials_are_refused_quickly() -> None:
+    import time
+
+    from solvers.core import ParameterError
+    from solvers.registry import solve
+
+    start = time.perf_counter()
+    with pytest.raises(OverflowError):
+        to_sympy("exp(exp(exp(100)))")
+    with pytest.raises(ParameterError) as info:
+        solve("graph.backprop", {"inputs": {"x": 100}, "equations": ["y = exp(exp(exp(x)))"]})
+    assert info.value.field == "equations[0]"
+    with pytest.raises(ParameterError) as info:
+        solve("graph.backprop", {"inputs": {"x": "exp(exp(exp(100)))"}, "equations": ["y = x"]})
+    assert info.value.field == "inputs.x"
+    assert time.perf_counter() - start < 5
