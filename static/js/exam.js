@@ -54,7 +54,16 @@
     } catch (e) { /* the next tick tries again */ }
     const busy = [...bars.values()].some((el) => !["done", "failed"].includes(el.dataset.status));
     if (sending || busy) timer = setTimeout(poll, 1000);
-    else timer = null;
+    else {
+      timer = null;
+      if (bars.size && !document.getElementById("upload-finished")) {
+        const p = document.createElement("p");
+        p.id = "upload-finished";
+        p.className = "small";
+        p.innerHTML = 'Processing finished. <a href="">Refresh the page</a> to see the new answers and the needs-attention count.';
+        box.appendChild(p);
+      }
+    }
   }
 
   function note(text, cls) {

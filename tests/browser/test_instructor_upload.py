@@ -71,6 +71,7 @@ def test_an_instructor_uploads_scans_and_watches_the_progress_bar(scanned, as_us
     page.wait_for_selector('.progress[data-status="done"]', timeout=120_000)
     assert page.get_attribute(".progress .bar", "aria-valuenow") == "100"
     assert "4/4 pages" in page.inner_text(".progress .count")
+    page.wait_for_selector("#upload-finished")
     screenshot(page, "instructor-upload-done")
 
     batch = ScanBatch.objects.get(exam=exam)
