@@ -19,6 +19,8 @@ from solvers.values import Expression, Number, Tensor, Value
 from solvers.worked import Worked
 
 MAX_SIMPLIFY_OPS = 150
+# Exam graphs are small; exact arithmetic on big matrices is slow, so they go to NumPy.
+MAX_EXACT_ENTRIES = 2000
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,11 @@ def backprop(p: BackpropParams) -> Solution:
     """
     B: Backend = NumericBackend() if p.mode == "numeric" else ExactBackend()
     inputs = {name: _input(B, name, spec) for name, spec in p.inputs.items()}
+    entries = sum(B.shape(v)[0] * B.shape(v)[1] for v in inputs.values())
+    if B.exact and entries > MAX_EXACT_ENTRIES:
+        raise ParameterError(
+            "mode", f"{entries} input entries are too many for exact arithmetic; use mode: numeric"
+        )
     records = [vars(n) for n in p.nodes] if p.nodes is not None else []
     graph = build_graph(list(inputs), p.equations or [], records)
     named = graph.named()
