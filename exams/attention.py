@@ -8,17 +8,21 @@ checked, after the transaction commits.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from PIL import Image
 
 from exams import ingest
 from exams.models import Enrollment, Exam, Page, Role, Submission
+from exams.scanning.align import align_page
 from exams.services import submission_ensure
 
 
@@ -129,6 +133,7 @@ def page_place(
         taken.status = Page.Status.DISCARDED
         taken.attention_reason = f"replaced by page {page.pk} (by {actor or 'a person'})"
         taken.save(update_fields=["status", "attention_reason"])
+    _straighten(page)
     page.status = Page.Status.PLACED
     page.submission = submission
     page.page_number = page_number
@@ -142,6 +147,23 @@ def page_place(
         page_id = page.pk
         transaction.on_commit(lambda: transcribe_page.delay(page_id=page_id))
     return page
+
+
+def _straighten(page: Page) -> None:
+    """Register a page the pipeline left unaligned on its corner markers, as the pipeline does
+    for placed pages, so answer regions cut from it land on the right paper. A page whose
+    markers are not found is kept as scanned."""
+    if not page.image:
+        return
+    with page.image.open("rb") as fh:
+        image = Image.open(fh)
+        image.load()
+    aligned = align_page(image, rotation=page.rotation if page.qr_payload else None)
+    if aligned.method != "markers":
+        return
+    buf = io.BytesIO()
+    aligned.image.save(buf, format="PNG", optimize=False)
+    page.image.save(f"{page.index_in_batch:05d}.png", ContentFile(buf.getvalue()), save=False)
 
 
 @transaction.atomic

@@ -76,3 +76,34 @@ def test_suggestions_put_the_student_whose_number_was_written_first(cast):
     assert attention.unmatched_students(cast.exam) == sorted(
         [a, b], key=lambda e: (e.user.last_name, e.user.first_name)
     )
+
+
+def test_placing_straightens_the_page_on_its_markers(cast, stray, monkeypatch):
+    from PIL import Image
+
+    from exams.scanning.align import AlignedPage
+
+    upright = Image.new("L", (30, 40), 200)
+    monkeypatch.setattr(
+        "exams.attention.align_page",
+        lambda image, rotation: AlignedPage(
+            upright, 0, 1.5, ("tl", "tr", "br"), 0.2, "markers", 150
+        ),
+    )
+    page = attention.page_place(page=stray, copy_number=4, page_number=1, actor=None)
+    with page.image.open("rb") as fh:
+        assert Image.open(fh).size == (30, 40)
+
+
+def test_a_page_without_markers_is_kept_as_scanned(cast, stray, monkeypatch):
+    from PIL import Image
+
+    from exams.scanning.align import AlignedPage
+
+    monkeypatch.setattr(
+        "exams.attention.align_page",
+        lambda image, rotation: AlignedPage(Image.new("L", (5, 5)), 0, 0.0, (), 0.0, "none", 150),
+    )
+    page = attention.page_place(page=stray, copy_number=4, page_number=1, actor=None)
+    with page.image.open("rb") as fh:
+        assert Image.open(fh).size == (200, 280)
