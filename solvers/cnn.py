@@ -170,6 +170,82 @@ def _axis_tex(
     return rf"{left} \frac{{{n} + {pad[0]} + {pad[1]} - {kernel} - 1}}{{{s}}} {right} + 1 = {out}"
 
 
+SPATIAL = ("conv", "conv_transpose", "pool", "maxpool", "avgpool")
+
+
+@dataclass(frozen=True)
+class _SpatialOut:
+    """What a convolution or pooling layer does to the shape, and its worked line."""
+
+    spatial: list[int]
+    channels: int
+    weight_shape: tuple[int, ...] | None
+    bias_shape: tuple[int, ...] | None
+    formula: str
+    detail: str
+    tex: str
+
+
+def _spatial_layer(
+    layer: Layer, where: str, spatial: list[int], channels: int, channels_last: bool
+) -> _SpatialOut:
+    """Output size per axis, output channels and weight/bias shapes of a conv or pool."""
+    kind = layer.type
+    axes = len(spatial)
+    if layer.kernel is None:
+        raise ParameterError(f"{where}.kernel", "required for this layer")
+    k = _per_axis(layer.kernel, axes, 1, f"{where}.kernel")
+    if any(v == 0 for v in k):
+        raise ParameterError(f"{where}.kernel", "must be positive")
+    is_pool = kind in ("pool", "maxpool", "avgpool")
+    if is_pool and layer.stride is None:
+        s = list(k)  # a pooling window moves by its own size unless told otherwise
+    else:
+        s = _per_axis(layer.stride, axes, 1, f"{where}.stride")
+    if any(v == 0 for v in s):
+        raise ParameterError(f"{where}.stride", "must be positive")
+    d = _per_axis(layer.dilation, axes, 1, f"{where}.dilation")
+    pads = resolve_padding(layer.padding, spatial, k, s, d, f"{where}.padding")
+    extra = [0] * axes
+    if kind == "conv_transpose":
+        extra = _per_axis(layer.output_padding, axes, 0, f"{where}.output_padding")
+        new = [conv_transpose_out(*a) for a in zip(spatial, k, s, d, pads, extra, strict=True)]
+        mode, formula = "transpose", "(n - 1) s - p + d (k - 1) + output_padding + 1"
+    elif is_pool and layer.ceil_mode:
+        new = [pool_out_ceil(*a) for a in zip(spatial, k, s, d, pads, strict=True)]
+        mode, formula = "ceil", "ceil((n + p - d (k - 1) - 1) / s) + 1"
+    else:
+        new = [conv_out(*a) for a in zip(spatial, k, s, d, pads, strict=True)]
+        mode, formula = "floor", "floor((n + p - d (k - 1) - 1) / s) + 1"
+    if any(v <= 0 for v in new):
+        raise ParameterError(where, f"output size {new} is not positive: the kernel does not fit")
+    detail = ", ".join(
+        f"axis {a + 1}: n={n}, k={kk}, s={ss}, d={dd}, p={pp[0]}+{pp[1]} -> {o}"
+        for a, (n, kk, ss, dd, pp, o) in enumerate(zip(spatial, k, s, d, pads, new, strict=True))
+    )
+    tex = r",\quad ".join(
+        _axis_tex(mode, *a) for a in zip(spatial, k, s, d, pads, extra, new, strict=True)
+    )
+    if is_pool:
+        return _SpatialOut(new, channels, None, None, formula, detail, tex)
+    if layer.filters is None:
+        raise ParameterError(f"{where}.filters", "required for a convolution")
+    out_channels, g = layer.filters, layer.groups
+    if g <= 0 or channels % g or out_channels % g:
+        raise ParameterError(
+            f"{where}.groups",
+            f"{g} must divide input ({channels}) and output ({out_channels}) channels",
+        )
+    if kind == "conv":
+        per = channels // g
+        weight = (*k, per, out_channels) if channels_last else (out_channels, per, *k)
+    else:  # transposed: PyTorch stores C_in x C_out/groups x k, TensorFlow k x C_out x C_in
+        per = out_channels // g
+        weight = (*k, per, channels) if channels_last else (channels, per, *k)
+    bias = (out_channels,) if layer.bias else None
+    return _SpatialOut(new, out_channels, weight, bias, formula, detail, tex)
+
+
 def _dims(spatial: list[int], channels: int, channels_last: bool) -> tuple[int, ...]:
     return (*spatial, channels) if channels_last else (channels, *spatial)
 
@@ -212,87 +288,15 @@ def cnn_layers(p: CNNParams) -> Solution:
         weight_shape: tuple[int, ...] | None = None
         bias_shape: tuple[int, ...] | None = None
         kind = layer.type
-        if kind in ("conv", "conv_transpose", "pool", "maxpool", "avgpool"):
+        if kind in SPATIAL:
             if flat is not None:
                 raise ParameterError(
                     f"{where}.type", f"{kind} after flatten: the input is a vector"
                 )
-            axes = len(spatial)
-            if layer.kernel is None:
-                raise ParameterError(f"{where}.kernel", "required for this layer")
-            k = _per_axis(layer.kernel, axes, 1, f"{where}.kernel")
-            if any(v == 0 for v in k):
-                raise ParameterError(f"{where}.kernel", "must be positive")
-            is_pool = kind in ("pool", "maxpool", "avgpool")
-            s = _per_axis(layer.stride, axes, k[0] if is_pool else 1, f"{where}.stride")
-            if is_pool and layer.stride is None:
-                s = list(k)
-            if any(v == 0 for v in s):
-                raise ParameterError(f"{where}.stride", "must be positive")
-            d = _per_axis(layer.dilation, axes, 1, f"{where}.dilation")
-            pads = resolve_padding(layer.padding, spatial, k, s, d, f"{where}.padding")
-            if kind == "conv_transpose":
-                extra = _per_axis(layer.output_padding, axes, 0, f"{where}.output_padding")
-                new = [
-                    conv_transpose_out(*args)
-                    for args in zip(spatial, k, s, d, pads, extra, strict=True)
-                ]
-                formula = "(n - 1) s - p + d (k - 1) + output_padding + 1"
-            elif is_pool and layer.ceil_mode:
-                new = [pool_out_ceil(*args) for args in zip(spatial, k, s, d, pads, strict=True)]
-                formula = "ceil((n + p - d (k - 1) - 1) / s) + 1"
-            else:
-                new = [conv_out(*args) for args in zip(spatial, k, s, d, pads, strict=True)]
-                formula = "floor((n + p - d (k - 1) - 1) / s) + 1"
-            if any(v <= 0 for v in new):
-                raise ParameterError(
-                    where, f"output size {new} is not positive: the kernel does not fit"
-                )
-            detail = ", ".join(
-                f"axis {a + 1}: n={n}, k={kk}, s={ss}, d={dd}, p={pp[0]}+{pp[1]} -> {o}"
-                for a, (n, kk, ss, dd, pp, o) in enumerate(
-                    zip(spatial, k, s, d, pads, new, strict=True)
-                )
-            )
-            if is_pool:
-                out_channels = channels
-            else:
-                if layer.filters is None:
-                    raise ParameterError(f"{where}.filters", "required for a convolution")
-                out_channels = layer.filters
-                g = layer.groups
-                if g <= 0 or channels % g or out_channels % g:
-                    raise ParameterError(
-                        f"{where}.groups",
-                        f"{g} must divide input ({channels}) and output ({out_channels}) channels",
-                    )
-                if kind == "conv":
-                    per = channels // g
-                    weight_shape = (
-                        (*k, per, out_channels) if channels_last else (out_channels, per, *k)
-                    )
-                else:
-                    per = out_channels // g
-                    weight_shape = (*k, per, channels) if channels_last else (channels, per, *k)
-                bias_shape = (out_channels,) if layer.bias else None
-            extras = (
-                _per_axis(layer.output_padding, axes, 0, f"{where}.output_padding")
-                if kind == "conv_transpose"
-                else [0] * axes
-            )
-            mode = (
-                "transpose"
-                if kind == "conv_transpose"
-                else ("ceil" if is_pool and layer.ceil_mode else "floor")
-            )
-            w.step(
-                f"{label} ({kind}): out = {formula}; {detail}",
-                r",\quad ".join(
-                    _axis_tex(mode, *args)
-                    for args in zip(spatial, k, s, d, pads, extras, new, strict=True)
-                ),
-            )
-            spatial, channels = new, out_channels
+            out = _spatial_layer(layer, where, spatial, channels, channels_last)
+            weight_shape, bias_shape = out.weight_shape, out.bias_shape
+            w.step(f"{label} ({kind}): out = {out.formula}; {out.detail}", out.tex)
+            spatial, channels = out.spatial, out.channels
             out_dims = _dims(spatial, channels, channels_last)
         elif kind == "flatten":
             flat = math.prod(_dims(spatial, channels, channels_last)) if flat is None else flat
