@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from solvers.core import ParameterError
 from solvers.registry import solve
@@ -310,3 +312,31 @@ def test_deep_exact_graph_stays_fast_and_matches_numeric_mode() -> None:
     numeric = solve("graph.backprop", {**params, "mode": "numeric"}).values
     assert _num(exact["L"]) == pytest.approx(_num(numeric["L"]), rel=1e-12)
     assert _vec(exact["dL/dW1"]) == pytest.approx(_vec(numeric["dL/dW1"]), rel=1e-9)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    x=st.lists(st.integers(-3, 3), min_size=2, max_size=2),
+    w=st.lists(st.integers(-2, 2), min_size=6, max_size=6),
+    label=st.integers(0, 2),
+)
+def test_exact_and_numeric_backends_agree_including_kinks(x, w, label) -> None:
+    # Small integers hit ReLU's and max's kinks often; both backends must apply the same
+    # conventions there and agree everywhere else.
+    params = {
+        "inputs": {
+            "x": x,
+            "W": [w[0:2], w[2:4], w[4:6]],
+            "y": [1 if i == label else 0 for i in range(3)],
+        },
+        "equations": [
+            "h = relu(W @ x)",
+            "f = max(0.5 * h, h - 1)",
+            "L = ce_logits(f, y) + sse(h, y)",
+        ],
+    }
+    exact = solve("graph.backprop", params).values
+    numeric = solve("graph.backprop", {**params, "mode": "numeric"}).values
+    assert _num(exact["L"]) == pytest.approx(_num(numeric["L"]), rel=1e-12)
+    for key in ("dL/dW", "dL/dx"):
+        assert _vec(exact[key]) == pytest.approx(_vec(numeric[key]), rel=1e-12, abs=1e-12)
