@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     size.add_argument("--quick", action="store_true", help="small sizes, under a minute")
     size.add_argument("--config", choices=sorted(CONFIGS), help="a named size (default: full)")
     parser.add_argument("--services", action="store_true", help="add the end-to-end run")
-    parser.add_argument("--copies", type=int, default=60, help="copies for --services")
+    parser.add_argument("--copies", type=int, default=40, help="copies for --services")
     parser.add_argument("--workers", default="1,2", help="worker counts for --services")
     parser.add_argument("--out", help="also write the JSON to this file")
     parser.add_argument("--chart", help="write an SVG chart of throughput against pages")

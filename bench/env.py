@@ -74,7 +74,7 @@ def django_environment(*, database_url: str = "", broker_url: str = "") -> Itera
     old_name = None
     try:
         if connection.vendor == "postgresql":
-            settings.DATABASES["default"]["TEST"] = {"NAME": f"bench_{os.getpid()}"}
+            connection.settings_dict["TEST"]["NAME"] = f"bench_{os.getpid()}"
             old_name = connection.creation.create_test_db(
                 verbosity=0, autoclobber=True, serialize=False
             )
