@@ -13,7 +13,7 @@ import yaml
 
 from solvers.core import ParameterError, Solution
 from solvers.registry import describe, get, names, solve
-from solvers.serialize import solution_to_dict
+from solvers.serialize import solution_to_dict, to_yaml
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -93,9 +93,7 @@ def reference_markdown() -> str:
         )
         parts.append("```\n")
         parts.append("Example parameters:\n\n```yaml")
-        parts.append(
-            yaml.safe_dump(dict(info.example), sort_keys=False, default_flow_style=None).rstrip()
-        )
+        parts.append(to_yaml(dict(info.example)).rstrip())
         parts.append("```\n")
         parts.append(f"`python -m solvers run {name} params.yaml` prints:\n\n```text")
         parts.append(render_text(solve(name, info.example)))

@@ -127,13 +127,8 @@ def describe(name: str) -> str:
     lines = [name, "=" * len(name), "", info.summary, "", "Parameters:"]
     lines.extend(describe_fields(info.params))
     if info.example:
-        import yaml
+        from solvers.serialize import to_yaml
 
         lines += ["", "Example parameters (YAML):", ""]
-        lines += [
-            "  " + ln
-            for ln in yaml.safe_dump(
-                dict(info.example), sort_keys=False, default_flow_style=None
-            ).splitlines()
-        ]
+        lines += ["  " + ln for ln in to_yaml(dict(info.example)).splitlines()]
     return "\n".join(lines)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import sympy
+import yaml
 
 from solvers.core import Solution
 from solvers.values import (
@@ -66,6 +67,23 @@ def value_to_dict(value: Value) -> dict[str, Any]:
         out["example"] = dict(value.example)
         out["display"] = f"{value.description} (e.g. {dict(value.example)})"
     return out
+
+
+class _ExampleDumper(yaml.SafeDumper):
+    """YAML as an answer-key author writes it: numbers in ``[4, 2]`` rows, strings as blocks."""
+
+
+def _represent_list(dumper: yaml.SafeDumper, data: list[Any]) -> yaml.Node:
+    flat = all(isinstance(v, int | float) and not isinstance(v, bool) for v in data)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flat)
+
+
+_ExampleDumper.add_representer(list, _represent_list)
+
+
+def to_yaml(data: Any) -> str:
+    """Readable YAML of a parameter mapping (used for examples in docs and ``describe``)."""
+    return yaml.dump(data, Dumper=_ExampleDumper, sort_keys=False, width=100)
 
 
 def solution_to_dict(solution: Solution) -> dict[str, Any]:
