@@ -4,6 +4,8 @@
 // second until every batch it shows is done or failed.
 (function () {
   "use strict";
+  document.querySelectorAll("form[data-confirm]").forEach((f) =>
+    f.addEventListener("submit", (ev) => { if (!window.confirm(f.dataset.confirm)) ev.preventDefault(); }));
   const form = document.getElementById("scan-form");
   if (!form) return;
   const box = document.getElementById("upload-progress");

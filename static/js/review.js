@@ -48,6 +48,9 @@
     }
   }
 
+  document.querySelectorAll("select[data-autosubmit]").forEach((el) =>
+    el.addEventListener("change", () => el.form.submit()));
+
   const saved = sessionStorage.getItem("review-flash");
   if (saved) { sessionStorage.removeItem("review-flash"); say("Saved: " + saved, true); }
 

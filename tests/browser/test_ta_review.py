@@ -75,6 +75,10 @@ def test_a_ta_grades_a_flagged_answer_with_the_keyboard_alone(demo, as_user):
     screenshot(page, "ta-review-stale")
     assert Score.objects.get(answer=answer).points == Decimal(1)
 
+    # The queue filter applies as soon as it is chosen.
+    page.select_option("#filter-form select", "regrade")
+    page.wait_for_url("**filter=regrade**")
+
     # Accept an auto verdict with `a`.
     suggested = (
         Answer.objects.filter(submission__exam=demo, suggested_points__isnull=False)
