@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import sympy
 
@@ -31,6 +31,9 @@ class ContinuityParams:
     variable: str = param("the function's variable", "x")
     at: Scalar = param("the point where the pieces meet", 0)
     differentiable: bool = param("also require equal one-sided derivatives", False)
+    point_in: Literal["right", "left"] = param(
+        "which piece defines f at the point (right: x >= at, left: x <= at)", "right"
+    )
     nonzero: list[str] = param("unknowns that must not be 0 (a non-trivial answer)", factory=list)
     solve_for: list[str] | None = param(
         "unknowns to express through the others (default: the last ones)", None
@@ -76,20 +79,24 @@ def continuity(p: ContinuityParams) -> Solution:
     except ExpressionError as exc:
         raise ParameterError("right", str(exc)) from None
     lim_left = sympy.simplify(sympy.limit(left, x, p.at, "-"))
-    value = sympy.simplify(right.subs(x, p.at))
     lim_right = sympy.simplify(sympy.limit(right, x, p.at, "+"))
+    value = sympy.simplify((right if p.point_in == "right" else left).subs(x, p.at))
     w.step(
-        f"Left limit at {p.variable} = {p.at}: {sympy.sstr(lim_left)}; value and right limit: {sympy.sstr(value)}",
+        f"At {p.variable} = {p.at}: left limit {sympy.sstr(lim_left)}, right limit "
+        f"{sympy.sstr(lim_right)}, value f({p.at}) = {sympy.sstr(value)}",
         rf"\lim_{{{p.variable} \to {sympy.latex(p.at)}^-}} f = {sympy.latex(lim_left)},\quad "
+        rf"\lim_{{{p.variable} \to {sympy.latex(p.at)}^+}} f = {sympy.latex(lim_right)},\quad "
         rf"f({sympy.latex(p.at)}) = {sympy.latex(value)}",
     )
-    equations = [sympy.simplify(lim_left - value)]
-    if lim_right != value:
-        equations.append(sympy.simplify(lim_right - value))
+    equations = [sympy.simplify(lim_left - value), sympy.simplify(lim_right - value)]
     if p.differentiable:
         d_left = sympy.simplify(sympy.limit(sympy.diff(left, x), x, p.at, "-"))
         d_right = sympy.simplify(sympy.limit(sympy.diff(right, x), x, p.at, "+"))
-        w.step(f"One-sided derivatives: {sympy.sstr(d_left)} and {sympy.sstr(d_right)}", "")
+        w.step(
+            f"One-sided derivatives: {sympy.sstr(d_left)} and {sympy.sstr(d_right)}",
+            rf"f'({sympy.latex(p.at)}^-) = {sympy.latex(d_left)},\quad "
+            rf"f'({sympy.latex(p.at)}^+) = {sympy.latex(d_right)}",
+        )
         equations.append(sympy.simplify(d_left - d_right))
     return _predicate(w, equations, p.unknowns, symbols, p.nonzero, p.solve_for)
 
@@ -176,7 +183,12 @@ def _predicate(
     if not solutions:
         raise ParameterError("unknowns", "the conditions cannot be met")
     sol = solutions[0]
-    relation = ", ".join(f"{k} = {sympy.sstr(v)}" for k, v in sol.items())
+    relation = " or ".join(
+        "(" * (len(solutions) > 1)
+        + ", ".join(f"{k} = {sympy.sstr(v)}" for k, v in branch.items())
+        + ")" * (len(solutions) > 1)
+        for branch in solutions
+    )
     extra = "".join(f", {n} != 0" for n in nonzero)
     w.step(
         f"Solve: {relation}{extra}",

@@ -7,7 +7,7 @@ import sympy
 
 from solvers.core import ParameterError
 from solvers.registry import solve
-from solvers.values import Expression, Predicate
+from solvers.values import Expression, Integer, Predicate
 
 PIECEWISE = {
     # a(x) = sigmoid(x) for x >= 0, tanh(x) for x < 0; f = alpha a + beta s, s the unit step.
@@ -88,3 +88,22 @@ def test_condition_survives_pickling() -> None:
     restored = pickle.loads(pickle.dumps(condition))
     assert restored.check({"alpha": 2, "beta": -1})
     assert not restored.check({"alpha": 2, "beta": 1})
+
+
+def test_point_belonging_to_the_left_piece() -> None:
+    # f = x + a for x <= 1 (the point belongs to the left piece), 2x for x > 1: a = 1.
+    value = solve(
+        "condition.continuity",
+        {"left": "x + a", "right": "2*x", "unknowns": ["a"], "at": 1, "point_in": "left"},
+    ).values["a"]
+    assert value == Integer(1)
+
+
+def test_several_solution_branches_are_all_accepted_and_described() -> None:
+    solution = solve("condition.equations", {"equations": ["a**2 = 4"], "unknowns": ["a"]})
+    condition = solution.values["condition"]
+    assert isinstance(condition, Predicate)
+    assert condition.check({"a": 2})
+    assert condition.check({"a": -2})
+    assert not condition.check({"a": 1})
+    assert " or " in condition.description
