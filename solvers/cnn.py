@@ -184,6 +184,9 @@ class _SpatialOut:
     formula: str
     detail: str
     tex: str
+    kernel: list[int]
+    stride: list[int]
+    dilation: list[int]
 
 
 def _spatial_layer(
@@ -227,7 +230,7 @@ def _spatial_layer(
         _axis_tex(mode, *a) for a in zip(spatial, k, s, d, pads, extra, new, strict=True)
     )
     if is_pool:
-        return _SpatialOut(new, channels, None, None, formula, detail, tex)
+        return _SpatialOut(new, channels, None, None, formula, detail, tex, k, s, d)
     if layer.filters is None:
         raise ParameterError(f"{where}.filters", "required for a convolution")
     out_channels, g = layer.filters, layer.groups
@@ -243,7 +246,7 @@ def _spatial_layer(
         per = out_channels // g
         weight = (*k, per, channels) if channels_last else (channels, per, *k)
     bias = (out_channels,) if layer.bias else None
-    return _SpatialOut(new, out_channels, weight, bias, formula, detail, tex)
+    return _SpatialOut(new, out_channels, weight, bias, formula, detail, tex, k, s, d)
 
 
 def _dims(spatial: list[int], channels: int, channels_last: bool) -> tuple[int, ...]:
@@ -270,7 +273,9 @@ def cnn_layers(p: CNNParams) -> Solution:
     """Per layer: output shape, weight and bias shapes and counts, activation size; totals.
 
     Values per layer (``layers[i].`` or ``<name>.``): ``output`` (Shape), ``weights`` and
-    ``bias`` (Shape, learnable layers), ``params``, ``activations`` (Integer). Totals:
+    ``bias`` (Shape, learnable layers), ``params``, ``activations`` (Integer), and before
+    any flatten ``receptive_field`` (input pixels one output sees along an axis: an Integer,
+    or a Shape when the axes differ; ``r = r_prev + (k - 1) d j_prev``, ``j = j_prev s``). Totals:
     ``output`` (final Shape), ``params``, ``weights_total``, ``biases_total``,
     ``activations_total`` (sum of layer outputs, input excluded).
     """
@@ -280,6 +285,10 @@ def cnn_layers(p: CNNParams) -> Solution:
     spatial = shape[:-1] if channels_last else shape[1:]
     channels = shape[-1] if channels_last else shape[0]
     flat: int | None = None  # set once the tensor is a vector
+    # Receptive field and jump (input pixels between neighbouring outputs) per axis; None
+    # once a transposed convolution makes "the input window of one output" ill-defined.
+    field: list[int] | None = [1] * len(spatial)
+    jump = [1] * len(spatial)
     w.step(f"Input: {' x '.join(map(str, p.input))} ({p.convention})", "")
     totals = {"weights": 0, "biases": 0, "activations": 0}
     for i, layer in enumerate(p.layers):
@@ -298,6 +307,20 @@ def cnn_layers(p: CNNParams) -> Solution:
             w.step(f"{label} ({kind}): out = {out.formula}; {out.detail}", out.tex)
             spatial, channels = out.spatial, out.channels
             out_dims = _dims(spatial, channels, channels_last)
+            if kind == "conv_transpose" or field is None:
+                field = None
+            else:
+                field = [
+                    r + (k - 1) * d * j
+                    for r, k, d, j in zip(field, out.kernel, out.dilation, jump, strict=True)
+                ]
+                jump = [j * s for j, s in zip(jump, out.stride, strict=True)]
+                w.step(
+                    f"{label} receptive field: r = r_prev + (k - 1) d j_prev = "
+                    + " x ".join(map(str, field)),
+                    r"r_\ell = r_{\ell-1} + (k - 1)\, d\, j_{\ell-1} = "
+                    + r" \times ".join(map(str, field)),
+                )
         elif kind == "flatten":
             flat = math.prod(_dims(spatial, channels, channels_last)) if flat is None else flat
             out_dims = (flat,)
@@ -332,6 +355,11 @@ def cnn_layers(p: CNNParams) -> Solution:
         w.value(f"{label}.output", Shape(tuple(out_dims), p.convention if flat is None else ""))
         w.value(f"{label}.activations", Integer(size))
         w.value(f"{label}.params", Integer(n_weights + n_bias))
+        if flat is None and field is not None:
+            w.value(
+                f"{label}.receptive_field",
+                Integer(field[0]) if len(set(field)) == 1 else Shape(tuple(field)),
+            )
         if weight_shape:
             w.value(f"{label}.weights", Shape(tuple(weight_shape)))
         if bias_shape:

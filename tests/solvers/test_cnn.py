@@ -261,3 +261,51 @@ def test_same_padding_gives_ceil_of_n_over_stride(n, k, s, d) -> None:
         },
     ).values
     assert values["output"] == Shape((math.ceil(n / s), 2), "LC")
+
+
+def _brute_receptive_field(layers: list[tuple[int, int, int]]) -> int:
+    """Follow one output position back through (kernel, stride, dilation) layers, collecting
+    every input index it reads; the field is the span of those indices."""
+    positions = {0}
+    for k, s, d in reversed(layers):
+        positions = {i * s + d * t for i in positions for t in range(k)}
+    return max(positions) - min(positions) + 1
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    layers=st.lists(
+        st.tuples(st.integers(1, 5), st.integers(1, 3), st.integers(1, 2)), min_size=1, max_size=4
+    )
+)
+def test_receptive_field_matches_brute_force(layers: list[tuple[int, int, int]]) -> None:
+    table = [
+        {"type": "conv", "filters": 1, "kernel": k, "stride": s, "dilation": d, "padding": "same"}
+        for k, s, d in layers
+    ]
+    values = solve("cnn.layers", {"input": [400, 1], "convention": "LC", "layers": table}).values
+    assert values[f"layers[{len(layers) - 1}].receptive_field"] == Integer(
+        _brute_receptive_field(layers)
+    )
+
+
+def test_receptive_field_by_hand() -> None:
+    # Two 3x3 convs: 5x5; then a 2x2 pool with stride 2: 5 + 1*1 = 6; then 3x3: 6 + 2*2 = 10.
+    values = solve(
+        "cnn.layers",
+        {
+            "input": [32, 32, 1],
+            "layers": [
+                {"type": "conv", "filters": 4, "kernel": 3},
+                {"type": "conv", "filters": 4, "kernel": 3},
+                {"type": "maxpool", "kernel": 2},
+                {"type": "conv", "filters": 4, "kernel": 3},
+            ],
+        },
+    ).values
+    assert [values[f"layers[{i}].receptive_field"] for i in range(4)] == [
+        Integer(3),
+        Integer(5),
+        Integer(6),
+        Integer(10),
+    ]
