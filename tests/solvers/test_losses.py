@@ -187,3 +187,33 @@ def test_infinite_or_malformed_losses_are_parameter_errors(
     with pytest.raises(ParameterError) as info:
         solve(name, params)
     assert info.value.field == field
+
+
+def test_batch_mean_of_cross_entropies() -> None:
+    values = solve(
+        "loss.batch",
+        {
+            "loss": "loss.cross_entropy",
+            "examples": [
+                {"probs": [0.7, 0.2, 0.1], "target_class": 1},
+                {"probs": [0.1, 0.6, 0.3], "target_class": 3},
+            ],
+        },
+    ).values
+    expected = -(sympy.log(R(7, 10)) + sympy.log(R(3, 10))) / 2
+    assert sympy.simplify(_exact(values["loss"]) - expected) == 0
+
+
+def test_batch_errors_point_into_the_example() -> None:
+    with pytest.raises(ParameterError) as info:
+        solve(
+            "loss.batch",
+            {
+                "loss": "loss.mse",
+                "examples": [
+                    {"predictions": [1], "targets": [1]},
+                    {"predictions": [1, 2], "targets": [1]},
+                ],
+            },
+        )
+    assert info.value.field == "examples[1].targets"
