@@ -135,6 +135,13 @@ PARAM_MISTAKES: tuple[tuple[str, str, str, Callable[[Any], Any]], ...] = (
         lambda v: 0 if v not in (0, "valid", None) else None,
     ),
     (
+        "padding",
+        "padding_assumed",
+        "you kept the input size as if the input were padded ('same'); this convolution has "
+        "no padding ('valid')",
+        lambda v: "same" if v in (0, "valid") else None,
+    ),
+    (
         "stride",
         "stride_ignored",
         "you ignored the stride",

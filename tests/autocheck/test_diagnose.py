@@ -181,3 +181,21 @@ def test_solver_specific_mistakes_with_the_real_registry(part: str, written: str
     )
     assert d is not None
     assert d.code == code
+
+
+def test_a_valid_convolution_answered_with_the_input_size_is_padding_assumed():
+    from autocheck.check import check_part
+    from autocheck.keys import parse_key, resolve_expected
+
+    key = parse_key(
+        "format: 1\nkey_version: 1\nexam: {id: t}\nquestions:\n"
+        "  - number: 1\n    points: 2\n    parts:\n"
+        "      - number: a\n        points: 2\n        solver: cnn.conv_gradients\n"
+        "        params: {input: [64, 64, 3], kernel: 3, filters: 16, padding: valid}\n"
+        "        value: output\n"
+    )
+    part = key.part("1.a")
+    verdict = check_part(part, resolve_expected(key)["1.a"], "64 x 64 x 16")
+    assert verdict.verdict == "incorrect"
+    assert verdict.diagnosis is not None
+    assert verdict.diagnosis.code == "padding_assumed"
