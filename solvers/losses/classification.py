@@ -1,51 +1,19 @@
-"""Losses and output layers, in exact arithmetic: softmax, cross-entropy, (multi-label)
-binary cross-entropy, mean squared error, label smoothing, linear classifier scores.
-
-Conventions: ``log`` is the natural logarithm unless ``base`` says otherwise; class indices
-in parameters are **1-based** (``target_class: 3`` is the third class, as written in exams).
-Decimal inputs are read as exact rationals, so ``-log(0.3)`` is kept as ``-log(3/10)``.
-"""
+"""Classification outputs and losses: softmax, cross-entropy, binary cross-entropy (also
+multi-label), label smoothing."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 import sympy
 
 from solvers.core import ParameterError, Solution
 from solvers.expr import safe_exp
+from solvers.losses._common import Base, check_probs, log_base, softmax_exact, vec_text
 from solvers.registry import solver
 from solvers.schema import Scalar, param
-from solvers.values import Number
 from solvers.worked import Worked, number, real, show, tex, value_of, vec_tex, vector
-
-Base = Literal["e", "2", "10"]
-
-
-def _log(x: sympy.Expr, base: Base) -> sympy.Expr:
-    return sympy.log(x) if base == "e" else sympy.log(x, int(base))
-
-
-def _vec_text(entries: Sequence[sympy.Expr]) -> str:
-    return "(" + ", ".join(show(e) for e in entries) + ")"
-
-
-def _softmax(z: Sequence[sympy.Expr], temperature: sympy.Expr | None = None) -> list[sympy.Expr]:
-    temperature = sympy.Integer(1) if temperature is None else temperature
-    exps = [safe_exp(v / temperature) for v in z]
-    total = sum(exps, sympy.Integer(0))
-    return [sympy.simplify(e / total) for e in exps]
-
-
-def _check_probs(p: Sequence[sympy.Expr], field: str, *, sums_to_one: bool) -> None:
-    for i, v in enumerate(p):
-        if not v.is_number or v < 0 or v > 1:
-            raise ParameterError(f"{field}[{i}]", "must be a probability in [0, 1]")
-    total = sum(p, sympy.Integer(0))
-    if sums_to_one and total != 1 and abs(float(total) - 1) > 1e-9:
-        raise ParameterError(field, f"probabilities sum to {total}, not 1")
 
 
 @dataclass(frozen=True)
@@ -65,7 +33,7 @@ class SoftmaxParams:
         if not (self.temperature.is_number and self.temperature > 0):
             raise ParameterError("temperature", "must be a positive number")
         if self.probs is not None:
-            _check_probs(self.probs, "probs", sums_to_one=True)
+            check_probs(self.probs, "probs", sums_to_one=True)
             for i, v in enumerate(self.probs):
                 if v == 0:
                     raise ParameterError(
@@ -87,25 +55,25 @@ def softmax(p: SoftmaxParams) -> Solution:
         logits = [p.temperature * sympy.log(v) for v in probs]
         w.step(
             "softmax is unchanged by adding a constant to every logit, so z_i = T log p_i + c; "
-            f"with c = 0: z = {_vec_text(logits)}",
+            f"with c = 0: z = {vec_text(logits)}",
             r"z_i = T \log p_i + c",
         )
         w.value("logits", vector(logits))
         diffs = [sympy.simplify(sympy.expand_log(z - logits[0], force=True)) for z in logits]
         w.step(
-            f"differences to the first logit: {_vec_text(diffs)}", rf"z_i - z_1 = {vec_tex(diffs)}"
+            f"differences to the first logit: {vec_text(diffs)}", rf"z_i - z_1 = {vec_tex(diffs)}"
         )
         w.value("logit_differences", vector(diffs))
     else:
         assert p.logits is not None
-        probs = _softmax(p.logits, p.temperature)
+        probs = softmax_exact(p.logits, p.temperature)
         total = sum((safe_exp(v / p.temperature) for v in p.logits), sympy.Integer(0))
         w.step(
             f"Exponentiate the logits{' / T' if p.temperature != 1 else ''} and normalise: "
             f"sum = {show(total)}",
             r"p_i = \frac{e^{z_i}}{\sum_j e^{z_j}}",
         )
-        w.step(f"p = {_vec_text(probs)}", r"p = " + vector(probs).latex())
+        w.step(f"p = {vec_text(probs)}", r"p = " + vector(probs).latex())
     w.value("probs", vector(probs))
     w.value(
         "log_probs",
@@ -135,7 +103,7 @@ class CEParams:
         if self.target is not None and len(self.target) != n:
             raise ParameterError("target", f"expected {n} entries")
         if self.probs is not None:
-            _check_probs(self.probs, "probs", sums_to_one=True)
+            check_probs(self.probs, "probs", sums_to_one=True)
             true = (
                 [self.target_class - 1]
                 if self.target_class is not None
@@ -161,8 +129,8 @@ def cross_entropy(p: CEParams) -> Solution:
     """
     w = Worked()
     if p.logits is not None:
-        probs = _softmax(p.logits)
-        w.step(f"softmax of the logits: p = {_vec_text(probs)}", "p = " + vector(probs).latex())
+        probs = softmax_exact(p.logits)
+        w.step(f"softmax of the logits: p = {vec_text(probs)}", "p = " + vector(probs).latex())
         w.value("probs", vector(probs))
     else:
         assert p.probs is not None
@@ -174,7 +142,7 @@ def cross_entropy(p: CEParams) -> Solution:
         assert p.target is not None
         y = list(p.target)
     loss = -sum(
-        (yi * _log(pi, p.base) for yi, pi in zip(y, probs, strict=True) if yi != 0),
+        (yi * log_base(pi, p.base) for yi, pi in zip(y, probs, strict=True) if yi != 0),
         sympy.Integer(0),
     )
     log_tex = r"\log" if p.base == "e" else rf"\log_{{{p.base}}}"
@@ -194,7 +162,7 @@ def cross_entropy(p: CEParams) -> Solution:
             sympy.simplify(pi * sum(y, sympy.Integer(0)) - yi)
             for pi, yi in zip(probs, y, strict=True)
         ]
-        w.step(f"dL/dz = p - y = {_vec_text(grad)}", r"\frac{\partial L}{\partial z} = p - y")
+        w.step(f"dL/dz = p - y = {vec_text(grad)}", r"\frac{\partial L}{\partial z} = p - y")
         w.value("grad_logits", vector(grad))
     elif all(pi != 0 for pi, yi in zip(probs, y, strict=True) if yi != 0):
         scale = 1 if p.base == "e" else sympy.log(int(p.base))
@@ -203,7 +171,7 @@ def cross_entropy(p: CEParams) -> Solution:
             for pi, yi in zip(probs, y, strict=True)
         ]
         w.step(
-            f"dL/dp_i = -y_i / p_i = {_vec_text(grad)}",
+            f"dL/dp_i = -y_i / p_i = {vec_text(grad)}",
             r"\frac{\partial L}{\partial p_i} = -\frac{y_i}{p_i}",
         )
         w.value("grad_probs", vector(grad))
@@ -225,7 +193,7 @@ class BCEParams:
         if len(self.targets) != n or n == 0:
             raise ParameterError("targets", f"expected {n} labels")
         if self.probs is not None:
-            _check_probs(self.probs, "probs", sums_to_one=False)
+            check_probs(self.probs, "probs", sums_to_one=False)
             for i, (p, y) in enumerate(zip(self.probs, self.targets, strict=True)):
                 if (p == 0 and y != 0) or (p == 1 and y != 1):
                     raise ParameterError(
@@ -248,7 +216,7 @@ def binary_cross_entropy(p: BCEParams) -> Solution:
     if p.logits is not None:
         probs = [1 / (1 + safe_exp(-z)) for z in p.logits]
         w.step(
-            f"sigmoid of the logits: p = {_vec_text(probs)}", rf"p = \sigma(z) = {vec_tex(probs)}"
+            f"sigmoid of the logits: p = {vec_text(probs)}", rf"p = \sigma(z) = {vec_tex(probs)}"
         )
         w.value("probs", vector(probs))
     else:
@@ -258,9 +226,9 @@ def binary_cross_entropy(p: BCEParams) -> Solution:
     for i, (pi, yi) in enumerate(zip(probs, p.targets, strict=True)):
         term = sympy.Integer(0)
         if yi != 0:
-            term -= yi * _log(pi, p.base)
+            term -= yi * log_base(pi, p.base)
         if yi != 1:
-            term -= (1 - yi) * _log(1 - pi, p.base)
+            term -= (1 - yi) * log_base(1 - pi, p.base)
         terms.append(term)
         w.step(
             f"label {i + 1}: y = {yi}, p = {show(pi)}: -[y log p + (1-y) log(1-p)] = {show(term)}",
@@ -276,7 +244,7 @@ def binary_cross_entropy(p: BCEParams) -> Solution:
     if p.logits is not None:
         grad = [sympy.simplify(k * (pi - yi)) for pi, yi in zip(probs, p.targets, strict=True)]
         w.step(
-            f"dL/dz = sigmoid(z) - y = {_vec_text(grad)}",
+            f"dL/dz = sigmoid(z) - y = {vec_text(grad)}",
             r"\frac{\partial L}{\partial z} = \sigma(z) - y",
         )
         w.value("grad_logits", vector(grad))
@@ -286,57 +254,10 @@ def binary_cross_entropy(p: BCEParams) -> Solution:
             for pi, yi in zip(probs, p.targets, strict=True)
         ]
         w.step(
-            f"dL/dp = (p - y) / (p (1 - p)) = {_vec_text(grad)}",
+            f"dL/dp = (p - y) / (p (1 - p)) = {vec_text(grad)}",
             rf"\frac{{\partial L}}{{\partial p}} = \frac{{p - y}}{{p (1 - p)}} = {vec_tex(grad)}",
         )
         w.value("grad_probs", vector(grad))
-    return w.solution()
-
-
-@dataclass(frozen=True)
-class MSEParams:
-    predictions: list[Scalar] = param("model outputs")
-    targets: list[Scalar] = param("true values")
-    reduction: Literal["mean", "sum", "half_sum"] = param(
-        "mean, sum, or 0.5 * sum of squares", "mean"
-    )
-
-    def check(self) -> None:
-        if len(self.predictions) != len(self.targets) or not self.targets:
-            raise ParameterError("targets", f"expected {len(self.predictions)} values")
-
-
-@solver(
-    "loss.mse", MSEParams, example={"predictions": [2, 2], "targets": [4, 2], "reduction": "sum"}
-)
-def mse(p: MSEParams) -> Solution:
-    """Squared-error losses: ``mean``, ``sum`` or ``half_sum`` of ``(a - y)^2``.
-
-    Values: ``loss``, ``residuals`` (``a - y``), ``grad`` (dL/da).
-    """
-    w = Worked()
-    res = [a - y for a, y in zip(p.predictions, p.targets, strict=True)]
-    sq = sum((r * r for r in res), sympy.Integer(0))
-    n = len(res)
-    factor = {
-        "mean": sympy.Rational(1, n),
-        "sum": sympy.Integer(1),
-        "half_sum": sympy.Rational(1, 2),
-    }[p.reduction]
-    loss = factor * sq
-    w.step(f"residuals a - y = {_vec_text(res)}", f"a - y = {vec_tex(res)}")
-    w.step(
-        f"sum of squares = {show(sq)}; {p.reduction}: L = {show(loss)}",
-        rf"L = {sympy.latex(factor)} \cdot {sympy.latex(sq)} = {tex(loss)}",
-    )
-    grad = [2 * factor * r for r in res]
-    w.step(
-        f"dL/da = {sympy.sstr(2 * factor)} (a - y) = {_vec_text(grad)}",
-        rf"\frac{{\partial L}}{{\partial a}} = {sympy.latex(2 * factor)} (a - y) = {vec_tex(grad)}",
-    )
-    w.value("loss", real(loss))
-    w.value("residuals", vector(res))
-    w.value("grad", vector(grad))
     return w.solution()
 
 
@@ -414,151 +335,4 @@ def label_smoothing(p: SmoothingParams) -> Solution:
         f"the minimum loss is the entropy of t: {show(entropy)}", rf"\min L = H(t) = {tex(entropy)}"
     )
     w.value("min_loss", value_of(entropy))
-    return w.solution()
-
-
-@dataclass(frozen=True)
-class LinearParams:
-    W: list[list[Scalar]] = param("weight matrix, one row per class")
-    x: list[Scalar] = param("input vector")
-    b: list[Scalar] | None = param("bias per class", None)
-    target_class: int | None = param("true class (1-based), for the data loss", None)
-    loss: Literal["softmax", "hinge", "none"] = param("data loss on the scores", "softmax")
-    margin: Scalar = param("hinge margin delta", 1)
-    reg: Scalar = param("regularisation strength lambda", 0)
-    reg_form: Literal["l2", "half_l2", "l1"] = param(
-        "lambda ||W||_F^2, lambda/2 ||W||^2 or lambda |W|_1", "l2"
-    )
-
-    def check(self) -> None:
-        cols = len(self.x)
-        for i, row in enumerate(self.W):
-            if len(row) != cols:
-                raise ParameterError(f"W[{i}]", f"expected {cols} entries to match x")
-        if self.b is not None and len(self.b) != len(self.W):
-            raise ParameterError("b", f"expected {len(self.W)} entries")
-        if self.target_class is not None and not 1 <= self.target_class <= len(self.W):
-            raise ParameterError("target_class", f"must be between 1 and {len(self.W)}")
-        if self.loss != "none" and self.target_class is None:
-            raise ParameterError("target_class", "required for a data loss")
-
-
-@solver(
-    "loss.linear_scores",
-    LinearParams,
-    example={"W": [[1, -1], [0.5, 2]], "x": [2, 1], "b": [0, -1], "target_class": 1, "reg": 0.1},
-)
-def linear_scores(p: LinearParams) -> Solution:
-    """Scores ``s = W x + b`` of a linear classifier, its data loss and a weight penalty.
-
-    Values: ``scores``, ``data_loss`` (softmax CE or multiclass hinge
-    ``sum_{j != y} max(0, s_j - s_y + delta)``), ``reg_loss``, ``loss`` (total),
-    ``predicted_class`` (1-based).
-    """
-    w = Worked()
-    W = sympy.ImmutableMatrix(p.W)
-    x = sympy.ImmutableMatrix(p.x)
-    s = W * x
-    if p.b is not None:
-        s = s + sympy.ImmutableMatrix(p.b)
-    scores = list(s)
-    w.step(
-        f"scores s = W x{' + b' if p.b is not None else ''} = {_vec_text(scores)}",
-        r"s = Wx + b = " + vector(scores).latex(),
-    )
-    w.value("scores", vector(scores))
-    best = max(range(len(scores)), key=lambda i: float(scores[i]))
-    w.value("predicted_class", number(best + 1))
-    data = sympy.Integer(0)
-    if p.loss != "none":
-        assert p.target_class is not None
-        t = p.target_class - 1
-        if p.loss == "softmax":
-            data = -sympy.log(
-                safe_exp(scores[t]) / sum((safe_exp(v) for v in scores), sympy.Integer(0))
-            )
-            data = sympy.simplify(sympy.expand_log(data, force=True))
-            w.step(
-                f"softmax CE: -log(e^s_y / sum e^s_j) = {show(data)}", rf"L_{{data}} = {tex(data)}"
-            )
-        else:
-            parts = [
-                sympy.Max(0, scores[j] - scores[t] + p.margin) for j in range(len(scores)) if j != t
-            ]
-            data = sum(parts, sympy.Integer(0))
-            w.step(
-                f"hinge: sum over j != y of max(0, s_j - s_y + {p.margin}) = {' + '.join(show(v) for v in parts)} = {show(data)}",
-                "",
-            )
-        w.value("data_loss", real(data))
-    entries = list(W)
-    penalty = {
-        "l2": p.reg * sum((v * v for v in entries), sympy.Integer(0)),
-        "half_l2": p.reg / 2 * sum((v * v for v in entries), sympy.Integer(0)),
-        "l1": p.reg * sum((abs(v) for v in entries), sympy.Integer(0)),
-    }[p.reg_form]
-    w.step(f"regulariser ({p.reg_form}, lambda = {p.reg}): {show(penalty)}", rf"R = {tex(penalty)}")
-    w.value("reg_loss", real(penalty))
-    total = data + penalty
-    w.step(f"total loss = {show(total)}", rf"L = {tex(total)}")
-    w.value("loss", Number.of(total))
-    return w.solution()
-
-
-@dataclass(frozen=True)
-class BatchParams:
-    loss: Literal["loss.cross_entropy", "loss.binary_cross_entropy", "loss.mse"] = param(
-        "the per-example loss solver"
-    )
-    examples: list[dict[str, Any]] = param("one parameter mapping per example (as for that solver)")
-    reduction: Literal["mean", "sum"] = param("combine the example losses", "mean")
-
-    def check(self) -> None:
-        if not self.examples:
-            raise ParameterError("examples", "give at least one example")
-
-
-@solver(
-    "loss.batch",
-    BatchParams,
-    example={
-        "loss": "loss.cross_entropy",
-        "examples": [
-            {"probs": [0.7, 0.2, 0.1], "target_class": 1},
-            {"probs": [0.1, 0.6, 0.3], "target_class": 3},
-        ],
-    },
-)
-def batch(p: BatchParams) -> Solution:
-    """A mini-batch loss: the per-example loss of each example, then their mean (or sum).
-
-    Values: ``loss``, ``losses`` (per example, in order).
-    """
-    from solvers.registry import solve
-
-    w = Worked()
-    losses = []
-    for i, example in enumerate(p.examples):
-        try:
-            value = solve(p.loss, example).values["loss"]
-        except ParameterError as exc:
-            raise ParameterError(f"examples[{i}].{exc.field}", exc.message) from None
-        assert isinstance(value, Number)
-        exact = value.exact if value.exact is not None else sympy.Float(value.value, 30)
-        losses.append(exact)
-        w.step(f"example {i + 1}: L_{i + 1} = {show(exact)}", rf"L_{{{i + 1}}} = {tex(exact)}")
-    total = sum(losses, sympy.Integer(0))
-    result = total / len(losses) if p.reduction == "mean" else total
-    how = f"mean over {len(losses)} examples" if p.reduction == "mean" else "sum"
-    w.step(
-        f"{how}: L = {show(result)}",
-        (
-            rf"L = \frac{{1}}{{{len(losses)}}} \sum_i L_i"
-            if p.reduction == "mean"
-            else r"L = \sum_i L_i"
-        )
-        + f" = {tex(result)}",
-    )
-    w.value("loss", real(result))
-    w.value("losses", vector(losses))
     return w.solution()
