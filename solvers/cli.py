@@ -1,4 +1,4 @@
-"""Command-line front end: ``python -m solvers {list,describe,run}``."""
+"""Command-line front end: ``python -m solvers {list,describe,run,reference}``."""
 
 from __future__ import annotations
 
