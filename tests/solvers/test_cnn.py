@@ -309,3 +309,30 @@ def test_receptive_field_by_hand() -> None:
         Integer(6),
         Integer(10),
     ]
+
+
+def test_batchnorm_dropout_and_cl_convention() -> None:
+    # 1-D, channels first: 3 x 50 -> conv 8 k5 -> 8 x 46; batch norm learns 2*8; dropout none.
+    values = solve(
+        "cnn.layers",
+        {
+            "input": [3, 50],
+            "convention": "CL",
+            "layers": [
+                {"type": "conv", "filters": 8, "kernel": 5},
+                {"type": "batchnorm"},
+                {"type": "dropout"},
+                {"type": "avgpool", "kernel": 2},
+                {"type": "flatten"},
+                {"type": "dense", "units": 4, "bias": False},
+            ],
+        },
+    ).values
+    assert values["layers[0].output"] == Shape((8, 46), "CL")
+    assert values["layers[0].weights"] == Shape((8, 3, 5))
+    assert values["layers[1].params"] == Integer(16)
+    assert values["layers[2].params"] == Integer(0)
+    assert values["layers[3].output"] == Shape((8, 23), "CL")
+    assert values["layers[4].output"] == Shape((184,))
+    assert values["layers[5].weights"] == Shape((4, 184))
+    assert values["params"] == Integer(8 * 3 * 5 + 8 + 16 + 184 * 4)

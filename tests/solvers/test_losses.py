@@ -217,3 +217,16 @@ def test_batch_errors_point_into_the_example() -> None:
             },
         )
     assert info.value.field == "examples[1].targets"
+
+
+@pytest.mark.parametrize(
+    ("form", "penalty"), [("l2", R(3, 10) * 14), ("half_l2", R(3, 20) * 14), ("l1", R(3, 10) * 6)]
+)
+def test_regulariser_forms(form: str, penalty: sympy.Expr) -> None:
+    # W = [[1, -2], [3, 0]]: sum of squares 14, sum of absolute values 6; lambda = 0.3.
+    values = solve(
+        "loss.linear_scores",
+        {"W": [[1, -2], [3, 0]], "x": [1, 1], "loss": "none", "reg": 0.3, "reg_form": form},
+    ).values
+    assert _exact(values["reg_loss"]) == penalty
+    assert values["scores"].values == (-1.0, 3.0)  # type: ignore[union-attr]

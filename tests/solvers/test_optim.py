@@ -193,3 +193,23 @@ def test_twenty_adam_steps_stay_fast_and_match_floats() -> None:
     got = values["w"]
     assert isinstance(got, Tensor)
     assert got.values == pytest.approx(w, rel=1e-10)
+
+
+def test_named_parameters_and_ema_nesterov() -> None:
+    # L = a^2 + b; ema-style Nesterov with mu = 0.5, lr = 0.1, one step from (1, 1):
+    # g = (2, 1), v = 0.5 g = (1, 0.5), step = lr ((1 - mu) g + mu v) = 0.1 * (1.5, 0.75).
+    values = solve(
+        "optim.step",
+        {
+            "optimizer": "nesterov",
+            "momentum_style": "ema",
+            "momentum": 0.5,
+            "lr": 0.1,
+            "w": [1, 1],
+            "names": ["a", "b"],
+            "loss": "a**2 + b",
+        },
+    ).values
+    w = values["w"]
+    assert isinstance(w, Tensor)
+    assert w.values == pytest.approx((0.85, 0.925))
