@@ -11,6 +11,8 @@ the natural log (the convention in these courses).
 from __future__ import annotations
 
 import ast
+import keyword
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -80,12 +82,23 @@ def parse(text: str) -> ast.expr:
         raise ExpressionError(f"expected an expression string, got {type(text).__name__}")
     if len(text) > MAX_LENGTH:
         raise ExpressionError(f"expression longer than {MAX_LENGTH} characters")
+    # ``lambda`` (weight decay, a regulariser) is a Python keyword: parse it as ``lambda_``.
+    text = _KEYWORDS.sub(lambda m: m.group(0) + "_", text)
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
         raise ExpressionError(f"cannot parse {text!r}: {exc.msg}") from None
     _validate(tree.body, 0)
     return tree.body
+
+
+_KEYWORDS = re.compile(r"\b(?:" + "|".join(k for k in keyword.kwlist if k.islower()) + r")\b")
+
+
+def name_of(identifier: str) -> str:
+    """The name an identifier stands for: ``lambda_`` (as parsed) is ``lambda``."""
+    stem = identifier[:-1]
+    return stem if identifier.endswith("_") and keyword.iskeyword(stem) else identifier
 
 
 def _validate(node: ast.AST, depth: int) -> None:
@@ -147,14 +160,15 @@ def to_sympy(
             assert isinstance(n.value, int | float)  # guaranteed by _validate
             return exact_number(n.value)
         if isinstance(n, ast.Name):
-            if n.id in table:
-                return table[n.id]
-            if n.id in SCALAR_CONSTANTS:
-                return SCALAR_CONSTANTS[n.id]
+            name = name_of(n.id)
+            if name in table:
+                return table[name]
+            if name in SCALAR_CONSTANTS:
+                return SCALAR_CONSTANTS[name]
             if not allow_new_symbols:
-                raise ExpressionError(f"unknown name {n.id!r}")
-            table[n.id] = sympy.Symbol(n.id, real=True)
-            return table[n.id]
+                raise ExpressionError(f"unknown name {name!r}")
+            table[name] = sympy.Symbol(name, real=True)
+            return table[name]
         if isinstance(n, ast.UnaryOp):
             value = conv(n.operand)
             return -value if isinstance(n.op, ast.USub) else value

@@ -17,7 +17,7 @@ from typing import Any, Literal
 import sympy
 
 from solvers.core import ParameterError, Step
-from solvers.expr import ExpressionError, parse, to_sympy
+from solvers.expr import ExpressionError, name_of, parse, to_sympy
 from solvers.graph.backend import Backend
 from solvers.graph.ops import OPS, Op
 
@@ -174,8 +174,8 @@ def _node(g: Graph, n: ast.expr, where: str, name: str | None = None) -> str:
     kind: Kind = "named" if name is not None else "temp"
     key = name if name is not None else ast.unparse(n)
     if isinstance(n, ast.Name) and name is None:
-        if n.id in g.nodes:
-            return n.id
+        if name_of(n.id) in g.nodes:
+            return name_of(n.id)
         if n.id in ("pi", "e"):
             return _const(g, to_sympy(n.id))
         raise ParameterError(

@@ -81,3 +81,22 @@ def test_towers_of_exponentials_are_refused_quickly() -> None:
         solve("graph.backprop", {"inputs": {"x": "exp(exp(exp(100)))"}, "equations": ["y = x"]})
     assert info.value.field == "inputs.x"
     assert time.perf_counter() - start < 5
+
+
+def test_lambda_is_a_name_not_a_keyword() -> None:
+    lam, w = sympy.Symbol("lambda", real=True), sympy.Symbol("w", real=True)
+    assert to_sympy("1 - lambda*w") == 1 - lam * w
+
+
+def test_lambda_in_graphs_and_optimizer_losses() -> None:
+    from solvers.registry import solve
+
+    values = solve(
+        "graph.backprop", {"inputs": {"w": 2, "lambda": 0.5}, "equations": ["L = lambda * w ** 2"]}
+    ).values
+    grad = values["dL/dw"]
+    assert grad.value == 2.0  # type: ignore[union-attr]  # 2 * lambda * w
+    values = solve(
+        "condition.equations", {"equations": ["lambda + w = 1"], "unknowns": ["lambda", "w"]}
+    ).values
+    assert values["condition"].check({"lambda": 0.25, "w": 0.75})  # type: ignore[union-attr]
