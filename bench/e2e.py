@@ -49,6 +49,15 @@ def _status_kib(pid: int, field: str) -> int:
     return 0
 
 
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _tree(pid: int) -> list[int]:
     pids, todo = [], [pid]
     while todo:
@@ -102,6 +111,10 @@ class Workers:
     def peak_hwm_kib(self) -> list[int]:
         """Per worker, the kernel's high-water mark (VmHWM) summed over its processes."""
         return [sum(_status_kib(p, "VmHWM") for p in _tree(proc.pid)) for proc in self.procs]
+
+    def cpu_s(self) -> float:
+        """CPU seconds used so far by every worker process and its pool children."""
+        return sum(_cpu_s(p) for proc in self.procs for p in _tree(proc.pid))
 
     def stop(self) -> None:
         for proc in self.procs:
@@ -159,7 +172,9 @@ def _one(copies: int, workers: Workers, count: int, timeout: float) -> dict[str,
     expected_answers = copies * len(plan.REGIONS)
     app.control.purge()
     workers.start(count)
+    load_before = round(os.getloadavg()[0], 2)
     try:
+        cpu0 = workers.cpu_s()
         t0 = time.perf_counter()
         batch = ingest.scan_batch_upload(
             exam=exam, stream=io.BytesIO(scan.pdf), original_name="night.pdf"
@@ -181,6 +196,7 @@ def _one(copies: int, workers: Workers, count: int, timeout: float) -> dict[str,
                 break
             time.sleep(0.25)
         wall = time.perf_counter() - t0
+        cpu = workers.cpu_s() - cpu0
         hwm = workers.peak_hwm_kib()
         sampled = list(workers.peak_kib.values())
     finally:
@@ -196,6 +212,12 @@ def _one(copies: int, workers: Workers, count: int, timeout: float) -> dict[str,
         "wall_s": round(wall, 1),
         "all_pages_placed_s": round(placed_s, 1) if placed_s else None,
         "pages_per_s": round(pages / wall, 2),
+        # CPU the workers got: with other jobs on the machine, a second worker only helps
+        # if a core is free (the load average says how busy the machine was).
+        "worker_cpu_cores_used": round(cpu / wall, 2),
+        "worker_cpu_s_per_page": round(cpu / pages, 3),
+        "loadavg_1m_before": load_before,
+        "loadavg_1m_after": round(os.getloadavg()[0], 2),
         "peak_rss_mib_per_worker": [round(k / 1024, 1) for k in hwm],
         "peak_rss_mib_sampled": [round(k / 1024, 1) for k in sampled],
     }
