@@ -89,11 +89,13 @@ def throughput_svg(result: dict[str, Any]) -> str:
         )
         out.append(f'<text x="{lx + 30}" y="{legend_y + 4}">{escape(label)}</text>')
         legend_y += 20
-    for r in e2e:
+    for k, r in enumerate(e2e):
         x, y = px(r["pages"]), py(r["pages_per_s"])
         out.append(f'<rect x="{x - 4:.1f}" y="{y - 4:.1f}" width="8" height="8" fill="#2ca02c"/>')
+        # Runs at the same page count sit close together: stack their labels upwards.
+        dy = -8 - 14 * k
         out.append(
-            f'<text x="{x - 8:.1f}" y="{y - 8:.1f}" text-anchor="end">'
+            f'<text x="{x + 8:.1f}" y="{y + dy:.1f}">'
             f"services, {r['workers']} worker{'s' if r['workers'] > 1 else ''}</text>"
         )
     if e2e:
