@@ -208,8 +208,9 @@ def submission_check(*, submission: Submission) -> list[Answer]:
     parts = {p.part_id: p for p in submission.exam.parts.all()}
     existing = {a.part.part_id: a for a in submission.answers.select_related("part")}
     current = _current_transcriptions(submission)
-    # On scanned copies a part whose page was not scanned is not judged (it is not blank):
-    # the missing page is reported in the exam's "needs attention" list instead.
+    # On a scanned copy a part whose page was not scanned is not judged (it is not blank):
+    # the missing page is reported in the exam's "needs attention" list instead. A copy with
+    # no scanned page (typed or imported answers) is judged on every part.
     placed = set(submission.pages.filter(status="placed").values_list("page_number", flat=True))
     inputs = {
         part_id: _Text(a.answer_text, current.get(a.pk, ("", 1.0))[1])
@@ -226,8 +227,10 @@ def submission_check(*, submission: Submission) -> list[Answer]:
         part = parts.get(verdict.part)
         if part is None:
             continue  # the key has a part the exam structure lacks: key_install keeps them equal
-        if part.region.get("page") and (
-            part.region["page"] not in placed or verdict.part not in existing
+        if (
+            placed
+            and part.region.get("page")
+            and (part.region["page"] not in placed or verdict.part not in existing)
         ):
             continue  # its page is not scanned, or not read yet: judged once it is read
         if verdict.part in from_ocr:

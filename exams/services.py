@@ -153,17 +153,19 @@ def exam_structure_set(*, exam: Exam, questions: Sequence[QuestionSpec]) -> list
             defaults={"title": spec.title, "order": q_order, "max_points": spec.max_points},
         )
         for part_spec in spec.parts:
+            defaults = {
+                "question": question,
+                "label": part_spec.label,
+                "order": part_order,
+                "max_points": part_spec.max_points,
+                "kind": part_spec.kind,
+            }
+            if part_spec.region is not None:
+                # Only a structure that says where the answer goes moves it: a region drawn
+                # in the browser survives a key re-installed without regions.
+                defaults["region"] = part_spec.region
             part, _ = Part.objects.update_or_create(
-                exam=exam,
-                part_id=part_spec.part_id,
-                defaults={
-                    "question": question,
-                    "label": part_spec.label,
-                    "order": part_order,
-                    "max_points": part_spec.max_points,
-                    "kind": part_spec.kind,
-                    "region": part_spec.region or {},
-                },
+                exam=exam, part_id=part_spec.part_id, defaults=defaults
             )
             part.full_clean()
             parts.append(part)
@@ -264,6 +266,11 @@ def answer_key_store(
                         label=p.label,
                         max_points=Decimal(str(p.points)),
                         kind=_part_kind(p),
+                        region=(
+                            None
+                            if p.region is None
+                            else {"page": p.region.page, "box": list(p.region.box)}
+                        ),
                     )
                     for p in q.parts
                 ],

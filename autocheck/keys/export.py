@@ -108,6 +108,8 @@ def _part_data(p: PartKey) -> dict[str, Any]:
         d["flags"] = p.flags.thaw()
     if p.rubric:
         d["rubric"] = [{"points": i.points, "text": i.text} for i in p.rubric]
+    if p.region is not None:
+        d["region"] = {"page": p.region.page, "box": list(p.region.box)}
     return d
 
 

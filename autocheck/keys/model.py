@@ -199,6 +199,15 @@ class Target:
 
 
 @dataclass(frozen=True)
+class Region:
+    """Where a part's answer is written on the printed copy: ``page`` (1-based) and ``box``
+    (x0, y0, x1, y1) as fractions of the page's width and height, y downwards."""
+
+    page: int
+    box: tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
 class PartKey:
     """One printed part. ``id`` is the printed numbering, lower-cased, question and part
     joined by a dot (``"3.3"``, ``"4.a"``); ``carry`` maps a solver param to the earlier
@@ -218,6 +227,7 @@ class PartKey:
     carry: FrozenMap = field(default_factory=FrozenMap)
     flags: FrozenMap = field(default_factory=FrozenMap)
     rubric: tuple[RubricItem, ...] = ()
+    region: Region | None = None
     line: int = field(default=0, compare=False, repr=False)
 
     @property

@@ -26,6 +26,7 @@ from autocheck.keys.model import (
     PartKey,
     PredicateAnswer,
     QuestionKey,
+    Region,
     RubricItem,
     SolverCall,
     SolverValue,
@@ -318,6 +319,7 @@ _PART_FIELDS = (
     "carry",
     "flags",
     "rubric",
+    "region",
 )
 _SINGLE_FORMS = ("value", "answer", "predicate", "descriptive")
 
@@ -424,6 +426,7 @@ def _part(r: _Reader, node: Node, where: str, question: str, *, single: bool) ->
         if fm is not None:
             flags = _flags(r, fm, f"{where}.flags")
     rubric = _rubric(r, m["rubric"], f"{where}.rubric") if "rubric" in m else ()
+    region = _region(r, m["region"], f"{where}.region") if "region" in m else None
     if points is not None and rubric:
         earn = sum(i.points for i in rubric if i.points > 0)
         if earn > points + 1e-9:
@@ -461,8 +464,37 @@ def _part(r: _Reader, node: Node, where: str, question: str, *, single: bool) ->
         carry=FrozenMap(carry),
         flags=flags,
         rubric=rubric,
+        region=region,
         line=node.start_mark.line + 1,
     )
+
+
+def _region(r: _Reader, node: Node, where: str) -> Region | None:
+    """``region: {page: 1, box: [x0, y0, x1, y1]}``, fractions of the page, y downwards."""
+    m = r.mapping(node, where, ("page", "box"), ("page", "box"))
+    if m is None or "page" not in m or "box" not in m:
+        return None
+    page = r.scalar(m["page"], f"{where}.page", int)
+    if page is not None and page < 1:
+        r.error(m["page"], f"{where}.page", "pages are numbered from 1")
+        page = None
+    values = r.data(m["box"])
+    if not (
+        isinstance(values, list)
+        and len(values) == 4
+        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+    ):
+        r.error(m["box"], f"{where}.box", "give four numbers: [x0, y0, x1, y1]")
+        return None
+    x0, y0, x1, y1 = (float(v) for v in values)
+    if not (0 <= x0 < x1 <= 1 and 0 <= y0 < y1 <= 1):
+        r.error(
+            m["box"],
+            f"{where}.box",
+            "fractions of the page with 0 <= x0 < x1 <= 1, 0 <= y0 < y1 <= 1",
+        )
+        return None
+    return None if page is None else Region(page, (x0, y0, x1, y1))
 
 
 class _AnyKeys(tuple):

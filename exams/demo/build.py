@@ -22,7 +22,9 @@ def demo_reset() -> None:
             exam_delete(exam=exam)
         course.delete()
     User.objects.filter(username__in=[u for u, _, _ in plan.STAFF]).delete()
-    User.objects.filter(username__regex=r"^student[0-9]+$", email__endswith="@demo.invalid").delete()
+    User.objects.filter(
+        username__regex=r"^student[0-9]+$", email__endswith="@demo.invalid"
+    ).delete()
 
 
 def _user(username: str, full_name: str):
@@ -57,11 +59,8 @@ def demo_exam(*, students: int) -> tuple[Exam, list[Enrollment]]:
         for i in range(1, students + 1)
     ]
     exam = services.exam_create(course=course, title="Midterm (demo)", pages_per_copy=plan.PAGES)
+    # The key says where each answer is written (region: page + box).
     services.answer_key_store(exam=exam, source=plan.KEY_PATH.read_text())
-    for part in exam.parts.all():
-        page, box = plan.REGIONS[part.part_id]
-        part.region = {"page": page, "box": list(box)}
-        part.save(update_fields=["region"])
     return exam, roster
 
 

@@ -25,7 +25,8 @@ STUDENT_NAMES = [
     "Lena Berg",
 ]
 
-#: part id -> (page, box) in page-normalised coordinates (x0, y0, x1, y1).
+#: part id -> (page, box) in page-normalised coordinates (x0, y0, x1, y1), as the key's
+#: ``region`` fields say (tests check the two agree).
 REGIONS = {
     "1.a": (1, (0.12, 0.28, 0.62, 0.36)),
     "1.b": (1, (0.12, 0.42, 0.62, 0.50)),

@@ -310,6 +310,12 @@ def _part(draw: st.DrawFn, number: str) -> dict:
         }
     if draw(st.booleans()):
         part["rubric"] = [{"points": points, "text": draw(_free_text)}]
+    if draw(st.booleans()):
+        x0, y0 = draw(st.floats(0, 0.5)), draw(st.floats(0, 0.5))
+        part["region"] = {
+            "page": draw(st.integers(1, 9)),
+            "box": [x0, y0, x0 + draw(st.floats(0.01, 0.5)), y0 + draw(st.floats(0.01, 0.5))],
+        }
     return part
 
 
@@ -350,3 +356,36 @@ def test_literal_values_are_typed():
     number_key = parse_key(GOOD)
     value = resolve_expected(number_key, solve=fake_solve)["1.a"].target("answer").value
     assert isinstance(value, Number)
+
+
+def test_a_part_may_say_where_its_answer_is_written():
+    from autocheck.keys import Region
+
+    key = parse_key(
+        "format: 1\nkey_version: 1\nexam: {id: t}\nquestions:\n  - number: 1\n    points: 2\n"
+        "    parts:\n      - {number: a, points: 2, descriptive: x,\n"
+        "         region: {page: 2, box: [0.1, 0.2, 0.6, 0.3]}}\n"
+    )
+    assert key.part("1.a").region == Region(2, (0.1, 0.2, 0.6, 0.3))
+    assert parse_key(export_key(key)) == key
+
+
+@pytest.mark.parametrize(
+    ("region", "message"),
+    [
+        ("{page: 0, box: [0.1, 0.2, 0.6, 0.3]}", "region.page: pages are numbered from 1"),
+        ("{page: 1, box: [0.6, 0.2, 0.1, 0.3]}", "region.box: fractions of the page"),
+        ("{page: 1, box: [0.1, 0.2]}", "region.box: give four numbers"),
+        ("{page: 1}", "region.box: required field is missing"),
+    ],
+)
+def test_a_bad_region_names_its_line_and_field(region, message):
+    text = (
+        "format: 1\nkey_version: 1\nexam: {id: t}\nquestions:\n  - number: 1\n    points: 2\n"
+        "    parts:\n      - number: a\n        points: 2\n        descriptive: x\n"
+        f"        region: {region}\n"
+    )
+    with pytest.raises(KeyFormatError) as caught:
+        parse_key(text)
+    assert "line 11" in str(caught.value)
+    assert message in str(caught.value)

@@ -140,13 +140,24 @@ def test_a_ta_correction_rechecks_the_part(cast, exam):
     assert answer.transcriptions.first().source == Transcription.Source.TYPED
 
 
-def test_parts_on_an_unscanned_page_are_not_judged(cast, exam):
-    part = exam.parts.get(part_id="3.a")
-    part.region = {"page": 2, "box": [0.1, 0.1, 0.5, 0.2]}
-    part.save()
-    got = _answers(cast, {"1.a": "15"})
+def test_parts_on_an_unscanned_page_are_not_judged(cast, exam, media_root):
+    from exams.models import Page, ScanBatch
+
+    batch = ScanBatch.objects.create(
+        exam=exam, file="scans/x.pdf", original_name="x.pdf", checksum="c" * 64, size_bytes=1
+    )
+    Page.objects.create(
+        batch=batch,
+        index_in_batch=0,
+        status=Page.Status.PLACED,
+        submission=cast.submission,
+        page_number=1,
+    )
+    got = _answers(cast, {"1.a": "15"})  # page 1 scanned and read; page 2 never scanned
+    assert got["1.a"].verdict == "correct"
     assert "3.a" not in got
-    assert not Answer.objects.filter(submission=cast.submission, part=part).exists()
+    assert "1.b" not in got  # on page 1, but not read yet
+    assert not Answer.objects.filter(submission=cast.submission, part__part_id="3.a").exists()
 
 
 def test_checking_without_a_key_is_a_clear_error(cast):
@@ -170,3 +181,20 @@ def test_ink_that_could_not_be_read_is_not_blank(cast, exam):
     ]
     assert answer.verdict == "needs_review"
     assert answer.suggested_points is None
+
+
+def test_the_keys_regions_become_the_parts_answer_regions(exam):
+    regions = {p.part_id: p.region for p in exam.parts.all()}
+    assert regions == {
+        pid: {"page": page, "box": list(box)} for pid, (page, box) in plan.REGIONS.items()
+    }
+
+
+def test_a_key_without_regions_keeps_the_regions_drawn_in_the_browser(exam):
+    part = exam.parts.get(part_id="1.a")
+    part.region = {"page": 1, "box": [0.2, 0.2, 0.4, 0.3]}
+    part.save()
+    without = "\n".join(line for line in KEY.split("\n") if "region:" not in line)
+    services.answer_key_store(exam=exam, source=without.replace("key_version: 1", "key_version: 2"))
+    part.refresh_from_db()
+    assert part.region == {"page": 1, "box": [0.2, 0.2, 0.4, 0.3]}
