@@ -6,10 +6,11 @@ raises ``ValidationError`` naming the field instead of a database error.
 
 from __future__ import annotations
 
+import math
 import secrets
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
@@ -24,6 +25,7 @@ from exams.models import AnswerKey, Course, Enrollment, Exam, Part, Question, Ro
 if TYPE_CHECKING:
     from autocheck.keys import ExamKey as ExamKeyT
     from autocheck.keys import PartKey as ExamKeyPart
+    from autocheck.structure import ProposedExam as ProposedExamT
 
 User = get_user_model()
 
@@ -278,6 +280,9 @@ def answer_key_store(
             for q in key.questions
         ],
     )
+    from gradebook.services import rubric_items_from_key
+
+    rubric_items_from_key(exam=exam, key=key)
     answer_key = AnswerKey.objects.create(
         exam=exam,
         version=(latest.version + 1) if latest else 1,
@@ -291,3 +296,250 @@ def answer_key_store(
 def answer_key_current(exam: Exam) -> AnswerKey | None:
     """The exam's newest answer key version, if any."""
     return exam.answer_keys.order_by("-version").first()
+
+
+# --- Answer regions -------------------------------------------------------------------------
+
+#: A printed copy is at most this many pages (the QR code allows 999; no exam comes close).
+MAX_PAGES_PER_COPY = 60
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _region_value(value: object, pages: int) -> dict:
+    """``{"page": n, "box": [x0, y0, x1, y1]}`` checked and rounded, ``{}`` for "no region";
+    raises ``ValueError`` saying what is wrong."""
+    if value is None or value == {}:
+        return {}
+    if not isinstance(value, Mapping) or set(value) != {"page", "box"}:
+        raise ValueError('give {"page": n, "box": [x0, y0, x1, y1]} or null')
+    page, box = value["page"], value["box"]
+    if not isinstance(page, int) or isinstance(page, bool) or not 1 <= page <= pages:
+        raise ValueError(f"page must be a whole number from 1 to {pages}")
+    if not isinstance(box, list | tuple) or len(box) != 4 or not all(map(_is_number, box)):
+        raise ValueError("box must be four numbers [x0, y0, x1, y1]")
+    if not all(math.isfinite(v) for v in box):
+        raise ValueError("box must be four finite numbers")
+    x0, y0, x1, y1 = (round(float(v), 4) for v in box)
+    if not (0 <= x0 < x1 <= 1 and 0 <= y0 < y1 <= 1):
+        raise ValueError(
+            "box must lie on the page: 0 <= x0 < x1 <= 1 and 0 <= y0 < y1 <= 1 "
+            f"(got [{x0}, {y0}, {x1}, {y1}])"
+        )
+    return {"page": page, "box": [x0, y0, x1, y1]}
+
+
+@transaction.atomic
+def part_regions_set(
+    *, exam: Exam, regions: Mapping[str, object], pages_per_copy: int | None = None
+) -> list[Part]:
+    """Set where each part's answer is written on the copy, and the copy's number of pages.
+
+    ``regions`` maps part ids to ``{"page": n, "box": [x0, y0, x1, y1]}`` in page-normalised
+    coordinates (y downwards), or to ``None`` / ``{}`` to clear a part's region; parts not
+    named keep theirs. ``pages_per_copy`` (``None``: unchanged) bounds every page, including
+    those of the regions left as they are. All or nothing: unknown part ids, a box off the
+    page or a page beyond the copy raise one ``ValidationError`` listing every problem, and
+    nothing is saved. Returns the parts whose region was set.
+    """
+    pages = exam.pages_per_copy if pages_per_copy is None else pages_per_copy
+    if (
+        not isinstance(pages, int)
+        or isinstance(pages, bool)
+        or not 1 <= pages <= MAX_PAGES_PER_COPY
+    ):
+        raise ValidationError(
+            {"pages_per_copy": f"Pages per copy must be from 1 to {MAX_PAGES_PER_COPY}."}
+        )
+    parts = {part.part_id: part for part in exam.parts.select_for_update().order_by("order")}
+    issues: list[str] = []
+    unknown = sorted(str(part_id) for part_id in regions if part_id not in parts)
+    if unknown:
+        issues.append(f"Unknown part ids: {', '.join(unknown)}.")
+    cleaned: dict[str, dict] = {}
+    for part_id, value in regions.items():
+        if part_id in parts:
+            try:
+                cleaned[part_id] = _region_value(value, pages)
+            except ValueError as exc:
+                issues.append(f"Part {part_id}: {exc}.")
+    for part_id, part in parts.items():
+        page = (part.region or {}).get("page")
+        if part_id not in cleaned and isinstance(page, int) and page > pages:
+            issues.append(f"Part {part_id} is on page {page}, beyond the {pages} of the copy.")
+    if issues:
+        raise ValidationError(issues)
+    if exam.pages_per_copy != pages:
+        exam.pages_per_copy = pages
+        exam.full_clean()
+        exam.save(update_fields=["pages_per_copy"])
+    changed = []
+    for part_id, region in cleaned.items():
+        part = parts[part_id]
+        part.region = region
+        part.full_clean()
+        part.save(update_fields=["region"])
+        changed.append(part)
+    return changed
+
+
+# --- An exam's structure from its text ------------------------------------------------------
+
+
+def _points(raw: object) -> Decimal | None:
+    """Points as typed, or ``None`` unless a number from 0 with at most two decimals."""
+    try:
+        value = Decimal(str(raw).strip())
+    except InvalidOperation:
+        return None
+    if not value.is_finite() or not 0 <= value < 100_000:
+        return None
+    return value if value == value.quantize(Decimal("0.01")) else None
+
+
+def exam_structure_from_proposal(
+    proposed: ProposedExamT, *, points: Mapping[str, object] | None = None
+) -> list[QuestionSpec]:
+    """Question specs for :func:`exam_create_from_structure` from a proposed tree.
+
+    ``points`` overrides the printed points per part id (the instructor's edits, as typed);
+    a question is worth the sum of its parts. Every part is descriptive (graded by a person)
+    until an answer key says otherwise. A part without points, or with points that are not a
+    non-negative number, raises a ``ValidationError`` naming it.
+    """
+    points = points or {}
+    missing: list[str] = []
+    questions = []
+    for question in proposed.questions:
+        parts = []
+        for part in question.parts:
+            raw = points.get(part.part_id, part.points)
+            value = None if raw is None or str(raw).strip() == "" else _points(raw)
+            if value is None:
+                missing.append(part.part_id)
+                continue
+            parts.append(
+                PartSpec(
+                    part_id=part.part_id,
+                    label=(part.label or part.part_id)[:40],
+                    max_points=value,
+                )
+            )
+        questions.append(
+            QuestionSpec(
+                number=question.number,
+                title=question.title[:200],
+                max_points=sum((p.max_points for p in parts), Decimal(0)),
+                parts=parts,
+            )
+        )
+    if missing:
+        raise ValidationError(
+            f"Give points (a number, 0 or more) for part{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(missing)}."
+        )
+    return questions
+
+
+def _free_slug(course: Course, title: str) -> str:
+    base = slugify(title)[:72] or "exam"
+    taken = set(course.exams.filter(slug__startswith=base).values_list("slug", flat=True))
+    slug, n = base, 1
+    while slug in taken:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+@transaction.atomic
+def exam_create_from_structure(
+    *, course: Course, title: str, questions: Sequence[QuestionSpec], pages_per_copy: int = 1
+) -> Exam:
+    """Create a draft exam and its question tree in one transaction (both or neither).
+
+    The slug is the title's, made unique in the course. An empty structure, two questions
+    with the same number or two parts with the same id raise ``ValidationError``.
+    """
+    if not any(q.parts for q in questions):
+        raise ValidationError("The structure has no parts: there is nothing to grade.")
+    numbers = [q.number for q in questions]
+    repeated = sorted({n for n in numbers if numbers.count(n) > 1})
+    if repeated:
+        raise ValidationError(f"Question {', '.join(repeated)} appears more than once.")
+    exam = exam_create(
+        course=course,
+        title=title.strip(),
+        slug=_free_slug(course, title),
+        pages_per_copy=pages_per_copy,
+    )
+    exam_structure_set(exam=exam, questions=[q for q in questions if q.parts])
+    return exam
+
+
+def exam_structure(exam: Exam) -> list[QuestionSpec]:
+    """The exam's current question tree as specs (a read: for the key skeleton)."""
+    parts_by_question: dict[int, list[PartSpec]] = {}
+    for part in exam.parts.order_by("order"):
+        parts_by_question.setdefault(part.question_id, []).append(
+            PartSpec(part.part_id, part.label, part.max_points, part.kind, part.region or None)
+        )
+    return [
+        QuestionSpec(q.number, q.max_points, parts_by_question.get(q.pk, []), q.title)
+        for q in exam.questions.order_by("order")
+    ]
+
+
+def _yaml_number(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral() else float(value)
+
+
+def answer_key_skeleton(
+    *,
+    exam_id: str,
+    title: str,
+    questions: Sequence[QuestionSpec],
+    labels: Mapping[str, str] | None = None,
+    bonus: Collection[str] = (),
+) -> str:
+    """A starting answer key (docs/answer-keys.md) for a structure: every part
+    ``descriptive: ""`` with its points, for the instructor to replace with solver calls or
+    literal answers. ``labels`` are the questions' printed labels by number, when known;
+    ``bonus`` the numbers of the bonus questions."""
+    import yaml
+
+    def printed(number: str) -> int | str:
+        return int(number) if number.isdigit() else number
+
+    entries = []
+    for q in questions:
+        entry: dict = {"number": printed(q.number)}
+        if labels and labels.get(q.number):
+            entry["label"] = labels[q.number]
+        if q.title:
+            entry["title"] = q.title
+        entry["points"] = _yaml_number(sum((p.max_points for p in q.parts), Decimal(0)))
+        if q.number in bonus:
+            entry["bonus"] = True
+        entry["parts"] = []
+        for p in q.parts:
+            part: dict = {}
+            prefix = f"{q.number}.".lower()
+            if p.part_id.lower().startswith(prefix):
+                part["number"] = printed(p.part_id[len(prefix) :])
+            part.update(label=p.label, points=_yaml_number(p.max_points), descriptive="")
+            entry["parts"].append(part)
+        entries.append(entry)
+    data = {
+        "format": 1,
+        "key_version": 1,
+        "exam": {"id": exam_id or "exam", "title": title},
+        "questions": entries,
+    }
+    header = (
+        f"# Answer key skeleton for {' '.join(title.split())}: every part is graded by a person until you\n"
+        '# replace its `descriptive: ""` by a solver call (solver, params, value) or an\n'
+        "# answer (see docs/answer-keys.md). Bump key_version when you change an answer.\n"
+    )
+    return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)

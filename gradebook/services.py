@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -432,3 +433,24 @@ def regrade_request_resolve(
     request.full_clean()
     request.save()
     return request
+
+
+@transaction.atomic
+def rubric_items_from_key(*, exam: Exam, key: Any) -> int:
+    """Create the rubric items an answer key lists (``rubric:`` per part) that the exam's parts
+    do not have yet, matched by label. Items edited or added in the browser are left alone.
+    Returns how many were created."""
+    parts = {p.part_id: p for p in exam.parts.all()}
+    created = 0
+    for part_key in key.parts():
+        part = parts.get(part_key.id)
+        if part is None:
+            continue
+        existing = set(part.rubric_items.values_list("label", flat=True))
+        for item in part_key.rubric:
+            label = item.text.strip()[:200]
+            if label and label not in existing:
+                rubric_item_create(part=part, label=label, points=Decimal(str(item.points)))
+                existing.add(label)
+                created += 1
+    return created

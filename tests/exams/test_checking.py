@@ -198,3 +198,15 @@ def test_a_key_without_regions_keeps_the_regions_drawn_in_the_browser(exam):
     services.answer_key_store(exam=exam, source=without.replace("key_version: 1", "key_version: 2"))
     part.refresh_from_db()
     assert part.region == {"page": 1, "box": [0.2, 0.2, 0.4, 0.3]}
+
+
+def test_the_keys_rubric_items_are_installed_once(exam):
+    from gradebook.models import RubricItem
+
+    part = exam.parts.get(part_id="3.b")
+    assert set(part.rubric_items.values_list("label", "points")) == {
+        ("sign error", Decimal(-3)),
+        ("chain rule: factor x missing", Decimal(-2)),
+    }
+    services.answer_key_store(exam=exam, source=KEY.replace("key_version: 1", "key_version: 2"))
+    assert RubricItem.objects.filter(part=part).count() == 2
