@@ -14,6 +14,8 @@ import os
 import subprocess
 import sys
 import time
+import traceback
+from collections.abc import Callable
 from typing import Any
 
 from bench import CONFIGS, Config, missing
@@ -21,23 +23,31 @@ from bench.env import REPO, django_environment, machine
 
 
 def run(config: Config, *, profile_to: str | None = None) -> dict[str, Any]:
-    """Sections 1-3 on an already configured Django (the caller owns the database)."""
+    """Sections 1-3 on an already configured Django (the caller owns the database).
+
+    A section that fails is reported as ``{"error": ...}`` and the others still run: the
+    code measured is being changed by others while the benchmark runs.
+    """
     from bench import checker, ingest, pages
 
+    sections: dict[str, Callable[[], dict[str, Any]]] = {
+        "ingest": lambda: ingest.run(config.ingest, profile_to=profile_to),
+        "checker": lambda: checker.run(
+            students=config.check_students,
+            mv_students=config.check_mv_students,
+            repeats=config.check_repeats,
+        ),
+        "pages": lambda: pages.run(sizes=config.page_sizes, requests=config.page_requests),
+    }
     out: dict[str, Any] = {}
-    t = time.perf_counter()
-    out["ingest"] = ingest.run(config.ingest, profile_to=profile_to)
-    out["ingest"]["section_s"] = round(time.perf_counter() - t, 1)
-    t = time.perf_counter()
-    out["checker"] = checker.run(
-        students=config.check_students,
-        mv_students=config.check_mv_students,
-        repeats=config.check_repeats,
-    )
-    out["checker"]["section_s"] = round(time.perf_counter() - t, 1)
-    t = time.perf_counter()
-    out["pages"] = pages.run(sizes=config.page_sizes, requests=config.page_requests)
-    out["pages"]["section_s"] = round(time.perf_counter() - t, 1)
+    for name, section in sections.items():
+        t = time.perf_counter()
+        try:
+            out[name] = section()
+        except Exception as exc:
+            lines = traceback.format_exception(exc)
+            out[name] = {"error": f"{type(exc).__name__}: {exc}"[:2000], "where": lines[-2][:500]}
+        out[name]["section_s"] = round(time.perf_counter() - t, 1)
     return out
 
 

@@ -57,6 +57,8 @@ def test_the_smallest_run_reports_every_figure(media_root, settings):
     elapsed = time.perf_counter() - started
 
     json.dumps(result)  # what the command prints must be JSON
+    for section in ("ingest", "checker", "pages"):
+        assert "error" not in result[section], result[section]
     for path in FIGURES:
         assert _positive(_at(result, path)), (path, _at(result, path))
     sizes = result["pages"]["students"]
