@@ -15,8 +15,11 @@ from exams.services import submission_identify
 
 
 def exam_regions(exam: Exam) -> list[Region]:
-    """The answer regions of the exam's parts (parts without a region are skipped)."""
-    regions = []
+    """The boxes printed on the template: the student-number box on the cover, then the
+    answer regions of the exam's parts (parts without a region are skipped)."""
+    from exams.identify import STUDENT_NUMBER_REGION
+
+    regions = [STUDENT_NUMBER_REGION]
     for part in exam.parts.order_by("order"):
         region = part.region or {}
         if region.get("page") and region.get("box"):

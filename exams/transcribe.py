@@ -16,6 +16,7 @@ from django.db import transaction
 from PIL import Image
 
 from exams.checking import LOW_CONFIDENCE, answer_set_text, current_answer_key, key_for
+from exams.identify import copy_identify_from_cover
 from exams.models import Answer, Page, Part, Transcription
 from exams.scanning import ocr
 from exams.scanning.align import crop_region
@@ -81,6 +82,11 @@ def page_transcribe(*, page_id: int) -> list[Answer]:
     if page is None or page.status != Page.Status.PLACED or page.submission is None:
         return []
     submission = page.submission
+    if page.page_number == 1 and submission.student_id is None:
+        with page.image.open("rb") as fh:
+            cover = Image.open(fh)
+            cover.load()
+        copy_identify_from_cover(submission=submission, page_image=cover)
     parts = [
         p
         for p in submission.exam.parts.all()

@@ -1,0 +1,79 @@
+"""Match an anonymous copy to its student from the number written on its cover page.
+
+Personalised copies are matched when they are printed (their QR code's copy number belongs to
+one student). An anonymous copy carries the student's number written in the box on page 1:
+the pipeline reads it with the offline OCR engine and, when the read is confident, all digits,
+and exactly one student of the course has that number and no other copy of the exam, matches
+the copy. Anything less is left to a person, with the read number ranking the suggestions.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.db import transaction
+from PIL import Image
+
+from exams.models import Enrollment, Role, Submission, Transcription
+from exams.scanning import ocr
+from exams.scanning.align import crop_region
+from exams.scanning.layout import Region
+from exams.services import submission_identify
+
+#: The student-number box printed on page 1 of every rendered template.
+STUDENT_NUMBER_REGION = Region("student number", 1, 0.12, 0.19, 0.62, 0.235)
+_PREFIX = "student number read from the cover: "
+#: A wrong match gives one student another's grades: only a near-certain read matches by itself.
+_MIN_CONFIDENCE = 0.9
+
+
+def read_student_number(page_image: Image.Image) -> ocr.TranscriptionResult | None:
+    """OCR of the cover's student-number box; None when the box is empty."""
+    from exams.transcribe import engine
+
+    ink = ocr.ink_crop(crop_region(page_image, STUDENT_NUMBER_REGION.box, inset=0.004))
+    reader = engine()
+    if ink is None or reader is None:
+        return None
+    return reader.transcribe(ink)
+
+
+@transaction.atomic
+def copy_identify_from_cover(
+    *, submission: Submission, page_image: Image.Image
+) -> Enrollment | None:
+    """Try once per copy; the read is kept as a transcription of the copy either way."""
+    if (
+        submission.student_id is not None
+        or submission.transcriptions.filter(text__startswith=_PREFIX).exists()
+    ):
+        return None
+    result = read_student_number(page_image)
+    if result is None:
+        return None
+    Transcription.objects.create(
+        submission=submission,
+        source=Transcription.Source.OCR,
+        engine=result.engine,
+        text=_PREFIX + result.text,
+        confidence=max(0.0, min(1.0, result.confidence)),
+    )
+    number = re.sub(r"\s+", "", result.text)
+    if result.confidence < _MIN_CONFIDENCE or not number.isdigit():
+        return None
+    matches = list(
+        Enrollment.objects.filter(
+            course_id=submission.exam.course_id, role=Role.STUDENT, student_number=number
+        )
+    )
+    if (
+        len(matches) != 1
+        or Submission.objects.filter(exam=submission.exam, student=matches[0]).exists()
+    ):
+        return None
+    submission_identify(
+        submission=submission,
+        student=matches[0],
+        identified_by=Submission.IdentifiedBy.STUDENT_NUMBER,
+    )
+    return matches[0]
