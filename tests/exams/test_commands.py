@@ -102,3 +102,16 @@ def test_import_transcription_splits_and_checks_a_copy(cast, tmp_path):
     assert verdicts["3.b"] == "incorrect"
     assert "1.a" in output
     assert Path(md).exists()
+
+
+@pytest.mark.django_db
+def test_export_key_gives_back_the_installed_key_exactly(cast):
+    from autocheck.keys import parse_key
+
+    source = plan.KEY_PATH.read_text()
+    services.answer_key_store(exam=cast.exam, source=source)
+    assert _run("export_key", "--exam", str(cast.exam.pk)) == source
+    canonical = _run("export_key", "--exam", str(cast.exam.pk), "--canonical")
+    assert parse_key(canonical) == parse_key(source)
+    with pytest.raises(CommandError, match="no answer key version 9"):
+        _run("export_key", "--exam", str(cast.exam.pk), "--version", "9")
