@@ -114,4 +114,4 @@ def test_export_key_gives_back_the_installed_key_exactly(cast):
     canonical = _run("export_key", "--exam", str(cast.exam.pk), "--canonical")
     assert parse_key(canonical) == parse_key(source)
     with pytest.raises(CommandError, match="no answer key version 9"):
-        _run("export_key", "--exam", str(cast.exam.pk), "--version", "9")
+        _run("export_key", "--exam", str(cast.exam.pk), "--key-version", "9")

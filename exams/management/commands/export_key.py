@@ -1,4 +1,4 @@
-"""``manage.py export_key --exam ID [--version N] [--canonical]``: an exam's answer key back
+"""``manage.py export_key --exam ID [--key-version N] [--canonical]``: an exam's answer key back
 out of the database, exactly as it was installed (or in the canonical layout)."""
 
 from __future__ import annotations
@@ -9,23 +9,23 @@ from exams.models import AnswerKey
 
 
 class Command(BaseCommand):
-    help = "Print an exam's answer key (the newest version unless --version is given)."
+    help = "Print an exam's answer key (the newest version unless --key-version is given)."
 
     def add_arguments(self, parser):
         parser.add_argument("--exam", type=int, required=True)
-        parser.add_argument("--version", type=int)
+        parser.add_argument("--key-version", type=int, dest="key_version")
         parser.add_argument(
             "--canonical",
             action="store_true",
             help="re-write the key in the canonical layout (comments and anchors are dropped)",
         )
 
-    def handle(self, *args, exam: int, version: int | None, canonical: bool, **options):
+    def handle(self, *args, exam: int, key_version: int | None, canonical: bool, **options):
         keys = AnswerKey.objects.filter(exam_id=exam).order_by("-version")
-        answer_key = keys.filter(version=version).first() if version else keys.first()
+        answer_key = keys.filter(version=key_version).first() if key_version else keys.first()
         if answer_key is None:
             raise CommandError(
-                f"exam {exam} has no answer key" + (f" version {version}" if version else "")
+                f"exam {exam} has no answer key" + (f" version {key_version}" if key_version else "")
             )
         if canonical:
             from autocheck.keys import export_key, parse_key
