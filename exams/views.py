@@ -7,20 +7,26 @@ the course and the role; a guessed id is a 404, never a 403.
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
+import threading
 
+import pypdfium2 as pdfium
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 from PIL import Image
 
 from exams import attention, ingest, roster, selectors, services
 from exams.models import STAFF_ROLES, Enrollment, Exam, Role, ScanBatch, Submission
-from exams.printing import exam_print_copies
+from exams.printing import exam_print_copies, exam_template
 from exams.scanning.align import crop_region
 from gradebook import selectors as grading
 
@@ -420,3 +426,260 @@ def answer_crop(request: HttpRequest, answer_id: int) -> HttpResponse:
     if not box or page is None:
         raise Http404("No scanned region for this answer")
     return _png(crop_region(_open(page.image), tuple(box)))
+
+
+# --- Answer regions -----------------------------------------------------------------------
+
+#: Resolution of the template pages the instructor draws on (a4 at 100 dpi: 827 x 1170 px).
+TEMPLATE_DPI = 100
+TEMPLATE_CACHE_SECONDS = 3600
+# pdfium is not thread-safe, and the regions page asks for all its pages at once.
+_PDFIUM = threading.Lock()
+
+
+def _template_pdf(exam: Exam) -> tuple[bytes, str]:
+    """The exam's blank template and a digest of it: the version its page images carry."""
+    pdf = exam_template(exam)
+    return pdf, hashlib.sha256(pdf).hexdigest()[:16]
+
+
+def _regions_page(request, exam: Exam, *, status: int = 200, **extra) -> HttpResponse:
+    parts = list(exam.parts.order_by("order"))
+    regions = {p.part_id: p.region or None for p in parts}
+    _, version = _template_pdf(exam)
+    return render(
+        request,
+        "exams/regions.html",
+        {
+            "exam": exam,
+            "parts": parts,
+            "pages": range(1, exam.pages_per_copy + 1),
+            "regions": regions,
+            "regions_source": json.dumps(regions, indent=1),
+            "version": version,
+            "max_pages": services.MAX_PAGES_PER_COPY,
+            **extra,
+        },
+        status=status,
+    )
+
+
+@require_GET
+@login_required
+def exam_regions(request: HttpRequest, exam_id: int) -> HttpResponse:
+    """Draw each part's answer region on the template pages (instructors)."""
+    exam, _ = selectors.get_exam_for_user(request.user, exam_id, roles=INSTRUCTOR)
+    return _regions_page(request, exam)
+
+
+@require_POST
+@login_required
+def exam_regions_save(request: HttpRequest, exam_id: int) -> HttpResponse:
+    """Save every part's region and the pages per copy: a JSON body
+    ``{"regions": {part_id: {"page": n, "box": [x0, y0, x1, y1]} | null}, "pages_per_copy": n}``
+    from the page's script, or the same as form fields (``regions`` holding the JSON)."""
+    exam, _ = selectors.get_exam_for_user(request.user, exam_id, roles=INSTRUCTOR)
+    as_json = request.content_type == "application/json"
+    raw = request.body.decode("utf-8", "replace") if as_json else request.POST.get("regions", "")
+
+    def refuse(error: str) -> HttpResponse:
+        if as_json:
+            return JsonResponse({"ok": False, "error": error}, status=400)
+        return _regions_page(request, exam, status=400, error=error, regions_source=raw)
+
+    try:
+        data = json.loads(raw) if as_json else {"regions": json.loads(raw or "{}")}
+    except ValueError:
+        return refuse("The regions are not valid JSON; nothing was saved.")
+    if not isinstance(data, dict) or not isinstance(data.get("regions"), dict):
+        return refuse('Send {"regions": {"<part id>": {"page": n, "box": [x0, y0, x1, y1]}}}.')
+    try:
+        pages = (
+            data.get("pages_per_copy")
+            if as_json
+            else _int(request.POST.get("pages_per_copy"), "pages_per_copy")
+        )
+        changed = services.part_regions_set(
+            exam=exam, regions=data["regions"], pages_per_copy=pages
+        )
+    except ValidationError as exc:
+        return refuse(f"Nothing was saved. {_errors(exc)}")
+    text = f"Saved {len(changed)} region{'s' if len(changed) != 1 else ''}."
+    if as_json:
+        _, version = _template_pdf(exam)
+        return JsonResponse(
+            {"ok": True, "message": text, "pages_per_copy": exam.pages_per_copy, "version": version}
+        )
+    messages.success(request, text)
+    return redirect("exam_regions", exam_id=exam.pk)
+
+
+@require_GET
+@login_required
+def exam_template_page(request: HttpRequest, exam_id: int, page: int) -> HttpResponse:
+    """One page of the exam's blank template as PNG, cached per template version."""
+    exam, _ = selectors.get_exam_for_user(request.user, exam_id, roles=INSTRUCTOR)
+    pdf, version = _template_pdf(exam)
+    key = f"exam-template:{exam.pk}:{version}:{page}:{TEMPLATE_DPI}"
+    png = cache.get(key)
+    if png is None:
+        with _PDFIUM:
+            document = pdfium.PdfDocument(pdf)
+            try:
+                if not 1 <= page <= len(document):
+                    raise Http404("No such page in the template")
+                image = document[page - 1].render(scale=TEMPLATE_DPI / 72, grayscale=True).to_pil()
+            finally:
+                document.close()
+        buf = io.BytesIO()
+        image.save(buf, format="PNG")
+        png = buf.getvalue()
+        cache.set(key, png, TEMPLATE_CACHE_SECONDS)
+    response = HttpResponse(png, content_type="image/png")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+# --- A new exam from its text ---------------------------------------------------------------
+
+#: A transcription larger than this is not an exam's text.
+SOURCE_MAX_BYTES = 2_000_000
+
+
+def _exam_new_page(request, course, *, status: int = 200, **extra) -> HttpResponse:
+    return render(request, "exams/exam_new.html", {"course": course, **extra}, status=status)
+
+
+def _proposal_page(request, course, source: str, *, status: int = 200, **extra) -> HttpResponse:
+    from autocheck.structure import propose_structure
+
+    proposed = propose_structure(source)
+    # The points as the instructor last typed them, else as printed.
+    typed = request.POST
+    questions = [
+        (q, [(p, typed.get(f"points:{p.part_id}", p.points)) for p in q.parts])
+        for q in proposed.questions
+    ]
+    return _exam_new_page(
+        request,
+        course,
+        status=status,
+        proposed=proposed,
+        questions=questions,
+        source=source,
+        title=request.POST.get("title", "").strip(),
+        pages_per_copy=request.POST.get("pages_per_copy", "1"),
+        **extra,
+    )
+
+
+def _posted_source(request: HttpRequest) -> str:
+    """The transcription from the uploaded file, else the pasted text; ``ValidationError``
+    when neither is usable."""
+    upload = request.FILES.get("file")
+    if upload is None:
+        source = request.POST.get("source", "")
+    elif upload.size > SOURCE_MAX_BYTES:
+        raise ValidationError("The file is too large to be an exam's text.")
+    else:
+        try:
+            source = upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ValidationError("The file is not UTF-8 text.") from exc
+    if not source.strip():
+        raise ValidationError("Upload the exam's Markdown transcription or paste it.")
+    return source
+
+
+@require_GET
+@login_required
+def exam_new(request: HttpRequest, course_id: int) -> HttpResponse:
+    """Start a new exam from its text: paste or upload the transcription."""
+    course, _ = selectors.get_course_for_user(request.user, course_id, roles=INSTRUCTOR)
+    return _exam_new_page(request, course)
+
+
+@require_POST
+@login_required
+def exam_new_propose(request: HttpRequest, course_id: int) -> HttpResponse:
+    """The question tree proposed from the text, with its warnings, for the instructor to
+    check and confirm."""
+    course, _ = selectors.get_course_for_user(request.user, course_id, roles=INSTRUCTOR)
+    try:
+        source = _posted_source(request)
+    except ValidationError as exc:
+        return _exam_new_page(
+            request, course, status=400, error=_errors(exc), title=request.POST.get("title", "")
+        )
+    return _proposal_page(request, course, source)
+
+
+def _confirmed_structure(request: HttpRequest):
+    from autocheck.structure import propose_structure
+
+    proposed = propose_structure(request.POST.get("source", ""))
+    points = {k.removeprefix("points:"): v for k, v in request.POST.items() if k[:7] == "points:"}
+    return proposed, services.exam_structure_from_proposal(proposed, points=points)
+
+
+@require_POST
+@login_required
+def exam_new_confirm(request: HttpRequest, course_id: int) -> HttpResponse:
+    """Create the exam and its question tree (one transaction), then go to the exam page."""
+    course, _ = selectors.get_course_for_user(request.user, course_id, roles=INSTRUCTOR)
+    source = request.POST.get("source", "")
+    try:
+        _, questions = _confirmed_structure(request)
+        exam = services.exam_create_from_structure(
+            course=course,
+            title=request.POST.get("title", ""),
+            questions=questions,
+            pages_per_copy=_int(request.POST.get("pages_per_copy") or "1", "pages_per_copy"),
+        )
+    except ValidationError as exc:
+        return _proposal_page(request, course, source, status=400, error=_errors(exc))
+    messages.success(
+        request,
+        f"Exam created with {exam.parts.count()} parts, each graded by a person until you "
+        "install an answer key; draw the answer regions before printing.",
+    )
+    return redirect("exam_detail", exam_id=exam.pk)
+
+
+def _yaml_download(text: str, name: str) -> HttpResponse:
+    response = HttpResponse(text, content_type="application/yaml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}-key.yaml"'
+    return response
+
+
+@require_POST
+@login_required
+def exam_new_skeleton(request: HttpRequest, course_id: int) -> HttpResponse:
+    """A skeleton answer key (YAML) for the proposed structure, with the points as edited."""
+    course, _ = selectors.get_course_for_user(request.user, course_id, roles=INSTRUCTOR)
+    title = request.POST.get("title", "").strip() or "Exam"
+    try:
+        proposed, questions = _confirmed_structure(request)
+    except ValidationError as exc:
+        source = request.POST.get("source", "")
+        return _proposal_page(request, course, source, status=400, error=_errors(exc))
+    slug = slugify(title)[:80] or "exam"
+    text = services.answer_key_skeleton(
+        exam_id=slug,
+        title=title,
+        questions=questions,
+        labels={q.number: q.label for q in proposed.questions},
+        bonus={q.number for q in proposed.questions if q.bonus},
+    )
+    return _yaml_download(text, slug)
+
+
+@require_GET
+@login_required
+def answer_key_skeleton(request: HttpRequest, exam_id: int) -> HttpResponse:
+    """A skeleton answer key (YAML) for the exam's current question tree."""
+    exam, _ = selectors.get_exam_for_user(request.user, exam_id, roles=INSTRUCTOR)
+    text = services.answer_key_skeleton(
+        exam_id=exam.slug, title=exam.title, questions=services.exam_structure(exam)
+    )
+    return _yaml_download(text, exam.slug)

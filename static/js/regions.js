@@ -1,0 +1,230 @@
+// Answer regions page: pick a part, drag a rectangle on a template page to set its region,
+// move or resize boxes, clear them, and save them all at once as JSON.
+// Coordinates are page-normalised (0..1 across and down), rounded to 4 decimals as stored.
+(function () {
+  "use strict";
+  const form = document.getElementById("regions-form");
+  const list = document.getElementById("part-list");
+  if (!form || !list) return;
+  const token = document.querySelector('meta[name="csrf-token"]').content;
+  const state = JSON.parse(document.getElementById("regions-data").textContent);
+  const items = [...list.querySelectorAll("li[data-part]")];
+  const ids = items.map((li) => li.dataset.part);
+  const papers = new Map([...document.querySelectorAll(".paper")].map((el) => [Number(el.dataset.page), el]));
+  const status = document.getElementById("regions-status");
+  const pagesInput = document.getElementById("pages-per-copy");
+  const MIN = 0.01; // a smaller drag is a click, not a box
+  let current = null;
+  let dirty = false;
+  let drag = null;
+  let typed = "";
+  let typedAt = 0;
+
+  // The script sends the drawn state; the JSON box is for editing with scripts off.
+  form.querySelector(".regions-json").hidden = true;
+
+  const clamp = (v) => Math.min(1, Math.max(0, v));
+  const round = (v) => Math.round(v * 10000) / 10000;
+  const pct = (v) => (v * 100).toFixed(3) + "%";
+
+  function say(text, cls) {
+    status.textContent = text;
+    status.className = "small " + (cls || "");
+  }
+
+  function setDirty() {
+    dirty = true;
+    say("Unsaved changes.", "warn");
+  }
+
+  function select(id, scroll) {
+    if (!ids.includes(id)) return;
+    current = id;
+    items.forEach((li) => {
+      const on = li.dataset.part === id;
+      li.classList.toggle("current", on);
+      li.setAttribute("aria-selected", on ? "true" : "false");
+      if (on && scroll) li.scrollIntoView({ block: "nearest" });
+    });
+    document.querySelectorAll(".box").forEach((b) => b.classList.toggle("current", b.dataset.part === id));
+    const box = document.querySelector('.box[data-part="' + CSS.escape(id) + '"]');
+    if (box && scroll) box.scrollIntoView({ block: "nearest", inline: "nearest" });
+  }
+
+  function render() {
+    document.querySelectorAll(".box").forEach((b) => b.remove());
+    items.forEach((li) => {
+      const r = state[li.dataset.part];
+      li.classList.toggle("unset", !r);
+      li.querySelector(".where").textContent = r ? "p. " + r.page : "no region";
+    });
+    for (const [id, r] of Object.entries(state)) {
+      if (!r || !papers.has(r.page)) continue;
+      const [x0, y0, x1, y1] = r.box;
+      const el = document.createElement("div");
+      el.className = "box" + (id === current ? " current" : "");
+      el.dataset.part = id;
+      el.style.left = pct(x0);
+      el.style.top = pct(y0);
+      el.style.width = pct(x1 - x0);
+      el.style.height = pct(y1 - y0);
+      el.innerHTML = '<span class="tag"></span><i class="handle tl"></i><i class="handle tr"></i><i class="handle bl"></i><i class="handle br"></i>';
+      el.querySelector(".tag").textContent = id;
+      papers.get(r.page).appendChild(el);
+    }
+  }
+
+  function point(paper, ev) {
+    const rect = paper.getBoundingClientRect();
+    return [clamp((ev.clientX - rect.left) / rect.width), clamp((ev.clientY - rect.top) / rect.height)];
+  }
+
+  function boxFrom(a, b) {
+    return [round(Math.min(a[0], b[0])), round(Math.min(a[1], b[1])), round(Math.max(a[0], b[0])), round(Math.max(a[1], b[1]))];
+  }
+
+  papers.forEach((paper, page) => {
+    paper.addEventListener("pointerdown", (ev) => {
+      if (ev.button !== 0) return;
+      const boxEl = ev.target.closest(".box");
+      const handle = ev.target.closest(".handle");
+      const at = point(paper, ev);
+      if (boxEl) select(boxEl.dataset.part, false);
+      if (!current) {
+        say("Pick a part first (on the left).", "warn");
+        return;
+      }
+      const before = state[current] ? { page: state[current].page, box: [...state[current].box] } : null;
+      if (handle && boxEl) {
+        // The dragged corner follows the pointer; the opposite one stays put.
+        const [x0, y0, x1, y1] = before.box;
+        const c = handle.classList;
+        const fixed = [c.contains("tl") || c.contains("bl") ? x1 : x0, c.contains("tl") || c.contains("tr") ? y1 : y0];
+        drag = { mode: "resize", page, fixed, before };
+      } else if (boxEl) {
+        drag = { mode: "move", page, start: at, before };
+      } else {
+        drag = { mode: "draw", page, start: at, before };
+      }
+      paper.setPointerCapture(ev.pointerId);
+      ev.preventDefault();
+    });
+
+    paper.addEventListener("pointermove", (ev) => {
+      if (!drag || drag.page !== page) return;
+      const at = point(paper, ev);
+      if (drag.mode === "draw") {
+        state[current] = { page, box: boxFrom(drag.start, at) };
+      } else if (drag.mode === "resize") {
+        state[current] = { page, box: boxFrom(drag.fixed, at) };
+      } else {
+        const [x0, y0, x1, y1] = drag.before.box;
+        const dx = Math.min(1 - x1, Math.max(-x0, at[0] - drag.start[0]));
+        const dy = Math.min(1 - y1, Math.max(-y0, at[1] - drag.start[1]));
+        state[current] = { page, box: [x0 + dx, y0 + dy, x1 + dx, y1 + dy].map(round) };
+      }
+      render();
+    });
+
+    const finish = (ev) => {
+      if (!drag || drag.page !== page) return;
+      const r = state[current];
+      const moved = JSON.stringify(r) !== JSON.stringify(drag.before);
+      if (r && (r.box[2] - r.box[0] < MIN || r.box[3] - r.box[1] < MIN)) {
+        state[current] = drag.before; // a click, or a box too small to write in
+      } else if (moved) {
+        setDirty();
+      }
+      drag = null;
+      if (paper.hasPointerCapture(ev.pointerId)) paper.releasePointerCapture(ev.pointerId);
+      render();
+    };
+    paper.addEventListener("pointerup", finish);
+    paper.addEventListener("pointercancel", finish);
+  });
+
+  items.forEach((li) => li.addEventListener("click", () => select(li.dataset.part, true)));
+
+  function clearCurrent() {
+    if (!current || !state[current]) return;
+    state[current] = null;
+    setDirty();
+    render();
+  }
+  document.getElementById("region-clear").addEventListener("click", clearCurrent);
+
+  document.addEventListener("keydown", (ev) => {
+    if (ev.target.closest("input, textarea, select")) return;
+    if ((ev.ctrlKey || ev.metaKey) && ev.key.toLowerCase() === "s") {
+      ev.preventDefault();
+      form.requestSubmit();
+      return;
+    }
+    if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    const at = ids.indexOf(current);
+    if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
+      ev.preventDefault();
+      const next = ev.key === "ArrowDown" ? Math.min(ids.length - 1, at + 1) : Math.max(0, at - 1);
+      select(ids[at < 0 ? 0 : next], true);
+    } else if (ev.key === "Delete" || ev.key === "Backspace") {
+      ev.preventDefault();
+      clearCurrent();
+    } else if (ev.key === "Escape" && drag) {
+      state[current] = drag.before;
+      drag = null;
+      render();
+    } else if (/^[0-9a-z.]$/i.test(ev.key)) {
+      // Typing a part id selects it: "3", ".", "2" -> 3.2 (the first id starting so).
+      const now = Date.now();
+      typed = (now - typedAt < 1000 ? typed : "") + ev.key.toLowerCase();
+      typedAt = now;
+      const hit = ids.find((id) => id.toLowerCase() === typed) || ids.find((id) => id.toLowerCase().startsWith(typed));
+      if (hit) select(hit, true);
+    }
+  });
+
+  pagesInput.addEventListener("change", () => say("Save to apply the new number of pages.", "warn"));
+
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const button = document.getElementById("regions-save");
+    button.disabled = true;
+    const pages = Number(pagesInput.value);
+    const regions = {};
+    ids.forEach((id) => { regions[id] = state[id] || null; });
+    try {
+      const r = await fetch(form.action, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": token },
+        body: JSON.stringify({ regions, pages_per_copy: pages }),
+      });
+      const body = await r.json();
+      if (!r.ok) {
+        say(body.error || r.statusText, "error");
+        return;
+      }
+      dirty = false;
+      if (pages !== papers.size) {
+        window.location.reload(); // the page images change with the number of pages
+        return;
+      }
+      say(body.message, "ok");
+      // The template pages now print the saved boxes: show the new version.
+      papers.forEach((paper, page) => {
+        paper.querySelector("img").src = paper.querySelector("img").src.replace(/\?v=.*$/, "") + "?v=" + body.version;
+      });
+    } catch (e) {
+      say("Not saved: " + e, "error");
+    } finally {
+      button.disabled = false;
+    }
+  });
+
+  window.addEventListener("beforeunload", (ev) => {
+    if (dirty) { ev.preventDefault(); ev.returnValue = ""; }
+  });
+
+  render();
+  select(ids.find((id) => !state[id]) || ids[0], false);
+})();
