@@ -175,10 +175,13 @@
       render();
     } else if (/^[0-9a-z.]$/i.test(ev.key)) {
       // Typing a part id selects it: "3", ".", "2" -> 3.2 (the first id starting so).
+      // A key that continues no id starts a new one.
       const now = Date.now();
-      typed = (now - typedAt < 1000 ? typed : "") + ev.key.toLowerCase();
+      const key = ev.key.toLowerCase();
+      const find = (t) => ids.find((id) => id.toLowerCase() === t) || ids.find((id) => id.toLowerCase().startsWith(t));
+      typed = now - typedAt < 1500 && find(typed + key) ? typed + key : key;
       typedAt = now;
-      const hit = ids.find((id) => id.toLowerCase() === typed) || ids.find((id) => id.toLowerCase().startsWith(typed));
+      const hit = find(typed);
       if (hit) select(hit, true);
     }
   });
