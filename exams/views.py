@@ -24,10 +24,12 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 from PIL import Image
 
-from exams import attention, ingest, roster, selectors, services
-from exams.models import STAFF_ROLES, Enrollment, Exam, Role, ScanBatch, Submission
+from exams import attention, ingest, printing, roster, selectors, services
+from exams.models import STAFF_ROLES, Enrollment, Exam, Part, Role, ScanBatch, Submission
 from exams.printing import exam_print_copies, exam_template
 from exams.scanning.align import crop_region
+from exams.scanning.copies import make_copies
+from exams.scanning.layout import A4_MM, MARKER_MM, marker_centres_mm, qr_box_mm
 from gradebook import selectors as grading
 
 INSTRUCTOR = (Role.INSTRUCTOR,)
@@ -433,6 +435,8 @@ def answer_crop(request: HttpRequest, answer_id: int) -> HttpResponse:
 #: Resolution of the template pages the instructor draws on (a4 at 100 dpi: 827 x 1170 px).
 TEMPLATE_DPI = 100
 TEMPLATE_CACHE_SECONDS = 3600
+#: Exam code in the QR stamp of the template preview (exam codes are hexadecimal).
+PREVIEW_CODE = "PREVIEW"
 # pdfium is not thread-safe, and the regions page asks for all its pages at once.
 _PDFIUM = threading.Lock()
 
@@ -441,6 +445,36 @@ def _template_pdf(exam: Exam) -> tuple[bytes, str]:
     """The exam's blank template and a digest of it: the version its page images carry."""
     pdf = exam_template(exam)
     return pdf, hashlib.sha256(pdf).hexdigest()[:16]
+
+
+def _print_marks(exam: Exam, parts: list[Part]) -> list[dict]:
+    """What else is printed where a box could go, page-normalised: on every page the QR code
+    with its line of text and the corner marks (``page`` None), and the template's own boxes
+    that are not answer regions (the student-number box of the cover). The regions page warns
+    when an answer box covers one."""
+    answer_ids = {p.part_id for p in parts}
+    printed = [
+        {"name": f"the {r.label} box", "page": r.page, "box": list(r.box)}
+        for r in printing.exam_regions(exam)
+        if r.label not in answer_ids
+    ]
+    w, h = A4_MM
+    qx0, qy0, qx1, qy1 = qr_box_mm()
+    # The "code · copy · page" line is right-aligned under the code and wider than it.
+    zones = [("the QR code", min(qx0, qx1 - 40), qy0, qx1, qy1 + 4)]
+    pad = MARKER_MM / 2 + 2
+    zones += [
+        ("a corner mark", cx - pad, cy - pad, cx + pad, cy + pad)
+        for cx, cy in marker_centres_mm().values()
+    ]
+    return printed + [
+        {
+            "name": name,
+            "page": None,
+            "box": [round(x0 / w, 4), round(y0 / h, 4), round(x1 / w, 4), round(y1 / h, 4)],
+        }
+        for name, x0, y0, x1, y1 in zones
+    ]
 
 
 def _regions_page(request, exam: Exam, *, status: int = 200, **extra) -> HttpResponse:
@@ -458,6 +492,7 @@ def _regions_page(request, exam: Exam, *, status: int = 200, **extra) -> HttpRes
             "regions_source": json.dumps(regions, indent=1),
             "version": version,
             "max_pages": services.MAX_PAGES_PER_COPY,
+            "print_marks": _print_marks(exam, parts),
             **extra,
         },
         status=status,
@@ -517,14 +552,16 @@ def exam_regions_save(request: HttpRequest, exam_id: int) -> HttpResponse:
 @require_GET
 @login_required
 def exam_template_page(request: HttpRequest, exam_id: int, page: int) -> HttpResponse:
-    """One page of the exam's blank template as PNG, cached per template version."""
+    """One page of the exam's blank template as PNG, cached per template version. It is
+    stamped like a printed copy (QR code, corner markers) so the instructor keeps the answer
+    regions clear of them; the stamp says PREVIEW, which is no exam's code."""
     exam, _ = selectors.get_exam_for_user(request.user, exam_id, roles=INSTRUCTOR)
     pdf, version = _template_pdf(exam)
     key = f"exam-template:{exam.pk}:{version}:{page}:{TEMPLATE_DPI}"
     png = cache.get(key)
     if png is None:
         with _PDFIUM:
-            document = pdfium.PdfDocument(pdf)
+            document = pdfium.PdfDocument(make_copies(pdf, exam_code=PREVIEW_CODE, copies=1))
             try:
                 if not 1 <= page <= len(document):
                     raise Http404("No such page in the template")

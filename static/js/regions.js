@@ -8,6 +8,8 @@
   if (!form || !list) return;
   const token = document.querySelector('meta[name="csrf-token"]').content;
   const state = JSON.parse(document.getElementById("regions-data").textContent);
+  const marks = JSON.parse(document.getElementById("print-marks").textContent);
+  const clash = document.getElementById("regions-clash");
   const items = [...list.querySelectorAll("li[data-part]")];
   const ids = items.map((li) => li.dataset.part);
   const papers = new Map([...document.querySelectorAll(".paper")].map((el) => [Number(el.dataset.page), el]));
@@ -51,8 +53,16 @@
     if (box && scroll) box.scrollIntoView({ block: "nearest", inline: "nearest" });
   }
 
+  // The print marks are on every page: a box over one hides the student's answer under the
+  // stamp, or the stamp under the answer.
+  function covered(page, box) {
+    const hit = marks.find((m) => (m.page === null || m.page === page) && box[0] < m.box[2] && m.box[0] < box[2] && box[1] < m.box[3] && m.box[1] < box[3]);
+    return hit ? hit.name : "";
+  }
+
   function render() {
     document.querySelectorAll(".box").forEach((b) => b.remove());
+    const clashes = [];
     items.forEach((li) => {
       const r = state[li.dataset.part];
       li.classList.toggle("unset", !r);
@@ -70,8 +80,17 @@
       el.style.height = pct(y1 - y0);
       el.innerHTML = '<span class="tag"></span><i class="handle tl"></i><i class="handle tr"></i><i class="handle bl"></i><i class="handle br"></i>';
       el.querySelector(".tag").textContent = id;
+      const mark = covered(r.page, r.box);
+      if (mark) {
+        el.classList.add("clash");
+        el.title = "Covers " + mark;
+        clashes.push(id + " covers " + mark);
+      }
       papers.get(r.page).appendChild(el);
     }
+    // The line keeps its height when empty: the pages must not shift under a drag.
+    clash.textContent = clashes.length ? "Move these boxes off the print marks: " + clashes.join("; ") + "." : "";
+    clash.title = clash.textContent;
   }
 
   function point(paper, ev) {

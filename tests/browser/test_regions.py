@@ -46,9 +46,14 @@ def test_an_instructor_draws_moves_and_saves_regions(as_user):
     drag(page, first, (0.60, 0.70), (0.12, 0.50))  # dragged up-left: the box is normalised
     page.keyboard.press("2")
     assert page.get_attribute("#part-list li.current", "data-part") == "2"
-    drag(page, second, (0.10, 0.10), (0.50, 0.30))
-    # Move part 2's box right by 0.3 of the page, dragging its middle.
-    drag(page, second, (0.30, 0.20), (0.60, 0.20))
+    drag(page, second, (0.40, 0.10), (0.80, 0.30))
+    # It covers the QR code printed on every page: the page says so.
+    assert "2 covers the QR code" in page.inner_text("#regions-clash")
+    assert "clash" in page.get_attribute('.box[data-part="2"]', "class")
+    screenshot(page, "instructor-regions-clash")
+    # Move it down by 0.3 of the page, dragging its middle: the warning goes.
+    drag(page, second, (0.60, 0.20), (0.60, 0.50))
+    assert page.inner_text("#regions-clash") == ""
     assert page.locator(".box").count() == 3
     assert "Unsaved" in page.inner_text("#regions-status")
 
@@ -63,7 +68,7 @@ def test_an_instructor_draws_moves_and_saves_regions(as_user):
     expected = {
         "1.a": (1, [0.10, 0.25, 0.90, 0.40]),
         "1.b": (1, [0.12, 0.50, 0.60, 0.70]),
-        "2": (2, [0.40, 0.10, 0.80, 0.30]),
+        "2": (2, [0.40, 0.40, 0.80, 0.60]),
     }
     for part_id, (page_number, box) in expected.items():
         saved = region(part_id)

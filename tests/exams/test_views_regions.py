@@ -204,3 +204,19 @@ def test_part_regions_set_refuses_malformed_regions(cast, value):
     with pytest.raises(ValidationError, match=r"Part 1\.a"):
         services.part_regions_set(exam=cast.exam, regions={"1.a": value})
     assert regions(cast.exam)["1.a"] == {}
+
+
+def test_the_page_knows_what_else_is_printed_where_a_box_could_go(client, cast):
+    from exams.printing import exam_regions
+
+    Part.objects.filter(exam=cast.exam, part_id="1.b").update(region=BOX)
+    client.force_login(cast.instructor.user)
+    marks = client.get(reverse("exam_regions", args=[cast.exam.pk])).context["print_marks"]
+    names = [m["name"] for m in marks if m["page"] is None]
+    assert names == ["the QR code"] + ["a corner mark"] * 4
+    qr = marks[names.index("the QR code") - len(names)]["box"]
+    assert 0.5 < qr[0] < qr[2] < 1
+    assert 0 < qr[1] < qr[3] < 0.15
+    # The template's own boxes (not answer regions) are marks on their page; 1.b is not.
+    others = [(r.page, list(r.box)) for r in exam_regions(cast.exam) if r.label != "1.b"]
+    assert [(m["page"], m["box"]) for m in marks if m["page"] is not None] == others
