@@ -459,9 +459,16 @@ def exam_create_from_structure(
 ) -> Exam:
     """Create a draft exam and its question tree in one transaction (both or neither).
 
-    The slug is the title's, made unique in the course. An empty structure, two questions
-    with the same number or two parts with the same id raise ``ValidationError``.
+    The slug is the title's, made unique in the course. No title, pages per copy outside
+    1..``MAX_PAGES_PER_COPY``, an empty structure, two questions with the same number or two
+    parts with the same id raise ``ValidationError``.
     """
+    if not title.strip():
+        raise ValidationError({"title": "Give the exam a title."})
+    if not 1 <= pages_per_copy <= MAX_PAGES_PER_COPY:
+        raise ValidationError(
+            {"pages_per_copy": f"Pages per copy must be from 1 to {MAX_PAGES_PER_COPY}."}
+        )
     if not any(q.parts for q in questions):
         raise ValidationError("The structure has no parts: there is nothing to grade.")
     numbers = [q.number for q in questions]

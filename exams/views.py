@@ -539,7 +539,8 @@ def exam_regions_save(request: HttpRequest, exam_id: int) -> HttpResponse:
         )
     except ValidationError as exc:
         return refuse(f"Nothing was saved. {_errors(exc)}")
-    text = f"Saved {len(changed)} region{'s' if len(changed) != 1 else ''}."
+    placed = len([part for part in changed if part.region])
+    text = f"Saved: {placed} of {exam.parts.count()} parts have an answer region."
     if as_json:
         _, version = _template_pdf(exam)
         return JsonResponse(

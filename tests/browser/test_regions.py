@@ -59,7 +59,7 @@ def test_an_instructor_draws_moves_and_saves_regions(as_user):
 
     page.click("#regions-save")
     page.wait_for_selector("#regions-status.ok")
-    assert "Saved 3 regions" in page.inner_text("#regions-status")
+    assert "Saved: 3 of 3 parts have an answer region" in page.inner_text("#regions-status")
     page.wait_for_function(
         "[...document.querySelectorAll('.paper img')].every(i => i.complete && i.naturalWidth > 0)"
     )

@@ -262,3 +262,20 @@ def test_exam_create_from_structure_is_all_or_nothing(cast, questions):
     with pytest.raises(ValidationError):
         services.exam_create_from_structure(course=cast.course, title="Bad", questions=questions)
     assert (Exam.objects.count(), Question.objects.count(), Part.objects.count()) == before
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"title": "  "}, "Give the exam a title."),
+        ({"pages_per_copy": "0"}, "Pages per copy must be from 1 to"),
+        ({"pages_per_copy": "many"}, "pages per copy must be a whole number"),
+    ],
+)
+def test_a_bad_title_or_page_count_is_400_and_creates_nothing(client, cast, changes, message):
+    before = Exam.objects.count()
+    client.force_login(cast.instructor.user)
+    response = post(client, "exam_new_confirm", cast.course, {**confirm_data(), **changes})
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert Exam.objects.count() == before
