@@ -220,3 +220,11 @@ def test_the_page_knows_what_else_is_printed_where_a_box_could_go(client, cast):
     # The template's own boxes (not answer regions) are marks on their page; 1.b is not.
     others = [(r.page, list(r.box)) for r in exam_regions(cast.exam) if r.label != "1.b"]
     assert [(m["page"], m["box"]) for m in marks if m["page"] is not None] == others
+
+
+def test_the_page_warns_once_copies_are_printed(client, cast):
+    client.force_login(cast.instructor.user)
+    url = reverse("exam_regions", args=[cast.exam.pk])
+    assert 'id="regions-printed"' not in client.get(url).content.decode()
+    Exam.objects.filter(pk=cast.exam.pk).update(status=Exam.Status.PRINTED)
+    assert 'id="regions-printed"' in client.get(url).content.decode()
