@@ -529,18 +529,17 @@ def exam_regions_save(request: HttpRequest, exam_id: int) -> HttpResponse:
     if not isinstance(data, dict) or not isinstance(data.get("regions"), dict):
         return refuse('Send {"regions": {"<part id>": {"page": n, "box": [x0, y0, x1, y1]}}}.')
     try:
-        pages = (
-            data.get("pages_per_copy")
-            if as_json
-            else _int(request.POST.get("pages_per_copy"), "pages_per_copy")
-        )
-        changed = services.part_regions_set(
-            exam=exam, regions=data["regions"], pages_per_copy=pages
-        )
+        if as_json:
+            pages = data.get("pages_per_copy")
+        elif request.POST.get("pages_per_copy"):
+            pages = _int(request.POST.get("pages_per_copy"), "pages_per_copy")
+        else:
+            pages = None  # unchanged
+        services.part_regions_set(exam=exam, regions=data["regions"], pages_per_copy=pages)
     except ValidationError as exc:
         return refuse(f"Nothing was saved. {_errors(exc)}")
-    placed = len([part for part in changed if part.region])
-    text = f"Saved: {placed} of {exam.parts.count()} parts have an answer region."
+    regions = [part.region for part in exam.parts.all()]
+    text = f"Saved: {len([r for r in regions if r])} of {len(regions)} parts have an answer region."
     if as_json:
         _, version = _template_pdf(exam)
         return JsonResponse(

@@ -145,8 +145,13 @@ def test_a_form_post_saves_and_redirects_with_a_message(client, cast):
     assert regions(cast.exam)["1.b"] == BOX
     response = client.post(url, {"regions": '{"1.b": {"page": 1, "box": [2, 0, 3, 1]}}'})
     assert response.status_code == 400
-    assert "Nothing was saved" in response.content.decode()
+    body = response.content.decode()
+    assert "Nothing was saved. Part 1.b: box must lie on the page" in body
+    assert "[2, 0, 3, 1]" in body  # the JSON as sent, to correct
     assert regions(cast.exam)["1.b"] == BOX
+    response = client.post(url, {"regions": "{}", "pages_per_copy": "two"})
+    assert response.status_code == 400
+    assert "pages per copy must be a whole number" in response.content.decode()
 
 
 def test_saving_is_for_the_instructor_only_and_post_only(client, cast):
