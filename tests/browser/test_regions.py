@@ -1,4 +1,5 @@
-"""An instructor draws answer regions on the template pages with the mouse and saves them."""
+"""An instructor draws, resizes, moves and clears answer regions on the template pages with
+the mouse and the keyboard, and saves them."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ def region(part_id: str) -> dict:
     return Part.objects.get(part_id=part_id).region
 
 
-def test_an_instructor_draws_moves_and_saves_regions(as_user):
+def test_an_instructor_draws_resizes_moves_clears_and_saves_regions(as_user):
     course = factories.course()
     instructor = factories.enroll(course, factories.user("ines"), Role.INSTRUCTOR)
     exam = factories.exam(course, parts=(("1.a", "4"), ("1.b", "6"), ("2", "5")))
@@ -40,6 +41,8 @@ def test_an_instructor_draws_moves_and_saves_regions(as_user):
     # The first part without a region is picked; draw it on page 1.
     assert page.get_attribute("#part-list li.current", "data-part") == "1.a"
     drag(page, first, (0.10, 0.25), (0.90, 0.40))
+    # Resize it by its bottom-right corner.
+    drag(page, first, (0.90, 0.40), (0.85, 0.45))
     # Keyboard: down to 1.b, draw it lower on page 1; type "2" and draw part 2 on page 2.
     page.keyboard.press("ArrowDown")
     assert page.get_attribute("#part-list li.current", "data-part") == "1.b"
@@ -66,7 +69,7 @@ def test_an_instructor_draws_moves_and_saves_regions(as_user):
     screenshot(page, "instructor-regions")
 
     expected = {
-        "1.a": (1, [0.10, 0.25, 0.90, 0.40]),
+        "1.a": (1, [0.10, 0.25, 0.85, 0.45]),
         "1.b": (1, [0.12, 0.50, 0.60, 0.70]),
         "2": (2, [0.40, 0.40, 0.80, 0.60]),
     }
