@@ -77,7 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     size.add_argument("--config", choices=sorted(CONFIGS), help="a named size (default: full)")
     parser.add_argument("--services", action="store_true", help="add the end-to-end run")
     parser.add_argument("--copies", type=int, default=40, help="copies for --services")
-    parser.add_argument("--workers", default="1,2", help="worker counts for --services")
+    parser.add_argument(
+        "--workers", default="1,2,1,2", help="worker counts for --services, in order"
+    )
     parser.add_argument("--out", help="also write the JSON to this file")
     parser.add_argument("--chart", help="write an SVG chart of throughput against pages")
     parser.add_argument("--profile", help="write pyinstrument reports of the pipeline here")

@@ -18,6 +18,7 @@ import argparse
 import io
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -252,15 +253,22 @@ def run(copies: int, counts: list[int]) -> dict[str, Any]:
         "pages is 600 copies x 2: --copies 600)",
         "runs": runs,
     }
-    if len(runs) >= 2 and runs[0]["pages_per_s"]:
-        out["speedup_last_to_first"] = round(runs[-1]["pages_per_s"] / runs[0]["pages_per_s"], 2)
+    # Repeated counts (--workers 1,2,1,2) are summarised by their median.
+    by_count: dict[int, list[float]] = {}
+    for r in runs:
+        by_count.setdefault(r["workers"], []).append(r["pages_per_s"])
+    rates = {w: statistics.median(v) for w, v in sorted(by_count.items())}
+    out["pages_per_s_by_workers"] = {str(w): round(v, 2) for w, v in rates.items()}
+    low, high = min(rates), max(rates)
+    if high != low and rates[low]:
+        out["speedup_most_to_fewest_workers"] = round(rates[high] / rates[low], 2)
     return out
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.e2e", description=__doc__.split("\n")[0])
     parser.add_argument("--copies", type=int, default=40)
-    parser.add_argument("--workers", default="1,2")
+    parser.add_argument("--workers", default="1,2,1,2")
     args = parser.parse_args(argv)
     db, broker = os.environ.get("DATABASE_URL", ""), os.environ.get("CELERY_BROKER_URL", "")
     if not db.startswith("postgres") or not broker.startswith("redis"):
