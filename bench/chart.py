@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import statistics
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -29,7 +30,15 @@ def throughput_svg(result: dict[str, Any]) -> str:
     """Pages per second against pages in the batch, one line per way of reading a scan;
     end-to-end runs on the real services are drawn as labelled points."""
     rows = result["ingest"]["by_size"]
-    e2e = [r for r in result.get("e2e", {}).get("runs", []) if r.get("pages_per_s")]
+    runs = [r for r in result.get("e2e", {}).get("runs", []) if r.get("pages_per_s")]
+    by_workers: dict[int, list[float]] = {}
+    for r in runs:
+        by_workers.setdefault(r["workers"], []).append(r["pages_per_s"])
+    # One point per worker count: the median of its runs.
+    e2e = [
+        {"workers": w, "pages": runs[0]["pages"], "pages_per_s": statistics.median(v)}
+        for w, v in sorted(by_workers.items())
+    ]
     xs = [r["pages"] for r in rows] + [r["pages"] for r in e2e]
     ys = [r[k] for r in rows for k, *_ in SERIES if r.get(k)]
     ys += [r["pages_per_s"] for r in e2e]
