@@ -115,7 +115,7 @@ STATIC_ROOT = Path(envstr("STATIC_ROOT", str(VAR_DIR / "static")))
 
 MEDIA_ROOT = Path(envstr("MEDIA_ROOT", str(VAR_DIR / "media")))
 # Uploaded scans and page images are never served by URL directly: every file goes through
-# a view that checks the course and the role (gradebook.views / exams.views).
+# a view that checks the course and the role (exams/views/scans.py).
 MEDIA_URL = "/media-not-served/"
 
 STORAGE_BACKEND = envchoice("STORAGE_BACKEND", "filesystem", ("filesystem", "s3"))

@@ -1,0 +1,45 @@
+"""Helpers shared by the exams app's views."""
+
+from __future__ import annotations
+
+import io
+
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from PIL import Image
+
+from exams.models import Role
+from gradebook.http import attachment
+
+INSTRUCTOR = (Role.INSTRUCTOR,)
+THUMB_WIDTH = 360
+#: Batches shown with a progress bar: unfinished ones, and those finished this recently.
+PROGRESS_RECENT_SECONDS = 600
+
+
+def _int(value: str | None, field: str) -> int:
+    try:
+        return int((value or "").strip())
+    except ValueError as exc:
+        raise ValidationError(
+            {field: f"{field.replace('_', ' ')} must be a whole number."}
+        ) from exc
+
+
+def _png(image: Image.Image) -> HttpResponse:
+    buf = io.BytesIO()
+    image.save(buf, format="PNG", optimize=False)
+    response = HttpResponse(buf.getvalue(), content_type="image/png")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+def _open(field) -> Image.Image:
+    with field.open("rb") as fh:
+        image = Image.open(fh)
+        image.load()
+    return image
+
+
+def _yaml_download(text: str, name: str) -> HttpResponse:
+    return attachment(text, f"{name}-key.yaml", "application/yaml; charset=utf-8")

@@ -1,0 +1,71 @@
+"""The home page, course pages and roster import."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_POST
+
+from exams import roster, selectors
+from exams.models import STAFF_ROLES, Role
+from exams.views.common import (
+    INSTRUCTOR,
+)
+
+
+@require_GET
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    courses = selectors.courses_for_user(request.user)
+    return render(request, "exams/home.html", {"courses": courses})
+
+
+def _course_page(request, course, enrollment, *, status: int = 200, **extra) -> HttpResponse:
+    exams = course.exams.all()
+    if enrollment.role == Role.STUDENT:
+        exams = exams.filter(status="published")
+    is_instructor = enrollment.role == Role.INSTRUCTOR
+    return render(
+        request,
+        "exams/course_detail.html",
+        {
+            "course": course,
+            "enrollment": enrollment,
+            "exams": exams,
+            "is_staff": enrollment.role in STAFF_ROLES,
+            "is_instructor": is_instructor,
+            "roster": selectors.course_roster(course) if enrollment.role in STAFF_ROLES else [],
+            **extra,
+        },
+        status=status,
+    )
+
+
+@require_GET
+@login_required
+def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:
+    course, enrollment = selectors.get_course_for_user(request.user, course_id)
+    return _course_page(request, course, enrollment)
+
+
+@require_POST
+@login_required
+def roster_import(request: HttpRequest, course_id: int) -> HttpResponse:
+    """Import a roster CSV; errors per row are shown, valid rows imported."""
+    course, enrollment = selectors.get_course_for_user(request.user, course_id, roles=INSTRUCTOR)
+    upload = request.FILES.get("file")
+    if upload is None:
+        return _course_page(
+            request, course, enrollment, status=400, roster_error="Choose a CSV file to import."
+        )
+    try:
+        result = roster.roster_import(course=course, data=upload.read())
+    except roster.RosterFileError as exc:
+        return _course_page(
+            request, course, enrollment, status=400, roster_error=f"Nothing imported: {exc}"
+        )
+    return _course_page(request, course, enrollment, roster_result=result)
+
+
+# --- The exam page ------------------------------------------------------------------------

@@ -1,0 +1,129 @@
+"""The exam page: answer key, printing, and the key skeleton download."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from exams import attention, selectors, services
+from exams.models import Enrollment, Exam, Role
+from exams.printing import exam_print_copies
+from exams.views.common import INSTRUCTOR, _int, _yaml_download
+from gradebook import selectors as grading
+from gradebook.http import error_text as _errors
+
+
+def _exam_page(request, exam: Exam, enrollment: Enrollment, *, status: int = 200, **extra):
+    is_instructor = enrollment.role == Role.INSTRUCTOR
+    progress = grading.part_progress(exam)
+    context = {
+        "exam": exam,
+        "enrollment": enrollment,
+        "is_instructor": is_instructor,
+        "parts": [(part, progress.get(part.pk, {})) for part in exam.parts.order_by("order")],
+        "submissions": selectors.exam_submissions(exam),
+        "regrades": list(grading.open_regrade_requests(exam)),
+    }
+    if is_instructor:
+        summary = attention.attention_summary(exam)
+        context.update(
+            answer_key=services.answer_key_current(exam),
+            batches=selectors.exam_scan_batches(exam)[:20],
+            attention_count=summary.count,
+            unprinted=len(attention.unmatched_students(exam)),
+        )
+    context.update(extra)
+    return render(request, "exams/exam_detail.html", context, status=status)
+
+
+@require_GET
+@login_required
+def exam_detail(request: HttpRequest, exam_id: int) -> HttpResponse:
+    exam, enrollment = selectors.get_exam_for_user(request.user, exam_id)
+    if enrollment.role == Role.STUDENT:
+        submission = selectors.submission_for_student(exam, enrollment)
+        if submission is None:
+            raise Http404("No published result for this exam")
+        return redirect("submission_detail", submission_id=submission.pk)
+    return _exam_page(request, exam, enrollment)
+
+
+@require_POST
+@login_required
+def answer_key_install(request: HttpRequest, exam_id: int) -> HttpResponse:
+    """Install or replace the answer key from an uploaded YAML file or pasted text."""
+    exam, enrollment = selectors.get_exam_for_user(request.user, exam_id, roles=INSTRUCTOR)
+    upload = request.FILES.get("file")
+    source = request.POST.get("source", "")
+    if upload is not None:
+        try:
+            source = upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return _exam_page(
+                request, exam, enrollment, status=400, key_issues=["the file is not UTF-8 text"]
+            )
+    if not source.strip():
+        return _exam_page(
+            request, exam, enrollment, status=400, key_issues=["upload a YAML file or paste it"]
+        )
+    try:
+        answer_key, _, created = services.answer_key_store(
+            exam=exam, source=source, actor=request.user
+        )
+    except services.AnswerKeyError as exc:
+        return _exam_page(
+            request, exam, enrollment, status=400, key_issues=exc.issues, key_source=source
+        )
+    except ValidationError as exc:
+        return _exam_page(
+            request, exam, enrollment, status=400, key_issues=[_errors(exc)], key_source=source
+        )
+    if created:
+        messages.success(request, f"Answer key version {answer_key.version} installed.")
+    else:
+        messages.info(request, f"This is already answer key version {answer_key.version}.")
+    return redirect("exam_detail", exam_id=exam.pk)
+
+
+@require_POST
+@login_required
+def exam_print(request: HttpRequest, exam_id: int) -> HttpResponse:
+    """Printable copies as one PDF: personalised for the roster's students who have no copy
+    yet, or N anonymous copies."""
+    exam, _ = selectors.get_exam_for_user(request.user, exam_id, roles=INSTRUCTOR)
+    mode = request.POST.get("mode", "roster")
+    try:
+        if mode == "anonymous":
+            count = _int(request.POST.get("count"), "count")
+            if not 1 <= count <= 1000:
+                raise ValidationError({"count": "Print between 1 and 1000 anonymous copies."})
+            pdf = exam_print_copies(exam=exam, anonymous=count)
+        else:
+            pdf = exam_print_copies(exam=exam, students=attention.unmatched_students(exam))
+    except (ValueError, ValidationError) as exc:
+        text = _errors(exc) if isinstance(exc, ValidationError) else str(exc)
+        if mode != "anonymous":
+            text += " (every student of the roster already has a copy)"
+        messages.error(request, text)
+        return redirect("exam_detail", exam_id=exam.pk)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{exam.slug}-copies.pdf"'
+    return response
+
+
+# --- Scans --------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def answer_key_skeleton(request: HttpRequest, exam_id: int) -> HttpResponse:
+    """A skeleton answer key (YAML) for the exam's current question tree."""
+    exam, _ = selectors.get_exam_for_user(request.user, exam_id, roles=INSTRUCTOR)
+    text = services.answer_key_skeleton(
+        exam_id=exam.slug, title=exam.title, questions=services.exam_structure(exam)
+    )
+    return _yaml_download(text, exam.slug)

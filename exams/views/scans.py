@@ -1,0 +1,218 @@
+"""Scan upload and progress, the "needs attention" list, and access-checked page images."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from exams import attention, ingest, selectors, services
+from exams.models import Role, ScanBatch, Submission
+from exams.scanning.align import crop_region
+from exams.views.common import INSTRUCTOR, PROGRESS_RECENT_SECONDS, THUMB_WIDTH, _int, _open, _png
+from gradebook.http import error_text as _errors
+from gradebook.http import wants_json as _wants_json
+
+
+def _batch_json(batch: ScanBatch) -> dict:
+    return {
+        "id": batch.pk,
+        "name": batch.original_name,
+        "status": batch.status,
+        "status_display": batch.get_status_display(),
+        "pages_done": batch.pages_done,
+        "pages_total": batch.pages_total,
+        "error": batch.error,
+        "done": batch.status in (ScanBatch.Status.DONE, ScanBatch.Status.FAILED),
+        "progress_url": reverse("batch_progress", args=[batch.pk]),
+    }
+
+
+@require_POST
+@login_required
+def scan_upload(request: HttpRequest, exam_id: int) -> HttpResponse:
+    """Store each uploaded file as a scan batch and start the pipeline on it."""
+    exam, _ = selectors.get_exam_for_user(request.user, exam_id, roles=INSTRUCTOR)
+    files = request.FILES.getlist("files")
+    if not files:
+        if _wants_json(request):
+            return JsonResponse({"ok": False, "error": "Choose at least one file."}, status=400)
+        messages.error(request, "Choose at least one file.")
+        return redirect("exam_detail", exam_id=exam.pk)
+    results = [
+        ingest.scan_batch_upload(
+            exam=exam, stream=f, original_name=f.name, actor=request.user, enqueue=True
+        )
+        for f in files
+    ]
+    if _wants_json(request):
+        return JsonResponse(
+            {
+                "ok": True,
+                "batches": [
+                    {**_batch_json(r.batch), "message": r.message, "created": r.created}
+                    for r in results
+                ],
+            }
+        )
+    for r in results:
+        failed = r.batch.status == ScanBatch.Status.FAILED
+        (messages.error if failed else messages.success)(request, r.message)
+    return redirect("exam_detail", exam_id=exam.pk)
+
+
+@require_GET
+@login_required
+def batch_progress(request: HttpRequest, batch_id: int) -> JsonResponse:
+    """Progress of one scan batch, polled by the upload page every second."""
+    batch = selectors.get_batch_for_staff(request.user, batch_id, roles=INSTRUCTOR)
+    response = JsonResponse(_batch_json(batch))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+@login_required
+def exam_batches_progress(request: HttpRequest, exam_id: int) -> JsonResponse:
+    """Progress of the exam's unfinished and recent batches: the upload page polls this
+    while a file is still being sent (its batch id is not known yet)."""
+    exam, _ = selectors.get_exam_for_user(request.user, exam_id, roles=INSTRUCTOR)
+    batches = selectors.exam_batches_in_progress(exam, recent_seconds=PROGRESS_RECENT_SECONDS)
+    response = JsonResponse({"batches": [_batch_json(b) for b in batches[:50]]})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# --- Needs attention ----------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def exam_attention(request: HttpRequest, exam_id: int) -> HttpResponse:
+    """Pages the pipeline could not place, copies with pages missing, unidentified copies."""
+    exam, _ = selectors.get_exam_for_user(request.user, exam_id, roles=INSTRUCTOR)
+    summary = attention.attention_summary(exam)
+    students = attention.unmatched_students(exam)
+    return render(
+        request,
+        "exams/attention.html",
+        {
+            "exam": exam,
+            "summary": summary,
+            "pages_range": range(1, exam.pages_per_copy + 1),
+            "students": students,
+            "unidentified": [
+                (s, attention.identify_suggestions(s, students), selectors.submission_pages(s))
+                for s in summary.unidentified
+            ],
+        },
+    )
+
+
+@require_POST
+@login_required
+def page_place(request: HttpRequest, page_id: int) -> HttpResponse:
+    page = selectors.get_page_for_staff(request.user, page_id, roles=INSTRUCTOR)
+    back = reverse("exam_attention", args=[page.batch.exam_id])
+    try:
+        placed = attention.page_place(
+            page=page,
+            copy_number=_int(request.POST.get("copy_number"), "copy_number"),
+            page_number=_int(request.POST.get("page_number"), "page_number"),
+            actor=request.user,
+            replace=request.POST.get("replace") == "on",
+        )
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+        return redirect(back)
+    messages.success(
+        request,
+        f"Placed as copy {placed.submission.copy_number} page {placed.page_number}; "
+        "its answers are read and checked now.",
+    )
+    return redirect(back)
+
+
+@require_POST
+@login_required
+def page_discard(request: HttpRequest, page_id: int) -> HttpResponse:
+    page = selectors.get_page_for_staff(request.user, page_id, roles=INSTRUCTOR)
+    try:
+        attention.page_discard(page=page, actor=request.user, reason=request.POST.get("reason", ""))
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+    else:
+        messages.success(request, "Page discarded.")
+    return redirect("exam_attention", exam_id=page.batch.exam_id)
+
+
+@require_POST
+@login_required
+def submission_identify(request: HttpRequest, submission_id: int) -> HttpResponse:
+    """Match an unidentified copy to a student of the roster."""
+    submission, enrollment = selectors.get_submission_for_user(request.user, submission_id)
+    if enrollment.role != Role.INSTRUCTOR:
+        raise Http404("No such submission")
+    back = reverse("exam_attention", args=[submission.exam_id])
+    # A suggestion (radio) and the full list (select) share the field; the list wins if used.
+    choice = next((v for v in reversed(request.POST.getlist("student")) if v.isdigit()), "0")
+    student = selectors.course_student(submission.exam.course_id, int(choice))
+    if student is None:
+        messages.error(request, "Choose a student of this course.")
+        return redirect(back)
+    try:
+        services.submission_identify(
+            submission=submission, student=student, identified_by=Submission.IdentifiedBy.PERSON
+        )
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+        return redirect(back)
+    name = student.user.get_full_name() or student.user.get_username()
+    messages.success(request, f"Copy {submission.copy_number} is {name}'s.")
+    return redirect(back)
+
+
+@require_GET
+@login_required
+def page_image(request: HttpRequest, page_id: int) -> FileResponse:
+    """A scanned page's image, served only after the access check (never by a public URL)."""
+    page = selectors.get_page_for_user(request.user, page_id)
+    if not page.image:
+        raise Http404("This page has no image")
+    response = FileResponse(
+        page.image.open("rb"),
+        content_type="image/png" if page.image.name.endswith(".png") else "image/jpeg",
+    )
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@require_GET
+@login_required
+def page_thumbnail(request: HttpRequest, page_id: int) -> HttpResponse:
+    """A small version of a page for the "needs attention" list (staff only)."""
+    page = selectors.get_page_for_staff(request.user, page_id)
+    if not page.image:
+        raise Http404("This page has no image")
+    image = _open(page.image)
+    image.thumbnail((THUMB_WIDTH, THUMB_WIDTH * 2))
+    return _png(image)
+
+
+@require_GET
+@login_required
+def answer_crop(request: HttpRequest, answer_id: int) -> HttpResponse:
+    """The part's answer region cut out of the copy's aligned page, as PNG."""
+    answer, _ = selectors.get_answer_for_user(request.user, answer_id)
+    box = (answer.part.region or {}).get("box")
+    page = selectors.answer_region_page(answer)
+    if not box or page is None:
+        raise Http404("No scanned region for this answer")
+    return _png(crop_region(_open(page.image), tuple(box)))
+
+
+# --- Answer regions -----------------------------------------------------------------------

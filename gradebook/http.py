@@ -1,0 +1,25 @@
+"""Small request and response helpers shared by the views of both apps."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+
+
+def wants_json(request: HttpRequest) -> bool:
+    """A page script's ``fetch`` (answered with JSON) rather than a plain form post."""
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def error_text(exc: ValidationError) -> str:
+    """Every message of a ValidationError, as one line for a page or a JSON error."""
+    if hasattr(exc, "error_dict"):
+        return " ".join(m for errs in exc.message_dict.values() for m in errs)
+    return " ".join(exc.messages)
+
+
+def attachment(content: str | bytes, filename: str, content_type: str) -> HttpResponse:
+    """A download: ``content`` served as a file named ``filename``."""
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

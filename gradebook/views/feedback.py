@@ -1,0 +1,63 @@
+"""What a student sees after publication, and their regrade requests."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from exams import selectors as exam_selectors
+from exams.models import STAFF_ROLES
+from gradebook import selectors, services
+from gradebook.http import error_text as _errors
+from gradebook.views.common import _fail
+
+# --- Student feedback ---------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def submission_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
+    """A graded copy: for the student after publication, for the course's staff always."""
+    submission, enrollment = exam_selectors.get_submission_for_user(request.user, submission_id)
+    rows = selectors.submission_feedback_rows(submission)
+    pages = exam_selectors.submission_pages(submission)
+    requests = selectors.student_feedback_requests(submission)
+    regions = selectors.page_regions(rows)
+    return render(
+        request,
+        "gradebook/submission_detail.html",
+        {
+            "submission": submission,
+            "rows": rows,
+            "pages": [(p, regions.get(p.page_number, [])) for p in pages],
+            "cards": [(row, requests.get(row.answer.pk, []) if row.answer else []) for row in rows],
+            "is_staff": enrollment.role in STAFF_ROLES,
+            "is_owner": submission.student_id == enrollment.pk,
+            "max_total": sum((r.part.max_points for r in rows), Decimal(0)),
+        },
+    )
+
+
+@require_POST
+@login_required
+def regrade_request_create(request: HttpRequest, answer_id: int) -> HttpResponse:
+    """A student asks for one part of their own published copy to be looked at again."""
+    answer, enrollment = exam_selectors.get_answer_for_user(request.user, answer_id)
+    if answer.submission.student_id != enrollment.pk:
+        raise Http404("No such answer")
+    back = reverse("submission_detail", args=[answer.submission_id])
+    try:
+        services.regrade_request_create(
+            answer=answer, student=request.user, message=request.POST.get("message", "")
+        )
+    except ValidationError as exc:
+        return _fail(request, _errors(exc), 400, back + f"#part-{answer.part_id}")
+    messages.success(request, f"Your regrade request for {answer.part.part_id} was sent.")
+    return redirect(back + f"#part-{answer.part_id}")

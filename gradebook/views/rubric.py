@@ -1,0 +1,94 @@
+"""Rubric editing per part (instructors); an edit re-scores every answer using the item."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from exams import selectors as exam_selectors
+from gradebook import selectors, services
+from gradebook.http import error_text as _errors
+from gradebook.models import RubricItem
+from gradebook.views.common import INSTRUCTOR, _decimal, _fail
+
+# --- Rubric -------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def rubric(request: HttpRequest, part_id: int) -> HttpResponse:
+    part, _ = exam_selectors.get_part_for_user(request.user, part_id, roles=INSTRUCTOR)
+    return render(
+        request,
+        "gradebook/rubric.html",
+        {"part": part, "exam": part.exam, "items": selectors.rubric_items_with_use(part)},
+    )
+
+
+@require_POST
+@login_required
+def rubric_item_create(request: HttpRequest, part_id: int) -> HttpResponse:
+    part, _ = exam_selectors.get_part_for_user(request.user, part_id, roles=INSTRUCTOR)
+    back = reverse("rubric", args=[part.pk])
+    try:
+        item = services.rubric_item_create(
+            part=part,
+            label=request.POST.get("label", ""),
+            points=_decimal(request.POST.get("points"), "points", blank=Decimal(0)),
+            description=request.POST.get("description", ""),
+        )
+    except ValidationError as exc:
+        return _fail(request, _errors(exc), 400, back)
+    messages.success(request, f"Added {item.label} ({item.points:+}).")
+    return redirect(back)
+
+
+def _item_for_instructor(request: HttpRequest, item_id: int) -> RubricItem:
+    item = selectors.get_rubric_item(item_id)
+    if item is None:
+        raise Http404("No such rubric item")
+    exam_selectors.get_part_for_user(request.user, item.part_id, roles=INSTRUCTOR)
+    return item
+
+
+@require_POST
+@login_required
+def rubric_item_update(request: HttpRequest, item_id: int) -> HttpResponse:
+    """Edit an item; a change of points re-scores every answer using it (audit-logged)."""
+    item = _item_for_instructor(request, item_id)
+    back = reverse("rubric", args=[item.part_id])
+    try:
+        item, changed = services.rubric_item_update(
+            item=item,
+            actor=request.user,
+            label=request.POST.get("label"),
+            points=_decimal(request.POST.get("points"), "points"),
+            description=request.POST.get("description"),
+        )
+    except ValidationError as exc:
+        return _fail(request, _errors(exc), 400, back)
+    message = f"Saved {item.label}." + (
+        f" Re-scored {changed} answers using it." if changed else ""
+    )
+    messages.success(request, message)
+    return redirect(back)
+
+
+@require_POST
+@login_required
+def rubric_item_delete(request: HttpRequest, item_id: int) -> HttpResponse:
+    item = _item_for_instructor(request, item_id)
+    back = reverse("rubric", args=[item.part_id])
+    label = item.label
+    used = services.rubric_item_delete(item=item, actor=request.user)
+    messages.success(
+        request, f"Deleted {label}." + (f" Re-scored {used} answers without it." if used else "")
+    )
+    return redirect(back)
