@@ -160,41 +160,46 @@ def run(cfg: IngestConfig, *, profile_to: str | None = None) -> dict[str, Any]:
     if reader is not None:
         reader.transcribe(Image.new("L", (64, 24), 255))
 
-    # Warm-up: imports, the first queries, the key's solvers (not timed).
-    warmup = scanner_pdf(scan.jpegs[:2], cfg.dpi)
-    pipeline_pass(exam, warmup, ocr=True, name="warmup.pdf")
-    floor_pass(warmup)
+    # Placed pages left behind would stop demo_reset (exam_delete) in the next section.
+    try:
+        # Warm-up: imports, the first queries, the key's solvers (not timed).
+        warmup = scanner_pdf(scan.jpegs[:2], cfg.dpi)
+        pipeline_pass(exam, warmup, ocr=True, name="warmup.pdf")
+        floor_pass(warmup)
 
-    runs: dict[tuple[int, str], list[dict[str, float]]] = {}
-    ratios: dict[int, list[float]] = {n: [] for n in sizes}
-    for rep in range(cfg.repeats):
-        for n in sizes:
-            # Alternate which side goes first so a slow spell does not always hit one side.
-            order = ("floor", "off") if rep % 2 == 0 else ("off", "floor")
-            got = {}
-            for mode in order:
-                if mode == "floor":
-                    got[mode] = floor_pass(pdfs[n])
-                    runs.setdefault((n, "floor_draft"), []).append(floor_pass(pdfs[n], draft=True))
-                else:
-                    got[mode] = pipeline_pass(exam, pdfs[n], ocr=False, name=f"s{n}-{rep}.pdf")
-                runs.setdefault((n, mode), []).append(got[mode])
-            ratios[n].append(_rate(got["off"]) / _rate(got["floor"]))
-    ocr_ratios: dict[int, list[float]] = {}
-    for rep in range(cfg.ocr_repeats):
-        for n in cfg.ocr_sizes:
-            if n not in pdfs:
-                continue
-            on = pipeline_pass(exam, pdfs[n], ocr=True, name=f"o{n}-{rep}.pdf")
-            off = pipeline_pass(exam, pdfs[n], ocr=False, name=f"p{n}-{rep}.pdf")
-            runs.setdefault((n, "on"), []).append(on)
-            runs.setdefault((n, "off"), []).append(off)
-            ocr_ratios.setdefault(n, []).append(_rate(on) / _rate(off))
+        runs: dict[tuple[int, str], list[dict[str, float]]] = {}
+        ratios: dict[int, list[float]] = {n: [] for n in sizes}
+        for rep in range(cfg.repeats):
+            for n in sizes:
+                # Alternate which side goes first so a slow spell does not always hit one side.
+                order = ("floor", "off") if rep % 2 == 0 else ("off", "floor")
+                got = {}
+                for mode in order:
+                    if mode == "floor":
+                        got[mode] = floor_pass(pdfs[n])
+                        runs.setdefault((n, "floor_draft"), []).append(
+                            floor_pass(pdfs[n], draft=True)
+                        )
+                    else:
+                        got[mode] = pipeline_pass(exam, pdfs[n], ocr=False, name=f"s{n}-{rep}.pdf")
+                    runs.setdefault((n, mode), []).append(got[mode])
+                ratios[n].append(_rate(got["off"]) / _rate(got["floor"]))
+        ocr_ratios: dict[int, list[float]] = {}
+        for rep in range(cfg.ocr_repeats):
+            for n in cfg.ocr_sizes:
+                if n not in pdfs:
+                    continue
+                on = pipeline_pass(exam, pdfs[n], ocr=True, name=f"o{n}-{rep}.pdf")
+                off = pipeline_pass(exam, pdfs[n], ocr=False, name=f"p{n}-{rep}.pdf")
+                runs.setdefault((n, "on"), []).append(on)
+                runs.setdefault((n, "off"), []).append(off)
+                ocr_ratios.setdefault(n, []).append(_rate(on) / _rate(off))
 
-    profile = None
-    if profile_to:
-        profile = _profile(exam, pdfs[sizes[-1]], profile_to)
-    clear_scans(exam)
+        profile = None
+        if profile_to:
+            profile = _profile(exam, pdfs[sizes[-1]], profile_to)
+    finally:
+        clear_scans(exam)
 
     by_size = []
     for n in sizes:
