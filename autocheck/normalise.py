@@ -17,6 +17,7 @@ Every rewrite is a pure function of the text and the options, so a reviewer can 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _UNICODE = {
     "−": "-",
@@ -136,6 +137,7 @@ def _text_group(m: re.Match[str]) -> str:
     return " "
 
 
+@lru_cache(maxsize=4096)
 def symbol_key(text: str) -> str:
     """A canonical spelling of a symbol or label, for matching an equation's left side
     against a key's target symbols: ``\\hat{x}``, ``\\hat x`` and ``hat{x}`` agree;

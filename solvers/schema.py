@@ -15,6 +15,7 @@ A dataclass may define ``check(self) -> None`` for cross-field rules; it raises
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 import typing
 from collections.abc import Mapping
@@ -51,7 +52,7 @@ def build(cls: type[T], data: Any, path: str = "") -> T:
         return data
     if not isinstance(data, Mapping):
         raise ParameterError(path or "params", f"expected a mapping, got {_kind(data)}")
-    hints = typing.get_type_hints(cls)
+    hints = _type_hints(cls)  # type: ignore[arg-type]  # classes are hashable
     fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     unknown = [k for k in data if k not in fields]
     if unknown:
@@ -193,6 +194,12 @@ def describe_type(tp: Any) -> str:
     if tp is Any:
         return "any"
     return getattr(tp, "__name__", str(tp))
+
+
+@functools.cache
+def _type_hints(cls: type) -> dict[str, Any]:
+    """The resolved annotations of a schema class (resolving them is slow; classes are fixed)."""
+    return typing.get_type_hints(cls)
 
 
 def describe_fields(cls: type, indent: str = "  ", seen: set[type] | None = None) -> list[str]:

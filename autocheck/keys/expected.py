@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 import sympy
@@ -133,13 +133,13 @@ class ExpectedTarget:
     value: Value | None
     alternatives: tuple[tuple[Value, Alternative], ...] = ()
 
-    @property
+    @cached_property
     def latex(self) -> str:
         if self.value is None:
             return ""
         return self.value.latex()
 
-    @property
+    @cached_property
     def display(self) -> str:
         if isinstance(self.spec, DescriptiveAnswer):
             return self.spec.guidance or "(graded by a person)"
