@@ -273,8 +273,10 @@ class Page(models.Model):
     image_checksum = models.CharField(max_length=64, blank=True, default="")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     attention_reason = models.CharField(max_length=300, blank=True, default="")
+    #: PROTECT: a copy with scanned pages is never deleted by accident (its pages would lose
+    #: their place); ``gradebook.services.exam_delete`` removes the pages first.
     submission = models.ForeignKey(
-        Submission, on_delete=models.SET_NULL, null=True, blank=True, related_name="pages"
+        Submission, on_delete=models.PROTECT, null=True, blank=True, related_name="pages"
     )
     page_number = models.PositiveSmallIntegerField(null=True, blank=True)
     qr_payload = models.CharField(max_length=200, blank=True, default="")

@@ -88,7 +88,9 @@ class RapidOcrRecogniser:
     def _engine(self):
         from rapidocr_onnxruntime import RapidOCR
 
-        return RapidOCR()
+        # One thread: throughput comes from Celery worker processes, and onnxruntime's default
+        # (every core in every worker) made two workers fight over the cores (bench e2e).
+        return RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1)
 
     def transcribe(self, image: Image.Image) -> TranscriptionResult:
         arr = np.asarray(image.convert("RGB"))

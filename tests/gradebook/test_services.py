@@ -141,7 +141,11 @@ def test_postgres_refuses_to_rewrite_the_audit_log_even_in_raw_sql(cast, answer)
     if connection.vendor != "postgresql":
         pytest.skip("the trigger exists on PostgreSQL only")
     services.score_apply_auto(answer=answer)
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cur:
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cur,
+    ):
         cur.execute("UPDATE gradebook_gradeevent SET new_points = 0")
     assert GradeEvent.objects.get(answer=answer).new_points == Decimal(6)
 
@@ -150,3 +154,49 @@ def test_deleting_a_whole_exam_is_the_one_way_to_drop_its_history(cast, answer):
     services.score_apply_auto(answer=answer)
     services.exam_delete(exam=cast.exam)
     assert not GradeEvent.objects.filter(answer_id=answer.pk).exists()
+
+
+def test_deleting_an_exam_with_placed_scanned_pages_removes_them_and_their_files(
+    cast, media_root, django_capture_on_commit_callbacks
+):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from exams.models import Page, ScanBatch
+
+    batch = ScanBatch.objects.create(
+        exam=cast.exam, original_name="x.pdf", checksum="d" * 64, size_bytes=3
+    )
+    batch.file.save("x.pdf", ContentFile(b"pdf"))
+    page = Page(
+        batch=batch,
+        index_in_batch=0,
+        status=Page.Status.PLACED,
+        submission=cast.submission,
+        page_number=1,
+    )
+    page.image.save("p.png", ContentFile(b"png"))
+    names = [batch.file.name, page.image.name]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.exam_delete(exam=cast.exam)
+    assert not Page.objects.filter(pk=page.pk).exists()
+    assert not any(default_storage.exists(name) for name in names)
+
+
+def test_a_copy_with_scanned_pages_cannot_be_deleted_by_accident(cast, media_root):
+    from django.db.models import ProtectedError
+
+    from exams.models import Page, ScanBatch
+
+    batch = ScanBatch.objects.create(
+        exam=cast.exam, file="scans/x.pdf", original_name="x.pdf", checksum="e" * 64, size_bytes=1
+    )
+    Page.objects.create(
+        batch=batch,
+        index_in_batch=0,
+        status=Page.Status.PLACED,
+        submission=cast.submission,
+        page_number=1,
+    )
+    with pytest.raises(ProtectedError):
+        cast.submission.delete()
