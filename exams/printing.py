@@ -28,7 +28,11 @@ def exam_regions(exam: Exam) -> list[Region]:
 
 
 def exam_template(exam: Exam) -> bytes:
-    """A blank exam PDF rendered from the parts' answer regions."""
+    """The blank exam PDF: the one the instructor uploaded, else one rendered from the parts'
+    answer regions (with the cover's student-number box)."""
+    if exam.template_pdf:
+        with exam.template_pdf.open("rb") as fh:
+            return fh.read()
     return render_template(
         exam.title,
         exam_regions(exam),
@@ -71,3 +75,48 @@ def exam_print_copies(
         exam.status = Exam.Status.PRINTED
         exam.save(update_fields=["status"])
     return pdf
+
+
+#: A blank exam longer than this is a mistake (or a scan uploaded in the wrong place).
+MAX_TEMPLATE_PAGES = 60
+MAX_TEMPLATE_BYTES = 50 * 1024 * 1024
+
+
+@transaction.atomic
+def exam_template_upload(*, exam: Exam, data: bytes, name: str) -> Exam:
+    """Use the instructor's own blank exam PDF as the template of the printed copies.
+
+    The PDF must open, be unencrypted and have at most ``MAX_TEMPLATE_PAGES`` pages; the exam's
+    pages per copy becomes its page count. Answer regions are then drawn on its pages.
+    """
+    import pypdfium2 as pdfium
+    from django.core.exceptions import ValidationError
+    from django.core.files.base import ContentFile
+
+    if not data.startswith(b"%PDF"):
+        raise ValidationError({"template_pdf": "The blank exam must be a PDF file."})
+    if len(data) > MAX_TEMPLATE_BYTES:
+        raise ValidationError({"template_pdf": "The blank exam is larger than 50 MiB."})
+    try:
+        document = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        raise ValidationError(
+            {"template_pdf": f"The PDF cannot be read ({exc}); is it encrypted or damaged?"}
+        ) from exc
+    try:
+        pages = len(document)
+    finally:
+        document.close()
+    if not 1 <= pages <= MAX_TEMPLATE_PAGES:
+        raise ValidationError(
+            {
+                "template_pdf": f"The blank exam has {pages} pages; 1 to {MAX_TEMPLATE_PAGES} expected."
+            }
+        )
+    if exam.template_pdf:
+        old = exam.template_pdf.name
+        transaction.on_commit(lambda: exam.template_pdf.storage.delete(old))
+    exam.template_pdf.save(f"exam-{exam.pk}.pdf", ContentFile(data), save=False)
+    exam.pages_per_copy = pages
+    exam.save(update_fields=["template_pdf", "pages_per_copy"])
+    return exam

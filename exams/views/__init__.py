@@ -2,7 +2,13 @@
 service call, render or redirect."""
 
 from exams.views.courses import course_detail, home, roster_import
-from exams.views.exam import answer_key_install, answer_key_skeleton, exam_detail, exam_print
+from exams.views.exam import (
+    answer_key_install,
+    answer_key_skeleton,
+    exam_detail,
+    exam_print,
+    exam_template_upload,
+)
 from exams.views.regions import exam_regions, exam_regions_save, exam_template_page
 from exams.views.scans import (
     answer_crop,
@@ -40,6 +46,7 @@ __all__ = [
     "exam_regions",
     "exam_regions_save",
     "exam_template_page",
+    "exam_template_upload",
     "home",
     "page_discard",
     "page_image",

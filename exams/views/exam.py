@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from exams import attention, selectors, services
+from exams import attention, printing, selectors, services
 from exams.models import Enrollment, Exam, Role
 from exams.printing import exam_print_copies
 from exams.views.common import INSTRUCTOR, _int, _yaml_download
@@ -127,3 +127,24 @@ def answer_key_skeleton(request: HttpRequest, exam_id: int) -> HttpResponse:
         exam_id=exam.slug, title=exam.title, questions=services.exam_structure(exam)
     )
     return _yaml_download(text, exam.slug)
+
+
+@require_POST
+@login_required
+def exam_template_upload(request: HttpRequest, exam_id: int) -> HttpResponse:
+    """Use an uploaded blank exam PDF as the template of the printed copies."""
+    exam, _ = selectors.get_exam_for_user(request.user, exam_id, roles=INSTRUCTOR)
+    upload = request.FILES.get("template_pdf")
+    if upload is None:
+        messages.error(request, "Choose the blank exam's PDF.")
+        return redirect("exam_detail", exam_id=exam.pk)
+    try:
+        printing.exam_template_upload(exam=exam, data=upload.read(), name=upload.name)
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+        return redirect("exam_detail", exam_id=exam.pk)
+    messages.success(
+        request,
+        f"Blank exam installed ({exam.pages_per_copy} pages): draw the answer regions on it.",
+    )
+    return redirect("exam_regions", exam_id=exam.pk)
