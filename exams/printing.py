@@ -19,7 +19,7 @@ def exam_regions(exam: Exam) -> list[Region]:
     answer regions of the exam's parts (parts without a region are skipped)."""
     from exams.identify import STUDENT_NUMBER_REGION
 
-    regions = [STUDENT_NUMBER_REGION]
+    regions = [] if exam.template_pdf else [STUDENT_NUMBER_REGION]
     for part in exam.parts.order_by("order"):
         region = part.region or {}
         if region.get("page") and region.get("box"):

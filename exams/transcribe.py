@@ -82,7 +82,9 @@ def page_transcribe(*, page_id: int) -> list[Answer]:
     if page is None or page.status != Page.Status.PLACED or page.submission is None:
         return []
     submission = page.submission
-    if page.page_number == 1 and submission.student_id is None:
+    # The student-number box is printed on rendered templates only; an instructor's own PDF
+    # has its own cover, so its copies are matched by QR or by a person.
+    if page.page_number == 1 and submission.student_id is None and not submission.exam.template_pdf:
         with page.image.open("rb") as fh:
             cover = Image.open(fh)
             cover.load()
