@@ -18,9 +18,9 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
-from PIL import Image
 
 from exams import ingest
+from exams.images import open_image
 from exams.models import Enrollment, Exam, Page, Role, Submission
 from exams.scanning.align import align_page
 from exams.services import submission_ensure
@@ -155,9 +155,7 @@ def _straighten(page: Page) -> None:
     markers are not found is kept as scanned."""
     if not page.image:
         return
-    with page.image.open("rb") as fh:
-        image = Image.open(fh)
-        image.load()
+    image = open_image(page.image)
     aligned = align_page(image, rotation=page.rotation if page.qr_payload else None)
     if aligned.method != "markers":
         return

@@ -25,6 +25,7 @@ from django.db.models import F
 from django.utils import timezone
 from PIL import Image
 
+from exams.images import open_image
 from exams.models import Exam, Page, ScanBatch, Submission
 from exams.scanning import pages as scan_pages
 from exams.scanning.align import align_page
@@ -209,9 +210,7 @@ class Placement:
 
 def _read_and_align(page: Page) -> tuple[Placement, Image.Image | None]:
     exam = page.batch.exam
-    with page.image.open("rb") as fh:
-        image = Image.open(fh)
-        image.load()
+    image = open_image(page.image)
     read = decode_page(image)
     if not read.ok:
         return Placement(Page.Status.NEEDS_ATTENTION, str(read.failure)), None
@@ -304,9 +303,7 @@ def page_process(*, page_id: int) -> Page | None:
 def _same_sheet(placed: Page, upright: Image.Image | None) -> bool:
     if upright is None or not placed.image:
         return False
-    with placed.image.open("rb") as fh:
-        other = Image.open(fh)
-        other.load()
+    other = open_image(placed.image)
     return same_sheet(other, upright)
 
 

@@ -17,6 +17,7 @@ from PIL import Image
 
 from exams.checking import LOW_CONFIDENCE, answer_set_text, current_answer_key, key_for
 from exams.identify import copy_identify_from_cover
+from exams.images import open_image
 from exams.models import Answer, Page, Part, Transcription
 from exams.scanning import ocr
 from exams.scanning.align import crop_region
@@ -82,13 +83,12 @@ def page_transcribe(*, page_id: int) -> list[Answer]:
     if page is None or page.status != Page.Status.PLACED or page.submission is None:
         return []
     submission = page.submission
+    image: Image.Image | None = None
     # The student-number box is printed on rendered templates only; an instructor's own PDF
     # has its own cover, so its copies are matched by QR or by a person.
     if page.page_number == 1 and submission.student_id is None and not submission.exam.template_pdf:
-        with page.image.open("rb") as fh:
-            cover = Image.open(fh)
-            cover.load()
-        copy_identify_from_cover(submission=submission, page_image=cover)
+        image = open_image(page.image)
+        copy_identify_from_cover(submission=submission, page_image=image)
     parts = [
         p
         for p in submission.exam.parts.all()
@@ -97,9 +97,8 @@ def page_transcribe(*, page_id: int) -> list[Answer]:
     if not parts:
         return []
     _, expected = key_for(current_answer_key(submission))
-    with page.image.open("rb") as fh:
-        image = Image.open(fh)
-        image.load()
+    if image is None:
+        image = open_image(page.image)
     done = set(
         Transcription.objects.filter(
             answer__submission=submission,

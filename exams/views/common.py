@@ -34,12 +34,5 @@ def _png(image: Image.Image) -> HttpResponse:
     return response
 
 
-def _open(field) -> Image.Image:
-    with field.open("rb") as fh:
-        image = Image.open(fh)
-        image.load()
-    return image
-
-
 def _yaml_download(text: str, name: str) -> HttpResponse:
     return attachment(text, f"{name}-key.yaml", "application/yaml; charset=utf-8")

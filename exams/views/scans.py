@@ -11,9 +11,16 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from exams import attention, ingest, selectors, services
+from exams.images import open_image
 from exams.models import Role, ScanBatch, Submission
 from exams.scanning.align import crop_region
-from exams.views.common import INSTRUCTOR, PROGRESS_RECENT_SECONDS, THUMB_WIDTH, _int, _open, _png
+from exams.views.common import (
+    INSTRUCTOR,
+    PROGRESS_RECENT_SECONDS,
+    THUMB_WIDTH,
+    _int,
+    _png,
+)
 from gradebook.http import error_text as _errors
 from gradebook.http import wants_json as _wants_json
 
@@ -198,7 +205,7 @@ def page_thumbnail(request: HttpRequest, page_id: int) -> HttpResponse:
     page = selectors.get_page_for_staff(request.user, page_id)
     if not page.image:
         raise Http404("This page has no image")
-    image = _open(page.image)
+    image = open_image(page.image)
     image.thumbnail((THUMB_WIDTH, THUMB_WIDTH * 2))
     return _png(image)
 
@@ -212,7 +219,7 @@ def answer_crop(request: HttpRequest, answer_id: int) -> HttpResponse:
     page = selectors.answer_region_page(answer)
     if not box or page is None:
         raise Http404("No scanned region for this answer")
-    return _png(crop_region(_open(page.image), tuple(box)))
+    return _png(crop_region(open_image(page.image), tuple(box)))
 
 
 # --- Answer regions -----------------------------------------------------------------------
