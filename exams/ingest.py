@@ -25,7 +25,7 @@ from django.db.models import F
 from django.utils import timezone
 from PIL import Image
 
-from exams.images import open_image
+from exams.images import delete_after_commit, open_image
 from exams.models import Exam, Page, ScanBatch, Submission
 from exams.scanning import pages as scan_pages
 from exams.scanning.align import align_page
@@ -143,8 +143,7 @@ def _claim(batch_id: int, from_statuses: Iterable[str], to_status: str) -> bool:
 def _fail_batch(batch: ScanBatch, error: str) -> None:
     """Mark the batch failed and remove every page it had produced: no half-written batch."""
     with transaction.atomic():
-        for page in batch.pages.exclude(image=""):
-            page.image.delete(save=False)
+        delete_after_commit(batch.pages.exclude(image="").values_list("image", flat=True))
         batch.pages.all().delete()
         ScanBatch.objects.filter(pk=batch.pk).update(
             status=ScanBatch.Status.FAILED, error=error, pages_total=0, pages_done=0

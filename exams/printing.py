@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from django.db import transaction
 from django.db.models import Max
 
+from exams.images import delete_after_commit
 from exams.models import Enrollment, Exam, Submission
 from exams.scanning.copies import Student, make_copies, render_template
 from exams.scanning.layout import Region
@@ -114,8 +115,7 @@ def exam_template_upload(*, exam: Exam, data: bytes, name: str) -> Exam:
             }
         )
     if exam.template_pdf:
-        old = exam.template_pdf.name
-        transaction.on_commit(lambda: exam.template_pdf.storage.delete(old))
+        delete_after_commit([exam.template_pdf.name])
     exam.template_pdf.save(f"exam-{exam.pk}.pdf", ContentFile(data), save=False)
     exam.pages_per_copy = pages
     exam.save(update_fields=["template_pdf", "pages_per_copy"])

@@ -13,11 +13,11 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from exams.images import delete_after_commit
 from exams.models import Answer, Exam, Page, Part, Submission
 from gradebook.models import GradeEvent, RegradeRequest, RubricItem, Score
 
@@ -192,11 +192,10 @@ def exam_delete(*, exam: Exam) -> None:
     # Pages first: a placed page must keep its copy (a check constraint), so the copies can
     # only go once their pages are gone. Their files go once the deletion has committed.
     pages = Page.objects.filter(batch__exam=exam)
-    files = [*pages.exclude(image="").values_list("image", flat=True)]
-    files += exam.scan_batches.exclude(file="").values_list("file", flat=True)
+    delete_after_commit(pages.exclude(image="").values_list("image", flat=True))
+    delete_after_commit(exam.scan_batches.exclude(file="").values_list("file", flat=True))
     pages.delete()
     exam.delete()
-    transaction.on_commit(lambda: [default_storage.delete(name) for name in files])
 
 
 # --- Grading from the browser: one grade, rubric edits, groups, regrades -------------------
