@@ -77,6 +77,16 @@ def get_exam_for_staff(user: AnyUser, exam_id: int) -> tuple[Exam, Enrollment]:
     return get_exam_for_user(user, exam_id, roles=STAFF_ROLES)
 
 
+def _staff_or_owner_after_publication(
+    enrollment: Enrollment, *, student_id: int | None, exam: Exam
+) -> bool:
+    """The rule for a copy and everything in it: the course's staff always; the student who
+    wrote it once the exam's grades are published; nobody else."""
+    if enrollment.role in STAFF_ROLES:
+        return True
+    return student_id is not None and student_id == enrollment.pk and exam.is_published
+
+
 def get_submission_for_user(user: AnyUser, submission_id: int) -> tuple[Submission, Enrollment]:
     """A submission for the course's staff, or for the student who wrote it once the exam's
     grades are published. Everyone else gets 404."""
@@ -88,9 +98,9 @@ def get_submission_for_user(user: AnyUser, submission_id: int) -> tuple[Submissi
     if submission is None:
         raise Http404("No such submission")
     enrollment = _require_role(enrollment_for(user, submission.exam.course_id), None)
-    if enrollment.role in STAFF_ROLES:
-        return submission, enrollment
-    if submission.student_id == enrollment.pk and submission.exam.is_published:
+    if _staff_or_owner_after_publication(
+        enrollment, student_id=submission.student_id, exam=submission.exam
+    ):
         return submission, enrollment
     raise Http404("No such submission")
 
@@ -101,13 +111,8 @@ def get_page_for_user(user: AnyUser, page_id: int) -> Page:
     if page is None:
         raise Http404("No such page")
     enrollment = _require_role(enrollment_for(user, page.batch.exam.course_id), None)
-    if enrollment.role in STAFF_ROLES:
-        return page
-    if (
-        page.submission is not None
-        and page.submission.student_id == enrollment.pk
-        and page.batch.exam.is_published
-    ):
+    student_id = page.submission.student_id if page.submission is not None else None
+    if _staff_or_owner_after_publication(enrollment, student_id=student_id, exam=page.batch.exam):
         return page
     raise Http404("No such page")
 
@@ -149,9 +154,9 @@ def get_answer_for_user(user: AnyUser, answer_id: int) -> tuple[Answer, Enrollme
     if answer is None:
         raise Http404("No such answer")
     enrollment = _require_role(enrollment_for(user, answer.part.exam.course_id), None)
-    if enrollment.role in STAFF_ROLES:
-        return answer, enrollment
-    if answer.submission.student_id == enrollment.pk and answer.part.exam.is_published:
+    if _staff_or_owner_after_publication(
+        enrollment, student_id=answer.submission.student_id, exam=answer.part.exam
+    ):
         return answer, enrollment
     raise Http404("No such answer")
 
