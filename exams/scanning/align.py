@@ -19,7 +19,8 @@ is not needed here (docs/pipeline-measurements.md has the timing).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -31,23 +32,165 @@ _MIN_DENSITY = 0.8  # ink fraction of the core square; a QR finder ring is ~0.67
 _MAX_RING = 0.35  # ink fraction allowed in the ring around it (rejects black scan borders)
 
 
+Matrix = tuple[float, float, float, float, float, float]
+
+
 @dataclass(frozen=True)
-class AlignedPage:
-    """An upright page image in the printed page's frame.
+class Alignment:
+    """Where the printed page lies on a scan: an affine map from the upright page to the scan.
+
+    ``matrix`` (a, b, c, d, e, f) takes a pixel (x, y) of the upright page, ``size`` pixels
+    large, to the scan's pixel (a x + b y + c, d x + e y + f), the quarter turn included (the
+    order of Pillow's ``Image.Transform.AFFINE`` data). Six numbers are enough to straighten
+    any part of the page on demand, so the scan is stored as it came and only what is looked
+    at (an answer region, a thumbnail) is ever resampled.
 
     ``rotation`` is the quarter turn that was undone (counter-clockwise degrees, as in
     qrcodes.QrRead), ``skew_deg`` the small angle removed on top of it, ``markers`` the
     corners (tl, tr, br, bl) whose markers were found, ``residual_mm`` the largest marker
-    misfit after alignment, and ``method`` "markers", "qr-angle" or "none".
+    misfit, ``method`` "markers", "qr-angle", "none" or "identity", ``dpi`` the upright page's
+    resolution, ``source_size`` the size of the scan the matrix reads from.
     """
 
+    matrix: Matrix
+    size: tuple[int, int]
+    source_size: tuple[int, int]
+    rotation: int = 0
+    skew_deg: float = 0.0
+    markers: tuple[str, ...] = ()
+    residual_mm: float = float("nan")
+    method: str = "identity"
+    dpi: float = 0.0
+
+    @classmethod
+    def identity(cls, size: tuple[int, int]) -> Alignment:
+        """The alignment of an image that is already upright (nothing to undo)."""
+        return cls((1.0, 0.0, 0.0, 0.0, 1.0, 0.0), size, size)
+
+    def for_source(self, size: tuple[int, int]) -> Alignment:
+        """The same alignment reading from the scan decoded at another size (a JPEG decoded
+        at half size in draft mode, say)."""
+        if size == self.source_size:
+            return self
+        sx, sy = size[0] / self.source_size[0], size[1] / self.source_size[1]
+        a, b, c, d, e, f = self.matrix
+        return replace(
+            self, matrix=(a * sx, b * sx, c * sx, d * sy, e * sy, f * sy), source_size=size
+        )
+
+    def pixel_box(
+        self, box: tuple[float, float, float, float], *, inset: float = 0.0
+    ) -> tuple[int, int, int, int]:
+        """A normalised box (x0, y0, x1, y1) in upright-page pixels, shrunk by ``inset`` (a
+        fraction of the page width) on every side, as ``crop_region`` cuts it."""
+        w, h = self.size
+        x0, y0, x1, y1 = box
+        d = inset * w
+        return (round(x0 * w + d), round(y0 * h + d), round(x1 * w - d), round(y1 * h - d))
+
+    def warp(
+        self,
+        source: Image.Image,
+        *,
+        box: tuple[float, float, float, float] | None = None,
+        inset: float = 0.0,
+        scale: float = 1.0,
+    ) -> Image.Image:
+        """The upright page, or the normalised ``box`` of it, cut out of ``source`` (the scan
+        this alignment was fitted on) in greyscale, ``scale`` times its upright size.
+
+        Only the output's pixels are computed, so an answer region costs a fraction of
+        straightening the whole page; paper outside the scan is white.
+        """
+        if source.size != self.source_size:
+            raise ValueError(f"the scan is {source.size}, the alignment reads {self.source_size}")
+        x0, y0, x1, y1 = (0, 0, *self.size) if box is None else self.pixel_box(box, inset=inset)
+        out_size = (max(1, round((x1 - x0) * scale)), max(1, round((y1 - y0) * scale)))
+        grey = source if source.mode == "L" else source.convert("L")
+        a, b, c, d, e, f = self.matrix
+        if self.matrix == (1.0, 0.0, 0.0, 0.0, 1.0, 0.0) and scale == 1.0:
+            # Already upright: a plain crop, nothing to resample.
+            return grey.crop((x0, y0, x1, y1))
+        data = (
+            a / scale,
+            b / scale,
+            a * x0 + b * y0 + c,
+            d / scale,
+            e / scale,
+            d * x0 + e * y0 + f,
+        )
+        return grey.transform(
+            out_size,
+            Image.Transform.AFFINE,
+            data,
+            resample=Image.Resampling.BILINEAR,
+            fillcolor=255,
+        )
+
+    def to_json(self) -> dict:
+        """A plain dict for a JSON field (``from_json`` reads it back)."""
+        return {
+            "matrix": list(self.matrix),
+            "size": list(self.size),
+            "source_size": list(self.source_size),
+            "rotation": self.rotation,
+            "skew_deg": self.skew_deg,
+            "markers": list(self.markers),
+            "residual_mm": None if math.isnan(self.residual_mm) else self.residual_mm,
+            "method": self.method,
+            "dpi": self.dpi,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> Alignment:
+        """The alignment ``to_json`` wrote."""
+        residual = data.get("residual_mm")
+        m = [float(v) for v in data["matrix"]]
+        return cls(
+            matrix=(m[0], m[1], m[2], m[3], m[4], m[5]),
+            size=(int(data["size"][0]), int(data["size"][1])),
+            source_size=(int(data["source_size"][0]), int(data["source_size"][1])),
+            rotation=int(data.get("rotation", 0)),
+            skew_deg=float(data.get("skew_deg", 0.0)),
+            markers=tuple(data.get("markers", ())),
+            residual_mm=float("nan") if residual is None else float(residual),
+            method=str(data.get("method", "identity")),
+            dpi=float(data.get("dpi", 0.0)),
+        )
+
+
+@dataclass(frozen=True)
+class AlignedPage:
+    """An upright page image in the printed page's frame, with the alignment that made it
+    (``rotation``, ``skew_deg``, ``markers``, ``residual_mm``, ``method`` and ``dpi`` are
+    the alignment's)."""
+
     image: Image.Image
-    rotation: int
-    skew_deg: float
-    markers: tuple[str, ...]
-    residual_mm: float
-    method: str
-    dpi: float
+    alignment: Alignment
+
+    @property
+    def rotation(self) -> int:
+        return self.alignment.rotation
+
+    @property
+    def skew_deg(self) -> float:
+        return self.alignment.skew_deg
+
+    @property
+    def markers(self) -> tuple[str, ...]:
+        return self.alignment.markers
+
+    @property
+    def residual_mm(self) -> float:
+        return self.alignment.residual_mm
+
+    @property
+    def method(self) -> str:
+        return self.alignment.method
+
+    @property
+    def dpi(self) -> float:
+        return self.alignment.dpi
 
 
 def _undo_quarter_turn(image: Image.Image, rotation: int) -> Image.Image:
@@ -57,6 +200,18 @@ def _undo_quarter_turn(image: Image.Image, rotation: int) -> Image.Image:
         270: Image.Transpose.ROTATE_90,
     }
     return image.transpose(ops[rotation]) if rotation in ops else image
+
+
+def _quarter_turn_matrix(rotation: int, size: tuple[int, int]) -> np.ndarray:
+    """3x3 map from the pixels of the scan turned upright (``_undo_quarter_turn``) to the
+    scan's own (``size``), in the continuous coordinates Pillow's transforms use."""
+    w, h = size
+    turns = {
+        90: [[0.0, 1.0, 0.0], [-1.0, 0.0, h], [0.0, 0.0, 1.0]],
+        180: [[-1.0, 0.0, w], [0.0, -1.0, h], [0.0, 0.0, 1.0]],
+        270: [[0.0, -1.0, w], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]],
+    }
+    return np.array(turns[rotation]) if rotation in turns else np.eye(3)
 
 
 def _paper_level(grey: np.ndarray) -> float:
@@ -109,15 +264,16 @@ def find_markers(grey: np.ndarray, px_per_mm: float) -> dict[str, tuple[float, f
     return found
 
 
-def align_page(
+def fit_alignment(
     image: Image.Image,
     *,
     rotation: int | None = 0,
     qr_angle_deg: float | None = None,
     page_mm: tuple[float, float] = A4_MM,
     dpi: float | None = None,
-) -> AlignedPage:
-    """Undo the quarter turn, then deskew and register the page on its corner markers.
+) -> Alignment:
+    """Find where the printed page lies on a scan: its quarter turn, then skew, shift and
+    scale from the corner markers. Nothing is resampled (``Alignment.warp`` does that).
 
     Parameters
     ----------
@@ -131,15 +287,26 @@ def align_page(
     page_mm
         The printed page size.
     dpi
-        Resolution of the output; default: the scan's own, estimated from its width.
+        Resolution of the upright page; default: the scan's own, estimated from its width.
     """
-    grey_img = _undo_quarter_turn(image.convert("L"), rotation or 0)
-    w = grey_img.size[0]
-    scan_px_per_mm = w / page_mm[0]
+    turn = rotation or 0
+    grey_img = _undo_quarter_turn(image if image.mode == "L" else image.convert("L"), turn)
+    gw, gh = grey_img.size
+    scan_px_per_mm = gw / page_mm[0]
     out_px_per_mm = (dpi / MM_PER_INCH) if dpi else scan_px_per_mm
     out_size = (round(page_mm[0] * out_px_per_mm), round(page_mm[1] * out_px_per_mm))
-    grey = np.asarray(grey_img)
-    found = find_markers(grey, scan_px_per_mm)
+    out_dpi = out_px_per_mm * MM_PER_INCH
+    to_scan = _quarter_turn_matrix(turn, image.size)
+
+    def alignment(upright_to_turned: np.ndarray, **fields: Any) -> Alignment:
+        total = to_scan @ upright_to_turned
+        a, b, c = (float(v) for v in total[0])
+        d, e, f = (float(v) for v in total[1])
+        return Alignment(
+            (a, b, c, d, e, f), out_size, image.size, rotation=turn, dpi=out_dpi, **fields
+        )
+
+    found = find_markers(np.asarray(grey_img), scan_px_per_mm)
     expected = marker_centres_mm(page_mm)
     if len(found) >= 3:
         names = sorted(found)
@@ -147,59 +314,54 @@ def align_page(
             [[expected[n][0] * out_px_per_mm, expected[n][1] * out_px_per_mm, 1.0] for n in names]
         )
         src = np.array([found[n] for n in names])
-        # Output pixel -> scan pixel, least squares over the markers found.
+        # Output pixel -> turned scan pixel, least squares over the markers found.
         coef, *_ = np.linalg.lstsq(dst, src, rcond=None)
         fitted = dst @ coef
         residual = float(np.abs(fitted - src).max()) / scan_px_per_mm
         skew = math.degrees(math.atan2(coef[0, 1], coef[0, 0]))
         scale = math.hypot(coef[0, 0], coef[0, 1]) * out_px_per_mm / scan_px_per_mm
         if residual < 2.0 and abs(skew) < 8.0 and 0.85 < scale < 1.15:
-            data = (coef[0, 0], coef[1, 0], coef[2, 0], coef[0, 1], coef[1, 1], coef[2, 1])
-            out = grey_img.transform(
-                out_size,
-                Image.Transform.AFFINE,
-                data,
-                resample=Image.Resampling.BILINEAR,
-                fillcolor=255,
+            fit = np.vstack([coef.T, [0.0, 0.0, 1.0]])
+            return alignment(
+                fit, skew_deg=-skew, markers=tuple(names), residual_mm=residual, method="markers"
             )
-            return AlignedPage(
-                out,
-                rotation or 0,
-                -skew,
-                tuple(names),
-                residual,
-                "markers",
-                out_px_per_mm * MM_PER_INCH,
-            )
+    # Stretch the turned scan to the output size, about its top-left corner.
+    resize = np.diag([gw / out_size[0], gh / out_size[1], 1.0])
     if qr_angle_deg is not None and rotation is not None:
         fine = ((qr_angle_deg - rotation + 180.0) % 360.0) - 180.0
         if abs(fine) < 8.0:
-            out = grey_img.rotate(-fine, resample=Image.Resampling.BILINEAR, fillcolor=255)
-            if out.size != out_size:
-                out = out.resize(out_size, Image.Resampling.BILINEAR)
-            return AlignedPage(
-                out,
-                rotation,
-                fine,
-                tuple(sorted(found)),
-                float("nan"),
-                "qr-angle",
-                out_px_per_mm * MM_PER_INCH,
+            # Turn by ``fine`` degrees clockwise about the turned scan's centre, as
+            # Image.rotate(-fine) does.
+            t = math.radians(fine)
+            cx, cy = gw / 2.0, gh / 2.0
+            cos, sin = math.cos(t), math.sin(t)
+            rotate = np.array(
+                [
+                    [cos, -sin, cx - cx * cos + cy * sin],
+                    [sin, cos, cy - cx * sin - cy * cos],
+                    [0.0, 0.0, 1.0],
+                ]
             )
-    out = (
-        grey_img
-        if grey_img.size == out_size
-        else grey_img.resize(out_size, Image.Resampling.BILINEAR)
+            return alignment(
+                rotate @ resize, skew_deg=fine, markers=tuple(sorted(found)), method="qr-angle"
+            )
+    return alignment(resize, markers=tuple(sorted(found)), method="none")
+
+
+def align_page(
+    image: Image.Image,
+    *,
+    rotation: int | None = 0,
+    qr_angle_deg: float | None = None,
+    page_mm: tuple[float, float] = A4_MM,
+    dpi: float | None = None,
+) -> AlignedPage:
+    """Undo the quarter turn, then deskew and register the page on its corner markers: the
+    whole upright page (``fit_alignment`` and ``Alignment.warp`` in one step)."""
+    fitted = fit_alignment(
+        image, rotation=rotation, qr_angle_deg=qr_angle_deg, page_mm=page_mm, dpi=dpi
     )
-    return AlignedPage(
-        out,
-        rotation or 0,
-        0.0,
-        tuple(sorted(found)),
-        float("nan"),
-        "none",
-        out_px_per_mm * MM_PER_INCH,
-    )
+    return AlignedPage(fitted.warp(image), fitted)
 
 
 def crop_region(
