@@ -8,21 +8,19 @@ checked, after the transaction commits.
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
 from exams import ingest
 from exams.images import open_image
 from exams.models import Enrollment, Exam, Page, Role, Submission
-from exams.scanning.align import align_page
+from exams.scanning.align import fit_alignment
 from exams.services import submission_ensure
 
 
@@ -153,15 +151,12 @@ def _straighten(page: Page) -> None:
     """Register a page the pipeline left unaligned on its corner markers, as the pipeline does
     for placed pages, so answer regions cut from it land on the right paper. A page whose
     markers are not found is kept as scanned."""
-    if not page.image:
+    if not page.image or page.alignment:
         return
-    image = open_image(page.image)
-    aligned = align_page(image, rotation=page.rotation if page.qr_payload else None)
-    if aligned.method != "markers":
-        return
-    buf = io.BytesIO()
-    aligned.image.save(buf, format="PNG", optimize=False)
-    page.image.save(f"{page.index_in_batch:05d}.png", ContentFile(buf.getvalue()), save=False)
+    image = open_image(page.image, grey=True)
+    fitted = fit_alignment(image, rotation=page.rotation if page.qr_payload else None)
+    if fitted.method == "markers":
+        page.alignment = fitted.to_json()
 
 
 @transaction.atomic

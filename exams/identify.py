@@ -12,11 +12,10 @@ from __future__ import annotations
 import re
 
 from django.db import transaction
-from PIL import Image
 
 from exams.models import Enrollment, Role, Submission, Transcription
 from exams.scanning import ocr
-from exams.scanning.align import crop_region
+from exams.scanning.align import UprightPage
 from exams.scanning.layout import Region
 from exams.services import submission_identify
 
@@ -27,11 +26,11 @@ _PREFIX = "student number read from the cover: "
 _MIN_CONFIDENCE = 0.9
 
 
-def read_student_number(page_image: Image.Image) -> ocr.TranscriptionResult | None:
+def read_student_number(page: UprightPage) -> ocr.TranscriptionResult | None:
     """OCR of the cover's student-number box; None when the box is empty."""
     from exams.transcribe import engine
 
-    ink = ocr.ink_crop(crop_region(page_image, STUDENT_NUMBER_REGION.box, inset=0.004))
+    ink = ocr.ink_crop(page.crop(STUDENT_NUMBER_REGION.box, inset=0.004))
     reader = engine()
     if ink is None or reader is None:
         return None
@@ -39,16 +38,14 @@ def read_student_number(page_image: Image.Image) -> ocr.TranscriptionResult | No
 
 
 @transaction.atomic
-def copy_identify_from_cover(
-    *, submission: Submission, page_image: Image.Image
-) -> Enrollment | None:
+def copy_identify_from_cover(*, submission: Submission, page: UprightPage) -> Enrollment | None:
     """Try once per copy; the read is kept as a transcription of the copy either way."""
     if (
         submission.student_id is not None
         or submission.transcriptions.filter(text__startswith=_PREFIX).exists()
     ):
         return None
-    result = read_student_number(page_image)
+    result = read_student_number(page)
     if result is None:
         return None
     Transcription.objects.create(

@@ -23,12 +23,11 @@ from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
-from PIL import Image
 
-from exams.images import delete_after_commit, open_image
+from exams.images import delete_after_commit, open_image, open_upright
 from exams.models import Exam, Page, ScanBatch, Submission
 from exams.scanning import pages as scan_pages
-from exams.scanning.align import align_page
+from exams.scanning.align import UprightPage, fit_alignment
 from exams.scanning.qrcodes import decode_page
 from exams.scanning.similarity import same_sheet
 
@@ -37,10 +36,10 @@ log = logging.getLogger(__name__)
 _CHUNK = 1024 * 1024
 #: File types accepted at upload, by their first bytes (the extension is not trusted).
 ACCEPTED_TYPES = ("pdf", "png", "jpeg", "tiff", "zip")
-#: How stored page PNGs are compressed. A scanned page is noise at the pixel level, so zlib's
-#: string matching finds almost nothing: run-length matching (Z_RLE) writes a page ~5x
-#: faster than Pillow's default (level 6) and ~6% smaller, with the same pixels (PNG is
-#: lossless). Encoding was ~80% of placing a page (docs/performance.md).
+#: How a page that does not come as a JPEG (a PNG or TIFF upload, a PDF page that has to be
+#: rendered) is stored. A scanned page is noise at the pixel level, so zlib's string
+#: matching finds almost nothing: run-length matching (Z_RLE) writes a page ~5x faster than
+#: Pillow's default (level 6) and ~6% smaller, with the same pixels (PNG is lossless).
 PNG_OPTIONS = {"optimize": False, "compress_level": 1, "compress_type": zlib.Z_RLE}
 
 
@@ -207,9 +206,10 @@ class Placement:
     rotation: int = 0
 
 
-def _read_and_align(page: Page) -> tuple[Placement, Image.Image | None]:
+def _read_and_align(page: Page) -> tuple[Placement, UprightPage | None]:
+    """Read the page's QR code and fit its alignment; nothing is resampled or written."""
     exam = page.batch.exam
-    image = open_image(page.image)
+    image = open_image(page.image, grey=True)
     read = decode_page(image)
     if not read.ok:
         return Placement(Page.Status.NEEDS_ATTENTION, str(read.failure)), None
@@ -227,18 +227,22 @@ def _read_and_align(page: Page) -> tuple[Placement, Image.Image | None]:
             f"page {payload.page} is beyond the exam's {exam.pages_per_copy} pages",
             qr_payload=payload.encode(),
         ), None
-    aligned = align_page(image, rotation=read.rotation, qr_angle_deg=read.angle_deg)
+    alignment = fit_alignment(image, rotation=read.rotation, qr_angle_deg=read.angle_deg)
     return Placement(
         Page.Status.PLACED,
         copy_number=payload.copy,
         page_number=payload.page,
         qr_payload=payload.encode(),
         rotation=read.rotation,
-    ), aligned.image
+    ), UprightPage(image, alignment)
 
 
 def page_process(*, page_id: int) -> Page | None:
-    """Read one page's QR code, straighten it and place it on (copy, page number).
+    """Read one page's QR code, fit its alignment and place it on (copy, page number).
+
+    The scan is kept as it came; the six numbers of its alignment are stored with it and
+    regions are straightened when they are read (``exams.images.open_upright``), which is
+    most of the speed of placing a page (docs/performance.md).
 
     A page whose code cannot be read, belongs to another exam, or whose position is already
     taken by a *different* scan goes to the "needs attention" list with the reason; an
@@ -279,11 +283,7 @@ def page_process(*, page_id: int) -> Page | None:
                         "choose which scan to keep"
                     )
         if upright is not None and status == Page.Status.PLACED:
-            buf = io.BytesIO()
-            upright.save(buf, format="PNG", **PNG_OPTIONS)
-            locked.image.save(
-                f"{locked.index_in_batch:05d}.png", ContentFile(buf.getvalue()), save=False
-            )
+            locked.alignment = upright.alignment.to_json()
         locked.status = status
         locked.attention_reason = reason
         locked.submission = submission
@@ -299,11 +299,10 @@ def page_process(*, page_id: int) -> Page | None:
     return locked
 
 
-def _same_sheet(placed: Page, upright: Image.Image | None) -> bool:
+def _same_sheet(placed: Page, upright: UprightPage | None) -> bool:
     if upright is None or not placed.image:
         return False
-    other = open_image(placed.image)
-    return same_sheet(other, upright)
+    return same_sheet(open_upright(placed).image(), upright.image())
 
 
 def missing_pages(exam: Exam) -> dict[int, list[int]]:

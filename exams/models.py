@@ -283,6 +283,10 @@ class Page(models.Model):
     page_number = models.PositiveSmallIntegerField(null=True, blank=True)
     qr_payload = models.CharField(max_length=200, blank=True, default="")
     rotation = models.SmallIntegerField(default=0, help_text="Degrees applied to make it upright")
+    #: Where the printed page lies on ``image`` (``exams.scanning.align.Alignment.to_json``):
+    #: the scan is kept as it came and only what is looked at is straightened, on demand.
+    #: Null when ``image`` is upright already (``exams.images.open_upright``).
+    alignment = models.JSONField(null=True, blank=True, default=None)
     processed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

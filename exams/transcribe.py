@@ -13,14 +13,13 @@ import re
 from functools import lru_cache
 
 from django.db import transaction
-from PIL import Image
 
 from exams.checking import LOW_CONFIDENCE, answer_set_text, current_answer_key, key_for
 from exams.identify import copy_identify_from_cover
-from exams.images import open_image
+from exams.images import open_upright
 from exams.models import Answer, Page, Part, Transcription
 from exams.scanning import ocr
-from exams.scanning.align import crop_region
+from exams.scanning.align import UprightPage
 
 log = logging.getLogger(__name__)
 _BARE_DIMS = re.compile(r"\d+(?: \d+)+")
@@ -52,10 +51,10 @@ def _expected_form(part_id: str, expected: dict) -> ocr.AnswerKind | None:
     return None
 
 
-def read_region(page_image: Image.Image, part: Part, expected: dict) -> ocr.TranscriptionResult:
+def read_region(page: UprightPage, part: Part, expected: dict) -> ocr.TranscriptionResult:
     """OCR one part's answer box; empty text with confidence 1 when the box is blank."""
     box = part.region.get("box")
-    crop = crop_region(page_image, tuple(box), inset=0.004)
+    crop = page.crop(tuple(box), inset=0.004)
     ink = ocr.ink_crop(crop)
     reader = engine()
     if ink is None:
@@ -83,12 +82,12 @@ def page_transcribe(*, page_id: int) -> list[Answer]:
     if page is None or page.status != Page.Status.PLACED or page.submission is None:
         return []
     submission = page.submission
-    image: Image.Image | None = None
+    image: UprightPage | None = None
     # The student-number box is printed on rendered templates only; an instructor's own PDF
     # has its own cover, so its copies are matched by QR or by a person.
     if page.page_number == 1 and submission.student_id is None and not submission.exam.template_pdf:
-        image = open_image(page.image)
-        copy_identify_from_cover(submission=submission, page_image=image)
+        image = open_upright(page)
+        copy_identify_from_cover(submission=submission, page=image)
     parts = [
         p
         for p in submission.exam.parts.all()
@@ -98,7 +97,7 @@ def page_transcribe(*, page_id: int) -> list[Answer]:
         return []
     _, expected = key_for(current_answer_key(submission))
     if image is None:
-        image = open_image(page.image)
+        image = open_upright(page)
     done = set(
         Transcription.objects.filter(
             answer__submission=submission,

@@ -34,5 +34,13 @@ def _png(image: Image.Image) -> HttpResponse:
     return response
 
 
+def _jpeg(image: Image.Image) -> HttpResponse:
+    buf = io.BytesIO()
+    image.save(buf, format="JPEG", quality=90)
+    response = HttpResponse(buf.getvalue(), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
 def _yaml_download(text: str, name: str) -> HttpResponse:
     return attachment(text, f"{name}-key.yaml", "application/yaml; charset=utf-8")

@@ -11,14 +11,14 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from exams import attention, ingest, selectors, services
-from exams.images import open_image
+from exams.images import open_upright
 from exams.models import Role, ScanBatch, Submission
-from exams.scanning.align import crop_region
 from exams.views.common import (
     INSTRUCTOR,
     PROGRESS_RECENT_SECONDS,
     THUMB_WIDTH,
     _int,
+    _jpeg,
     _png,
 )
 from gradebook.http import error_text as _errors
@@ -190,6 +190,9 @@ def page_image(request: HttpRequest, page_id: int) -> FileResponse:
     page = selectors.get_page_for_user(request.user, page_id)
     if not page.image:
         raise Http404("This page has no image")
+    if page.alignment:
+        # Stored as scanned: straightened for the eye (JPEG is plenty for reading a page).
+        return _jpeg(open_upright(page).image())
     response = FileResponse(
         page.image.open("rb"),
         content_type="image/png" if page.image.name.endswith(".png") else "image/jpeg",
@@ -205,7 +208,9 @@ def page_thumbnail(request: HttpRequest, page_id: int) -> HttpResponse:
     page = selectors.get_page_for_staff(request.user, page_id)
     if not page.image:
         raise Http404("This page has no image")
-    image = open_image(page.image)
+    # Decode no more of the scan than the thumbnail needs (half of a 150 dpi page).
+    upright = open_upright(page, scale=0.5)
+    image = upright.image(scale=min(1.0, THUMB_WIDTH / upright.size[0]))
     image.thumbnail((THUMB_WIDTH, THUMB_WIDTH * 2))
     return _png(image)
 
@@ -219,7 +224,7 @@ def answer_crop(request: HttpRequest, answer_id: int) -> HttpResponse:
     page = selectors.answer_region_page(answer)
     if not box or page is None:
         raise Http404("No scanned region for this answer")
-    return _png(crop_region(open_image(page.image), tuple(box)))
+    return _png(open_upright(page).crop(tuple(box)))
 
 
 # --- Answer regions -----------------------------------------------------------------------

@@ -78,32 +78,49 @@ def test_suggestions_put_the_student_whose_number_was_written_first(cast):
     )
 
 
-def test_placing_straightens_the_page_on_its_markers(cast, stray, monkeypatch):
+def _printed_page_png(skew: float) -> bytes:
+    import io
+
+    import pypdfium2 as pdfium
+
+    from exams.scanning.copies import make_copies, render_template
+
+    pdf = make_copies(render_template("Stray", ()), exam_code="STRAY", copies=1)
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        page = doc[0].render(scale=100 / 72, grayscale=True).to_pil().convert("L")
+    finally:
+        doc.close()
+    buf = io.BytesIO()
+    page.rotate(skew, fillcolor=255).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def test_placing_straightens_the_page_on_its_markers(cast, stray):
+    import io
+
+    from django.core.files.base import ContentFile
     from PIL import Image
 
-    from exams.scanning.align import AlignedPage
+    from exams.images import open_upright
 
-    upright = Image.new("L", (30, 40), 200)
-    monkeypatch.setattr(
-        "exams.attention.align_page",
-        lambda image, rotation: AlignedPage(
-            upright, 0, 1.5, ("tl", "tr", "br"), 0.2, "markers", 150
-        ),
-    )
+    scan = _printed_page_png(2.0)
+    stray.image.save("skewed.png", ContentFile(scan), save=True)
     page = attention.page_place(page=stray, copy_number=4, page_number=1, actor=None)
-    with page.image.open("rb") as fh:
-        assert Image.open(fh).size == (30, 40)
+    page.refresh_from_db()
+    assert page.alignment["method"] == "markers"
+    assert page.alignment["skew_deg"] == pytest.approx(2.0, abs=0.2)
+    # The scan is kept as it came; what is read from it is upright.
+    upright = open_upright(page)
+    assert upright.scan.size == Image.open(io.BytesIO(scan)).size
+    assert upright.alignment.method == "markers"
+    assert upright.image().size == upright.size
 
 
-def test_a_page_without_markers_is_kept_as_scanned(cast, stray, monkeypatch):
-    from PIL import Image
+def test_a_page_without_markers_is_kept_as_scanned(cast, stray):
+    from exams.images import open_upright
 
-    from exams.scanning.align import AlignedPage
-
-    monkeypatch.setattr(
-        "exams.attention.align_page",
-        lambda image, rotation: AlignedPage(Image.new("L", (5, 5)), 0, 0.0, (), 0.0, "none", 150),
-    )
     page = attention.page_place(page=stray, copy_number=4, page_number=1, actor=None)
-    with page.image.open("rb") as fh:
-        assert Image.open(fh).size == (200, 280)
+    page.refresh_from_db()
+    assert page.alignment is None
+    assert open_upright(page).size == (200, 280)

@@ -67,6 +67,38 @@ def test_a_shuffled_rotated_stack_is_placed_page_by_page(
     )
 
 
+def test_placed_pages_keep_the_scan_and_are_read_upright(
+    exam, media_root, django_capture_on_commit_callbacks
+):
+    import hashlib
+
+    import numpy as np
+
+    from exams.images import open_upright
+    from exams.scanning.align import find_markers
+    from exams.scanning.layout import A4_MM, marker_centres_mm
+
+    scan = _scans(exam, copies=2, defects=ScanDefects(upside_down=1, quarter_turns=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        _upload(exam, scan.pdf)
+    placed = list(Page.objects.filter(status=Page.Status.PLACED))
+    assert len({p.rotation for p in placed}) > 1
+    expected = marker_centres_mm()
+    for page in placed:
+        # Nothing is rewritten: the stored file is the scanner's page, byte for byte.
+        with page.image.open("rb") as fh:
+            assert hashlib.sha256(fh.read()).hexdigest() == page.image_checksum
+        assert page.image.name.endswith(".jpg")
+        assert page.alignment["method"] == "markers"
+        upright = open_upright(page).image()
+        px_per_mm = upright.width / A4_MM[0]
+        found = find_markers(np.asarray(upright), px_per_mm)
+        assert set(found) == set(expected)
+        for name, (x, y) in found.items():
+            ex, ey = expected[name]
+            assert np.hypot(x / px_per_mm - ex, y / px_per_mm - ey) < 0.8, (page, name)
+
+
 def test_the_same_file_twice_is_recognised(exam, media_root):
     scan = _scans(exam, copies=1)
     first = _upload(exam, scan.pdf)

@@ -25,7 +25,8 @@ class Command(BaseCommand):
         answer_key = keys.filter(version=key_version).first() if key_version else keys.first()
         if answer_key is None:
             raise CommandError(
-                f"exam {exam} has no answer key" + (f" version {key_version}" if key_version else "")
+                f"exam {exam} has no answer key"
+                + (f" version {key_version}" if key_version else "")
             )
         if canonical:
             from autocheck.keys import export_key, parse_key
