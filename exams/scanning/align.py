@@ -160,6 +160,33 @@ class Alignment:
 
 
 @dataclass(frozen=True)
+class UprightPage:
+    """A scan as it came with its alignment: the upright page, straightened only where it
+    is looked at."""
+
+    scan: Image.Image
+    alignment: Alignment
+
+    @classmethod
+    def of(cls, image: Image.Image) -> UprightPage:
+        """An image that is upright already."""
+        return cls(image, Alignment.identity(image.size))
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """The upright page's size in pixels (at scale 1)."""
+        return self.alignment.size
+
+    def crop(self, box: tuple[float, float, float, float], *, inset: float = 0.0) -> Image.Image:
+        """The normalised box (x0, y0, x1, y1) of the upright page, as ``crop_region``."""
+        return self.alignment.warp(self.scan, box=box, inset=inset)
+
+    def image(self, *, scale: float = 1.0) -> Image.Image:
+        """The whole upright page, ``scale`` times its size."""
+        return self.alignment.warp(self.scan, scale=scale)
+
+
+@dataclass(frozen=True)
 class AlignedPage:
     """An upright page image in the printed page's frame, with the alignment that made it
     (``rotation``, ``skew_deg``, ``markers``, ``residual_mm``, ``method`` and ``dpi`` are
