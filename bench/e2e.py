@@ -1,9 +1,11 @@
-"""End to end on the real services: ``python -m bench.e2e [--copies N] [--workers 1,2]``.
+"""End to end on the real services: ``python -m bench.e2e [--copies N] [--pages 6] [--workers 1,2]``.
 
 PostgreSQL and Redis come from DATABASE_URL and CELERY_BROKER_URL (``bench/services.sh``
 starts throw-away ones on loopback). A new database ``bench_<pid>`` is created on that server
-and dropped at the end; the URL's own database is never written. For each worker count, the
-demo exam with ``N`` copies (2 pages each) is scanned, ``W`` worker processes are started
+and dropped at the end; the URL's own database is never written. For each worker count, an
+exam with ``N`` copies is scanned (``--pages 2``, the default: the demo midterm, 7 answer
+regions; ``--pages 6``: ``bench/exam6.yaml``, 21 answer regions, 3 or 4 on every page, see
+``bench.exam6``), ``W`` worker processes are started
 (``celery -A gradebook worker -Q default,images -c 1``), and the clock runs from the upload
 to the moment every answer of every copy has a verdict. Scan generation and worker start-up
 are not timed. Prints one JSON object.
@@ -131,13 +133,18 @@ class Workers:
         self.peak_kib.clear()
 
 
-def _exam(copies: int):
-    """The demo exam with ``copies`` students; on later runs a new exam of the same course
-    set up the same way (nothing is deleted: the grade log is append-only on PostgreSQL)."""
+def _exam(copies: int, pages: int = 2):
+    """The demo exam (``pages=6``: the six-page exam of ``bench.exam6``) with ``copies``
+    students; on later runs a new exam of the same course set up the same way (nothing is
+    deleted: the grade log is append-only on PostgreSQL)."""
     from exams import services
     from exams.demo import build, plan
     from exams.models import Course, Enrollment, Role
 
+    if pages == 6:
+        from bench import exam6
+
+        return exam6.exam(copies)
     course = Course.objects.filter(code=plan.COURSE["code"], term=plan.COURSE["term"]).first()
     if course is None:
         return build.demo_exam(students=copies)
@@ -156,30 +163,38 @@ def _exam(copies: int):
     return exam, roster
 
 
-def _one(copies: int, workers: Workers, count: int, timeout: float) -> dict[str, Any]:
+def _one(
+    copies: int, workers: Workers, count: int, timeout: float, pages_per_copy: int = 2
+) -> dict[str, Any]:
+    from django.db.models import Count
+
     from exams import ingest
-    from exams.demo import build, plan
+    from exams.demo import build
     from exams.models import Answer, ScanBatch
     from exams.scanning.fakescan import ScanDefects
     from gradebook.celery import app
 
-    exam, roster = _exam(copies)
+    exam, roster = _exam(copies, pages_per_copy)
+    defects = ScanDefects(upside_down=1, dropped=0, duplicated=0)
     t = time.perf_counter()
-    _, scan = build.demo_scans(
-        exam, roster, seed=11, defects=ScanDefects(upside_down=1, dropped=0, duplicated=0)
-    )
+    if pages_per_copy == 6:
+        from bench import exam6
+
+        scan = exam6.scans(exam, roster, seed=11, defects=defects)
+    else:
+        _, scan = build.demo_scans(exam, roster, seed=11, defects=defects)
     generate_s = time.perf_counter() - t
     pages = len(scan.manifest.pages)
-    expected_answers = copies * len(plan.REGIONS)
+    upload = io.BytesIO(scan.pdf)
+    del scan  # the stack's JPEGs: not needed any more
+    expected_answers = copies * exam.parts.count()
     app.control.purge()
     workers.start(count)
     load_before = round(os.getloadavg()[0], 2)
     try:
         cpu0 = workers.cpu_s()
         t0 = time.perf_counter()
-        batch = ingest.scan_batch_upload(
-            exam=exam, stream=io.BytesIO(scan.pdf), original_name="night.pdf"
-        ).batch
+        batch = ingest.scan_batch_upload(exam=exam, stream=upload, original_name="night.pdf").batch
         placed_s = None
         checked = 0
         while time.perf_counter() - t0 < timeout:
@@ -202,12 +217,20 @@ def _one(copies: int, workers: Workers, count: int, timeout: float) -> dict[str,
         sampled = list(workers.peak_kib.values())
     finally:
         workers.stop()
+    verdicts = dict(
+        Answer.objects.filter(submission__exam=exam)
+        .values_list("verdict")
+        .annotate(n=Count("pk"))
+        .order_by("verdict")
+    )
     return {
         "workers": count,
         "copies": copies,
+        "pages_per_copy": pages_per_copy,
         "pages": pages,
         "answers": expected_answers,
         "answers_checked": checked,
+        "verdicts": verdicts,
         "complete": checked >= expected_answers,
         "scan_generation_s": round(generate_s, 1),
         "wall_s": round(wall, 1),
@@ -224,7 +247,7 @@ def _one(copies: int, workers: Workers, count: int, timeout: float) -> dict[str,
     }
 
 
-def run(copies: int, counts: list[int]) -> dict[str, Any]:
+def run(copies: int, counts: list[int], pages_per_copy: int = 2) -> dict[str, Any]:
     from django.conf import settings
     from django.db import connection
 
@@ -244,13 +267,15 @@ def run(copies: int, counts: list[int]) -> dict[str, Any]:
     log_dir = Path(settings.MEDIA_ROOT).parent / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     workers = Workers(env, log_dir)
-    runs = [_one(copies, workers, n, timeout=max(300.0, copies * 10.0)) for n in counts]
+    timeout = max(300.0, copies * pages_per_copy * 5.0)
+    runs = [_one(copies, workers, n, timeout, pages_per_copy) for n in counts]
     out: dict[str, Any] = {
         "database": "postgresql",
         "broker": "redis",
-        "pages_per_copy": 2,
-        "note": "the demo exam has 2 pages per copy: N copies x 2 pages (the issue's 200 x 6 "
-        "pages is 600 copies x 2: --copies 600)",
+        "pages_per_copy": pages_per_copy,
+        "exam": "bench/exam6.yaml: 21 answer regions on 6 pages"
+        if pages_per_copy == 6
+        else "the demo midterm: 7 answer regions on 2 pages",
         "runs": runs,
     }
     # Repeated counts (--workers 1,2,1,2) are summarised by their median.
@@ -268,6 +293,13 @@ def run(copies: int, counts: list[int]) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.e2e", description=__doc__.split("\n")[0])
     parser.add_argument("--copies", type=int, default=40)
+    parser.add_argument(
+        "--pages",
+        type=int,
+        choices=(2, 6),
+        default=2,
+        help="pages per copy: 2, the demo midterm (default); 6, bench/exam6.yaml",
+    )
     parser.add_argument("--workers", default="1,2,1,2")
     args = parser.parse_args(argv)
     db, broker = os.environ.get("DATABASE_URL", ""), os.environ.get("CELERY_BROKER_URL", "")
@@ -276,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     counts = [int(c) for c in args.workers.split(",")]
     with django_environment(database_url=db, broker_url=broker):
-        result = {"machine": machine(), **run(args.copies, counts)}
+        result = {"machine": machine(), **run(args.copies, counts, args.pages)}
     print(json.dumps(result, indent=2))
     return 0
 
