@@ -82,8 +82,14 @@ def _database_config(url: str) -> dict:
         raise ImproperlyConfigured(f"DATABASE_URL cannot be parsed: {exc}") from exc
     if config["ENGINE"].endswith("sqlite3"):
         # Several Celery threads and the web process share one SQLite file in the demo;
-        # wait on a lock instead of failing at once.
-        config["OPTIONS"] = {"timeout": 20}
+        # wait on a lock instead of failing at once. Write-ahead logging lets pages be read
+        # while a stack is being written, and with it synchronous=NORMAL is still safe from
+        # corruption while syncing to disk once per checkpoint rather than per commit (a
+        # commit was a third of placing a page: docs/performance.md).
+        config["OPTIONS"] = {
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
         config["CONN_MAX_AGE"] = 0
     return config
 
