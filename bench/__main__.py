@@ -51,7 +51,7 @@ def run(config: Config, *, profile_to: str | None = None) -> dict[str, Any]:
     return out
 
 
-def _services(copies: int, workers: str) -> dict[str, Any]:
+def _services(copies: int, workers: str, pages: int) -> dict[str, Any]:
     db, broker = os.environ.get("DATABASE_URL", ""), os.environ.get("CELERY_BROKER_URL", "")
     if not db.startswith("postgres") or not broker.startswith("redis"):
         return {
@@ -59,7 +59,17 @@ def _services(copies: int, workers: str) -> dict[str, Any]:
             "redis://... (bench/services.sh starts throw-away ones)"
         }
     proc = subprocess.run(
-        [sys.executable, "-m", "bench.e2e", "--copies", str(copies), "--workers", workers],
+        [
+            sys.executable,
+            "-m",
+            "bench.e2e",
+            "--copies",
+            str(copies),
+            "--workers",
+            workers,
+            "--pages",
+            str(pages),
+        ],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -79,6 +89,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--copies", type=int, default=40, help="copies for --services")
     parser.add_argument(
         "--workers", default="1,2,1,2", help="worker counts for --services, in order"
+    )
+    parser.add_argument(
+        "--pages",
+        type=int,
+        choices=(2, 6),
+        default=2,
+        help="pages per copy for --services: 2 (the demo midterm) or 6 (bench/exam6.yaml)",
     )
     parser.add_argument("--out", help="also write the JSON to this file")
     parser.add_argument("--chart", help="write an SVG chart of throughput against pages")
@@ -103,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         result.update(run(config, profile_to=args.profile))
     if args.services:
         os.environ.update(service_env)
-        result["e2e"] = _services(args.copies, args.workers)
+        result["e2e"] = _services(args.copies, args.workers, args.pages)
     result["missing"] = missing(result)
     result["machine"]["loadavg_1m_end"] = round(os.getloadavg()[0], 2)
     result["total_s"] = round(time.perf_counter() - started, 1)
