@@ -166,9 +166,17 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 # Results live in the database (the task commits its effect); no result backend is needed.
 CELERY_TASK_IGNORE_RESULT = True
+_RESTORE_INTERVAL = envint("CELERY_RESTORE_INTERVAL", 10, minimum=1)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     # Longer than the longest task: an unacknowledged message is redelivered after this.
     "visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1),
+    # The task of a worker that died is put back on its queue by a sweep of Redis, which
+    # kombu runs every 10th tick of 10 s by default (100 s): sweep on every tick instead.
+    "unacked_restore_interval": _RESTORE_INTERVAL,
+    "unacked_restore_throttle": 1,
+    # The sweep holds a lock in Redis for a few milliseconds; a worker killed while holding
+    # it blocked every other sweep for kombu's default of 300 s.
+    "unacked_mutex_expire": max(5, 3 * _RESTORE_INTERVAL),
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 

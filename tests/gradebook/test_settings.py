@@ -42,6 +42,22 @@ def test_database_and_broker_urls_switch_to_the_real_services():
     assert result.stdout.split() == ["django.db.backends.postgresql", "False"]
 
 
+def test_a_dead_workers_tasks_are_swept_back_soon():
+    code = (
+        "import os; os.environ['DJANGO_SETTINGS_MODULE']='gradebook.settings';"
+        "from django.conf import settings; o = settings.CELERY_BROKER_TRANSPORT_OPTIONS;"
+        "print(o['visibility_timeout'], o['unacked_restore_interval'],"
+        " o['unacked_restore_throttle'], o['unacked_mutex_expire'])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60,
+        env={**os.environ, "CELERY_VISIBILITY_TIMEOUT": "5", "CELERY_RESTORE_INTERVAL": "2"},
+    )
+    assert result.returncode == 0, result.stderr
+    # Swept every 2 s, and a sweep's lock left by a killed worker expires within seconds.
+    assert result.stdout.split() == ["5", "2", "1", "6"]
+
+
 @pytest.mark.parametrize(
     ("environ", "message"),
     [
@@ -50,6 +66,7 @@ def test_database_and_broker_urls_switch_to_the_real_services():
         ({"DEBUG": "maybe"}, "DEBUG='maybe' is not a boolean"),
         ({"STORAGE_BACKEND": "ftp"}, "STORAGE_BACKEND='ftp' must be one of"),
         ({"SCAN_UPLOAD_MAX_BYTES": "lots"}, "is not an integer"),
+        ({"CELERY_RESTORE_INTERVAL": "0"}, "CELERY_RESTORE_INTERVAL"),
         ({"GRADEBOOK_REQUIRE_SECRET": "true"}, "SECRET_KEY"),
     ],
 )

@@ -127,6 +127,7 @@ def celery_workers(real_services, tmp_path, settings, media_root) -> Iterator[Wo
         **real_services,
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "CELERY_VISIBILITY_TIMEOUT": "5",
+        "CELERY_RESTORE_INTERVAL": "1",
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
     }
     pool = WorkerPool(env, tmp_path)
