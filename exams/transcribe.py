@@ -9,7 +9,6 @@ checker then sends it to a person instead of marking it wrong.
 from __future__ import annotations
 
 import logging
-import re
 from functools import lru_cache
 
 from django.db import transaction
@@ -22,7 +21,9 @@ from exams.scanning import ocr
 from exams.scanning.align import UprightPage
 
 log = logging.getLogger(__name__)
-_BARE_DIMS = re.compile(r"\d+(?: \d+)+")
+#: The confidence at most of a read that ``ocr.repair`` put in the expected form: still above
+#: ``LOW_CONFIDENCE`` (its value is judged), below the engines' clean reads.
+REPAIRED_CONFIDENCE = 0.8
 
 
 @lru_cache(maxsize=1)
@@ -46,8 +47,9 @@ def _expected_form(part_id: str, expected: dict) -> ocr.AnswerKind | None:
         return ocr.AnswerKind.INTEGER
     if isinstance(value, Shape):
         return ocr.AnswerKind.SHAPE
-    if isinstance(value, Number) and not float(value.value).is_integer():
-        return ocr.AnswerKind.DECIMAL
+    if isinstance(value, Number):
+        whole = float(value.value).is_integer()
+        return ocr.AnswerKind.NUMBER if whole else ocr.AnswerKind.DECIMAL
     return None
 
 
@@ -63,10 +65,11 @@ def read_region(page: UprightPage, part: Part, expected: dict) -> ocr.Transcript
         return ocr.TranscriptionResult("", 0.0, "none")
     result = reader.transcribe(ink)
     form = _expected_form(part.part_id, expected)
-    if form is ocr.AnswerKind.SHAPE and _BARE_DIMS.fullmatch(result.text):
-        # The engine often drops the small "x" between dimensions: "62 62 16".
+    repaired = ocr.repair(result.text, form) if form is not None else None
+    if repaired is not None:
+        # A usual misreading ("62 α 62 16", "C.357"): trusted a little less than a clean read.
         result = ocr.TranscriptionResult(
-            " x ".join(result.text.split()), result.confidence, result.engine
+            repaired, min(result.confidence, REPAIRED_CONFIDENCE), result.engine
         )
     if form is not None and not ocr.check_form(result.text, form).ok:
         result = ocr.TranscriptionResult(

@@ -68,10 +68,53 @@ def integer_crops() -> list[tuple[str, Image.Image | None]]:
         ("126 126", ocr.AnswerKind.SHAPE, None, False),
         ("", ocr.AnswerKind.EXPRESSION, None, False),
         ("ln 9 = 2.197", ocr.AnswerKind.EXPRESSION, None, True),
+        ("-4", ocr.AnswerKind.NUMBER, None, True),
+        ("-4.0", ocr.AnswerKind.NUMBER, None, True),
+        ("4.", ocr.AnswerKind.NUMBER, None, True),
+        ("4 a", ocr.AnswerKind.NUMBER, None, False),
     ],
 )
 def test_check_form(text, kind, decimals, ok):
     assert ocr.check_form(text, kind, decimals=decimals).ok is ok
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "repaired"),
+    [
+        # Misreadings measured on the six-page benchmark exam's handwriting.
+        ("C.357", ocr.AnswerKind.DECIMAL, "0.357"),
+        ("0. 1", ocr.AnswerKind.DECIMAL, "0.1"),
+        ("0.6 02", ocr.AnswerKind.DECIMAL, "0.602"),
+        ("ZZ", ocr.AnswerKind.INTEGER, "22"),
+        ("IC", ocr.AnswerKind.INTEGER, "10"),
+        ("-I8", ocr.AnswerKind.INTEGER, "-18"),
+        ("62 α 62 16", ocr.AnswerKind.SHAPE, "62 x 62 x 16"),
+        ("28 28 α 8", ocr.AnswerKind.SHAPE, "28 x 28 x 8"),
+        ("126 126", ocr.AnswerKind.SHAPE, "126 x 126"),
+        # Nothing to repair: already in form, or no usual misreading explains it.
+        ("0.357", ocr.AnswerKind.DECIMAL, None),
+        ("1174", ocr.AnswerKind.DECIMAL, None),  # a dropped point is never put back
+        ("ZZ", ocr.AnswerKind.DECIMAL, None),
+        ("C.", ocr.AnswerKind.DECIMAL, None),
+        ("L", ocr.AnswerKind.INTEGER, None),
+        ("E = 15", ocr.AnswerKind.INTEGER, None),
+        ("1.5 kg", ocr.AnswerKind.DECIMAL, None),
+        ("x6x16", ocr.AnswerKind.SHAPE, None),
+        ("626216", ocr.AnswerKind.SHAPE, None),
+        ("ln 9", ocr.AnswerKind.EXPRESSION, None),
+        ("ZZ", ocr.AnswerKind.NUMBER, "22"),
+        ("-Z.0", ocr.AnswerKind.NUMBER, "-2.0"),
+        ("22.0", ocr.AnswerKind.NUMBER, None),
+    ],
+)
+def test_repair_puts_usual_misreadings_in_the_expected_form(text, kind, repaired):
+    assert ocr.repair(text, kind) == repaired
+
+
+def test_repair_of_a_long_read_is_quick():
+    # The shape pattern must not backtrack exponentially on a long run of digits.
+    assert ocr.repair("1" * 30 + " a", ocr.AnswerKind.SHAPE) is None
+    assert ocr.repair("1 " * 200, ocr.AnswerKind.SHAPE) is None
 
 
 def test_check_form_explains_a_missing_decimal_point():
