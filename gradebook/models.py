@@ -87,6 +87,7 @@ class GradeEvent(models.Model):
         RUBRIC_EDIT = "rubric_edit", "Rubric item edited"
         GROUP_GRADE = "group_grade", "Graded with its group"
         REGRADE = "regrade", "Regraded"
+        UNDO = "undo", "Undone"
 
     answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="grade_events")
     actor = models.ForeignKey(

@@ -1,7 +1,10 @@
 """Writes on grades: scores, rubric items, publication, regrade requests.
 
 Every score change goes through :func:`_score_write`, which bumps the score's version and
-appends a :class:`GradeEvent` in the same transaction: there is no other path to a grade.
+appends a :class:`GradeEvent` in the same transaction: there is no other path to a grade. The
+event keeps what the change replaced (``detail["before"]``), the version it produced and the
+id of the user action it belongs to (``detail["batch"]``), which is what
+:func:`grade_undo` needs to take a TA's last action back.
 """
 
 from __future__ import annotations
@@ -10,7 +13,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+from uuid import uuid4
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -36,30 +41,66 @@ def _clamp(points: Decimal, max_points: Decimal) -> Decimal:
     return min(max(points, Decimal(0)), max_points)
 
 
+def new_batch() -> str:
+    """The id shared by every grade event of one user action (one save, one group grade)."""
+    return uuid4().hex
+
+
+def _snapshot(score: Score) -> dict[str, Any]:
+    """What a grade event replaces, in the audit log's JSON: enough to put the score back."""
+    return {
+        "points": None if score.points is None else str(score.points),
+        "rubric_items": sorted(item.pk for item in score.rubric_items.all()),
+        "adjustment": str(score.adjustment),
+        "comment": score.comment,
+        "source": score.source,
+        "graded_by": score.graded_by_id,
+        "version": score.version,
+    }
+
+
 def _score_write(
     *,
     score: Score,
     points: Decimal | None,
     actor: AbstractBaseUser | None,
+    graded_by: AbstractBaseUser | None,
     action: str,
     source: str,
+    batch: str | None,
+    rubric_items: Sequence[RubricItem] | None = None,
+    adjustment: Decimal | None = None,
+    comment: str | None = None,
     detail: dict | None = None,
 ) -> Score:
+    """Change a locked score and append its event. ``rubric_items``, ``adjustment`` and
+    ``comment`` are left as they are when None. ``batch`` is None only for the auto-check,
+    which is no person's action and cannot be undone."""
+    before = _snapshot(score)
     old = score.points
+    if rubric_items is not None:
+        score.rubric_items.set(rubric_items)
+    if adjustment is not None:
+        score.adjustment = adjustment
+    if comment is not None:
+        score.comment = comment
     score.points = points
     score.source = source
-    score.graded_by = actor
+    score.graded_by = graded_by
     score.graded_at = timezone.now()
     score.version += 1
     score.full_clean()
     score.save()
+    detail = {**(detail or {}), "before": before, "version": score.version}
+    if batch is not None:
+        detail["batch"] = batch
     GradeEvent.objects.create(
         answer_id=score.answer_id,
         actor=actor,
         action=action,
         old_points=old,
         new_points=points,
-        detail=detail or {},
+        detail=detail,
     )
     return score
 
@@ -92,11 +133,13 @@ def score_set(
     adjustment: Decimal = Decimal(0),
     comment: str | None = None,
     action: str = GradeEvent.Action.GRADE,
+    batch: str | None = None,
 ) -> Score:
     """Grade an answer by hand: explicit points, or rubric items plus an adjustment.
 
     ``expected_version`` is the score version the grader saw; if the score changed since,
-    :class:`StaleScoreError` is raised and nothing is written.
+    :class:`StaleScoreError` is raised and nothing is written. ``batch`` ties this grade to
+    the others of one action (a group grade); a grade on its own gets a batch of its own.
     """
     score = _locked_score(answer)
     if score.version != expected_version:
@@ -107,21 +150,23 @@ def score_set(
         items = list(RubricItem.objects.filter(part=part, pk__in=rubric_item_ids))
         if len(items) != len(set(rubric_item_ids)):
             raise ValidationError({"rubric_items": "A rubric item does not belong to this part."})
-        score.rubric_items.set(items)
-        score.adjustment = adjustment
     if points is None:
         points = rubric_points(part_max=part.max_points, items=items, adjustment=adjustment)
     elif not Decimal(0) <= points <= part.max_points:
         raise ValidationError({"points": f"Points must be between 0 and {part.max_points}."})
-    if comment is not None:
-        score.comment = comment
     detail = {"rubric_items": [i.pk for i in items], "adjustment": str(adjustment)}
+    given = rubric_item_ids is not None
     return _score_write(
         score=score,
         points=points,
         actor=actor,
+        graded_by=actor,
         action=action,
         source=Score.Source.PERSON,
+        batch=batch or new_batch(),
+        rubric_items=items if given else None,
+        adjustment=adjustment if given else None,
+        comment=comment,
         detail=detail,
     )
 
@@ -139,8 +184,10 @@ def score_apply_auto(*, answer: Answer) -> Score | None:
         score=score,
         points=answer.suggested_points,
         actor=None,
+        graded_by=None,
         action=GradeEvent.Action.AUTO_CHECK,
         source=Score.Source.AUTO,
+        batch=None,
         detail={"verdict": answer.verdict, "diagnosis": answer.diagnosis_code},
     )
 
@@ -248,8 +295,10 @@ def score_accept_auto(*, answer: Answer, actor: AbstractBaseUser, expected_versi
         score=score,
         points=_clamp(answer.suggested_points, answer.part.max_points),
         actor=actor,
+        graded_by=actor,
         action=GradeEvent.Action.ACCEPT,
         source=Score.Source.PERSON,
+        batch=new_batch(),
         detail={"verdict": answer.verdict, "diagnosis": answer.diagnosis_code},
     )
     submission_recompute_total(submission=answer.submission)
@@ -294,19 +343,23 @@ def _rescore_users_of(
         .order_by("pk")
     )
     submissions = {}
+    batch = new_batch()
     for score in scores:
         items = [i for i in score.rubric_items.all() if not (drop and i.pk == item.pk)]
-        if drop:
-            score.rubric_items.remove(item)
         new = rubric_points(part_max=part.max_points, items=items, adjustment=score.adjustment)
         if new == score.points:
+            if drop:
+                score.rubric_items.remove(item)
             continue
         _score_write(
             score=score,
             points=new,
             actor=actor,
+            graded_by=actor,
             action=GradeEvent.Action.RUBRIC_EDIT,
             source=score.source,
+            batch=batch,
+            rubric_items=items if drop else None,
             detail={**detail, "rubric_item": item.pk},
         )
         submissions[score.answer.submission_id] = score.answer.submission
@@ -395,6 +448,7 @@ def group_grade(
     graded: list[Score] = []
     skipped: list[Answer] = []
     submissions = {}
+    batch = new_batch()  # one action: undone as a whole
     for answer in answers:
         expected = expected_versions.get(answer.pk)
         if expected is None:
@@ -411,6 +465,7 @@ def group_grade(
                     adjustment=adjustment,
                     comment=comment,
                     action=GradeEvent.Action.GROUP_GRADE,
+                    batch=batch,
                 )
         except StaleScoreError:
             skipped.append(answer)
@@ -461,3 +516,133 @@ def rubric_items_from_key(*, exam: Exam, key: Any) -> int:
                 existing.add(label)
                 created += 1
     return created
+
+
+# --- Undo: a grader takes back their last action -------------------------------------------
+
+#: The actions a grader may undo: their own grades. Rubric edits re-score many copies on
+#: purpose and the auto-check is no one's action; an undo itself is not undone (no redo).
+UNDOABLE = (
+    GradeEvent.Action.GRADE,
+    GradeEvent.Action.ACCEPT,
+    GradeEvent.Action.GROUP_GRADE,
+    GradeEvent.Action.REGRADE,
+)
+
+
+@dataclass(frozen=True)
+class UndoResult:
+    #: The action undone (``GradeEvent.Action``) and its batch id.
+    action: str
+    batch: str
+    restored: list[Score]
+    #: Answers of that action changed since by someone (or something) else: left as they
+    #: are, never overwritten; the grader should look at them.
+    skipped: list[Answer]
+
+
+def _unchanged_since(event: GradeEvent, later: Sequence[GradeEvent]) -> bool:
+    """Whether an answer's score is still as ``event`` left it, given the answer's events
+    written after it (oldest first). It is if nothing was written since, or if every change
+    since was itself undone: each restoring ``UNDO`` takes back the latest change not yet
+    undone, like a stack, so the score is back to ``event``'s state once the stack is empty.
+    (Comparing versions alone would refuse the second of two undos on one answer.)"""
+    stack: list[str | None] = []
+    for later_event in later:
+        if later_event.action != GradeEvent.Action.UNDO:
+            stack.append(later_event.detail.get("batch"))
+        elif later_event.detail.get("skipped"):
+            continue  # an undo that changed nothing
+        elif not stack or stack.pop() != later_event.detail.get("undoes"):
+            return False  # an undo reached back past ``event``
+    return not stack
+
+
+@transaction.atomic
+def grade_undo(*, part: Part, actor: AbstractBaseUser) -> UndoResult:
+    """Undo ``actor``'s most recent grading action on ``part`` not undone yet: a grade, an
+    accepted auto verdict, a regrade, or a whole group grade.
+
+    Each answer of that action whose score is still as the action left it gets back what the
+    action replaced (points, rubric items, adjustment, comment, source, grader), written as an
+    ``UNDO`` event naming the undone batch; the copies' totals follow. An answer changed since
+    by anyone else is skipped and reported, never overwritten (its ``UNDO`` event says
+    ``skipped`` and changes nothing). Calling it again undoes the action before. Grades given
+    before undo existed (events without a batch) cannot be undone. Raises
+    ``ValidationError`` when there is nothing to undo.
+    """
+    # One undo at a time per part: a double press must not undo the same action twice.
+    Part.objects.select_for_update().filter(pk=part.pk).first()
+    part_events = GradeEvent.objects.filter(answer__part=part)
+    undone = {
+        event.detail.get("undoes")
+        for event in part_events.filter(action=GradeEvent.Action.UNDO).only("detail")
+    }
+    target = None
+    mine = part_events.filter(actor=actor, action__in=UNDOABLE, detail__has_key="batch")
+    for event in mine.order_by("-created_at", "-id").only("action", "detail").iterator():
+        if event.detail["batch"] not in undone:
+            target = event
+            break
+    if target is None:
+        raise ValidationError("Nothing to undo: you have no grade on this part left to undo.")
+    batch = target.detail["batch"]
+    events = list(
+        mine.filter(detail__batch=batch)
+        .select_related("answer__submission", "answer__part")
+        .order_by("id")
+    )
+    first_of: dict[int, GradeEvent] = {}
+    last_of: dict[int, GradeEvent] = {}
+    for event in events:
+        first_of.setdefault(event.answer_id, event)
+        last_of[event.answer_id] = event
+    users = {
+        user.pk: user
+        for user in get_user_model().objects.filter(
+            pk__in={e.detail["before"]["graded_by"] for e in events} - {None}
+        )
+    }
+    undo_batch = new_batch()
+    restored: list[Score] = []
+    skipped: list[Answer] = []
+    submissions = {}
+    for answer_id, first in first_of.items():
+        answer = first.answer
+        last = last_of[answer_id]
+        score = _locked_score(answer)
+        later = list(GradeEvent.objects.filter(answer_id=answer_id, pk__gt=last.pk).order_by("id"))
+        if not _unchanged_since(last, later):
+            skipped.append(answer)
+            GradeEvent.objects.create(
+                answer=answer,
+                actor=actor,
+                action=GradeEvent.Action.UNDO,
+                old_points=score.points,
+                new_points=score.points,
+                detail={"undoes": batch, "batch": undo_batch, "skipped": True},
+            )
+            continue
+        before = first.detail["before"]
+        restored.append(
+            _score_write(
+                score=score,
+                points=None if before["points"] is None else Decimal(before["points"]),
+                actor=actor,
+                graded_by=users.get(before["graded_by"]),
+                action=GradeEvent.Action.UNDO,
+                source=before["source"],
+                batch=undo_batch,
+                # An item deleted since is gone; the points are restored as they were.
+                rubric_items=list(
+                    RubricItem.objects.filter(part=part, pk__in=before["rubric_items"])
+                ),
+                adjustment=Decimal(before["adjustment"]),
+                comment=before["comment"],
+                detail={"undoes": batch, "undone_action": first.action},
+            )
+        )
+        submissions[answer.submission_id] = answer.submission
+    for submission in submissions.values():
+        submission_recompute_total(submission=submission)
+    return UndoResult(action=target.action, batch=batch, restored=restored, skipped=skipped)
