@@ -236,7 +236,12 @@ def submission_check(*, submission: Submission) -> list[Answer]:
         if verdict.part in from_ocr:
             verdict = _distrust_ocr(verdict)
         entry = inputs.get(verdict.part)
-        if verdict.verdict == "blank" and entry is not None and entry.confidence < LOW_CONFIDENCE:
+        unread = entry is not None and (
+            entry.confidence < LOW_CONFIDENCE
+            # The OCR read something with no answer in it ("ZZ" for 22): still written.
+            or (verdict.part in from_ocr and bool(entry.text.strip()))
+        )
+        if verdict.verdict == "blank" and unread:
             # Ink was there but nothing could be read: not the same as nothing written.
             verdict = dataclasses.replace(
                 verdict,

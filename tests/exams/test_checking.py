@@ -183,6 +183,14 @@ def test_ink_that_could_not_be_read_is_not_blank(cast, exam):
     assert answer.suggested_points is None
 
 
+def test_an_ocr_read_with_no_answer_in_it_is_not_blank(cast, exam):
+    # A confident read of letters where a number was written: 0 points would be wrong.
+    got = _answers(cast, {"1.a": "Ebb", "1.b": ""}, source=Transcription.Source.OCR)
+    assert got["1.a"].verdict == "needs_review"
+    assert got["1.a"].suggested_points is None
+    assert got["1.b"].verdict == "blank"  # nothing read: nothing written
+
+
 def test_the_keys_regions_become_the_parts_answer_regions(exam):
     regions = {p.part_id: p.region for p in exam.parts.all()}
     assert regions == {
