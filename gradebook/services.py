@@ -611,6 +611,7 @@ def grade_undo(*, part: Part, actor: AbstractBaseUser) -> UndoResult:
         answer = first.answer
         last = last_of[answer_id]
         score = _locked_score(answer)
+        score.answer = answer  # with its copy, for the caller's message
         later = list(GradeEvent.objects.filter(answer_id=answer_id, pk__gt=last.pk).order_by("id"))
         if not _unchanged_since(last, later):
             skipped.append(answer)

@@ -22,6 +22,7 @@ grading = [
     ),
     path("regrades/<int:request_id>/resolve", views.regrade_resolve, name="regrade_resolve"),
     path("parts/<int:part_id>/review/", views.review, name="review"),
+    path("parts/<int:part_id>/review/undo", views.review_undo, name="review_undo"),
     path("parts/<int:part_id>/groups/", views.groups, name="groups"),
     path("parts/<int:part_id>/groups/grade", views.group_grade, name="group_grade"),
     path("parts/<int:part_id>/rubric/", views.rubric, name="rubric"),

@@ -17,6 +17,7 @@ from gradebook.views.review import (
     groups,
     regrade_resolve,
     review,
+    review_undo,
 )
 from gradebook.views.rubric import (
     rubric,
@@ -39,6 +40,7 @@ __all__ = [
     "regrade_request_create",
     "regrade_resolve",
     "review",
+    "review_undo",
     "rubric",
     "rubric_item_create",
     "rubric_item_delete",

@@ -17,6 +17,7 @@ from exams.models import STAFF_ROLES, Answer
 from gradebook import selectors, services
 from gradebook.http import error_text as _errors
 from gradebook.http import wants_json as _wants_json
+from gradebook.models import GradeEvent
 from gradebook.views.common import QUEUE_BEFORE, QUEUE_WINDOW, _back, _decimal, _fail, _ids
 
 # --- TA review ----------------------------------------------------------------------------
@@ -194,6 +195,51 @@ def answer_accept(request: HttpRequest, answer_id: int) -> HttpResponse:
         score,
         f"Copy {answer.submission.copy_number}: auto verdict accepted ({score.points} points).",
     )
+
+
+@require_POST
+@login_required
+def review_undo(request: HttpRequest, part_id: int) -> HttpResponse:
+    """Undo the grader's last grading action on this part, then show the (first) answer it
+    restored, to grade it again; answers changed by someone else since are listed."""
+    part, _ = exam_selectors.get_part_for_user(request.user, part_id)
+    queue_filter = request.POST.get("filter", "todo")
+    if queue_filter not in selectors.QUEUE_FILTERS:
+        queue_filter = "todo"
+    base = reverse("review", args=[part.pk]) + f"?filter={queue_filter}"
+    try:
+        result = services.grade_undo(part=part, actor=request.user)
+    except ValidationError as exc:
+        return _fail(request, _errors(exc), 400, base)
+    restored = [score.answer for score in result.restored]
+    what = GradeEvent.Action(result.action).label
+    if len(restored) == 1:
+        points = result.restored[0].points
+        message = f"Undone ({what}): copy {_copies(restored)} is back to {points} points."
+    elif restored:
+        message = f"Undone ({what}): copies {_copies(restored)} are back to their grades."
+    else:
+        message = f"Nothing undone ({what})."
+    if result.skipped:
+        message += f" Left copies {_copies(result.skipped)} alone: changed by someone since."
+    next_url = f"{base}&answer={(restored or result.skipped)[0].pk}"
+    if _wants_json(request):
+        return JsonResponse(
+            {
+                "ok": True,
+                "message": message,
+                "undone": result.action,
+                "restored": [a.pk for a in restored],
+                "skipped": [a.pk for a in result.skipped],
+                "next_url": next_url,
+            }
+        )
+    (messages.warning if result.skipped else messages.success)(request, message)
+    return redirect(next_url)
+
+
+def _copies(answers: list[Answer]) -> str:
+    return ", ".join(str(a.submission.copy_number) for a in answers)
 
 
 @require_POST

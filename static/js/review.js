@@ -9,10 +9,11 @@
   const gradeForm = document.getElementById("grade-form");
   const acceptForm = document.getElementById("accept-form");
   const textForm = document.getElementById("transcription-form");
+  const undoForm = document.getElementById("undo-form");
   let busy = false;
 
   function say(text, ok) {
-    if (!flash) return;
+    if (!flash) { if (!ok) window.alert(text); return; } // no answer open: no grade panel
     flash.textContent = text;
     flash.className = "flash " + (ok ? "ok" : "error");
   }
@@ -32,9 +33,10 @@
       });
       const body = await r.json().catch(() => ({ error: r.status + " " + r.statusText }));
       if (r.ok) {
-        say(body.message || "Saved.", true);
-        // Shown again on the next answer's page, so a grader sees what was saved.
-        sessionStorage.setItem("review-flash", body.message || "Saved.");
+        const text = (body.undone ? "" : "Saved: ") + (body.message || "Saved.");
+        say(text, true);
+        // Shown again on the next answer's page, so a grader sees what was saved (or undone).
+        sessionStorage.setItem("review-flash", text);
         go(body.next_url || body.reload_url || window.location.href);
         return;
       }
@@ -52,9 +54,9 @@
     el.addEventListener("change", () => el.form.submit()));
 
   const saved = sessionStorage.getItem("review-flash");
-  if (saved) { sessionStorage.removeItem("review-flash"); say("Saved: " + saved, true); }
+  if (saved) { sessionStorage.removeItem("review-flash"); say(saved, true); }
 
-  [gradeForm, acceptForm, textForm].forEach((form) => {
+  [gradeForm, acceptForm, textForm, undoForm].forEach((form) => {
     if (!form) return;
     form.addEventListener("submit", (ev) => { ev.preventDefault(); post(form); });
   });
@@ -120,6 +122,7 @@
       s: () => post(gradeForm), Enter: () => post(gradeForm),
       p: () => focus("points"), d: () => focus("adjustment"), c: () => focus("comment"), t: () => focus("transcription-text"),
       g: () => go(root.dataset.groupUrl),
+      u: () => post(undoForm),
       r: () => window.location.reload(),
     };
     if (actions[key]) { ev.preventDefault(); actions[key](); }

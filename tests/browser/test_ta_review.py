@@ -138,3 +138,44 @@ def test_a_ta_grades_a_group_of_equal_answers_at_once(demo, as_user):
         (Decimal(1), "same as everyone", ta.pk)
     }
     assert GradeEvent.objects.filter(action="group_grade").count() == row["n"]
+
+
+def test_u_undoes_the_last_grade_and_shows_the_previous_points(demo, as_user):
+    ta = Enrollment.objects.get(course=demo.course, role="ta").user
+    answer = (
+        Answer.objects.filter(
+            submission__exam=demo, verdict="incorrect", score__points__isnull=False
+        )
+        .exclude(part__region={})
+        .order_by("part__order", "submission__copy_number")
+        .first()
+    )
+    before = Score.objects.get(answer=answer)
+    assert before.points < answer.part.max_points
+    page = as_user(ta)
+    page.goto(f"/parts/{answer.part_id}/review/?filter=all&answer={answer.pk}")
+    page.wait_for_selector("#undo")  # the button is on the page, not only the key
+    assert page.inner_text("#points-now") == f"{before.points:.2f}"
+
+    page.keyboard.press("p")
+    page.keyboard.type(str(answer.part.max_points))
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda url: f"answer={answer.pk}" not in url)
+    assert Score.objects.get(answer=answer).points == answer.part.max_points
+
+    page.keyboard.press("u")
+    page.wait_for_url(lambda url: url.endswith(f"answer={answer.pk}"))
+    page.wait_for_selector("#flash.ok")
+    assert page.inner_text("#flash").startswith("Undone (Graded)")
+    assert page.inner_text("#points-now") == f"{before.points:.2f}"
+    screenshot(page, "ta-review-undo")
+    score = Score.objects.get(answer=answer)
+    assert (score.points, score.source, score.graded_by) == (before.points, "auto", None)
+    assert GradeEvent.objects.filter(answer=answer, action="undo", actor=ta).count() == 1
+
+    # Nothing left to undo: said on the page, nothing written.
+    page.keyboard.press("u")
+    page.wait_for_selector("#flash.error")
+    assert "Nothing to undo" in page.inner_text("#flash")
+    assert GradeEvent.objects.filter(action="undo").count() == 1
+    assert page.errors == []
