@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from exams import selectors as exam_selectors
 from exams.models import STAFF_ROLES, Answer
-from gradebook import selectors, services
+from gradebook import selectors, services, undo
 from gradebook.http import error_text as _errors
 from gradebook.http import wants_json as _wants_json
 from gradebook.models import GradeEvent
@@ -208,7 +208,7 @@ def review_undo(request: HttpRequest, part_id: int) -> HttpResponse:
         queue_filter = "todo"
     base = reverse("review", args=[part.pk]) + f"?filter={queue_filter}"
     try:
-        result = services.grade_undo(part=part, actor=request.user)
+        result = undo.grade_undo(part=part, actor=request.user)
     except ValidationError as exc:
         return _fail(request, _errors(exc), 400, base)
     restored = [score.answer for score in result.restored]

@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from exams.models import Answer
-from gradebook import services
+from gradebook import services, undo
 from gradebook.models import GradeEvent, Score
 from tests import factories, view_fixtures
 
@@ -91,7 +91,7 @@ def test_undo_restores_a_single_grade_and_the_copy_total(cast, answers, items):
     grade(cast, a, rubric_item_ids=[items[0].pk, items[1].pk], comment="two errors")
     a.submission.refresh_from_db()
     assert a.submission.total_points == Decimal(3)
-    result = services.grade_undo(part=a.part, actor=cast.ta.user)
+    result = undo.grade_undo(part=a.part, actor=cast.ta.user)
     assert (result.action, [s.answer_id for s in result.restored], result.skipped) == (
         "grade",
         [a.pk],
@@ -100,14 +100,14 @@ def test_undo_restores_a_single_grade_and_the_copy_total(cast, answers, items):
     assert state(a) == before == (Decimal(0), [], Decimal(0), "", "auto", None)
     a.submission.refresh_from_db()
     assert a.submission.total_points == Decimal(0)
-    undo = GradeEvent.objects.filter(answer=a).last()
-    assert (undo.action, undo.actor, undo.old_points, undo.new_points) == (
+    event = GradeEvent.objects.filter(answer=a).last()
+    assert (event.action, event.actor, event.old_points, event.new_points) == (
         "undo",
         cast.ta.user,
         Decimal(3),
         Decimal(0),
     )
-    assert undo.detail["undoes"] == result.batch
+    assert event.detail["undoes"] == result.batch
 
 
 def test_undo_of_an_accept_restores_the_auto_score_and_source(cast, answers):
@@ -115,7 +115,7 @@ def test_undo_of_an_accept_restores_the_auto_score_and_source(cast, answers):
     Score.objects.filter(answer=a).update(comment="auto note")
     services.score_accept_auto(answer=a, actor=cast.ta.user, expected_version=v(a))
     assert state(a)[4:] == ("person", cast.ta.user.pk)
-    result = services.grade_undo(part=a.part, actor=cast.ta.user)
+    result = undo.grade_undo(part=a.part, actor=cast.ta.user)
     assert result.action == "accept"
     assert state(a) == (Decimal(6), [], Decimal(0), "auto note", "auto", None)
     # Back to an auto score, so a re-check may update it again.
@@ -152,7 +152,7 @@ def test_a_group_grade_is_undone_as_a_whole(cast):
     )
     batches = {e.detail["batch"] for e in GradeEvent.objects.filter(action="group_grade")}
     assert len(batches) == 1
-    result = services.grade_undo(part=group[0].part, actor=cast.ta.user)
+    result = undo.grade_undo(part=group[0].part, actor=cast.ta.user)
     assert result.action == "group_grade"
     assert [s.answer_id for s in result.restored] == [a.pk for a in group]
     for a in group:
@@ -172,7 +172,7 @@ def test_an_answer_regraded_by_someone_else_since_is_skipped_not_overwritten(cas
         points=Decimal(2),
     )
     grade(cast, group[1], user=cast.instructor.user, points=Decimal(5), comment="mine")
-    result = services.grade_undo(part=group[0].part, actor=cast.ta.user)
+    result = undo.grade_undo(part=group[0].part, actor=cast.ta.user)
     assert [a.pk for a in result.skipped] == [group[1].pk]
     assert [s.answer_id for s in result.restored] == [group[0].pk, group[2].pk]
     assert state(group[1]) == (
@@ -193,7 +193,7 @@ def test_an_answer_regraded_by_someone_else_since_is_skipped_not_overwritten(cas
         True,
     )
     # The instructor's own grade stays theirs to undo, untouched by the TA's undo.
-    again = services.grade_undo(part=group[0].part, actor=cast.instructor.user)
+    again = undo.grade_undo(part=group[0].part, actor=cast.instructor.user)
     assert [s.answer_id for s in again.restored] == [group[1].pk]
     assert state(group[1])[0] == Decimal(2)
 
@@ -203,10 +203,10 @@ def test_an_action_changed_entirely_since_is_reported_and_the_next_undo_goes_fur
     grade(cast, a, points=Decimal(1))
     grade(cast, b, points=Decimal(4))
     grade(cast, b, user=cast.instructor.user, points=Decimal(6))
-    first = services.grade_undo(part=a.part, actor=cast.ta.user)
+    first = undo.grade_undo(part=a.part, actor=cast.ta.user)
     assert (first.restored, [x.pk for x in first.skipped]) == ([], [b.pk])
     assert state(b)[0] == Decimal(6)
-    second = services.grade_undo(part=a.part, actor=cast.ta.user)
+    second = undo.grade_undo(part=a.part, actor=cast.ta.user)
     assert [s.answer_id for s in second.restored] == [a.pk]
     assert state(a)[0] == Decimal(0)
 
@@ -216,29 +216,29 @@ def test_two_undos_undo_two_actions_in_order(cast, answers):
     grade(cast, a, points=Decimal(1))
     grade(cast, b, points=Decimal(4))
     grade(cast, a, points=Decimal(2))
-    services.grade_undo(part=a.part, actor=cast.ta.user)
+    undo.grade_undo(part=a.part, actor=cast.ta.user)
     assert (state(a)[0], state(b)[0]) == (Decimal(1), Decimal(4))
-    services.grade_undo(part=a.part, actor=cast.ta.user)
+    undo.grade_undo(part=a.part, actor=cast.ta.user)
     assert (state(a)[0], state(b)[0]) == (Decimal(1), Decimal(6))
     assert state(b)[4] == "auto"
     # The third reaches the first grade of ``a``, though ``a`` was undone once already.
-    services.grade_undo(part=a.part, actor=cast.ta.user)
+    undo.grade_undo(part=a.part, actor=cast.ta.user)
     assert state(a) == (Decimal(0), [], Decimal(0), "", "auto", None)
     with pytest.raises(ValidationError, match="Nothing to undo"):
-        services.grade_undo(part=a.part, actor=cast.ta.user)
+        undo.grade_undo(part=a.part, actor=cast.ta.user)
 
 
 def test_nothing_to_undo_raises_and_writes_nothing(cast, answers):
     part = answers["wrong"].part
     with pytest.raises(ValidationError, match="Nothing to undo"):
-        services.grade_undo(part=part, actor=cast.ta.user)
+        undo.grade_undo(part=part, actor=cast.ta.user)
     # Someone else's grade is not mine to undo, and grades on another part do not count.
     grade(cast, answers["wrong"], user=cast.instructor.user, points=Decimal(1))
     with pytest.raises(ValidationError):
-        services.grade_undo(part=part, actor=cast.ta.user)
+        undo.grade_undo(part=part, actor=cast.ta.user)
     other_part = cast.exam.parts.get(part_id="1.a")
     with pytest.raises(ValidationError):
-        services.grade_undo(part=other_part, actor=cast.instructor.user)
+        undo.grade_undo(part=other_part, actor=cast.instructor.user)
     assert not GradeEvent.objects.filter(action="undo").exists()
 
 
@@ -258,7 +258,7 @@ def test_grades_logged_before_undo_existed_are_not_undone(cast, answers):
         detail={"rubric_items": [], "adjustment": "0"},
     )
     with pytest.raises(ValidationError, match="Nothing to undo"):
-        services.grade_undo(part=a.part, actor=cast.ta.user)
+        undo.grade_undo(part=a.part, actor=cast.ta.user)
     assert state(a)[0] == Decimal(3)
 
 
@@ -267,15 +267,15 @@ def test_an_undo_never_modifies_an_event_it_only_appends(cast, answers, items):
     grade(cast, a, rubric_item_ids=[items[0].pk])
     grade(cast, b, points=Decimal(5))
     logged = log()
-    services.grade_undo(part=a.part, actor=cast.ta.user)
+    undo.grade_undo(part=a.part, actor=cast.ta.user)
     after_one = log()
     assert after_one[: len(logged)] == logged
     assert [e[3] for e in after_one[len(logged) :]] == ["undo"]
-    services.grade_undo(part=a.part, actor=cast.ta.user)
+    undo.grade_undo(part=a.part, actor=cast.ta.user)
     after_two = log()
     assert after_two[: len(after_one)] == after_one
     assert [(e[1], e[3]) for e in after_two[len(after_one) :]] == [(a.pk, "undo")]
     # Undoes are not undone in turn: there is nothing left.
     with pytest.raises(ValidationError):
-        services.grade_undo(part=a.part, actor=cast.ta.user)
+        undo.grade_undo(part=a.part, actor=cast.ta.user)
     assert log() == after_two
