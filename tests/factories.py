@@ -73,3 +73,26 @@ def submission(exam: Exam, student: Enrollment | None = None) -> Submission:
 
 def answer(submission: Submission, part: Part, **kwargs) -> Answer:
     return Answer.objects.create(submission=submission, part=part, **kwargs)
+
+
+def answer_group(
+    exam: Exam, *, part_id: str = "1.b", value: str = "79", n: int = 3
+) -> list[Answer]:
+    """``n`` copies that wrote the same wrong ``value`` for a part (one answer group), each
+    auto-scored as the checker would."""
+    from gradebook.services import score_apply_auto
+
+    part = exam.parts.get(part_id=part_id)
+    out = []
+    for _ in range(n):
+        a = Answer.objects.create(
+            submission=submission(exam),
+            part=part,
+            group_key=value,
+            final_answer=value,
+            verdict="incorrect",
+            suggested_points=Decimal(0),
+        )
+        score_apply_auto(answer=a)
+        out.append(a)
+    return out

@@ -87,20 +87,7 @@ def test_an_invalid_edit_changes_nothing(cast, items):
 
 
 def _group(cast, n: int = 3) -> list[Answer]:
-    part = cast.exam.parts.get(part_id="1.b")
-    out = []
-    for _ in range(n):
-        a = Answer.objects.create(
-            submission=factories.submission(cast.exam),
-            part=part,
-            group_key="79",
-            final_answer="79",
-            verdict="incorrect",
-            suggested_points=Decimal(0),
-        )
-        services.score_apply_auto(answer=a)
-        out.append(a)
-    return out
+    return factories.answer_group(cast.exam, n=n)
 
 
 def test_group_grade_grades_each_answer_in_one_go(cast):

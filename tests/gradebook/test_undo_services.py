@@ -124,20 +124,7 @@ def test_undo_of_an_accept_restores_the_auto_score_and_source(cast, answers):
 
 
 def _group(cast, n: int = 3) -> list[Answer]:
-    part = cast.exam.parts.get(part_id="1.b")
-    out = []
-    for _ in range(n):
-        a = Answer.objects.create(
-            submission=factories.submission(cast.exam),
-            part=part,
-            group_key="79",
-            final_answer="79",
-            verdict="incorrect",
-            suggested_points=Decimal(0),
-        )
-        services.score_apply_auto(answer=a)
-        out.append(a)
-    return out
+    return factories.answer_group(cast.exam, n=n)
 
 
 def test_a_group_grade_is_undone_as_a_whole(cast):

@@ -64,16 +64,22 @@ def test_aligned_page_matches_the_printed_page(clean_page):
     assert np.abs(a - b).mean() < 6
 
 
-def test_falls_back_to_qr_angle_when_markers_are_covered(clean_page):
-    page = clean_page.copy()
+def _markers_covered(page: Image.Image, names: tuple[str, ...]) -> Image.Image:
+    """The page with the named corner markers painted over (a folded or written-over corner)."""
+    page = page.copy()
     draw = ImageDraw.Draw(page)
-    for name in ("tl", "bl"):
+    for name in names:
         cx, cy = marker_centres_mm()[name]
         r = MARKER_MM * PX_PER_MM
         draw.rectangle(
             (cx * PX_PER_MM - r, cy * PX_PER_MM - r, cx * PX_PER_MM + r, cy * PX_PER_MM + r),
             fill=255,
         )
+    return page
+
+
+def test_falls_back_to_qr_angle_when_markers_are_covered(clean_page):
+    page = _markers_covered(clean_page, ("tl", "bl"))
     aligned = align_page(page.rotate(2, fillcolor=255), rotation=0, qr_angle_deg=2.0)
     assert aligned.method == "qr-angle"
     assert aligned.skew_deg == pytest.approx(2.0)
@@ -147,15 +153,7 @@ def test_warp_refuses_a_scan_of_another_size(clean_page):
 
 
 def test_the_qr_angle_fallback_straightens_the_page(clean_page):
-    page = clean_page.copy()
-    draw = ImageDraw.Draw(page)
-    for name in ("tl", "bl"):
-        cx, cy = marker_centres_mm()[name]
-        r = MARKER_MM * PX_PER_MM
-        draw.rectangle(
-            (cx * PX_PER_MM - r, cy * PX_PER_MM - r, cx * PX_PER_MM + r, cy * PX_PER_MM + r),
-            fill=255,
-        )
+    page = _markers_covered(clean_page, ("tl", "bl"))
     scan = page.rotate(2, resample=Image.Resampling.BICUBIC, fillcolor=255).rotate(180, expand=True)
     fitted = fit_alignment(scan, rotation=180, qr_angle_deg=182.0)
     assert fitted.method == "qr-angle"
