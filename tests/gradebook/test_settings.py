@@ -16,15 +16,23 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _load_settings(**environ: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "DEBUG"}}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "DEBUG"}
+    }
     code = (
         "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='gradebook.settings';"
         "from django.conf import settings;"
         "print(settings.DATABASES['default']['ENGINE'], settings.CELERY_TASK_ALWAYS_EAGER)"
     )
     return subprocess.run(
-        [sys.executable, "-c", code], cwd=REPO, env={**clean, **environ},
-        capture_output=True, text=True, timeout=60,
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        env={**clean, **environ},
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -36,7 +44,8 @@ def test_defaults_are_sqlite_and_eager_celery():
 
 def test_database_and_broker_urls_switch_to_the_real_services():
     result = _load_settings(
-        DATABASE_URL="postgres://u:p@db.invalid:5432/gb", CELERY_BROKER_URL="redis://r.invalid:6379/0"
+        DATABASE_URL="postgres://u:p@db.invalid:5432/gb",
+        CELERY_BROKER_URL="redis://r.invalid:6379/0",
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["django.db.backends.postgresql", "False"]
@@ -50,7 +59,11 @@ def test_a_dead_workers_tasks_are_swept_back_soon():
         " o['unacked_restore_throttle'], o['unacked_mutex_expire'])"
     )
     result = subprocess.run(
-        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60,
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
         env={**os.environ, "CELERY_VISIBILITY_TIMEOUT": "5", "CELERY_RESTORE_INTERVAL": "2"},
     )
     assert result.returncode == 0, result.stderr
@@ -87,7 +100,9 @@ def test_a_secret_can_come_from_a_file(tmp_path, monkeypatch):
         env.envstr("MY_SECRET")
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("1", True), ("Yes", True), ("off", False), ("", False)])
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("1", True), ("Yes", True), ("off", False), ("", False)]
+)
 def test_envbool_reads_the_usual_spellings(monkeypatch, raw, expected):
     monkeypatch.setenv("FLAG", raw)
     assert env.envbool("FLAG", not expected) is expected
