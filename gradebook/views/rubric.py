@@ -1,4 +1,5 @@
-"""Rubric editing per part (instructors); an edit re-scores every answer using the item."""
+"""Rubric editing per part (instructors; TAs may add items); an edit re-scores every answer
+using the item."""
 
 from __future__ import annotations
 
@@ -7,16 +8,18 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from exams import selectors as exam_selectors
+from exams.models import STAFF_ROLES
 from gradebook import selectors, services
 from gradebook.http import error_text as _errors
+from gradebook.http import wants_json as _wants_json
 from gradebook.models import RubricItem
-from gradebook.views.common import INSTRUCTOR, _decimal, _fail
+from gradebook.views.common import INSTRUCTOR, _back, _decimal, _fail
 
 # --- Rubric -------------------------------------------------------------------------------
 
@@ -35,7 +38,10 @@ def rubric(request: HttpRequest, part_id: int) -> HttpResponse:
 @require_POST
 @login_required
 def rubric_item_create(request: HttpRequest, part_id: int) -> HttpResponse:
-    part, _ = exam_selectors.get_part_for_user(request.user, part_id, roles=INSTRUCTOR)
+    """Add a rubric item. TAs may add one while grading (from the review page, which it
+    returns to through ``next``): a new item changes no existing grade. Editing or deleting
+    items, which re-scores every answer using them, stays with instructors."""
+    part, _ = exam_selectors.get_part_for_user(request.user, part_id, roles=STAFF_ROLES)
     back = reverse("rubric", args=[part.pk])
     try:
         item = services.rubric_item_create(
@@ -46,8 +52,13 @@ def rubric_item_create(request: HttpRequest, part_id: int) -> HttpResponse:
         )
     except ValidationError as exc:
         return _fail(request, _errors(exc), 400, back)
-    messages.success(request, f"Added {item.label} ({item.points:+}).")
-    return redirect(back)
+    message = f"Added {item.label} ({item.points:+})."
+    if _wants_json(request):
+        return JsonResponse(
+            {"ok": True, "message": message, "reload_url": request.POST.get("next")}
+        )
+    messages.success(request, message)
+    return _back(request, back)
 
 
 def _item_for_instructor(request: HttpRequest, item_id: int) -> RubricItem:
