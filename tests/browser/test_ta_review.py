@@ -179,3 +179,33 @@ def test_u_undoes_the_last_grade_and_shows_the_previous_points(demo, as_user):
     assert "Nothing to undo" in page.inner_text("#flash")
     assert GradeEvent.objects.filter(action="undo").count() == 1
     assert page.errors == []
+
+
+def test_a_ta_adds_a_rubric_item_and_applies_it_to_the_same_answer(demo, as_user):
+    ta = Enrollment.objects.get(course=demo.course, role="ta").user
+    flagged = (
+        Answer.objects.filter(submission__exam=demo, verdict__in=["incorrect", "needs_review"])
+        .exclude(part__region={})
+        .order_by("part__order", "submission__copy_number")
+        .first()
+    )
+    part = flagged.part
+    page = as_user(ta)
+    page.goto(f"/parts/{part.pk}/review/?answer={flagged.pk}")
+    before = page.locator('input[name="rubric_items"]').count()
+    page.click("#add-item summary")
+    page.fill('#add-item input[name="label"]', "forgot the biases")
+    page.fill('#add-item input[name="points"]', "-1")
+    page.keyboard.press("Enter")  # from a field: posted by the page's script, then reloaded
+    page.wait_for_function(
+        f"document.querySelectorAll('input[name=\"rubric_items\"]').length === {before + 1}"
+    )
+    assert f"answer={flagged.pk}" in page.url
+    assert "Added forgot the biases" in page.inner_text("#flash")
+    # The new item is the last one; with 1-9 it is one key away.
+    page.keyboard.press(str(before + 1))
+    page.keyboard.press("s")
+    page.wait_for_url(lambda url: f"answer={flagged.pk}" not in url)
+    score = Score.objects.get(answer=flagged)
+    assert [i.label for i in score.rubric_items.all()] == ["forgot the biases"]
+    assert score.points == part.max_points - 1
