@@ -201,7 +201,8 @@ def answer_accept(request: HttpRequest, answer_id: int) -> HttpResponse:
 @login_required
 def review_undo(request: HttpRequest, part_id: int) -> HttpResponse:
     """Undo the grader's last grading action on this part, then show the (first) answer it
-    restored, to grade it again; answers changed by someone else since are listed."""
+    restored, to grade it again (or go back to ``next``, the answer-groups page); answers
+    changed by someone else since are listed."""
     part, _ = exam_selectors.get_part_for_user(request.user, part_id)
     queue_filter = request.POST.get("filter", "todo")
     if queue_filter not in selectors.QUEUE_FILTERS:
@@ -235,7 +236,8 @@ def review_undo(request: HttpRequest, part_id: int) -> HttpResponse:
             }
         )
     (messages.warning if result.skipped else messages.success)(request, message)
-    return redirect(next_url)
+    # From the answer-groups page (``next``), back to it; else to the restored answer.
+    return _back(request, next_url)
 
 
 def _copies(answers: list[Answer]) -> str:

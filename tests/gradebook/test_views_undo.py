@@ -125,3 +125,25 @@ def test_the_review_page_offers_the_undo_button_and_key(client, cast, part):
     body = client.get(reverse("review", args=[part.pk])).content.decode()
     assert f'action="{url(part)}" id="undo-form"' in body
     assert "<kbd>u</kbd> undo my last grade" in body
+
+
+def test_from_the_groups_page_a_group_grade_is_undone_and_it_goes_back_there(client, cast):
+    from tests import factories
+
+    group = factories.answer_group(cast.exam, n=3)
+    part = group[0].part
+    services.group_grade(
+        part=part,
+        group_key="79",
+        actor=cast.ta.user,
+        expected_versions={a.pk: Score.objects.get(answer=a).version for a in group},
+        points=Decimal(1),
+    )
+    client.force_login(cast.ta.user)
+    groups = reverse("groups", args=[part.pk])
+    page = client.get(groups)
+    assert url(part).encode() in page.content  # the button is on the page
+    response = client.post(url(part), {"next": groups}, follow=True)
+    assert response.redirect_chain[-1][0] == groups
+    assert "Undone (Graded with its group)" in response.content.decode()
+    assert [Score.objects.get(answer=a).points for a in group] == [Decimal(0)] * 3
