@@ -43,6 +43,8 @@ def open_upright(page: Page, *, scale: float = 1.0) -> UprightPage:
     more (thumbnails).
     """
     image = open_image(page.image, scale=scale, grey=True)
+    if image.mode != "L":
+        image = image.convert("L")  # once here, not once per region cut from it
     if not page.alignment:
         return UprightPage.of(image)
     alignment = Alignment.from_json(page.alignment)

@@ -6,10 +6,14 @@ Two steps:
    down. The four corner markers are symmetric and cannot tell.
 2. Fine alignment: find the four solid corner markers (layout.py) and fit an affine map
    from where they are to where they were printed. That removes skew (any small angle; the
-   search window allows about 5 degrees at A4), shift and scanner scale in one resampling,
-   so a normalised region lands on the same paper whatever the scan. With fewer than three
+   search window allows about 5 degrees at A4), shift and scanner scale in one map, so a
+   normalised region lands on the same paper whatever the scan. With fewer than three
    markers found (a folded corner, a marker written over) the page is only rotated by the
    QR's angle, which is less exact.
+
+``fit_alignment`` finds the map (six numbers, quarter turn included: ``Alignment``) without
+resampling anything; ``Alignment.warp`` straightens the whole page or only one region of it,
+from the scan as it came, when it is read.
 
 A marker is found as the densest marker-sized square of ink in its corner window whose
 surrounding ring is paper, using an integral image: NumPy and Pillow are enough, so OpenCV
