@@ -26,18 +26,16 @@ def _int(value: str | None, field: str) -> int:
         ) from exc
 
 
-def _png(image: Image.Image) -> HttpResponse:
-    buf = io.BytesIO()
-    image.save(buf, format="PNG", optimize=False)
-    response = HttpResponse(buf.getvalue(), content_type="image/png")
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+#: How served images are encoded: crops and thumbnails losslessly, a whole page for the eye
+#: as JPEG (about a third of the bytes and a sixth of the time of a PNG of a scan).
+_SAVE_OPTIONS = {"PNG": {"optimize": False}, "JPEG": {"quality": 90}}
 
 
-def _jpeg(image: Image.Image) -> HttpResponse:
+def _image(image: Image.Image, fmt: str = "PNG") -> HttpResponse:
+    """An image response (``fmt`` "PNG" or "JPEG"), cached by the viewer's browser only."""
     buf = io.BytesIO()
-    image.save(buf, format="JPEG", quality=90)
-    response = HttpResponse(buf.getvalue(), content_type="image/jpeg")
+    image.save(buf, format=fmt, **_SAVE_OPTIONS[fmt])
+    response = HttpResponse(buf.getvalue(), content_type=f"image/{fmt.lower()}")
     response["Cache-Control"] = "private, max-age=3600"
     return response
 

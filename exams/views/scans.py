@@ -17,9 +17,8 @@ from exams.views.common import (
     INSTRUCTOR,
     PROGRESS_RECENT_SECONDS,
     THUMB_WIDTH,
+    _image,
     _int,
-    _jpeg,
-    _png,
 )
 from gradebook.http import error_text as _errors
 from gradebook.http import wants_json as _wants_json
@@ -185,14 +184,14 @@ def submission_identify(request: HttpRequest, submission_id: int) -> HttpRespons
 
 @require_GET
 @login_required
-def page_image(request: HttpRequest, page_id: int) -> FileResponse:
+def page_image(request: HttpRequest, page_id: int) -> HttpResponse | FileResponse:
     """A scanned page's image, served only after the access check (never by a public URL)."""
     page = selectors.get_page_for_user(request.user, page_id)
     if not page.image:
         raise Http404("This page has no image")
     if page.alignment:
         # Stored as scanned: straightened for the eye (JPEG is plenty for reading a page).
-        return _jpeg(open_upright(page).image())
+        return _image(open_upright(page).image(), "JPEG")
     response = FileResponse(
         page.image.open("rb"),
         content_type="image/png" if page.image.name.endswith(".png") else "image/jpeg",
@@ -212,7 +211,7 @@ def page_thumbnail(request: HttpRequest, page_id: int) -> HttpResponse:
     upright = open_upright(page, scale=0.5)
     image = upright.image(scale=min(1.0, THUMB_WIDTH / upright.size[0]))
     image.thumbnail((THUMB_WIDTH, THUMB_WIDTH * 2))
-    return _png(image)
+    return _image(image)
 
 
 @require_GET
@@ -224,7 +223,7 @@ def answer_crop(request: HttpRequest, answer_id: int) -> HttpResponse:
     page = selectors.answer_region_page(answer)
     if not box or page is None:
         raise Http404("No scanned region for this answer")
-    return _png(open_upright(page).crop(tuple(box)))
+    return _image(open_upright(page).crop(tuple(box)))
 
 
 # --- Answer regions -----------------------------------------------------------------------
