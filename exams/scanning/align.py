@@ -82,16 +82,6 @@ class Alignment:
             self, matrix=(a * sx, b * sx, c * sx, d * sy, e * sy, f * sy), source_size=size
         )
 
-    def pixel_box(
-        self, box: tuple[float, float, float, float], *, inset: float = 0.0
-    ) -> tuple[int, int, int, int]:
-        """A normalised box (x0, y0, x1, y1) in upright-page pixels, shrunk by ``inset`` (a
-        fraction of the page width) on every side, as ``crop_region`` cuts it."""
-        w, h = self.size
-        x0, y0, x1, y1 = box
-        d = inset * w
-        return (round(x0 * w + d), round(y0 * h + d), round(x1 * w - d), round(y1 * h - d))
-
     def warp(
         self,
         source: Image.Image,
@@ -108,7 +98,7 @@ class Alignment:
         """
         if source.size != self.source_size:
             raise ValueError(f"the scan is {source.size}, the alignment reads {self.source_size}")
-        x0, y0, x1, y1 = (0, 0, *self.size) if box is None else self.pixel_box(box, inset=inset)
+        x0, y0, x1, y1 = (0, 0, *self.size) if box is None else _pixel_box(self.size, box, inset)
         out_size = (max(1, round((x1 - x0) * scale)), max(1, round((y1 - y0) * scale)))
         grey = source if source.mode == "L" else source.convert("L")
         a, b, c, d, e, f = self.matrix
@@ -403,7 +393,16 @@ def crop_region(
     ``inset`` shrinks the box on every side by that fraction of the page width, e.g. to
     keep a printed box outline out of the crop.
     """
-    w, h = page.size
+    return page.crop(_pixel_box(page.size, box, inset))
+
+
+def _pixel_box(
+    size: tuple[int, int], box: tuple[float, float, float, float], inset: float
+) -> tuple[int, int, int, int]:
+    """A normalised box in pixels of a page ``size`` large, shrunk by ``inset`` (a fraction of
+    the width) on every side: one rounding for ``crop_region`` and ``Alignment.warp``, so a
+    region warped alone and one cut from the straightened page are the same pixels."""
+    w, h = size
     x0, y0, x1, y1 = box
     d = inset * w
-    return page.crop((round(x0 * w + d), round(y0 * h + d), round(x1 * w - d), round(y1 * h - d)))
+    return (round(x0 * w + d), round(y0 * h + d), round(x1 * w - d), round(y1 * h - d))
