@@ -262,6 +262,11 @@ def bench_align(quick: bool) -> str:
 
 
 # --------------------------------------------------------------------------- ocr
+#: The kinds of answer written on the generated crops; NUMBER is INTEGER or DECIMAL as far
+#: as the handwriting goes.
+WRITTEN_KINDS = tuple(k for k in ocr.AnswerKind if k is not ocr.AnswerKind.NUMBER)
+
+
 def _answer(kind: ocr.AnswerKind, rng: random.Random) -> str:
     if kind is ocr.AnswerKind.INTEGER:
         return str(
@@ -299,8 +304,7 @@ def ocr_crops(
     n_copies: int, seed: int = 11, dpi: float = 200
 ) -> list[tuple[ocr.AnswerKind, str, str, Image.Image]]:
     """Generate, fake-scan, align and cut out answer regions: (kind, truth, font, region)."""
-    # NUMBER is INTEGER or DECIMAL as far as the handwriting goes.
-    kinds = [k for k in ocr.AnswerKind if k is not ocr.AnswerKind.NUMBER]
+    kinds = WRITTEN_KINDS
     regions = [
         Region(f"{k.value}-{j}", 1, 0.1 + 0.45 * j, 0.2 + 0.16 * i, 0.5 + 0.45 * j, 0.27 + 0.16 * i)
         for i, k in enumerate(kinds)
@@ -337,8 +341,7 @@ def ocr_crops(
 
 def bench_ocr(quick: bool) -> str:
     crops = ocr_crops(4 if quick else 38)
-    # NUMBER is INTEGER or DECIMAL as far as the handwriting goes.
-    kinds = [k for k in ocr.AnswerKind if k is not ocr.AnswerKind.NUMBER]
+    kinds = WRITTEN_KINDS
     configs: dict[str, tuple[dict[ocr.AnswerKind, ocr.TranscriptionEngine], bool]] = {}
     if ocr.tesseract_available():
         digits = ocr.TesseractEngine(whitelist="0123456789.-")

@@ -47,12 +47,12 @@ class UndoResult:
     skipped: list[Answer]
 
 
-def _unchanged_since(event: GradeEvent, later: Sequence[GradeEvent]) -> bool:
-    """Whether an answer's score is still as ``event`` left it, given the answer's events
-    written after it (oldest first). It is if nothing was written since, or if every change
-    since was itself undone: each restoring ``UNDO`` takes back the latest change not yet
-    undone, like a stack, so the score is back to ``event``'s state once the stack is empty.
-    (Comparing versions alone would refuse the second of two undos on one answer.)"""
+def _unchanged_since(later: Sequence[GradeEvent]) -> bool:
+    """Whether an answer's score is still as an event left it, given the answer's events
+    written after that one (oldest first). It is if nothing was written since, or if every
+    change since was itself undone: each restoring ``UNDO`` takes back the latest change not
+    yet undone, like a stack, so the score is back to that event's state once the stack is
+    empty. (Comparing versions alone would refuse the second of two undos on one answer.)"""
     stack: list[str | None] = []
     for later_event in later:
         if later_event.action != GradeEvent.Action.UNDO:
@@ -119,7 +119,7 @@ def grade_undo(*, part: Part, actor: AbstractBaseUser) -> UndoResult:
         score = _locked_score(answer)
         score.answer = answer  # with its copy, for the caller's message
         later = list(GradeEvent.objects.filter(answer_id=answer_id, pk__gt=last.pk).order_by("id"))
-        if not _unchanged_since(last, later):
+        if not _unchanged_since(later):
             skipped.append(answer)
             GradeEvent.objects.create(
                 answer=answer,
