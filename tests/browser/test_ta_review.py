@@ -13,16 +13,21 @@ from tests.browser.conftest import screenshot
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_ta_grades_a_flagged_answer_with_the_keyboard_alone(demo, as_user):
-    from gradebook import services
-
-    ta = Enrollment.objects.get(course=demo.course, role="ta").user
-    flagged = (
+def _first_flagged(demo) -> Answer:
+    """The first answer of the demo the auto-check flagged, on a part with a scanned region."""
+    return (
         Answer.objects.filter(submission__exam=demo, verdict__in=["incorrect", "needs_review"])
         .exclude(part__region={})
         .order_by("part__order", "submission__copy_number")
         .first()
     )
+
+
+def test_a_ta_grades_a_flagged_answer_with_the_keyboard_alone(demo, as_user):
+    from gradebook import services
+
+    ta = Enrollment.objects.get(course=demo.course, role="ta").user
+    flagged = _first_flagged(demo)
     part = flagged.part
     services.rubric_item_create(part=part, label="rounding", points=Decimal(-2))
     services.rubric_item_create(part=part, label="no working", points=Decimal(-1))
@@ -183,12 +188,7 @@ def test_u_undoes_the_last_grade_and_shows_the_previous_points(demo, as_user):
 
 def test_a_ta_adds_a_rubric_item_and_applies_it_to_the_same_answer(demo, as_user):
     ta = Enrollment.objects.get(course=demo.course, role="ta").user
-    flagged = (
-        Answer.objects.filter(submission__exam=demo, verdict__in=["incorrect", "needs_review"])
-        .exclude(part__region={})
-        .order_by("part__order", "submission__copy_number")
-        .first()
-    )
+    flagged = _first_flagged(demo)
     part = flagged.part
     page = as_user(ta)
     page.goto(f"/parts/{part.pk}/review/?answer={flagged.pk}")
