@@ -10,6 +10,7 @@ import yaml
 from yaml.nodes import Node
 
 from autocheck.keys.expected import literal_value, predicate_value
+from autocheck.keys.limits import MAX_KEY_CHARS, compose_key, key_size_issues
 from autocheck.keys.model import (
     FORMAT_VERSION,
     KNOWN_FLAGS,
@@ -136,14 +137,7 @@ def parse_key(text: str) -> ExamKey:
     KeyFormatError
         listing every problem found, each with its line number and dotted field.
     """
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 1
-        raise KeyFormatError(
-            [KeyIssue(line, "(yaml)", str(getattr(exc, "problem", exc)))]
-        ) from None
+    root = compose_key(text)  # YAML syntax, aliases, depth, numbers, text: autocheck.keys.limits
     r = _Reader()
     if root is None:
         raise KeyFormatError([KeyIssue(1, "(document)", "the key is empty")])
@@ -179,6 +173,7 @@ def parse_key(text: str) -> ExamKey:
     key = ExamKey(version or "", exam or ExamMeta(""), tuple(questions), tolerance, flags)
     if not r.issues:
         _cross_check(r, key, top)
+        r.issues.extend(key_size_issues(key))
     if r.issues:
         raise KeyFormatError(r.issues)
     return key
@@ -187,7 +182,7 @@ def parse_key(text: str) -> ExamKey:
 def load_key(path: str) -> ExamKey:
     """Read and parse a key file."""
     with open(path, encoding="utf-8") as fh:
-        return parse_key(fh.read())
+        return parse_key(fh.read(MAX_KEY_CHARS + 1))  # one more: too long is reported
 
 
 def _exam_meta(r: _Reader, node: Node) -> ExamMeta | None:
