@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import sympy
 
@@ -43,6 +43,24 @@ class Number:
         """LaTeX of the exact form when known, else of the float."""
         return sympy.latex(self.exact) if self.exact is not None else _format_float(self.value)
 
+    def display(self) -> str:
+        """Plain text: the exact form with its decimal when it is not an integer, and the unit."""
+        if self.exact is None or self.exact.is_Integer:
+            shown = _format_float(self.value)
+        else:
+            shown = f"{sympy.sstr(self.exact)} ≈ {self.value:.6g}"
+        return shown + (f" {self.unit}" if self.unit else "")
+
+    def fields(self) -> dict[str, Any]:
+        """JSON-ready fields (besides type, display and LaTeX)."""
+        out: dict[str, Any] = {
+            "value": self.value,
+            "exact": None if self.exact is None else sympy.sstr(self.exact),
+        }
+        if self.unit:
+            out["unit"] = self.unit
+        return out
+
 
 @dataclass(frozen=True)
 class Integer:
@@ -52,6 +70,12 @@ class Integer:
 
     def latex(self) -> str:
         return str(self.value)
+
+    def display(self) -> str:
+        return str(self.value)
+
+    def fields(self) -> dict[str, Any]:
+        return {"value": self.value}
 
 
 @dataclass(frozen=True)
@@ -96,6 +120,16 @@ class Tensor:
         rows = [" & ".join(_format_float(v) for v in row) for row in arr.reshape(arr.shape[0], -1)]
         return r"\begin{pmatrix}" + r" \\ ".join(rows) + r"\end{pmatrix}"
 
+    def display(self) -> str:
+        """``[-8, -4]`` for a vector, ``[[1, 2], [3, 4]]`` for a matrix."""
+        return _nested_text(self.to_numpy().tolist())
+
+    def fields(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"values": list(self.values), "shape": list(self.shape)}
+        if self.exact is not None:
+            out["exact"] = [sympy.sstr(v) for v in self.exact]
+        return out
+
 
 @dataclass(frozen=True)
 class Shape:
@@ -108,6 +142,13 @@ class Shape:
     def latex(self) -> str:
         return r" \times ".join(str(d) for d in self.dims)
 
+    def display(self) -> str:
+        conv = f" ({self.convention})" if self.convention else ""
+        return " x ".join(map(str, self.dims)) + conv
+
+    def fields(self) -> dict[str, Any]:
+        return {"dims": list(self.dims), "convention": self.convention}
+
 
 @dataclass(frozen=True)
 class Expression:
@@ -118,6 +159,12 @@ class Expression:
 
     def latex(self) -> str:
         return sympy.latex(self.expr)
+
+    def display(self) -> str:
+        return sympy.sstr(self.expr)
+
+    def fields(self) -> dict[str, Any]:
+        return {"expr": sympy.sstr(self.expr), "symbols": list(self.symbols)}
 
 
 @dataclass(frozen=True)
@@ -131,6 +178,12 @@ class Choice:
     def latex(self) -> str:
         return r"\text{" + self.value + "}"
 
+    def display(self) -> str:
+        return self.value
+
+    def fields(self) -> dict[str, Any]:
+        return {"value": self.value, "options": list(self.options)}
+
 
 @dataclass(frozen=True)
 class KeywordSet:
@@ -141,6 +194,12 @@ class KeywordSet:
 
     def latex(self) -> str:
         return r"\text{" + ", ".join(alts[0] for alts in self.required) + "}"
+
+    def display(self) -> str:
+        return ", ".join(alts[0] for alts in self.required)
+
+    def fields(self) -> dict[str, Any]:
+        return {"required": [list(alts) for alts in self.required]}
 
 
 @dataclass(frozen=True)
@@ -161,8 +220,33 @@ class Predicate:
     def latex(self) -> str:
         return self.latex_form or r"\text{" + self.description + "}"
 
+    def display(self) -> str:
+        return self.description
+
+    def fields(self) -> dict[str, Any]:
+        return {
+            "description": self.description,
+            "variables": list(self.variables),
+            "example": dict(self.example),
+        }
+
 
 Value = Number | Integer | Tensor | Shape | Expression | Choice | KeywordSet | Predicate
+
+
+class AnyValue(Protocol):
+    """What every expected value offers, whatever its kind (the kinds of ``autocheck.kinds``
+    add their own value classes with the same three methods)."""
+
+    def latex(self) -> str: ...
+    def display(self) -> str: ...
+    def fields(self) -> dict[str, Any]: ...
+
+
+def _nested_text(x: Any) -> str:
+    if isinstance(x, list):
+        return "[" + ", ".join(_nested_text(v) for v in x) + "]"
+    return _format_float(x)
 
 
 def _format_float(x: float) -> str:
