@@ -19,20 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from solvers.core import Step
-from solvers.values import Choice, Integer, KeywordSet, Number, Predicate, Shape, Tensor
 
-from autocheck.compare import (
-    Comparison,
-    Read,
-    compare,
-    compare_choice,
-    compare_keywords,
-    compare_predicate,
-    kind_of,
-    read,
-)
 from autocheck.diagnose import Diagnosis, Upstream, diagnose
-from autocheck.extract import Candidate, extract, find_keywords
+from autocheck.extract import Candidate
 from autocheck.keys import (
     DEFAULT_TOLERANCE,
     DescriptiveAnswer,
@@ -46,9 +35,12 @@ from autocheck.keys import (
     Tolerance,
     resolve_expected,
 )
+from autocheck.kinds import Kind, Reading, kind_for
+from autocheck.kinds import Target as KindTarget
 from autocheck.mathparse import Unreadable
+from autocheck.outcome import MISSING, Comparison, Outcome, Read
 
-VERDICTS = ("correct", "incorrect", "partial", "needs_review", "blank")
+VERDICTS = tuple(Outcome)
 # Below this, a judgement of "incorrect" is not trusted and goes to a person.
 MIN_CONFIDENCE = 0.5
 
@@ -214,11 +206,8 @@ def check_part(
     return _combine(part, results, ctx, base)
 
 
-_NUMERIC = (Number, Integer, Tensor, Shape, Predicate)
-
-
 def _numeric_only(expected: ExpectedAnswer) -> bool:
-    return all(isinstance(t.value, _NUMERIC) for t in expected.targets)
+    return all(t.value is not None and kind_for(t.value).numeric for t in expected.targets)
 
 
 def _target_points(part: PartKey) -> list[float]:
@@ -315,6 +304,8 @@ def _check_target(
     tol: Tolerance,
     ctx: CheckContext,
 ) -> TargetResult:
+    """One target, the same steps for every kind: extract, read, compare, look for an
+    accepted alternative or a right value elsewhere in the working, diagnose."""
     show: dict[str, Any] = {
         "name": target.name,
         "expected": exp.display,
@@ -323,39 +314,15 @@ def _check_target(
     value = exp.value
     if isinstance(target.answer, DescriptiveAnswer) or value is None:
         return TargetResult(status="needs_review", found=None, note="graded by a person", **show)
+    kind = kind_for(value)
+    reading = Reading(log_base=log_base)
     symbols = tuple(target.symbols) or ((target.name,) if multi else ())
-    if isinstance(value, KeywordSet):
-        hits = find_keywords(text, value.required)
-        cmp = compare_keywords(value, hits)
-        found = tuple(h for h in hits if h is not None)
-        return TargetResult(
-            status="correct" if cmp.equal else "needs_review",
-            found=found[0] if found else None,
-            candidates=found,
-            comparison=cmp,
-            score=cmp.score,
-            confidence=0.8,
-            note="" if cmp.equal else cmp.detail + " (a paraphrase is possible)",
-            **show,
-        )
-    if isinstance(value, Predicate):
-        return _check_predicate(value, text, show, log_base)
-    kind = kind_of(value)
-    if isinstance(value, Choice):
-        ex = extract(
-            text,
-            kind="choice",
-            symbols=symbols,
-            options=value.options or (value.value,),
-            synonyms=dict(value.synonyms),
-            sibling_symbols=[s for s in siblings if s not in symbols],
-        )
-    else:
-        ex = extract(text, kind=kind, symbols=symbols, multi=multi)
+    ex = kind.extract(text, value, KindTarget(symbols, multi, tuple(siblings)))
     chosen = ex.chosen
     if chosen is None:
         return TargetResult(
-            status="missing" if multi else "needs_review",
+            # A missing keyword may be a paraphrase: a person reads it.
+            status=MISSING if multi and not kind.wrong_needs_person else Outcome.NEEDS_REVIEW,
             found=None,
             candidates=ex.candidates,
             confidence=ex.confidence,
@@ -371,50 +338,56 @@ def _check_target(
         )
 
     if conf < MIN_CONFIDENCE:
-        return result("needs_review")
-    if isinstance(value, Choice):
-        cmp = compare_choice(value, chosen.label)
-        if cmp.equal:
-            return result("correct", comparison=cmp, score=1.0)
-        wrong = Diagnosis("wrong_choice", f"the answer is {value.value}, not {chosen.label}")
-        return result("incorrect", comparison=cmp, diagnosis=wrong)
+        return result(Outcome.NEEDS_REVIEW)
     try:
-        got = read(kind, chosen.text, log_base=log_base)
+        got = kind.read(value, chosen, ex, reading)
+        conf, chain_note = _chain_agreement(chosen, ex.candidates, kind, got, reading, conf)
+        note = "; ".join(x for x in (note, chain_note) if x)
+        cmp = kind.compare(value, got, tol, part.flags)
     except Unreadable as exc:
-        return result("needs_review", note=f"could not read {chosen.text!r}: {exc}")
-    conf, chain_note = _chain_agreement(chosen, ex.candidates, kind, got, log_base, conf)
-    note = "; ".join(x for x in (note, chain_note) if x)
-    cmp = compare(value, got, tol, flags=part.flags)
+        return result(Outcome.NEEDS_REVIEW, note=_unreadable_note(chosen, exc))
     if cmp.equal:
-        return result("correct", comparison=cmp, score=1.0)
-    for alt_value, alt in exp.alternatives:
-        try:
-            alt_got = read(kind_of(alt_value), chosen.text, log_base=log_base)
-            alt_cmp = compare(alt_value, alt_got, tol, flags=part.flags)
-        except (Unreadable, AssertionError, TypeError):
-            continue
-        if alt_cmp.equal:
-            return result(
-                "correct" if alt.credit >= 1 else "partial",
-                comparison=alt_cmp,
-                score=alt.credit,
-                note=f"accepted alternative: {alt.note}" if alt.note else "accepted alternative",
-            )
-    # Another value in the working is right: a slip in copying, or a wrong final step?
-    for other in ex.others():
-        try:
-            other_cmp = compare(
-                value, read(kind, other.text, log_base=log_base), tol, flags=part.flags
-            )
-        except (Unreadable, AssertionError, TypeError, ValueError):
-            continue
-        if other_cmp.equal:
-            return result(
-                "needs_review",
-                comparison=cmp,
-                confidence=conf * 0.5,
-                note=f"the final value differs but {other.text!r} in the working is right",
-            )
+        return result(Outcome.CORRECT, comparison=cmp, score=1.0)
+    if kind.wrong_needs_person:
+        return result(
+            Outcome.NEEDS_REVIEW,
+            comparison=cmp,
+            score=cmp.score,
+            note=cmp.detail + " (a paraphrase is possible)",
+        )
+    if kind.carries:
+        for alt_value, alt in exp.alternatives:
+            try:
+                alt_kind = kind_for(alt_value)
+                alt_got = alt_kind.read_text(alt_value, chosen.text, reading)
+                alt_cmp = alt_kind.compare(alt_value, alt_got, tol, part.flags)
+            except (Unreadable, AssertionError, TypeError):
+                continue
+            if alt_cmp.equal:
+                return result(
+                    Outcome.CORRECT if alt.credit >= 1 else Outcome.PARTIAL,
+                    comparison=alt_cmp,
+                    score=alt.credit,
+                    note=f"accepted alternative: {alt.note}"
+                    if alt.note
+                    else "accepted alternative",
+                )
+    if kind.check_working:
+        # Another value in the working is right: a slip in copying, or a wrong final step?
+        for other in ex.others():
+            try:
+                other_cmp = kind.compare(
+                    value, kind.read_text(value, other.text, reading), tol, part.flags
+                )
+            except (Unreadable, AssertionError, TypeError, ValueError):
+                continue
+            if other_cmp.equal:
+                return result(
+                    Outcome.NEEDS_REVIEW,
+                    comparison=cmp,
+                    confidence=conf * 0.5,
+                    note=f"the final value differs but {other.text!r} in the working is right",
+                )
     diag = diagnose(
         part,
         target.name,
@@ -427,39 +400,46 @@ def _check_target(
     )
     if diag is not None and diag.code == "error_carried_forward":
         # Marked partial even at full credit, so the carried error stays visible to the TA.
-        return result("partial", comparison=cmp, diagnosis=diag, score=diag.credit)
-    if cmp.code in ("permuted", "singleton_dims") and not part.flag("strict_convention", False):
+        return result(Outcome.PARTIAL, comparison=cmp, diagnosis=diag, score=diag.credit)
+    if kind.convention_question(cmp, part.flags):
         # Axis order and size-1 axes are conventions: unless the key insists on its
         # convention, a person decides whether the course's convention was asked for.
         return result(
-            "needs_review",
+            Outcome.NEEDS_REVIEW,
             comparison=cmp,
             diagnosis=diag,
             note=f"{cmp.detail or cmp.code}: a question of convention",
         )
     if cmp.score > 0 and part.partial_credit:
-        return result("partial", comparison=cmp, diagnosis=diag, score=cmp.score, note=cmp.detail)
-    return result("incorrect", comparison=cmp, diagnosis=diag, note=note or cmp.detail)
+        return result(
+            Outcome.PARTIAL, comparison=cmp, diagnosis=diag, score=cmp.score, note=cmp.detail
+        )
+    return result(Outcome.INCORRECT, comparison=cmp, diagnosis=diag, note=note or cmp.detail)
+
+
+def _unreadable_note(chosen: Candidate, exc: Unreadable) -> str:
+    said = str(exc)
+    return said if said.startswith("could not read") else f"could not read {chosen.text!r}: {said}"
 
 
 def _chain_agreement(
     chosen: Candidate,
     candidates: Sequence[Candidate],
-    kind: str,
+    kind: Kind,
     got: Read,
-    log_base: str,
+    reading: Reading,
     confidence: float,
 ) -> tuple[float, str]:
     """Lower the confidence when earlier values of the chosen chain of equalities differ
     from its final value ("epochs = 40000/200 = 20"): the final value still counts."""
-    if chosen.chain < 0 or kind not in ("number", "integer"):
+    if chosen.chain < 0 or got.number is None:
         return confidence, ""
     differing = []
     for c in candidates:
         if c.chain != chosen.chain or c is chosen or c.final:
             continue
         try:
-            other = read(kind, c.text, log_base=log_base)
+            other = kind.read_text(None, c.text, reading)
         except (Unreadable, ValueError):
             continue
         if abs(other.value - got.value) > 1e-9 * max(1.0, abs(got.value)):
@@ -469,50 +449,6 @@ def _chain_agreement(
     return confidence - 0.2, "values in the chain disagree (" + ", ".join(
         differing
     ) + "); the last one counts"
-
-
-def _check_predicate(
-    value: Predicate, text: str, show: dict[str, Any], log_base: str
-) -> TargetResult:
-    values: dict[str, float] = {}
-    cands: list[Candidate] = []
-    for var in value.variables:
-        ex = extract(text, kind="number", symbols=(var, "\\" + var), multi=True)
-        if ex.chosen is None:
-            continue
-        cands.append(ex.chosen)
-        try:
-            values[var] = read("number", ex.chosen.text, log_base=log_base).value
-        except Unreadable as exc:
-            return TargetResult(
-                status="needs_review",
-                found=ex.chosen,
-                candidates=tuple(cands),
-                note=f"could not read {ex.chosen.text!r}: {exc}",
-                **show,
-            )
-    try:
-        cmp = compare_predicate(value, values)
-    except Unreadable as exc:
-        return TargetResult(
-            status="needs_review", found=None, candidates=tuple(cands), note=str(exc), **show
-        )
-    status = "correct" if cmp.equal else "incorrect"
-    diag = (
-        None
-        if cmp.equal
-        else Diagnosis("condition_violated", f"your values do not satisfy: {value.description}")
-    )
-    return TargetResult(
-        status=status,
-        found=cands[0] if cands else None,
-        candidates=tuple(cands),
-        comparison=cmp,
-        diagnosis=diag,
-        score=cmp.score,
-        confidence=0.85,
-        **show,
-    )
 
 
 def check_submission(
@@ -557,14 +493,13 @@ def _read_values(verdict: Verdict, expected: ExpectedAnswer, log_base: str) -> d
     out: dict[str, Read] = {}
     for res in verdict.targets:
         exp = expected.target(res.name)
-        if (
-            res.found is None
-            or exp.value is None
-            or isinstance(exp.value, Choice | KeywordSet | Predicate)
-        ):
+        if res.found is None or exp.value is None:
+            continue
+        kind = kind_for(exp.value)
+        if not kind.carries:
             continue
         try:
-            out[res.name] = read(kind_of(exp.value), res.found.text, log_base=log_base)
+            out[res.name] = kind.read_text(exp.value, res.found.text, Reading(log_base=log_base))
         except (Unreadable, ValueError):
             continue
     return out
@@ -572,7 +507,7 @@ def _read_values(verdict: Verdict, expected: ExpectedAnswer, log_base: str) -> d
 
 def summarise(verdicts: Sequence[Verdict]) -> dict[str, Any]:
     """Counts per verdict and the automatic points total (review parts excluded)."""
-    counts = {v: 0 for v in VERDICTS}
+    counts: dict[str, int] = {str(v): 0 for v in VERDICTS}
     for v in verdicts:
         counts[v.verdict] += 1
     auto = sum(v.points for v in verdicts if v.points is not None)

@@ -1,15 +1,12 @@
-"""Typed comparators: the expected value's type picks the comparison, never the string.
+"""Comparing a student's value with the expected one: the real-number rules every numeric
+kind shares, and the entry points that hand a value to its kind (``autocheck.kinds``).
 
-- counts (:class:`Integer`) exactly;
-- reals (:class:`Number`) with a relative/absolute tolerance (default rtol 1e-2, atol 1e-6)
-  *or* the significant-figure rule: an answer within half a unit of the last digit the
-  student wrote is right (PrairieLearn), provided they wrote at least two significant
-  figures (so ``1`` is not accepted for 1.204);
-- vectors and matrices component-wise, with the fraction of right components as partial
-  score; a transposed matrix is recognised;
-- shapes as tuples: a permutation is reported as a convention question, not as equal;
-- expressions by numeric spot-checks at random points (never ``simplify`` in this thread);
-- choices, keyword sets and predicates by their own rules.
+Reals (:func:`compare_number`) are right within a relative/absolute tolerance (default rtol
+1e-2, atol 1e-6 for an expected 0 only), *or* by the significant-figure rule: an answer
+within half a unit of the last digit the student wrote is right (PrairieLearn), provided
+they wrote at least two significant figures (so ``1`` is not accepted for 1.204). Each kind's
+own rules (component-wise vectors, shapes as tuples, expressions by spot-checks, ...) live in
+its module.
 
 Reading the student's text into a value raises :class:`~autocheck.mathparse.Unreadable`
 when it cannot be read; that is a ``needs_review``, not a wrong answer.
@@ -18,104 +15,19 @@ when it cannot be read; that is a ``needs_review``, not a wrong answer.
 from __future__ import annotations
 
 import math
-import random
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
-import sympy
-from solvers.values import (
-    Choice,
-    Expression,
-    Integer,
-    KeywordSet,
-    Number,
-    Predicate,
-    Shape,
-    Tensor,
-    Value,
-)
+from autocheck.mathparse import ParsedNumber
+from autocheck.outcome import Comparison, Read
 
-from autocheck.keys import Tolerance
-from autocheck.mathparse import (
-    ParsedNumber,
-    Unreadable,
-    parse_latex,
-    parse_number,
-    parse_shape,
-    parse_tensor,
-    to_float,
-)
-from autocheck.normalise import normalise
+if TYPE_CHECKING:
+    from autocheck.keys.model import Tolerance
 
 MIN_SIG_FIGS = 2
 DEFAULT_ATOL = 1e-6
-
-
-def kind_of(value: Value) -> str:
-    """The answer kind the extractor and reader use for an expected value."""
-    if isinstance(value, Integer):
-        return "integer"
-    if isinstance(value, Number):
-        return "number"
-    if isinstance(value, Tensor):
-        return "vector" if len(value.shape) == 1 or 1 in value.shape else "matrix"
-    if isinstance(value, Shape):
-        return "shape"
-    if isinstance(value, Expression):
-        return "expression"
-    if isinstance(value, Choice):
-        return "choice"
-    if isinstance(value, KeywordSet):
-        return "keywords"
-    if isinstance(value, Predicate):
-        return "predicate"
-    raise TypeError(f"no comparator for {type(value).__name__}")
-
-
-@dataclass(frozen=True)
-class Read:
-    """A student's answer read into a value of ``kind``.
-
-    ``value``: float (number/integer), ``(values, shape)`` (vector/matrix), ``tuple[int]``
-    (shape), SymPy expression, option name (choice), found keyword groups, or a mapping of
-    variable values (predicate). ``number`` keeps the written digits of a single number.
-    """
-
-    kind: str
-    value: Any
-    text: str
-    number: ParsedNumber | None = None
-
-
-def read(kind: str, text: str, *, log_base: str = "e") -> Read:
-    """Read ``text`` (one extracted candidate) as a value of ``kind``."""
-    norm = normalise(text, kind=kind, log_base=log_base)
-    if kind in ("number", "integer"):
-        parsed = parse_number(norm)
-        return Read(kind, parsed.value, text, parsed)
-    if kind in ("vector", "matrix"):
-        return Read(kind, parse_tensor(norm), text)
-    if kind == "shape":
-        return Read(kind, parse_shape(norm), text)
-    if kind == "expression":
-        expr = parse_latex(norm)
-        if not isinstance(expr, sympy.Expr):
-            raise Unreadable("not an expression")
-        return Read(kind, expr, text)
-    raise ValueError(f"read() does not handle {kind!r}")
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """``equal`` overall; ``score`` in [0, 1] (partial credit for components); ``code`` says
-    how it was decided (``within_tolerance``, ``rounded``, ``permuted``, ``transposed``...)."""
-
-    equal: bool
-    score: float
-    code: str
-    detail: str = ""
 
 
 def sig_figs(text: str) -> int:
@@ -165,136 +77,27 @@ def compare_number(expected: float, student: ParsedNumber | float, tol: Toleranc
     return Comparison(False, 0.0, "not_equal", f"{s:.6g} differs from {e:.6g}")
 
 
+def kind_of(value: object) -> str:
+    """The name of an expected value's answer kind."""
+    from autocheck.kinds import kind_for
+
+    return kind_for(value).name
+
+
+def read(kind: str, text: str, *, log_base: str = "e") -> Read:
+    """Read ``text`` (one extracted candidate) as a value of the kind called ``kind``."""
+    from autocheck.kinds import Reading, get
+
+    return get(kind).read_text(None, text, Reading(log_base=log_base))
+
+
 def compare(
-    expected: Value, got: Read, tol: Tolerance, *, flags: Mapping[str, Any] | None = None
+    expected: object, got: Read, tol: Tolerance, *, flags: Mapping[str, Any] | None = None
 ) -> Comparison:
-    """Compare a read student value with the expected value of the same kind."""
-    flags = flags or {}
-    if isinstance(expected, Integer):
-        assert got.number is not None
-        if abs(got.value - round(got.value)) > 1e-9:
-            return Comparison(False, 0.0, "not_integer", f"{got.value:g} is not a whole number")
-        ok = round(got.value) == expected.value
-        return Comparison(ok, float(ok), "exact" if ok else "not_equal")
-    if isinstance(expected, Number):
-        assert got.number is not None
-        return compare_number(expected.value, got.number, tol)
-    if isinstance(expected, Tensor):
-        values, shape = got.value
-        return compare_tensor(expected, tuple(values), tuple(shape), tol, flags)
-    if isinstance(expected, Shape):
-        return compare_shape(expected, tuple(got.value))
-    if isinstance(expected, Expression):
-        return compare_expression(expected.expr, got.value)
-    raise TypeError(f"compare() does not handle {type(expected).__name__}")
+    """Compare a read student value with the expected value, by the expected value's kind."""
+    from autocheck.kinds import kind_for
+
+    return kind_for(expected).compare(expected, got, tol, flags or {})
 
 
-def compare_tensor(
-    expected: Tensor,
-    values: Sequence[float],
-    shape: tuple[int, ...],
-    tol: Tolerance,
-    flags: Mapping[str, Any],
-) -> Comparison:
-    """Component-wise; vectors of either orientation agree unless ``orientation_matters``."""
-    exp_shape = expected.shape
-    is_vec = len(exp_shape) == 1 or 1 in exp_shape
-    got_vec = len(shape) == 1 or 1 in shape
-    if (is_vec and got_vec and not flags.get("orientation_matters")) or tuple(exp_shape) == tuple(
-        shape
-    ):
-        exp_vals, got_vals = list(expected.values), list(values)
-    elif len(exp_shape) == 2 and tuple(shape) == (exp_shape[1], exp_shape[0]):
-        t = [values[c * exp_shape[0] + r] for r in range(exp_shape[0]) for c in range(exp_shape[1])]
-        inner = compare_tensor(expected, t, exp_shape, tol, flags)
-        return Comparison(
-            False,
-            0.0,
-            "transposed" if inner.equal else "wrong_shape",
-            f"shape {shape} where {exp_shape} was expected",
-        )
-    else:
-        return Comparison(
-            False, 0.0, "wrong_shape", f"shape {shape} where {exp_shape} was expected"
-        )
-    if len(exp_vals) != len(got_vals):
-        return Comparison(
-            False,
-            0.0,
-            "wrong_length",
-            f"{len(got_vals)} components where {len(exp_vals)} were expected",
-        )
-    if flags.get("unordered"):
-        exp_vals, got_vals = sorted(exp_vals), sorted(got_vals)
-    results = [compare_number(e, g, tol).equal for e, g in zip(exp_vals, got_vals, strict=True)]
-    right = sum(results)
-    score = right / len(results)
-    if right == len(results):
-        return Comparison(True, 1.0, "within_tolerance")
-    wrong = [i + 1 for i, ok in enumerate(results) if not ok]
-    return Comparison(False, score, "components_wrong", f"component(s) {wrong} differ")
-
-
-def compare_shape(expected: Shape, dims: tuple[int, ...]) -> Comparison:
-    if tuple(expected.dims) == dims:
-        return Comparison(True, 1.0, "exact")
-    squeeze_e = tuple(d for d in expected.dims if d != 1)
-    squeeze_g = tuple(d for d in dims if d != 1)
-    if sorted(expected.dims) == sorted(dims):
-        conv = f" (the key uses {expected.convention})" if expected.convention else ""
-        return Comparison(False, 0.0, "permuted", f"same dimensions in another order{conv}")
-    if squeeze_e == squeeze_g:
-        return Comparison(False, 0.0, "singleton_dims", "only size-1 dimensions differ")
-    return Comparison(False, 0.0, "not_equal")
-
-
-SPOT_POINTS = 6
-
-
-def compare_expression(expected: sympy.Expr, got: sympy.Expr) -> Comparison:
-    """Numeric spot-check at random points; a student symbol unknown to the key is
-    unreadable (we cannot tell a typo from a different quantity)."""
-    # Symbols are matched by name: a key's symbol may carry assumptions (positive=True)
-    # that a parsed student symbol does not.
-    exp_names = {str(x) for x in expected.free_symbols}
-    extra = {str(x) for x in got.free_symbols} - exp_names
-    if extra:
-        raise Unreadable(f"unknown symbol(s): {', '.join(sorted(extra))}")
-    names = sorted(exp_names)
-    rng = random.Random(1508)
-    agree = 0
-    for _ in range(SPOT_POINTS * 3):
-        point = {n: sympy.Float(rng.uniform(0.3, 2.7), 15) for n in names}
-        try:
-            a = to_float(expected.subs({x: point[str(x)] for x in expected.free_symbols}))
-            b = to_float(got.subs({x: point[str(x)] for x in got.free_symbols}))
-        except Unreadable:
-            continue  # outside a domain (log of a negative...): try another point
-        if abs(a - b) > 1e-8 * max(1.0, abs(a)):
-            return Comparison(False, 0.0, "not_equal", "differs at a test point")
-        agree += 1
-        if agree >= SPOT_POINTS or not names:
-            return Comparison(True, 1.0, "equivalent", f"agrees at {agree} random points")
-    raise Unreadable("could not evaluate the expression at enough points")
-
-
-def compare_choice(expected: Choice, option: str) -> Comparison:
-    ok = option.strip().lower() == expected.value.strip().lower()
-    return Comparison(ok, float(ok), "exact" if ok else "not_equal")
-
-
-def compare_keywords(expected: KeywordSet, found: Sequence[object | None]) -> Comparison:
-    have = sum(f is not None for f in found)
-    total = len(expected.required)
-    if have == total:
-        return Comparison(True, 1.0, "all_keywords")
-    missing = [g[0] for g, f in zip(expected.required, found, strict=True) if f is None]
-    return Comparison(False, have / total, "keywords_missing", "missing: " + ", ".join(missing))
-
-
-def compare_predicate(expected: Predicate, values: Mapping[str, float]) -> Comparison:
-    missing = [v for v in expected.variables if v not in values]
-    if missing:
-        raise Unreadable(f"no value found for {', '.join(missing)}")
-    ok = expected.check(values)
-    return Comparison(ok, float(ok), "satisfies" if ok else "violates", expected.description)
+__all__ = ["Comparison", "Read", "compare", "compare_number", "kind_of", "read", "sig_figs"]

@@ -9,41 +9,24 @@ wrote, the student is told the mistake in plain words. Three sources of wrong co
    right and only the earlier error propagated.
 2. **Solver re-solves** (:data:`PARAM_MISTAKES`, :data:`SOLVER_MISTAKES`): the part's solver is
    run again with a wrong assumption (``bias: false``, ``padding: 0``, ``stride: 1``...).
-3. **Value transforms** (:func:`value_mistakes`): sign flipped, reciprocal, factor 2 or 1/2,
-   powers of ten, log base 10 for e, batch size, off by one, transposed matrix.
+3. **Value transforms**, declared by each answer kind (``Kind.diagnose`` in
+   ``autocheck.kinds``): sign flipped, reciprocal, factor 2 or 1/2, powers of ten, log base
+   10 for e, batch size, off by one, transposed matrix, permuted shape...
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from solvers.core import ParameterError
-from solvers.values import Integer, Number, Shape, Tensor, Value
+from solvers.values import Integer, Number, Value
 
-from autocheck.compare import Read, compare, compare_number, compare_tensor, kind_of
 from autocheck.keys import PartKey, SolveFn, Tolerance, resolve_with
-
-
-@dataclass(frozen=True)
-class Diagnosis:
-    """``code`` for machines and statistics; ``message`` for the student; ``credit`` is the
-    suggested share of the points (error carried forward may earn them)."""
-
-    code: str
-    message: str
-    credit: float = 0.0
-    recomputed: str = ""
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "code": self.code,
-            "message": self.message,
-            "credit": self.credit,
-            "recomputed": self.recomputed,
-        }
+from autocheck.kinds import Hints, kind_for
+from autocheck.kinds import get as get_kind
+from autocheck.outcome import Diagnosis, Read
 
 
 @dataclass(frozen=True)
@@ -58,58 +41,6 @@ class Mistake:
 
     def for_params(self, params: Mapping[str, Any]) -> Mapping[str, Any] | None:
         return self.build(params) if self.build is not None else self.overrides
-
-
-# --- value transforms ----------------------------------------------------------------------
-
-Transform = Callable[[float], float]
-
-
-def value_mistakes(batch_size: float | None) -> Iterator[tuple[str, str, Transform]]:
-    """The table of wrong computations on a scalar: (code, message for the student, transform
-    of the right value)."""
-    yield "sign", "your answer has the opposite sign", lambda e: -e
-    yield "reciprocal", "your answer is the reciprocal (1/x) of the right value", lambda e: 1 / e
-    yield (
-        "factor_2",
-        "your answer is twice the right value: check for an extra factor of 2",
-        lambda e: 2 * e,
-    )
-    yield (
-        "factor_half",
-        "your answer is half the right value: a factor of 2 is missing",
-        lambda e: e / 2,
-    )
-    ln10 = math.log(10)
-    yield (
-        "log_base_10",
-        "you used log base 10; in this course log means the natural log (ln)",
-        lambda e: e / ln10,
-    )
-    yield "log_base_e", "you used the natural log where log base 10 was meant", lambda e: e * ln10
-    for k in (1, 2, 3, -1, -2, -3):
-        yield (
-            "power_of_ten",
-            f"your answer is off by a factor of 10^{k}: check the decimal point or the units",
-            (lambda kk: lambda e: e * 10.0**kk)(k),
-        )
-    if batch_size and batch_size not in (1, 2):
-        b = float(batch_size)
-        yield "batch_factor", f"your answer is off by the batch size ({b:g})", lambda e: e * b
-        yield "batch_factor", f"your answer is off by the batch size ({b:g})", lambda e: e / b
-
-
-def _integer_mistakes() -> Iterator[tuple[str, str, Callable[[int], int]]]:
-    yield (
-        "off_by_one",
-        "your answer is off by one: check the rounding (floor vs ceil) or a +1",
-        lambda e: e + 1,
-    )
-    yield (
-        "off_by_one",
-        "your answer is off by one: check the rounding (floor vs ceil) or a +1",
-        lambda e: e - 1,
-    )
 
 
 # --- solver re-solves ----------------------------------------------------------------------
@@ -261,19 +192,7 @@ class Upstream:
 
 def as_param(got: Read) -> Any:
     """A read value in the form solver params take."""
-    if got.kind == "integer":
-        return round(got.value)
-    if got.kind == "number":
-        v = float(got.value)
-        return int(v) if v.is_integer() else v
-    if got.kind in ("vector", "matrix"):
-        values, shape = got.value
-        if len(shape) == 2:
-            return [list(values[r * shape[1] : (r + 1) * shape[1]]) for r in range(shape[0])]
-        return list(values)
-    if got.kind == "shape":
-        return list(got.value)
-    return got.value
+    return get_kind(got.kind).as_param(got)
 
 
 def diagnose(
@@ -310,14 +229,17 @@ def _resolve_value(
 
 
 def _matches(value: Value, got: Read, tol: Tolerance, flags: Mapping[str, Any]) -> bool:
+    """Whether a recomputed value equals the student's (a count and a real compare as
+    numbers)."""
     try:
-        if kind_of(value) != got.kind and not (
-            kind_of(value) in ("number", "integer") and got.kind in ("number", "integer")
+        kind = kind_for(value)
+        if kind.name != got.kind and not (
+            kind.name in ("number", "integer") and got.kind in ("number", "integer")
         ):
             return False
         if isinstance(value, Integer) and got.kind == "number":
             value = Number.of(value.value)
-        return compare(value, got, tol, flags=flags).equal
+        return kind_for(value).compare(value, got, tol, flags).equal
     except (TypeError, ValueError, AssertionError):
         return False
 
@@ -369,83 +291,8 @@ def _batch_size(part: PartKey) -> float | None:
 def _value_diagnosis(
     part: PartKey, expected: Value, got: Read, tol: Tolerance, flags: Mapping[str, Any]
 ) -> Diagnosis | None:
-    if isinstance(expected, Integer) and got.kind in ("integer", "number"):
-        for code, message, f in _integer_mistakes():
-            if abs(got.value - f(expected.value)) < 1e-9:
-                return Diagnosis(code, message)
-        return _scalar(float(expected.value), got, tol, _batch_size(part))
-    if isinstance(expected, Number) and got.kind in ("integer", "number"):
-        return _scalar(expected.value, got, tol, _batch_size(part))
-    if isinstance(expected, Tensor) and got.kind in ("vector", "matrix"):
-        return _tensor(expected, got, tol, flags)
-    if isinstance(expected, Shape) and got.kind == "shape":
-        dims = tuple(got.value)
-        if sorted(dims) == sorted(expected.dims) and dims != expected.dims:
-            conv = f" ({expected.convention} order)" if expected.convention else ""
-            return Diagnosis(
-                "shape_permuted",
-                f"right dimensions in a different order{conv}: check the axis convention",
-            )
-    return None
-
-
-def _scalar(e: float, got: Read, tol: Tolerance, batch: float | None) -> Diagnosis | None:
-    for code, message, f in value_mistakes(batch):
-        try:
-            alt = f(e)
-        except ZeroDivisionError:
-            continue
-        if alt == e:
-            continue
-        if compare_number(alt, got.number or float(got.value), tol).equal:
-            return Diagnosis(code, message, 0.0, f"{alt:.6g}")
-    return None
-
-
-def _tensor(
-    expected: Tensor, got: Read, tol: Tolerance, flags: Mapping[str, Any]
-) -> Diagnosis | None:
-    values, shape = got.value
-    if len(values) != len(expected.values):
-        return None
-    if (
-        len(expected.shape) == 2
-        and tuple(shape) == (expected.shape[1], expected.shape[0])
-        and expected.shape[0] != expected.shape[1]
-        and compare_tensor(expected, values, shape, tol, flags).code == "transposed"
-    ):
-        return Diagnosis(
-            "transposed",
-            "your matrix is transposed (W used where W^T was needed, or the reverse)",
-        )
-    if (
-        len(expected.shape) == 2
-        and expected.shape[0] == expected.shape[1]
-        and tuple(shape) == tuple(expected.shape)
-    ):
-        n = expected.shape[0]
-        t = tuple(values[c * n + r] for r in range(n) for c in range(n))
-        if compare_tensor(expected, t, tuple(shape), tol, flags).equal:
-            return Diagnosis(
-                "transposed",
-                "your matrix is transposed (W used where W^T was needed, or the reverse)",
-            )
-    for code, message, f in (
-        ("sign", "your answer has the opposite sign", lambda x: -x),
-        ("factor_2", "every component is twice the right value", lambda x: 2 * x),
-        ("factor_half", "every component is half the right value", lambda x: x / 2),
-    ):
-        alt = Tensor(tuple(f(v) for v in expected.values), expected.shape)
-        if alt.values != expected.values and compare_tensor(alt, values, shape, tol, flags).equal:
-            return Diagnosis(
-                code,
-                message.replace("your answer", "every component of your answer")
-                if code == "sign"
-                else message,
-                0.0,
-                alt.latex(),
-            )
-    return None
+    hints = Hints(flags=flags, batch_size=_batch_size(part))
+    return kind_for(expected).diagnose(expected, got, tol, hints)
 
 
 __all__ = [
@@ -456,5 +303,4 @@ __all__ = [
     "Upstream",
     "diagnose",
     "solver_mistakes",
-    "value_mistakes",
 ]

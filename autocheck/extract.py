@@ -22,9 +22,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from autocheck.mathparse import SHAPE_RE
 from autocheck.normalise import symbol_key
+
+if TYPE_CHECKING:
+    from autocheck.kinds.base import Kind
 
 PRIORITY = {
     "boxed": 0,
@@ -264,52 +267,32 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start + left, start + max(left, right)
 
 
-def looks_like(kind: str, s: str) -> bool:
-    """Whether ``s`` could be a value of ``kind`` (not whether it parses)."""
-    s = s.strip()
-    if not s:
-        return False
-    if kind == "shape":
-        return bool(SHAPE_RE.fullmatch(s.strip("$ .")))
-    if kind in ("vector", "matrix"):
-        return bool(re.search(r"\\begin\{[pbvB]?matrix\}|^[\(\[].*[,;&].*[\)\]]$", s, re.S))
-    if kind in ("number", "integer", "expression"):
-        if re.search(r"\\begin\{", s):
-            return False
-        return bool(re.search(r"\d|\\frac|\\sqrt|\\ln|\\log|\\pi|\\exp", s)) or kind == "expression"
-    return True
-
-
 # --------------------------------------------------------------------------- public API
 
 
 def extract(
     text: str,
     *,
-    kind: str,
+    kind: str | Kind,
     symbols: Sequence[str] = (),
     multi: bool = False,
-    options: Sequence[str] = (),
-    synonyms: dict[str, tuple[str, ...]] | None = None,
-    sibling_symbols: Sequence[str] = (),
 ) -> Extraction:
     """Candidates for one target of ``kind`` in ``text`` and the chosen final answer.
 
     Parameters
     ----------
-    kind : str
-        number, integer, vector, matrix, shape, expression, choice, keywords.
+    kind : str or Kind
+        The answer kind (``autocheck.kinds``): its ``looks_like`` says which values count,
+        its ``standalone`` finds values written outside an equation.
     symbols : sequence of str
         The target's names as a student may write them (``z_2``, ``\\hat{x}``, ``epochs``).
     multi : bool
         The part asks for several values: only labelled candidates count.
-    options, synonyms : for choices, the accepted words.
-    sibling_symbols : other targets' symbols (end of a labelled choice's segment).
     """
-    if kind == "choice":
-        return _extract_choice(text, options, synonyms or {}, symbols, sibling_symbols)
-    if kind == "keywords":
-        return Extraction((), None, 1.0)
+    if isinstance(kind, str):
+        from autocheck.kinds import get
+
+        kind = get(kind)
     cands: list[Candidate] = []
     cands += _boxed(text, kind, symbols, multi)
     cands += _answer_labels(text, kind, multi)
@@ -323,15 +306,15 @@ def extract(
         vals = []
         for a, b in chain.values:
             ta, tb = _trim(text, a, b)
-            if looks_like(kind, text[ta:tb]):
+            if kind.looks_like(text[ta:tb]):
                 vals.append((ta, tb))
         for i, (a, b) in enumerate(vals):
             cands.append(
                 Candidate(text[a:b], a, b, rule, label, final=i == len(vals) - 1, chain=chain_no)
             )
     if not multi:
-        cands += _standalone(text, kind)
-    return _choose(_dedupe(cands))
+        cands += kind.standalone(text)
+    return _choose(dedupe(cands))
 
 
 def _label_matches(label: str, keys: set[str]) -> bool:
@@ -342,7 +325,7 @@ def _label_matches(label: str, keys: set[str]) -> bool:
     return len(label) <= 60 and bool(words) and symbol_key(words[-1]) in keys
 
 
-def _balanced_group(text: str, open_at: int) -> int:
+def balanced_group(text: str, open_at: int) -> int:
     """Index just past the brace group starting at ``text[open_at] == '{'``, or -1."""
     depth = 0
     for i in range(open_at, len(text)):
@@ -355,11 +338,11 @@ def _balanced_group(text: str, open_at: int) -> int:
     return -1
 
 
-def _boxed(text: str, kind: str, symbols: Sequence[str], multi: bool) -> list[Candidate]:
+def _boxed(text: str, kind: Kind, symbols: Sequence[str], multi: bool) -> list[Candidate]:
     out = []
     keys = {symbol_key(s) for s in symbols}
     for m in re.finditer(r"\\(?:boxed|fbox)\s*\{", text):
-        end = _balanced_group(text, m.end() - 1)
+        end = balanced_group(text, m.end() - 1)
         if end < 0:
             continue
         a, b = m.end(), end - 1
@@ -376,7 +359,7 @@ def _boxed(text: str, kind: str, symbols: Sequence[str], multi: bool) -> list[Ca
     return out
 
 
-def _answer_labels(text: str, kind: str, multi: bool) -> list[Candidate]:
+def _answer_labels(text: str, kind: Kind, multi: bool) -> list[Candidate]:
     if multi:
         return []
     out = []
@@ -390,44 +373,35 @@ def _answer_labels(text: str, kind: str, multi: bool) -> list[Candidate]:
             label = text[a : a + rels[0].start()].strip()
             a += rels[-1].end()
         a, b = _trim(text, a, b)
-        if looks_like(kind, text[a:b]):
+        if kind.looks_like(text[a:b]):
             out.append(Candidate(text[a:b], a, b, "answer-label", label))
     return out
 
 
-def _standalone(text: str, kind: str) -> list[Candidate]:
+def math_candidates(text: str, kind: Kind, *, bare_numbers: bool) -> list[Candidate]:
+    """Values standing alone: each ``$...$`` span that looks like ``kind`` and holds no
+    relation, and (``bare_numbers``) each number written outside maths."""
     out: list[Candidate] = []
-    if kind == "shape":
-        for m in SHAPE_RE.finditer(text):
-            if len(re.findall(r"\d+", m.group(0))) >= 2:
-                a, b = _trim(text, m.start(), m.end())
-                out.append(Candidate(text[a:b], a, b, "shape"))
-    elif kind in ("vector", "matrix"):
-        for m in _ENV_RE.finditer(text):
-            if "matrix" in m.group(1):
-                out.append(Candidate(m.group(0), m.start(), m.end(), "matrix"))
-        for m in re.finditer(r"[\(\[]\s*[-−]?[\d.]+(?:\s*,\s*[-−]?[\d.]+)+\s*[\)\]]", text):
-            out.append(Candidate(m.group(0), m.start(), m.end(), "matrix"))
-    elif kind in ("number", "integer", "expression"):
-        for m in _MATH_RE.finditer(text):
-            grp = 1 if m.group(1) is not None else 2
-            a, b = _trim(text, m.start(grp), m.end(grp))
-            seg = text[a:b]
-            if (
-                not _REL_RE.search(_mask(seg))
-                and not _ARROW_RE.search(seg)
-                and looks_like(kind, seg)
-            ):
-                out.append(Candidate(seg, a, b, "math"))
-        if kind != "expression":
-            math_spans = [(m.start(), m.end()) for m in _MATH_RE.finditer(text)]
-            for m in _BARE_NUMBER_RE.finditer(text):
-                if not any(a <= m.start() < b for a, b in math_spans):
-                    out.append(Candidate(m.group(0), m.start(), m.end(), "number"))
+    for m in _MATH_RE.finditer(text):
+        grp = 1 if m.group(1) is not None else 2
+        a, b = _trim(text, m.start(grp), m.end(grp))
+        seg = text[a:b]
+        if not _REL_RE.search(_mask(seg)) and not _ARROW_RE.search(seg) and kind.looks_like(seg):
+            out.append(Candidate(seg, a, b, "math"))
+    if bare_numbers:
+        math_spans = [(m.start(), m.end()) for m in _MATH_RE.finditer(text)]
+        for m in _BARE_NUMBER_RE.finditer(text):
+            if not any(a <= m.start() < b for a, b in math_spans):
+                out.append(Candidate(m.group(0), m.start(), m.end(), "number"))
     return out
 
 
-def _dedupe(cands: Iterable[Candidate]) -> list[Candidate]:
+def trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """Shrink a span to its value: strip ``$``, spaces, trailing punctuation and prose."""
+    return _trim(text, start, end)
+
+
+def dedupe(cands: Iterable[Candidate]) -> list[Candidate]:
     """One candidate per span: the strongest rule that found it."""
     best: dict[tuple[int, int], Candidate] = {}
     for c in cands:
@@ -472,103 +446,3 @@ def _choose(cands: list[Candidate]) -> Extraction:
 
 def _norm(s: str) -> str:
     return re.sub(r"[\s$]", "", s)
-
-
-# --------------------------------------------------------------------------- choices
-
-
-def _option_patterns(
-    options: Sequence[str], synonyms: dict[str, tuple[str, ...]]
-) -> list[tuple[str, re.Pattern[str]]]:
-    pats = []
-    for opt in options:
-        for spelling in (opt, *synonyms.get(opt, ())):
-            words = re.escape(spelling).replace(r"\ ", r"[\s-]*").replace(r"\-", r"[\s-]*")
-            if len(spelling) == 1:  # a letter option (A, B) is case-sensitive
-                pat = re.compile(rf"(?<![\w-]){words}(?![\w-])")
-            else:  # OCR glues words ("minibatchGD"): only a lower-case letter continues one
-                pat = re.compile(rf"(?<![\w-])(?i:{words})(?![a-z0-9-])")
-            pats.append((opt, pat, len(spelling)))
-    pats.sort(key=lambda p: -p[2])  # longest spelling first: "mini-batch" before "batch"
-    return [(o, p) for o, p, _ in pats]
-
-
-def _find_options(
-    text: str, pats: list[tuple[str, re.Pattern[str]]], a: int, b: int
-) -> list[tuple[int, int, str]]:
-    taken: list[tuple[int, int, str]] = []
-    for opt, pat in pats:
-        for m in pat.finditer(text, a, b):
-            if not any(s < m.end() and m.start() < e for s, e, _ in taken):
-                taken.append((m.start(), m.end(), opt))
-    return sorted(taken)
-
-
-def _extract_choice(
-    text: str,
-    options: Sequence[str],
-    synonyms: dict[str, tuple[str, ...]],
-    symbols: Sequence[str],
-    siblings: Sequence[str],
-) -> Extraction:
-    pats = _option_patterns(options, synonyms)
-    cands: list[Candidate] = []
-    for m in re.finditer(r"\\(?:boxed|fbox)\s*\{", text):
-        end = _balanced_group(text, m.end() - 1)
-        if end > 0:
-            for s, e, opt in _find_options(text, pats, m.end(), end - 1):
-                cands.append(Candidate(text[s:e], s, e, "boxed", opt))
-    if symbols:
-        stops = [re.escape(s) for s in siblings if s]
-        for sym in symbols:
-            for m in re.finditer(rf"(?<![\w\\]){re.escape(sym)}(?![\w])", text):
-                seg_end = len(text)
-                stop = re.compile(
-                    r"[.\n]\s|" + "|".join(rf"(?<![\w\\]){s}(?![\w])" for s in stops)
-                    if stops
-                    else r"[.\n]\s"
-                )
-                sm = stop.search(text, m.end())
-                if sm:
-                    seg_end = sm.start()
-                found = _find_options(text, pats, m.end(), seg_end)
-                if found:
-                    s, e, opt = found[0]
-                    cands.append(Candidate(text[s:e], s, e, "labelled-choice", opt))
-    else:
-        lead = re.match(r"[\s#*>$\-\d.)(]*", text)
-        start = lead.end() if lead else 0
-        for s, e, opt in _find_options(text, pats, start, min(len(text), start + 20)):
-            if s == start:
-                cands.append(Candidate(text[s:e], s, e, "leading-word", opt))
-        for s, e, opt in _find_options(text, pats, 0, len(text)):
-            cands.append(Candidate(text[s:e], s, e, "choice-word", opt))
-    cands = _dedupe(cands)
-    if not cands:
-        return Extraction((), None, 0.0, "none of the options was found")
-    top = min(c.priority for c in cands)
-    group = [c for c in cands if c.priority == top]
-    chosen = group[0] if top == PRIORITY["leading-word"] else group[-1]
-    opts = {c.label for c in group}
-    if len(opts) > 1:
-        return Extraction(
-            tuple(cands),
-            chosen,
-            0.3,
-            "the answer names several options: " + ", ".join(sorted(opts)),
-        )
-    return Extraction(tuple(cands), chosen, {0: 1.0, 2: 0.9}.get(top, 0.7))
-
-
-def find_keywords(text: str, groups: Sequence[Sequence[str]]) -> list[Candidate | None]:
-    """For each keyword group, the first place one of its spellings occurs (or ``None``)."""
-    out: list[Candidate | None] = []
-    for group in groups:
-        found: Candidate | None = None
-        for spelling in group:
-            words = re.escape(spelling).replace(r"\ ", r"[\s-]*").replace(r"\-", r"[\s-]*")
-            m = re.search(rf"(?<![\w]){words}", text, re.I)
-            if m and (found is None or m.start() < found.start):
-                found = Candidate(m.group(0), m.start(), m.end(), "keyword", group[0])
-        out.append(found)
-    return out

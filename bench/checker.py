@@ -154,18 +154,20 @@ def _answer(kind: str, value: Any, symbol: str, rng: random.Random) -> tuple[str
 
 
 def _kind(expected) -> str:
-    from solvers.values import Integer, Number, Shape
+    """The bench's category of a part: shape, integer (a count or a whole number), decimal."""
+    from autocheck.kinds import OcrForm, kind_for
 
     if len(expected.targets) != 1 or expected.targets[0].value is None:
         return "descriptive"
     value = expected.targets[0].value
-    if isinstance(value, Shape):
-        return "shape"
-    if isinstance(value, Integer):
-        return "integer"
-    if isinstance(value, Number):
-        return "integer" if float(value.value).is_integer() else "decimal"
-    return "other"
+    form = kind_for(value).ocr_form(value)
+    categories = {
+        OcrForm.SHAPE: "shape",
+        OcrForm.INTEGER: "integer",
+        OcrForm.NUMBER: "integer",
+        OcrForm.DECIMAL: "decimal",
+    }
+    return categories.get(form, "other")
 
 
 def students_answers(key, expected, students: int, seed: int = 3) -> list[dict[str, str]]:

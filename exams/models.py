@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from autocheck.outcome import Outcome
+
 
 class Role(models.TextChoices):
     INSTRUCTOR = "instructor", "Instructor"
@@ -320,12 +322,14 @@ class Answer(models.Model):
     """One part of one submission: what was extracted, and the auto-check's verdict."""
 
     class Verdict(models.TextChoices):
+        """The auto-checker's verdicts (``autocheck.outcome.Outcome``), and "not checked yet"."""
+
         PENDING = "pending", "Not checked yet"
-        CORRECT = "correct", "Correct"
-        INCORRECT = "incorrect", "Incorrect"
-        PARTIAL = "partial", "Partially correct"
-        NEEDS_REVIEW = "needs_review", "Needs review"
-        BLANK = "blank", "Blank"
+        CORRECT = Outcome.CORRECT.value, Outcome.CORRECT.label
+        INCORRECT = Outcome.INCORRECT.value, Outcome.INCORRECT.label
+        PARTIAL = Outcome.PARTIAL.value, Outcome.PARTIAL.label
+        NEEDS_REVIEW = Outcome.NEEDS_REVIEW.value, Outcome.NEEDS_REVIEW.label
+        BLANK = Outcome.BLANK.value, Outcome.BLANK.label
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="answers")
     part = models.ForeignKey(Part, on_delete=models.CASCADE, related_name="answers")

@@ -37,20 +37,13 @@ def engine() -> ocr.TranscriptionEngine | None:
 
 
 def _expected_form(part_id: str, expected: dict) -> ocr.AnswerKind | None:
-    from solvers.values import Integer, Number, Shape
+    from autocheck.kinds import kind_for
 
     answer = expected.get(part_id)
-    if answer is None or len(answer.targets) != 1:
+    if answer is None or len(answer.targets) != 1 or answer.targets[0].value is None:
         return None
     value = answer.targets[0].value
-    if isinstance(value, Integer):
-        return ocr.AnswerKind.INTEGER
-    if isinstance(value, Shape):
-        return ocr.AnswerKind.SHAPE
-    if isinstance(value, Number):
-        whole = float(value.value).is_integer()
-        return ocr.AnswerKind.NUMBER if whole else ocr.AnswerKind.DECIMAL
-    return None
+    return kind_for(value).ocr_form(value)
 
 
 def read_region(page: UprightPage, part: Part, expected: dict) -> ocr.TranscriptionResult:

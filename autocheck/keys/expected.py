@@ -10,17 +10,7 @@ from typing import Any
 
 import sympy
 from solvers.core import ParameterError, Solution, Step
-from solvers.values import (
-    Choice,
-    Expression,
-    Integer,
-    KeywordSet,
-    Number,
-    Predicate,
-    Shape,
-    Tensor,
-    Value,
-)
+from solvers.values import Predicate, Value
 
 from autocheck.keys.model import (
     Alternative,
@@ -35,50 +25,22 @@ from autocheck.keys.model import (
     PredicateAnswer,
     SolverValue,
 )
-from autocheck.mathparse import Unreadable, parse_latex, parse_number
+from autocheck.mathparse import Unreadable, parse_latex
 from autocheck.normalise import normalise
 
 # --------------------------------------------------------------------------- typed values
 
 
 def literal_value(spec: LiteralAnswer, *, log_base: str = "e") -> Value:
-    """The typed value (``solvers.values``) of a literal answer."""
-    kind, v = spec.kind, spec.value
-    if kind == "number":
-        return _number(v, log_base, spec.unit)
-    if kind == "integer":
-        return Integer(int(v))
-    if kind in ("vector", "matrix"):
-        rows = (v,) if kind == "vector" else v
-        nums = [_number(x, log_base, "") for row in rows for x in row]
-        shape = (len(v),) if kind == "vector" else (len(v), len(v[0]))
-        exact = tuple(n.exact for n in nums) if all(n.exact is not None for n in nums) else None
-        return Tensor(tuple(n.value for n in nums), shape, exact)
-    if kind == "shape":
-        return Shape(tuple(int(x) for x in v), spec.convention)
-    if kind == "expression":
-        expr = parse_latex(normalise(str(v), kind="expression", log_base=log_base))
-        if not isinstance(expr, sympy.Expr):
-            raise Unreadable("not an expression")
-        return Expression(expr, tuple(sorted(str(s) for s in expr.free_symbols)))
-    if kind == "choice":
-        return Choice(str(v), spec.options, {k: tuple(x) for k, x in spec.synonyms.items()})
-    if kind == "keywords":
-        return KeywordSet(tuple(tuple(g) for g in v))
-    raise ValueError(f"unknown answer kind {kind!r}")
+    """The typed expected value of a literal answer, read by its kind."""
+    from autocheck.kinds import UnknownKind, get
 
-
-def _number(v: Any, log_base: str, unit: str) -> Number:
-    if isinstance(v, bool):
-        raise TypeError("a boolean is not a number")
-    if isinstance(v, int):
-        return Number.of(v, unit)
-    if isinstance(v, float):
-        return Number.of(v, unit)
-    parsed = parse_number(normalise(str(v), kind="number", log_base=log_base))
-    if parsed.exact is not None:
-        return Number.of(parsed.exact, unit)
-    return Number(parsed.value, None, unit)
+    try:
+        kind = get(spec.kind)
+    except UnknownKind:
+        raise ValueError(f"unknown answer kind {spec.kind!r}") from None
+    value: Value = kind.from_key(spec, log_base=log_base)
+    return value
 
 
 def predicate_value(spec: PredicateAnswer) -> Predicate:
@@ -143,27 +105,11 @@ class ExpectedTarget:
     def display(self) -> str:
         if isinstance(self.spec, DescriptiveAnswer):
             return self.spec.guidance or "(graded by a person)"
-        v = self.value
-        if isinstance(v, Number):
-            shown = f"{v.value:.6g}"
-            if v.exact is not None and not v.exact.is_Integer:
-                shown = f"{sympy.sstr(v.exact)} ≈ {shown}"
-            return shown + (f" {v.unit}" if v.unit else "")
-        if isinstance(v, Integer):
-            return str(v.value)
-        if isinstance(v, Shape):
-            return " x ".join(map(str, v.dims)) + (f" ({v.convention})" if v.convention else "")
-        if isinstance(v, Tensor):
-            return str(v.to_numpy().tolist()).replace(".0,", ",").replace(".0]", "]")
-        if isinstance(v, Choice):
-            return v.value
-        if isinstance(v, KeywordSet):
-            return ", ".join(g[0] for g in v.required)
-        if isinstance(v, Predicate):
-            return v.description
-        if isinstance(v, Expression):
-            return sympy.sstr(v.expr)
-        return str(v)
+        if self.value is None:
+            return ""
+        from autocheck.kinds import kind_for
+
+        return kind_for(self.value).display(self.value)
 
 
 @dataclass(frozen=True)

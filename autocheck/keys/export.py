@@ -162,4 +162,5 @@ def _literal_data(spec: LiteralAnswer) -> dict[str, Any]:
         d["options"] = list(spec.options)
     if spec.synonyms:
         d["synonyms"] = spec.synonyms.thaw()
+    d.update(spec.extras.thaw())
     return d

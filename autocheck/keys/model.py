@@ -7,16 +7,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 FORMAT_VERSION = 1
-LITERAL_KINDS = (
-    "number",
-    "integer",
-    "vector",
-    "matrix",
-    "shape",
-    "expression",
-    "choice",
-    "keywords",
-)
 KNOWN_FLAGS: Mapping[str, type | tuple[type, ...]] = {
     # what an unsubscripted log means: "e" (default) or "10"
     "log_base": (str, int),
@@ -137,7 +127,8 @@ class SolverCall:
 
 @dataclass(frozen=True)
 class LiteralAnswer:
-    """A value written in the key: ``kind`` is one of :data:`LITERAL_KINDS`."""
+    """A value written in the key: ``kind`` names an answer kind (``autocheck.kinds``) that
+    a key may write as a literal; ``extras`` holds the kind's further fields."""
 
     kind: str
     value: Any
@@ -145,6 +136,7 @@ class LiteralAnswer:
     convention: str = ""
     options: tuple[str, ...] = ()
     synonyms: FrozenMap = field(default_factory=FrozenMap)
+    extras: FrozenMap = field(default_factory=FrozenMap)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ from autocheck.keys.limits import MAX_KEY_CHARS, compose_key, key_size_issues
 from autocheck.keys.model import (
     FORMAT_VERSION,
     KNOWN_FLAGS,
-    LITERAL_KINDS,
     Alternative,
     AnswerSpec,
     DescriptiveAnswer,
@@ -34,6 +33,8 @@ from autocheck.keys.model import (
     Target,
     Tolerance,
 )
+from autocheck.kinds import get as get_kind
+from autocheck.kinds import literal_names
 from autocheck.mathparse import Unreadable
 
 _ID_PART_RE = re.compile(r"^[0-9a-z]+$")
@@ -584,59 +585,27 @@ def _answer_form(
     return _literal(r, node, f"{where}.answer")
 
 
+_SPEC_FIELDS = ("unit", "convention", "options", "synonyms")
+
+
 def _literal(r: _Reader, node: Node, where: str) -> LiteralAnswer | None:
-    m = r.mapping(node, where, (*LITERAL_KINDS, "unit", "convention", "options", "synonyms"))
+    names = literal_names()
+    fields = tuple(dict.fromkeys(f for k in names for f in get_kind(k).key_fields))
+    m = r.mapping(node, where, (*names, *fields))
     if m is None:
         return None
-    kinds = [k for k in LITERAL_KINDS if k in m]
+    kinds = [k for k in names if k in m]
     if len(kinds) != 1:
-        r.error(node, where, f"give exactly one of {', '.join(LITERAL_KINDS)}")
+        r.error(node, where, f"give exactly one of {', '.join(names)}")
         return None
-    kind = kinds[0]
-    vnode = m[kind]
-    at = f"{where}.{kind}"
-    value: Any = None
-    if kind == "number":
-        value = r.scalar(vnode, at, (int, float, str))
-    elif kind == "integer":
-        value = r.scalar(vnode, at, int)
-    elif kind == "vector":
-        value = tuple(
-            r.scalar(n, f"{at}[{i}]", (int, float, str))
-            for i, n in enumerate(r.sequence(vnode, at))
-        )
-        if len(value) < 1:
-            r.error(vnode, at, "a vector needs at least one component")
-    elif kind == "matrix":
-        rows = [
-            tuple(
-                r.scalar(n, f"{at}[{i}][{j}]", (int, float, str))
-                for j, n in enumerate(r.sequence(rn, f"{at}[{i}]"))
-            )
-            for i, rn in enumerate(r.sequence(vnode, at))
-        ]
-        if not rows or len({len(x) for x in rows}) != 1 or not rows[0]:
-            r.error(vnode, at, "a matrix needs rows of equal, non-zero length")
-        value = tuple(rows)
-    elif kind == "shape":
-        value = tuple(r.scalar(n, f"{at}[{i}]", int) for i, n in enumerate(r.sequence(vnode, at)))
-        if not value or any(v is not None and v < 1 for v in value):
-            r.error(vnode, at, "a shape is a list of positive integers")
-    elif kind == "expression":
-        value = r.text(vnode, at)
-    elif kind == "choice":
-        raw = r.scalar(vnode, at, (str, bool, int))
-        value = None if raw is None else str(raw)
-    elif kind == "keywords":
-        groups = []
-        for i, g in enumerate(r.sequence(vnode, at)):
-            alts = r.strings(g, f"{at}[{i}]")
-            if not alts:
-                r.error(g, f"{at}[{i}]", "an empty keyword group")
-            groups.append(alts)
-        value = tuple(groups)
-        if not groups:
-            r.error(vnode, at, "give at least one keyword")
+    kind = get_kind(kinds[0])
+    vnode = m[kind.name]
+    at = f"{where}.{kind.name}"
+    value = kind.key_literal(r, vnode, at)
+    for extra in fields:
+        if extra in m and extra not in kind.key_fields:
+            owners = [k for k in names if extra in get_kind(k).key_fields]
+            r.error(m[extra], f"{where}.{extra}", f"only meaningful for a {' or '.join(owners)}")
     unit = r.text(m["unit"], f"{where}.unit") if "unit" in m else ""
     convention = r.text(m["convention"], f"{where}.convention") if "convention" in m else ""
     options: tuple[str, ...] = ()
@@ -651,17 +620,21 @@ def _literal(r: _Reader, node: Node, where: str) -> LiteralAnswer | None:
         sm = r.mapping(m["synonyms"], f"{where}.synonyms", _AnyKeys())
         for k, v in (sm or {}).items():
             synonyms[k] = r.strings(v, f"{where}.synonyms.{k}")
-    for extra, allowed_for in (
-        ("unit", "number"),
-        ("convention", "shape"),
-        ("options", "choice"),
-        ("synonyms", "choice"),
-    ):
-        if extra in m and kind != allowed_for:
-            r.error(m[extra], f"{where}.{extra}", f"only meaningful for a {allowed_for}")
-    if kind == "choice" and options and value is not None and value not in options:
-        r.error(vnode, at, f"{value!r} is not one of the options {list(options)}")
-    spec = LiteralAnswer(kind, value, unit or "", convention or "", options, FrozenMap(synonyms))
+    extras = {
+        f: kind.key_extra(r, f, m[f], f"{where}.{f}")
+        for f in kind.key_fields
+        if f in m and f not in _SPEC_FIELDS
+    }
+    spec = LiteralAnswer(
+        kind.name,
+        value,
+        unit or "",
+        convention or "",
+        options,
+        FrozenMap(synonyms),
+        FrozenMap(extras),
+    )
+    kind.check_key(r, spec, vnode, at)
     if value is None or (isinstance(value, tuple) and any(v is None for v in _flat(value))):
         return None
     try:

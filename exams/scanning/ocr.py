@@ -16,7 +16,6 @@ the text's form against what the answer key expects (:func:`check_form`) first.
 
 from __future__ import annotations
 
-import enum
 import io
 import re
 import shutil
@@ -26,6 +25,7 @@ from functools import cached_property
 from typing import Protocol, runtime_checkable
 
 import numpy as np
+from autocheck.kinds import OcrForm
 from PIL import Image
 
 
@@ -154,21 +154,9 @@ def default_engine() -> TranscriptionEngine:
     )
 
 
-class AnswerKind(enum.StrEnum):
-    INTEGER = "integer"
-    DECIMAL = "decimal"
-    SHAPE = "shape"
-    EXPRESSION = "expression"
-    #: A real number whose expected value happens to be whole: "22", "-4.0".
-    NUMBER = "number"
-
-
-_FORMS = {
-    AnswerKind.INTEGER: re.compile(r"^-?\d+$"),
-    AnswerKind.DECIMAL: re.compile(r"^-?\d*\.\d+$"),
-    AnswerKind.SHAPE: re.compile(r"^\(?\d+(\s*x\s*\d+)*\)?$", re.IGNORECASE),
-    AnswerKind.NUMBER: re.compile(r"^-?(?:\d+(?:\.\d*)?|\.\d+)$"),
-}
+#: The forms an answer box may read as: declared by each answer kind (``Kind.ocr_form``).
+AnswerKind = OcrForm
+_FORMS = {form: form.pattern for form in OcrForm if form.pattern is not None}
 
 
 def canonical(text: str, kind: AnswerKind) -> str:

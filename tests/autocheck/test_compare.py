@@ -7,20 +7,14 @@ import math
 import pytest
 import sympy
 
-from autocheck.compare import (
-    compare,
-    compare_choice,
-    compare_expression,
-    compare_keywords,
-    compare_number,
-    compare_predicate,
-    compare_shape,
-    compare_tensor,
-    kind_of,
-    read,
-    sig_figs,
-)
+from autocheck.compare import compare, compare_number, kind_of, read, sig_figs
 from autocheck.keys import DEFAULT_TOLERANCE, FrozenMap, PredicateAnswer, Tolerance, predicate_value
+from autocheck.kinds.choice import compare_choice
+from autocheck.kinds.expression import compare_expression
+from autocheck.kinds.keywords import compare_keywords
+from autocheck.kinds.predicate import compare_predicate
+from autocheck.kinds.shape import compare_shape
+from autocheck.kinds.tensor import compare_tensor
 from autocheck.mathparse import Unreadable, parse_number
 from solvers.values import Choice, Expression, Integer, KeywordSet, Number, Shape, Tensor
 

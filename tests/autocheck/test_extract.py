@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from autocheck.extract import extract, find_keywords
+from autocheck.extract import extract
+from autocheck.kinds.choice import extract_choice
+from autocheck.kinds.keywords import find_keywords
 
 EPOCHS = "we have $\\frac{20000}{100} = 200$ mini batches\n\nepoch = $\\frac{40000}{200} = 20$"
 FORWARD = (
@@ -117,13 +119,12 @@ SYN = {"batch": ("full batch", "batch GD"), "mini-batch": ("minibatch",)}
     ],
 )
 def test_labelled_choices(text: str, symbol: str, option: str):
-    ex = extract(
+    ex = extract_choice(
         text,
-        kind="choice",
         symbols=(symbol,),
         options=OPTS,
         synonyms=SYN,
-        sibling_symbols=("A", "B"),
+        siblings=("A", "B"),
     )
     assert ex.chosen is not None
     assert ex.chosen.label == option
@@ -140,7 +141,7 @@ def test_labelled_choices(text: str, symbol: str, option: str):
 )
 def test_plain_choices(text: str, option: str | None, confident: bool):
     options = ("True", "False") if "True" in text else ("Yes", "No")
-    ex = extract(text, kind="choice", options=options)
+    ex = extract_choice(text, options=options)
     if option is not None:
         assert ex.chosen is not None
         assert ex.chosen.label == option
@@ -178,16 +179,14 @@ def test_true_false_list_by_item_label():
     labels = ("(i)", "(ii)", "(iii)")
     got = []
     for label in labels:
-        ex = extract(
-            text, kind="choice", symbols=(label,), options=("True", "False"), sibling_symbols=labels
-        )
+        ex = extract_choice(text, symbols=(label,), options=("True", "False"), siblings=labels)
         assert ex.chosen is not None
         got.append(ex.chosen.label)
     assert got == ["True", "False", "True"]
 
 
 def test_letter_choice_in_brackets():
-    ex = extract("(B) because the curve is noisy", kind="choice", options=("A", "B"))
+    ex = extract_choice("(B) because the curve is noisy", options=("A", "B"))
     assert ex.chosen is not None
     assert ex.chosen.label == "B"
 
