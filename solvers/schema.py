@@ -32,11 +32,38 @@ T = TypeVar("T")
 Scalar = sympy.Expr
 
 
-def param(help: str, default: Any = dataclasses.MISSING, *, factory: Any = None) -> Any:
-    """A dataclass field carrying its one-line documentation (shown by ``describe``)."""
+def param(
+    help: str,
+    default: Any = dataclasses.MISSING,
+    *,
+    factory: Any = None,
+    choices: Mapping[Any, str] | None = None,
+) -> Any:
+    """A dataclass field carrying its one-line documentation (shown by ``describe``).
+
+    ``choices`` marks a *convention*: a parameter whose options are each a defensible reading
+    of the same question (hinge sum or mean, floor or ceil). It maps every option to what it
+    means and where it comes from; ``describe`` lists them with the default marked.
+    """
+    metadata: dict[str, Any] = {"help": help}
+    if choices:
+        metadata["choices"] = dict(choices)
     if factory is not None:
-        return dataclasses.field(default_factory=factory, metadata={"help": help})
-    return dataclasses.field(default=default, metadata={"help": help})
+        return dataclasses.field(default_factory=factory, metadata=metadata)
+    return dataclasses.field(default=default, metadata=metadata)
+
+
+def conventions(cls: type) -> list[tuple[str, Any, dict[Any, str]]]:
+    """``(name, default, choices)`` of every convention field of ``cls`` (nested included,
+    as ``Layer.ceil_rule``)."""
+    out: list[tuple[str, Any, dict[Any, str]]] = []
+    hints = _type_hints(cls)
+    for f in dataclasses.fields(cls):
+        if "choices" in f.metadata:
+            out.append((f.name, f.default, dict(f.metadata["choices"])))
+        for sub in _dataclasses_in(hints[f.name]):
+            out += [(f"{sub.__name__}.{n}", d, c) for n, d, c in conventions(sub)]
+    return out
 
 
 def join(path: str, key: str | int) -> str:
@@ -220,6 +247,9 @@ def describe_fields(cls: type, indent: str = "  ", seen: set[type] | None = None
         lines.append(
             f"{indent}{f.name}: {describe_type(tp)}{default}" + (f"  -- {text}" if text else "")
         )
+        for option, meaning in f.metadata.get("choices", {}).items():
+            mark = " (default)" if option == f.default else ""
+            lines.append(f"{indent}    convention {show_option(option)}{mark}: {meaning}")
         nested.extend(_dataclasses_in(tp))
     for sub in nested:
         if sub not in seen:
@@ -238,6 +268,13 @@ def _dataclasses_in(tp: Any) -> list[type]:
     return out
 
 
+def show_option(value: Any) -> str:
+    """An option as written in YAML: ``true``, ``'sum'``, ``3``."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value)
+
+
 def _show_default(value: Any) -> str:
     if isinstance(value, sympy.Basic):
         return str(value)
@@ -254,4 +291,13 @@ def _kind(value: Any) -> str:
     return type(value).__name__
 
 
-__all__ = ["Scalar", "build", "convert", "describe_fields", "exact_number", "join", "param"]
+__all__ = [
+    "Scalar",
+    "build",
+    "conventions",
+    "convert",
+    "describe_fields",
+    "exact_number",
+    "join",
+    "param",
+]

@@ -25,6 +25,13 @@ def _windows(n: int, k: int, s: int, d: int, lo: int, hi: int) -> int:
     return count
 
 
+def _one_layer(n: int, layer: dict) -> dict:
+    """``cnn.layers`` on a 1-D, one-channel input of length ``n``."""
+    return dict(
+        solve("cnn.layers", {"input": [n, 1], "convention": "LC", "layers": [layer]}).values
+    )
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     n=st.integers(1, 60),
@@ -36,8 +43,23 @@ def _windows(n: int, k: int, s: int, d: int, lo: int, hi: int) -> int:
 )
 def test_conv_length_equals_counted_window_positions(n, k, s, d, lo, hi) -> None:
     expected = _windows(n, k, s, d, lo, hi)
+    layer = {
+        "type": "conv",
+        "filters": 1,
+        "kernel": k,
+        "stride": s,
+        "dilation": d,
+        "padding": [[lo, hi]],
+    }
     if expected > 0:
         assert conv_out(n, k, s, d, (lo, hi)) == expected
+        assert _one_layer(n, layer)["output"] == Shape((expected, 1), "LC")
+    else:  # the dilated kernel is longer than the padded input: no window fits
+        assert conv_out(n, k, s, d, (lo, hi)) <= 0
+        with pytest.raises(ParameterError) as info:
+            _one_layer(n, layer)
+        assert info.value.field == "layers[0]"
+        assert "does not fit" in info.value.message
 
 
 @settings(max_examples=300, deadline=None)
@@ -46,7 +68,7 @@ def test_conv_length_equals_counted_window_positions(n, k, s, d, lo, hi) -> None
     k=st.integers(1, 5),
     s=st.integers(1, 4),
     d=st.integers(1, 2),
-    p=st.integers(0, 2),
+    p=st.integers(0, 4),
     extra=st.integers(0, 3),
 )
 def test_transposed_conv_inverts_the_conv_length(n, k, s, d, p, extra) -> None:
@@ -54,8 +76,22 @@ def test_transposed_conv_inverts_the_conv_length(n, k, s, d, p, extra) -> None:
     # (output_padding < stride picks among the lengths that conv down to n).
     extra = extra % s
     m = conv_transpose_out(n, k, s, d, (p, p), extra)
-    if m > 0 and 2 * p <= d * (k - 1):
+    layer = {
+        "type": "conv_transpose",
+        "filters": 1,
+        "kernel": k,
+        "stride": s,
+        "dilation": d,
+        "padding": p,
+        "output_padding": extra,
+    }
+    if m > 0:
         assert conv_out(m, k, s, d, (p, p)) == n
+        assert _one_layer(n, layer)["output"] == Shape((m, 1), "LC")
+    else:  # the padding crops more than the transposed conv produces
+        with pytest.raises(ParameterError) as info:
+            _one_layer(n, layer)
+        assert info.value.field == "layers[0]"
 
 
 @pytest.mark.parametrize(
@@ -71,6 +107,156 @@ def test_transposed_conv_inverts_the_conv_length(n, k, s, d, p, extra) -> None:
 def test_pooling_floor_and_ceil_by_hand(n, k, s, pad, floor_len, ceil_len) -> None:
     assert conv_out(n, k, s, 1, pad) == floor_len
     assert pool_out_ceil(n, k, s, 1, pad) == ceil_len
+
+
+def test_ceil_mode_with_matlab_padding_pools_the_padded_input() -> None:
+    # 141 rows, kernel 1 x 3, padding [1 1 0 1]: the input is padded to 143 x 142, then
+    # pooled; every row start 0..142 begins inside the padded input (PyTorch: F.pad then
+    # max_pool2d(ceil_mode=True) gives 143 x 48).
+    values = solve(
+        "cnn.layers",
+        {
+            "input": [141, 141, 1],
+            "layers": [
+                {"type": "maxpool", "kernel": [1, 3], "padding": [1, 1, 0, 1], "ceil_mode": True}
+            ],
+        },
+    )
+    assert values.values["output"] == Shape((143, 48, 1), "HWC")
+    step = values.steps[1].text
+    assert "padded_input" in step
+    assert "p=1+1 -> 143" in step
+
+
+def test_ceil_mode_never_keeps_fewer_windows_than_floor_mode() -> None:
+    # 5 x 5, k = 1, padding 1: seven windows per axis in floor mode, so seven in ceil mode too.
+    for ceil_mode in (False, True):
+        values = solve(
+            "cnn.layers",
+            {
+                "input": [5, 5, 1],
+                "layers": [{"type": "maxpool", "kernel": 1, "padding": 1, "ceil_mode": ceil_mode}],
+            },
+        ).values
+        assert values["output"] == Shape((7, 7, 1), "HWC")
+    for rule in ("pool_padding", "padded_input"):
+        assert pool_out_ceil(5, 1, 1, 1, (1, 1), rule) == 7
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected", "dropped"),
+    [
+        # n = 5, k = 3, s = 3, padding 1: ceil gives starts 0, 3, 6 in the padded 7.
+        ("pool_padding", 2, True),  # 6 >= n + p_lo = 6: PyTorch drops it
+        ("padded_input", 3, False),  # 6 < 7: it starts inside the padded input
+        ("auto", 2, True),  # one number within half the kernel: PyTorch's pool padding
+    ],
+)
+def test_ceil_rule_is_explicit_and_named_in_the_step(rule, expected, dropped) -> None:
+    layer = {
+        "type": "maxpool",
+        "kernel": 3,
+        "stride": 3,
+        "padding": 1,
+        "ceil_mode": True,
+        "ceil_rule": rule,
+    }
+    solution = solve("cnn.layers", {"input": [5, 1], "convention": "LC", "layers": [layer]})
+    assert solution.values["output"] == Shape((expected, 1), "LC")
+    step = solution.steps[1].text
+    assert ("pool_padding" if rule != "padded_input" else "padded_input") in step
+    assert ("dropped" in step) is dropped
+    assert step.endswith(f"-> {expected}")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    n=st.integers(1, 30),
+    k=st.integers(1, 5),
+    s=st.integers(1, 6),
+    lo=st.integers(0, 4),
+    hi=st.integers(0, 4),
+    rule=st.sampled_from(["pool_padding", "padded_input"]),
+)
+def test_ceil_step_reproduces_its_own_value(n, k, s, lo, hi, rule) -> None:
+    # The worked step must not contradict itself: the ceiling it writes, minus a window only
+    # when it says one was dropped, is the length it reports.
+    layer = {
+        "type": "maxpool",
+        "kernel": k,
+        "stride": s,
+        "padding": [[lo, hi]],
+        "ceil_mode": True,
+        "ceil_rule": rule,
+    }
+    raw = math.ceil((n + lo + hi - k) / s) + 1
+    if raw <= 0:  # even a window overhanging the end cannot start inside the input
+        with pytest.raises(ParameterError):
+            _one_layer(n, layer)
+        return
+    solution = solve("cnn.layers", {"input": [n, 1], "convention": "LC", "layers": [layer]})
+    out = solution.values["output"]
+    assert isinstance(out, Shape)
+    step = solution.steps[1].text
+    assert out.dims[0] == (raw - 1 if "dropped" in step else raw)
+    assert out.dims[0] >= conv_out(n, k, s, 1, (lo, hi))
+
+
+def test_flat_input_feeds_dense_layers_under_either_convention() -> None:
+    for convention in ("HWC", "CHW"):
+        values = solve(
+            "cnn.layers",
+            {
+                "input": [256],
+                "convention": convention,
+                "layers": [
+                    {"type": "fc", "units": 64},
+                    {"type": "relu"},
+                    {"type": "fc", "units": 10},
+                ],
+            },
+        ).values
+        assert values["output"] == Shape((10,))
+        assert values["params"] == Integer(256 * 64 + 64 + 64 * 10 + 10)
+        weights = (256, 64) if convention == "HWC" else (64, 256)
+        assert values["layers[0].weights"] == Shape(weights)
+
+
+def test_flat_input_refuses_a_convolution_naming_the_layer() -> None:
+    with pytest.raises(ParameterError) as info:
+        solve(
+            "cnn.layers",
+            {"input": [256], "layers": [{"type": "conv", "filters": 2, "kernel": 3}]},
+        )
+    assert info.value.field == "layers[0].type"
+    assert "[length, channels]" in info.value.message
+
+
+def test_parameter_tensors_count_weights_and_biases_per_layer() -> None:
+    # conv (weight + bias), batch norm (scale + shift), conv without bias (weight), fc: 7.
+    values = solve(
+        "cnn.layers",
+        {
+            "input": [3, 16, 16],
+            "convention": "CHW",
+            "layers": [
+                {"type": "conv", "filters": 8, "kernel": 3},
+                {"type": "batchnorm"},
+                {"type": "relu"},
+                {"type": "conv", "filters": 8, "kernel": 3, "bias": False},
+                {"type": "maxpool", "kernel": 2},
+                {"type": "flatten"},
+                {"type": "fc", "units": 10},
+            ],
+        },
+    ).values
+    assert values["parameter_tensors"] == Integer(7)
+    assert [values[f"layers[{i}].tensors"] for i in (0, 1, 2, 3)] == [
+        Integer(2),
+        Integer(2),
+        Integer(0),
+        Integer(1),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -93,12 +93,15 @@ def test_iterations_per_epoch_match_chunking_the_dataset(n: int, b: int, drop_la
     batches = [list(range(n))[i : i + b] for i in range(0, n, b)]
     if drop_last:
         batches = [batch for batch in batches if len(batch) == b]
-    if not batches:
+    params = {"dataset_size": n, "batch_size": b, "drop_last": drop_last}
+    if not batches:  # drop_last with B > N: an epoch without a single mini-batch
+        with pytest.raises(ParameterError) as info:
+            solve("training.schedule", params)
+        assert info.value.field == "batch_size"
         return
-    values = solve(
-        "training.schedule", {"dataset_size": n, "batch_size": b, "drop_last": drop_last}
-    ).values
+    values = solve("training.schedule", params).values
     assert values["iterations_per_epoch"] == Integer(len(batches))
+    assert values["last_batch_size"] == Integer(len(batches[-1]))
 
 
 @pytest.mark.parametrize(
@@ -124,3 +127,52 @@ def test_impossible_combinations_are_rejected(params: dict, field: str) -> None:
     with pytest.raises(ParameterError) as info:
         solve("training.schedule", params)
     assert info.value.field == field
+
+
+def test_samples_seen_counts_the_partial_last_batch_once_per_epoch() -> None:
+    # N = 5000, B = 32: 157 mini-batches, the last of 8; 10 epochs see 50,000 samples, not
+    # 1570 * 32 = 50,240.
+    solution = solve("training.schedule", {"dataset_size": 5000, "batch_size": 32, "epochs": 10})
+    assert solution.values["steps"] == Integer(1570)
+    assert solution.values["samples_seen"] == Integer(50000)
+    assert solution.values["last_batch_size"] == Integer(8)
+    assert any("50000" in step.text and "8" in step.text for step in solution.steps)
+
+
+def test_samples_seen_part_way_into_an_epoch() -> None:
+    # 2 epochs of 1000 (last batch 40), then 5 more full batches of 64: 2000 + 320.
+    values = solve(
+        "training.schedule", {"dataset_size": 1000, "batch_size": 64, "steps": 37}
+    ).values
+    assert values["samples_seen"] == Integer(2320)
+
+
+def test_drop_last_reports_the_dropped_samples() -> None:
+    values = solve(
+        "training.schedule", {"dataset_size": 5000, "batch_size": 32, "drop_last": True}
+    ).values
+    assert values["iterations_per_epoch"] == Integer(156)
+    assert values["last_batch_size"] == Integer(32)
+    assert values["samples_dropped"] == Integer(8)
+
+
+@pytest.mark.parametrize(
+    ("drop_last", "low", "high"),
+    [(False, 11169, 11200), (True, 11200, 11231)],
+)
+def test_range_of_dataset_sizes_consistent_with_the_iteration_count(drop_last, low, high) -> None:
+    solution = solve(
+        "training.schedule",
+        {
+            "batch_size": 32,
+            "log": [{"epoch": 2, "iteration": 700}, {"epoch": 5, "iteration": 1750}],
+            "drop_last": drop_last,
+        },
+    )
+    assert solution.values["dataset_size_min"] == Integer(low)
+    assert solution.values["dataset_size_max"] == Integer(high)
+    # Every N in the range gives I = 350, and the neighbours outside it do not.
+    for n, fits in ((low - 1, False), (low, True), (high, True), (high + 1, False)):
+        i = (n // 32) if drop_last else -(-n // 32)
+        assert (i == 350) is fits
+    assert any(f"from {low} to {high}" in step.text for step in solution.steps)
