@@ -16,11 +16,23 @@ from solvers.worked import Worked, real, show, tex, vector
 
 @dataclass(frozen=True)
 class BatchParams:
-    loss: Literal["loss.cross_entropy", "loss.binary_cross_entropy", "loss.mse"] = param(
-        "the per-example loss solver"
+    loss: Literal["loss.cross_entropy", "loss.binary_cross_entropy", "loss.mse", "loss.hinge"] = (
+        param("the per-example loss solver")
     )
     examples: list[dict[str, Any]] = param("one parameter mapping per example (as for that solver)")
-    reduction: Literal["mean", "sum"] = param("combine the example losses", "mean")
+    shared: dict[str, Any] = param(
+        "parameters common to every example (an example's own entry wins), e.g. "
+        "{class_reduction: mean, margin: 1} for loss.hinge",
+        factory=dict,
+    )
+    reduction: Literal["mean", "sum"] = param(
+        "combine the example losses",
+        "mean",
+        choices={
+            "mean": "average over the batch (PyTorch's reduction='mean')",
+            "sum": "sum over the batch (reduction='sum')",
+        },
+    )
 
     def check(self) -> None:
         if not self.examples:
@@ -41,7 +53,9 @@ class BatchParams:
 def batch(p: BatchParams) -> Solution:
     """A mini-batch loss: the per-example loss of each example, then their mean (or sum).
 
-    Values: ``loss``, ``losses`` (per example, in order).
+    The per-example solver is any of the losses listed (cross-entropy, binary
+    cross-entropy, squared error, multiclass hinge); ``shared`` holds the parameters every
+    example has in common. Values: ``loss``, ``losses`` (per example, in order).
     """
     from solvers.registry import solve
 
@@ -49,7 +63,7 @@ def batch(p: BatchParams) -> Solution:
     losses = []
     for i, example in enumerate(p.examples):
         try:
-            value = solve(p.loss, example).values["loss"]
+            value = solve(p.loss, {**p.shared, **example}).values["loss"]
         except ParameterError as exc:
             raise ParameterError(f"examples[{i}].{exc.field}", exc.message) from None
         assert isinstance(value, Number)
@@ -58,7 +72,7 @@ def batch(p: BatchParams) -> Solution:
         w.step(f"example {i + 1}: L_{i + 1} = {show(exact)}", rf"L_{{{i + 1}}} = {tex(exact)}")
     total = sum(losses, sympy.Integer(0))
     result = total / len(losses) if p.reduction == "mean" else total
-    how = f"mean over {len(losses)} examples" if p.reduction == "mean" else "sum"
+    how = f"mean over {len(losses)} examples" if p.reduction == "mean" else "sum over the batch"
     w.step(
         f"{how}: L = {show(result)}",
         (

@@ -84,6 +84,13 @@ def softmax(p: SoftmaxParams) -> Solution:
     return w.solution()
 
 
+SMOOTHING_STYLES = {
+    "uniform": "(1 - eps) y + eps / K on every class (PyTorch cross_entropy(label_smoothing=eps), "
+    "Szegedy et al.)",
+    "others": "1 - eps on the true class and eps / (K - 1) on each other class",
+}
+
+
 @dataclass(frozen=True)
 class CEParams:
     probs: list[Scalar] | None = param("predicted probabilities (a distribution)", None)
@@ -91,6 +98,10 @@ class CEParams:
     target_class: int | None = param("the true class, 1-based (one-hot target)", None)
     target: list[Scalar] | None = param("a target distribution instead of target_class", None)
     base: Base = param("logarithm base", "e")
+    label_smoothing: Scalar = param("label smoothing epsilon (0: none)", 0)
+    smoothing_style: Literal["uniform", "others"] = param(
+        "how label smoothing spreads epsilon", "uniform", choices=SMOOTHING_STYLES
+    )
 
     def check(self) -> None:
         if (self.probs is None) == (self.logits is None):
@@ -102,18 +113,35 @@ class CEParams:
             raise ParameterError("target_class", f"must be between 1 and {n} (1-based)")
         if self.target is not None and len(self.target) != n:
             raise ParameterError("target", f"expected {n} entries")
+        eps = self.label_smoothing
+        if not (eps.is_number and 0 <= eps < 1):
+            raise ParameterError("label_smoothing", "must be a number in [0, 1)")
+        if eps != 0 and self.smoothing_style == "others" and self.target_class is None:
+            raise ParameterError("smoothing_style", "'others' needs target_class")
         if self.probs is not None:
             check_probs(self.probs, "probs", sums_to_one=True)
-            true = (
-                [self.target_class - 1]
-                if self.target_class is not None
-                else [i for i, t in enumerate(self.target or []) if t != 0]
-            )
-            for i in true:
-                if self.probs[i] == 0:
+            for i, y in enumerate(ce_targets(self, n)):
+                if y != 0 and self.probs[i] == 0:
                     raise ParameterError(
-                        f"probs[{i}]", "a true class has probability 0: the loss is infinite"
+                        f"probs[{i}]",
+                        "a class with a target has probability 0: the loss is infinite",
                     )
+
+
+def ce_targets(p: CEParams, n: int) -> list[sympy.Expr]:
+    """The target distribution over ``n`` classes, label smoothing applied."""
+    zero, one = sympy.Integer(0), sympy.Integer(1)
+    if p.target_class is not None:
+        y = [one if i == p.target_class - 1 else zero for i in range(n)]
+    else:
+        assert p.target is not None
+        y = list(p.target)
+    eps = p.label_smoothing
+    if eps == 0:
+        return y
+    if p.smoothing_style == "others":
+        return [1 - eps if yi == 1 else eps / (n - 1) for yi in y]
+    return [(1 - eps) * yi + eps / n for yi in y]
 
 
 @solver(
@@ -122,10 +150,12 @@ class CEParams:
     example={"probs": [0.25, 0.25, 0.3, 0.2], "target_class": 3},
 )
 def cross_entropy(p: CEParams) -> Solution:
-    """Cross-entropy ``-sum_i y_i log p_i`` (one-hot: ``-log p_true``).
+    """Cross-entropy ``-sum_i y_i log p_i`` (one-hot: ``-log p_true``), optionally against
+    label-smoothed targets.
 
     Values: ``loss`` (exact, e.g. ``-log(3/10)``), ``probs`` (when logits are given),
-    ``grad_probs`` (``-y_i / p_i``) or ``grad_logits`` (``p - y``).
+    ``targets`` (with label smoothing), ``grad_probs`` (``-y_i / p_i``) or ``grad_logits``
+    (``p - y``).
     """
     w = Worked()
     if p.logits is not None:
@@ -135,18 +165,23 @@ def cross_entropy(p: CEParams) -> Solution:
     else:
         assert p.probs is not None
         probs = list(p.probs)
-    n = len(probs)
-    if p.target_class is not None:
-        y = [sympy.Integer(1 if i == p.target_class - 1 else 0) for i in range(n)]
-    else:
-        assert p.target is not None
-        y = list(p.target)
+    y = ce_targets(p, len(probs))
     loss = -sum(
         (yi * log_base(pi, p.base) for yi, pi in zip(y, probs, strict=True) if yi != 0),
         sympy.Integer(0),
     )
     log_tex = r"\log" if p.base == "e" else rf"\log_{{{p.base}}}"
-    if p.target_class is not None:
+    if p.label_smoothing != 0:
+        how = (
+            "(1 - eps) y + eps / K" if p.smoothing_style == "uniform" else "1 - eps, eps / (K - 1)"
+        )
+        w.step(
+            f"label smoothing ({p.smoothing_style}, eps = {p.label_smoothing}): targets "
+            f"{how} = {vec_text(y)}",
+            rf"y = {vec_tex(y)}",
+        )
+        w.value("targets", vector(y))
+    if p.target_class is not None and p.label_smoothing == 0:
         pt = probs[p.target_class - 1]
         w.step(
             f"Only the true class (class {p.target_class}) has y = 1: L = -log p_{p.target_class} = -log({sympy.sstr(pt)}) = {show(loss)}",
@@ -267,9 +302,7 @@ class SmoothingParams:
     epsilon: Scalar = param("smoothing epsilon")
     target_class: int = param("true class, 1-based", 1)
     style: Literal["others", "uniform"] = param(
-        "others: 1 - eps for the true class and eps/(K-1) for each other; "
-        "uniform: (1 - eps) one-hot + eps/K everywhere",
-        "others",
+        "how epsilon is spread over the classes", "others", choices=SMOOTHING_STYLES
     )
 
     def check(self) -> None:

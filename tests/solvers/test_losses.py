@@ -230,3 +230,146 @@ def test_regulariser_forms(form: str, penalty: sympy.Expr) -> None:
     ).values
     assert _exact(values["reg_loss"]) == penalty
     assert values["scores"].values == (-1.0, 3.0)  # type: ignore[union-attr]
+
+
+# The CS231n example: scores (3.2, 5.1, -1.7) for a cat (class 1), margin 1:
+# max(0, 5.1 - 3.2 + 1) + max(0, -1.7 - 3.2 + 1) = 2.9 + 0 = 2.9.
+@pytest.mark.parametrize(
+    ("class_reduction", "power", "expected", "grad"),
+    [
+        ("sum", 1, R(29, 10), (-1, 1, 0)),
+        ("mean", 1, R(29, 30), (R(-1, 3), R(1, 3), 0)),
+        ("sum", 2, R(841, 100), (R(-58, 10), R(58, 10), 0)),
+        ("mean", 2, R(841, 300), (R(-58, 30), R(58, 30), 0)),
+    ],
+)
+def test_hinge_loss_in_both_conventions_by_hand(class_reduction, power, expected, grad) -> None:
+    solution = solve(
+        "loss.hinge",
+        {
+            "scores": [3.2, 5.1, -1.7],
+            "target_class": 1,
+            "class_reduction": class_reduction,
+            "power": power,
+        },
+    )
+    assert _exact(solution.values["loss"]) == expected
+    g = solution.values["grad_scores"]
+    assert isinstance(g, Tensor)
+    assert g.exact == tuple(sympy.sympify(v) for v in grad)
+    assert any(f"class_reduction: {class_reduction}" in s.text for s in solution.steps)
+
+
+def test_batch_averages_the_hinge_loss_over_examples() -> None:
+    # Example 1: 2.9 (above); example 2: scores (1, 3, 2), class 2: max(0, 1 - 3 + 1) +
+    # max(0, 2 - 3 + 1) = 0. Mean over the batch: 1.45; PyTorch's convention divides each
+    # example by C = 3 first: (29/30 + 0) / 2 = 29/60.
+    examples = [
+        {"scores": [3.2, 5.1, -1.7], "target_class": 1},
+        {"scores": [1, 3, 2], "target_class": 2},
+    ]
+    cs231n = solve("loss.batch", {"loss": "loss.hinge", "examples": examples}).values
+    assert _exact(cs231n["loss"]) == R(29, 20)
+    pytorch = solve(
+        "loss.batch",
+        {"loss": "loss.hinge", "examples": examples, "shared": {"class_reduction": "mean"}},
+    ).values
+    assert _exact(pytorch["loss"]) == R(29, 60)
+    # An example's own entry wins over the shared one.
+    mixed = solve(
+        "loss.batch",
+        {
+            "loss": "loss.hinge",
+            "examples": [{**examples[0], "class_reduction": "sum"}, examples[1]],
+            "shared": {"class_reduction": "mean"},
+            "reduction": "sum",
+        },
+    ).values
+    assert _exact(mixed["loss"]) == R(29, 10)
+
+
+def test_batch_errors_name_the_example_field() -> None:
+    with pytest.raises(ParameterError) as info:
+        solve(
+            "loss.batch",
+            {"loss": "loss.hinge", "examples": [{"scores": [1, 2], "target_class": 3}]},
+        )
+    assert info.value.field == "examples[0].target_class"
+
+
+def test_cross_entropy_with_label_smoothing_by_hand() -> None:
+    # K = 4, eps = 0.2, class 2: targets (0.05, 0.85, 0.05, 0.05) (PyTorch's uniform rule).
+    probs = [R(1, 10), R(6, 10), R(2, 10), R(1, 10)]
+    values = solve(
+        "loss.cross_entropy",
+        {"probs": ["1/10", "6/10", "2/10", "1/10"], "target_class": 2, "label_smoothing": 0.2},
+    ).values
+    y = [R(1, 20), R(17, 20), R(1, 20), R(1, 20)]
+    expected = -sum(t * sympy.log(q) for t, q in zip(y, probs, strict=True))
+    assert sympy.simplify(_exact(values["loss"]) - expected) == 0
+    targets = values["targets"]
+    assert isinstance(targets, Tensor)
+    assert targets.exact == tuple(y)
+    others = solve(
+        "loss.cross_entropy",
+        {
+            "probs": ["1/10", "6/10", "2/10", "1/10"],
+            "target_class": 2,
+            "label_smoothing": 0.3,
+            "smoothing_style": "others",
+        },
+    ).values
+    assert others["targets"].exact == (R(1, 10), R(7, 10), R(1, 10), R(1, 10))  # type: ignore[union-attr]
+
+
+def test_label_smoothing_needs_every_probability_positive() -> None:
+    with pytest.raises(ParameterError) as info:
+        solve(
+            "loss.cross_entropy",
+            {"probs": [0, 1], "target_class": 2, "label_smoothing": 0.1},
+        )
+    assert info.value.field == "probs[0]"
+
+
+@pytest.mark.parametrize(
+    ("penalty", "row_terms"),
+    [
+        # rows (1, -1) and (0.5, 2): L1 norms 2 and 2.5; L2 sqrt(2), sqrt(17)/2; squared 2, 17/4
+        ("l1", (2, R(5, 2))),
+        ("l2", (sympy.sqrt(2), sympy.sqrt(17) / 2)),
+        ("l2_squared", (2, R(17, 4))),
+    ],
+)
+def test_linear_scores_with_a_row_penalty_in_the_scores(penalty, row_terms) -> None:
+    values = solve(
+        "loss.linear_scores",
+        {
+            "W": [[1, -1], [0.5, 2]],
+            "x": [2, 1],
+            "b": [0, -1],
+            "loss": "none",
+            "row_penalty": penalty,
+            "row_penalty_weight": 0.5,
+        },
+    ).values
+    scores = values["scores"]
+    assert isinstance(scores, Tensor)
+    linear = (1, 2)
+    want = [a + R(1, 2) * r for a, r in zip(linear, row_terms, strict=True)]
+    assert [sympy.simplify(g - v) for g, v in zip(scores.exact or (), want, strict=True)] == [0, 0]
+
+
+def test_linear_scores_hinge_in_pytorch_convention() -> None:
+    values = solve(
+        "loss.linear_scores",
+        {
+            "W": [[1, -1], [0.5, 2], [0, 1]],
+            "x": [2, 1],
+            "b": [0, -1, 0.5],
+            "target_class": 1,
+            "loss": "hinge",
+            "class_reduction": "mean",
+        },
+    ).values
+    # scores (1, 2, 1.5): terms 2 and 1.5, divided by C = 3.
+    assert _exact(values["data_loss"]) == R(7, 6)
