@@ -106,7 +106,9 @@ def fc_params(p: FCParams) -> Solution:
     """Parameter count of a fully connected network, layer by layer.
 
     Values: ``params`` (total learnable), ``weights``, ``biases``, ``output_units``,
-    ``hidden_units`` and, per layer k = 1..L, ``layer{k}.params``.
+    ``hidden_units``, ``parameter_tensors`` (a weight matrix per layer plus a bias vector per
+    layer that has one: what ``len(list(model.parameters()))`` counts) and, per layer
+    k = 1..L, ``layer{k}.params`` and ``layer{k}.tensors``.
     """
     w = Worked()
     hidden = hidden_widths(p)
@@ -132,7 +134,7 @@ def fc_params(p: FCParams) -> Solution:
     w.step(f"Output layer: {how}.", "")
     widths = [p.input, *hidden, out]
     w.step("Widths: " + "-".join(map(str, widths)), " - ".join(map(str, widths)))
-    total_w = total_b = 0
+    total_w = total_b = tensors = 0
     for k in range(1, len(widths)):
         n_in, n_out = widths[k - 1], widths[k]
         is_output = k == len(widths) - 1
@@ -150,8 +152,12 @@ def fc_params(p: FCParams) -> Solution:
             + f" = {weights + biases}",
         )
         w.value(f"layer{k}.params", Integer(weights + biases))
+        w.value(f"layer{k}.tensors", Integer(1 + has_bias))
+        tensors += 1 + has_bias
     w.step(
-        f"Total: {total_w} weights + {total_b} biases = {total_w + total_b} learnable parameters",
+        f"Total: {total_w} weights + {total_b} biases = {total_w + total_b} learnable parameters, "
+        f"in {tensors} parameter tensors (a weight matrix per layer, a bias vector per layer "
+        "that has biases)",
         rf"{total_w} + {total_b} = {total_w + total_b}",
     )
     w.value("params", Integer(total_w + total_b))
@@ -159,4 +165,5 @@ def fc_params(p: FCParams) -> Solution:
     w.value("biases", Integer(total_b))
     w.value("output_units", Integer(out))
     w.value("hidden_units", Integer(sum(hidden)))
+    w.value("parameter_tensors", Integer(tensors))
     return w.solution()

@@ -19,7 +19,7 @@ import sympy
 from solvers.core import ParameterError, Step
 from solvers.expr import ExpressionError, name_of, parse, to_sympy
 from solvers.graph.backend import Backend
-from solvers.graph.ops import OPS, Op
+from solvers.graph.ops import OPS, TENSOR_ATTR_OPS, Op
 
 Kind = Literal["input", "const", "named", "temp"]
 
@@ -98,31 +98,61 @@ def build_graph(
         _mark(g, before, where)
     for i, rec in enumerate(records):
         where = f"nodes[{i}]"
-        name, op_name, args = rec["name"], rec["op"], list(rec["args"])
+        name = rec["name"]
         if name in g.nodes:
             raise ParameterError(f"{where}.name", f"{name!r} is defined twice (or is an input)")
-        op = OPS.get(op_name)
-        if op is None:
-            raise ParameterError(
-                f"{where}.op", f"unknown op {op_name!r}; known: {', '.join(sorted(OPS))}"
-            )
-        if len(args) != op.arity:
-            raise ParameterError(f"{where}.args", f"{op_name} takes {op.arity} argument(s)")
-        for j, a in enumerate(args):
-            if a not in g.nodes:
-                raise ParameterError(
-                    f"{where}.args[{j}]", f"{a!r} is not an input or an earlier node"
-                )
-        attrs = {k: rec[k] for k in op.attrs if rec.get(k) is not None}
-        missing = [k for k in op.attrs if k not in attrs]
-        if missing:
-            raise ParameterError(f"{where}.{missing[0]}", f"{op_name} needs {missing[0]}")
+        op, args, attrs = _record_op(g, rec, where)
         before = set(g.nodes)
         _add_op(g, name, "named", op, tuple(args), attrs)
         _mark(g, before, where)
     if not g.named():
         raise ParameterError("equations", "the graph has no equations")
     return g
+
+
+def _record_op(
+    g: Graph, rec: Mapping[str, Any], where: str
+) -> tuple[Op, list[str], dict[str, Any]]:
+    """The op, argument names and constant attributes of a node record.
+
+    An attribute naming an input or node (``alpha: a``), or one argument more than the op
+    takes (``{op: pow, args: [x, y]}``), selects the op's tensor form (a gradient flows into
+    that argument too)."""
+    op_name, args = rec["op"], list(rec["args"])
+    op = OPS.get(op_name)
+    if op is None:
+        raise ParameterError(
+            f"{where}.op", f"unknown op {op_name!r}; known: {', '.join(sorted(OPS))}"
+        )
+    attrs = {k: rec[k] for k in op.attrs if rec.get(k) is not None}
+    named = {k: v for k, v in attrs.items() if isinstance(v, sympy.Symbol) and str(v) in g.nodes}
+    tensor = TENSOR_ATTR_OPS.get(op_name)
+    if tensor is not None and (named or len(args) == op.arity + 1):
+        args += [str(v) for v in named.values()]
+        op, attrs = tensor, {}
+    if len(args) != op.arity:
+        raise ParameterError(f"{where}.args", f"{op_name} takes {op.arity} argument(s)")
+    for j, a in enumerate(args):
+        if a not in g.nodes:
+            raise ParameterError(f"{where}.args[{j}]", f"{a!r} is not an input or an earlier node")
+    missing = [k for k in op.attrs if k not in attrs]
+    if missing:
+        raise ParameterError(f"{where}.{missing[0]}", f"{op_name} needs {missing[0]}")
+    for k, v in attrs.items():
+        _check_constant(v, f"{where}.{k}", op_name)
+    return op, args, attrs
+
+
+def _check_constant(value: Any, where: str, op_name: str) -> None:
+    """A constant attribute may not name anything undefined: a silent free symbol would turn
+    the whole answer symbolic without a gradient for it."""
+    free = sorted(map(str, getattr(value, "free_symbols", ())))
+    if free:
+        raise ParameterError(
+            where,
+            f"{op_name}'s constant {sympy.sstr(value)} uses {free[0]!r}, which is not an "
+            f"input: define it in inputs (a number, or the symbol itself: {free[0]}: {free[0]})",
+        )
 
 
 def _mark(g: Graph, before: set[str], where: str) -> None:
@@ -199,10 +229,12 @@ def _node(g: Graph, n: ast.expr, where: str, name: str | None = None) -> str:
         return _add_op(g, key, kind, OPS["transpose"], (_node(g, n.value, where),), {})
     if isinstance(n, ast.BinOp):
         if isinstance(n.op, ast.Pow | ast.BitXor):
-            exponent = _constant(n.right, where)
-            return _add_op(
-                g, key, kind, OPS["pow"], (_node(g, n.left, where),), {"exponent": exponent}
-            )
+            base = _node(g, n.left, where)
+            if _names_node(g, n.right):  # x ** y with y an input or node: a tensor exponent
+                exp_node = _node(g, n.right, where)
+                return _add_op(g, key, kind, TENSOR_ATTR_OPS["pow"], (base, exp_node), {})
+            exponent = _constant(g, n.right, where, "pow")
+            return _add_op(g, key, kind, OPS["pow"], (base,), {"exponent": exponent})
         op = OPS[_BINOP_NAMES[type(n.op)]]
         return _add_op(g, key, kind, op, (_node(g, n.left, where), _node(g, n.right, where)), {})
     if isinstance(n, ast.Call):
@@ -220,9 +252,14 @@ def _node(g: Graph, n: ast.expr, where: str, name: str | None = None) -> str:
                 f"{op_name} takes {n_tensor} argument(s)"
                 + (f" and the constant(s) {', '.join(found.attrs)}" if found.attrs else ""),
             )
+        tensor = TENSOR_ATTR_OPS.get(op_name)
+        if tensor is not None and any(_names_node(g, a) for a in n.args[n_tensor:]):
+            args = tuple(_node(g, a, where) for a in n.args)
+            return _add_op(g, key, kind, tensor, args, {})
         args = tuple(_node(g, a, where) for a in n.args[:n_tensor])
         attrs = {
-            k: _constant(a, where) for k, a in zip(found.attrs, n.args[n_tensor:], strict=True)
+            k: _constant(g, a, where, op_name)
+            for k, a in zip(found.attrs, n.args[n_tensor:], strict=True)
         }
         return _add_op(g, key, kind, found, args, attrs)
     raise ParameterError(where, f"unsupported expression {ast.unparse(n)!r}")
@@ -233,12 +270,19 @@ def _const(g: Graph, value: sympy.Expr) -> str:
     return g.add(Node(key, "const", tex=sympy.latex(value), value=value))
 
 
-def _constant(n: ast.expr, where: str) -> sympy.Expr:
-    """A constant attribute (an exponent, a leaky slope): a number or a free symbol."""
+def _names_node(g: Graph, n: ast.expr) -> bool:
+    """Whether the expression ``n`` uses an input or an earlier node."""
+    return any(isinstance(a, ast.Name) and name_of(a.id) in g.nodes for a in ast.walk(n))
+
+
+def _constant(g: Graph, n: ast.expr, where: str, op_name: str) -> sympy.Expr:
+    """A constant attribute (an exponent, a leaky slope): a number such as 2, 0.1 or 1/3."""
     try:
-        return to_sympy(n)
+        value = to_sympy(n)
     except ExpressionError as exc:
         raise ParameterError(where, str(exc)) from None
+    _check_constant(value, where, op_name)
+    return value
 
 
 _IDENTITY = Op(
@@ -278,10 +322,25 @@ def run(
     named after it (``g_1``, ``g_2``...) once computed, so later values and all gradients are
     written in terms of the nodes, the way a student writes ``(f - y) * f'(g) x^T``.
     """
+    result = Run({}, {}, [], [])
+    values = _forward(g, B, inputs, output, conventions, opaque, result)
+    if backward:
+        _backward(g, B, values, output, conventions, upstream, result)
+    return result
+
+
+def _forward(
+    g: Graph,
+    B: Backend,
+    inputs: Mapping[str, Any],
+    output: str,
+    conventions: Mapping[str, Any],
+    opaque: bool,
+    result: Run,
+) -> dict[str, Any]:
+    """Every node's value in order (into ``result.values`` as computed, with a step per named
+    node); returns the values the backward pass uses (symbols for opaque named nodes)."""
     values: dict[str, Any] = {}
-    computed: dict[str, Any] = {}  # forward values as computed, before any opaque renaming
-    steps: list[Step] = []
-    notes: list[str] = []
     for key, node in g.nodes.items():
         if node.kind == "input":
             values[key] = inputs[key]
@@ -299,28 +358,43 @@ def run(
             if node.kind == "named":
                 text = f"{key} = {_source(g, node)} = {show(B, values[key])}"
                 tex = f"{node.tex} = {node.attrs['_body_tex']} = {latex(B, values[key])}"
-                steps.append(Step("Forward: " + text, tex))
-            computed[key] = values[key]
+                result.steps.append(Step("Forward: " + text, tex))
+            result.values[key] = values[key]
             if node.kind == "named" and opaque and B.exact and key != output:
                 values[key] = _symbols_like(B, key, values[key])
-    grads: dict[str, Any] = {}
-    if not backward:
-        return Run(computed, grads, steps, notes)
+    return values
+
+
+def _seed(B: Backend, values: Mapping[str, Any], output: str, upstream: Any) -> Any:
+    """dL/dL: 1 for a scalar output, else the upstream gradient (of the output's shape)."""
     out_shape = B.shape(values[output])
     if upstream is None:
         if out_shape != (1, 1):
             raise ParameterError(
                 "upstream", f"the output {output!r} is not a scalar; give its upstream gradient"
             )
-        seed = B.array(1)
-    else:
-        seed = upstream
-        if B.shape(seed) != out_shape:
-            raise ParameterError(
-                "upstream", f"shape {B.shape(seed)} does not match {output!r} {out_shape}"
-            )
-    grads[output] = seed
-    steps.append(
+        return B.array(1)
+    if B.shape(upstream) != out_shape:
+        raise ParameterError(
+            "upstream", f"shape {B.shape(upstream)} does not match {output!r} {out_shape}"
+        )
+    return upstream
+
+
+def _backward(
+    g: Graph,
+    B: Backend,
+    values: Mapping[str, Any],
+    output: str,
+    conventions: Mapping[str, Any],
+    upstream: Any,
+    result: Run,
+) -> None:
+    """Reverse mode from ``output``: each node's gradient is the sum of its consumers'
+    contributions, each given by the consumer op's local rule (one step per node)."""
+    grads = result.grads
+    grads[output] = seed = _seed(B, values, output, upstream)
+    result.steps.append(
         Step(
             f"Backward: start from d{output}/d{output} = {show(B, seed)}",
             rf"\frac{{\partial {tex_name(output)}}}{{\partial {tex_name(output)}}} = {latex(B, seed)}",
@@ -328,19 +402,13 @@ def run(
     )
     contributions: dict[str, list[tuple[str, str]]] = {}
     keys = list(g.nodes)
-    stop = keys.index(output)
-    for key in reversed(keys[: stop + 1]):
+    for key in reversed(keys[: keys.index(output) + 1]):
         node = g.nodes[key]
         if key != output:
             parts = contributions.get(key)
             if parts is None or node.kind == "const":
                 continue
-            text = f"d{output}/d{_label(g, key)} = " + " + ".join(p for p, _ in parts)
-            tex = (
-                rf"\frac{{\partial {tex_name(output)}}}{{\partial {_tex_label(g, key)}}} = "
-                + " + ".join(t for _, t in parts)
-            )
-            steps.append(Step(f"{text} = {show(B, grads[key])}", f"{tex} = {latex(B, grads[key])}"))
+            result.steps.append(_sum_step(g, B, output, key, parts, grads[key]))
         if node.op is None:
             continue
         attrs = {**conventions, **_attrs(B, node.attrs)}
@@ -349,23 +417,39 @@ def run(
             if grad is None or g.nodes[arg].kind == "const":
                 continue
             grads[arg] = grad if arg not in grads else B.ew(lambda a, b: a + b, grads[arg], grad)
-            rule = node.op.rules[i]
-            fmt = {"g": f"d{output}/d{_label(g, key)}", "out": _label(g, key)}
-            fmt_tex = {
-                "g": rf"\frac{{\partial {tex_name(output)}}}{{\partial {_tex_label(g, key)}}}",
-                "out": _tex_label(g, key),
-            }
-            labels = [_label(g, a) for a in node.args]
-            tex_labels = [_tex_label(g, a) for a in node.args]
-            contributions.setdefault(arg, []).append(
-                (rule.format(*labels, **fmt), _rule_tex(rule).format(*tex_labels, **fmt_tex))
-            )
+            contributions.setdefault(arg, []).append(_contribution(g, output, key, i))
     for key, node in g.nodes.items():
         if node.kind in ("input", "named") and key not in grads and key != output:
-            notes.append(
+            result.notes.append(
                 f"{key} is a constant of an op or does not reach {output} differentiably: no gradient."
             )
-    return Run(computed, grads, steps, notes)
+
+
+def _contribution(g: Graph, output: str, key: str, i: int) -> tuple[str, str]:
+    """Argument ``i``'s share of the gradient through node ``key``: its op's local rule with
+    the labels filled in, as text and LaTeX."""
+    node = g.nodes[key]
+    assert node.op is not None
+    rule = node.op.rules[i]
+    fmt = {"g": f"d{output}/d{_label(g, key)}", "out": _label(g, key)}
+    fmt_tex = {
+        "g": rf"\frac{{\partial {tex_name(output)}}}{{\partial {_tex_label(g, key)}}}",
+        "out": _tex_label(g, key),
+    }
+    labels = [_label(g, a) for a in node.args]
+    tex_labels = [_tex_label(g, a) for a in node.args]
+    return rule.format(*labels, **fmt), _rule_tex(rule).format(*tex_labels, **fmt_tex)
+
+
+def _sum_step(
+    g: Graph, B: Backend, output: str, key: str, parts: list[tuple[str, str]], grad: Any
+) -> Step:
+    """The step adding up every contribution to ``d output / d key``."""
+    text = f"d{output}/d{_label(g, key)} = " + " + ".join(p for p, _ in parts)
+    tex = rf"\frac{{\partial {tex_name(output)}}}{{\partial {_tex_label(g, key)}}} = " + " + ".join(
+        t for _, t in parts
+    )
+    return Step(f"{text} = {show(B, grad)}", f"{tex} = {latex(B, grad)}")
 
 
 def _symbols_like(B: Backend, name: str, value: Any) -> Any:

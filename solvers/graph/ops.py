@@ -95,7 +95,8 @@ _unary(
     ),
     "{g} ⊙ (1 if {0} > 0 else alpha)",
     r"\operatorname{{LeakyReLU}}_{{\alpha}}({0})",
-    "x for x > 0, alpha * x otherwise; call as leaky_relu(x, alpha)",
+    "x for x > 0, alpha * x otherwise; call as leaky_relu(x, alpha); an alpha naming an "
+    "input or node is a tensor argument: see leaky_relu (tensor slope)",
     ("alpha",),
 )
 _unary(
@@ -177,7 +178,8 @@ _unary(
     lambda M, x, o, at: at["exponent"] * x ** (at["exponent"] - 1),
     "{g} ⊙ p {0}^(p-1)",
     r"{0}^{{p}}",
-    "elementwise power by a constant: x ** p (or x ^ p)",
+    "elementwise power x ** p (or x ^ p); an exponent naming an input or node is a tensor "
+    "argument: see pow (tensor exponent)",
     ("exponent",),
 )
 
@@ -190,26 +192,32 @@ def _binary(
     rules: tuple[str, str],
     tex: str,
     doc: str,
-) -> None:
-    """Elementwise binary op with broadcasting of a ``1 x 1`` (or ``n x 1``) operand."""
+    register: bool = True,
+) -> Op:
+    """Elementwise binary op with broadcasting of a ``1 x 1`` (or ``n x 1``) operand.
+
+    ``da``/``db`` get ``(M, a, b, out, attrs)``."""
 
     def forward(B: Backend, xs: list[Any], at: Attrs) -> Any:
         return B.ew(lambda a, b: f(B.M, a, b, at), xs[0], xs[1])
 
     def backward(B: Backend, xs: list[Any], out: Any, g: Any, at: Attrs) -> list[Any]:
         a, b = xs
-        ga = B.ew(lambda x, y, gg: gg * da(B.M, x, y, at), a, b, g)
-        gb = B.ew(lambda x, y, gg: gg * db(B.M, x, y, at), a, b, g)
+        ga = B.ew(lambda x, y, o, gg: gg * da(B.M, x, y, o, at), a, b, out, g)
+        gb = B.ew(lambda x, y, o, gg: gg * db(B.M, x, y, o, at), a, b, out, g)
         return [B.unbroadcast(ga, B.shape(a)), B.unbroadcast(gb, B.shape(b))]
 
-    _register(Op(name, 2, forward, backward, rules, tex, (), doc))
+    op = Op(name, 2, forward, backward, rules, tex, (), doc)
+    if register:
+        _register(op)
+    return op
 
 
 _binary(
     "add",
     lambda M, a, b, at: a + b,
-    lambda M, a, b, at: 1,
-    lambda M, a, b, at: 1,
+    lambda M, a, b, o, at: 1,
+    lambda M, a, b, o, at: 1,
     ("{g}", "{g}"),
     "{0} + {1}",
     "a + b",
@@ -217,8 +225,8 @@ _binary(
 _binary(
     "sub",
     lambda M, a, b, at: a - b,
-    lambda M, a, b, at: 1,
-    lambda M, a, b, at: -1,
+    lambda M, a, b, o, at: 1,
+    lambda M, a, b, o, at: -1,
     ("{g}", "-{g}"),
     "{0} - {1}",
     "a - b",
@@ -226,8 +234,8 @@ _binary(
 _binary(
     "mul",
     lambda M, a, b, at: a * b,
-    lambda M, a, b, at: b,
-    lambda M, a, b, at: a,
+    lambda M, a, b, o, at: b,
+    lambda M, a, b, o, at: a,
     ("{g} ⊙ {1}", "{g} ⊙ {0}"),
     r"{0} \odot {1}",
     "elementwise (Hadamard) or scalar product a * b",
@@ -235,8 +243,8 @@ _binary(
 _binary(
     "div",
     lambda M, a, b, at: a / b,
-    lambda M, a, b, at: 1 / b,
-    lambda M, a, b, at: -a / (b * b),
+    lambda M, a, b, o, at: 1 / b,
+    lambda M, a, b, o, at: -a / (b * b),
     ("{g} / {1}", "-{g} ⊙ {0} / {1}^2"),
     r"\frac{{{0}}}{{{1}}}",
     "elementwise a / b",
@@ -250,8 +258,8 @@ def _tie(at: Attrs) -> Any:
 _binary(
     "max",
     lambda M, a, b, at: M.select(a - b, a, a, b),
-    lambda M, a, b, at: M.select(a - b, 1, _tie(at), 0),
-    lambda M, a, b, at: M.select(a - b, 0, 1 - _tie(at), 1),
+    lambda M, a, b, o, at: M.select(a - b, 1, _tie(at), 0),
+    lambda M, a, b, o, at: M.select(a - b, 0, 1 - _tie(at), 1),
     ("{g} ⊙ 1[{0} >= {1}]", "{g} ⊙ 1[{1} > {0}]"),
     r"\max({0}, {1})",
     "elementwise maximum (a constant or a vector of constants is fine as either argument)",
@@ -260,13 +268,44 @@ OPS["maximum"] = OPS["max"]
 _binary(
     "min",
     lambda M, a, b, at: M.select(a - b, b, a, a),
-    lambda M, a, b, at: M.select(a - b, 0, _tie(at), 1),
-    lambda M, a, b, at: M.select(a - b, 1, 1 - _tie(at), 0),
+    lambda M, a, b, o, at: M.select(a - b, 0, _tie(at), 1),
+    lambda M, a, b, o, at: M.select(a - b, 1, 1 - _tie(at), 0),
     ("{g} ⊙ 1[{0} <= {1}]", "{g} ⊙ 1[{1} < {0}]"),
     r"\min({0}, {1})",
     "elementwise minimum",
 )
 OPS["minimum"] = OPS["min"]
+
+
+def _log_or_zero(M: Any, x: Any, o: Any) -> Any:
+    # d(x^y)/dy = x^y ln x; at x = 0 (y >= 0) the power is flat in y: 0, as in PyTorch.
+    return M.select(x, o * M.log(x), 0 * x, o * M.log(x))
+
+
+# Ops whose constant attribute may instead be a tensor (an input or another node): the same
+# function with the attribute as a second argument, and a gradient flowing into it.
+TENSOR_ATTR_OPS: dict[str, Op] = {
+    "pow": _binary(
+        "pow",
+        lambda M, a, b, at: a**b,
+        lambda M, a, b, o, at: b * a ** (b - 1),
+        lambda M, a, b, o, at: _log_or_zero(M, a, o),
+        ("{g} ⊙ {1} {0}^({1}-1)", "{g} ⊙ {0}^{1} ln {0}"),
+        r"{0}^{{{1}}}",
+        "elementwise power x ** y with a tensor exponent y (an input or node): dL/dy = g x^y ln x",
+        register=False,
+    ),
+    "leaky_relu": _binary(
+        "leaky_relu",
+        lambda M, a, b, at: M.select(a, a, 0 * a, b * a),
+        lambda M, a, b, o, at: M.select(a, 1, b + (1 - b) * at["relu_grad_at_zero"], b),
+        lambda M, a, b, o, at: M.select(a, 0 * a, 0 * a, a),
+        ("{g} ⊙ (1 if {0} > 0 else {1})", "{g} ⊙ min({0}, 0)"),
+        r"\operatorname{{LeakyReLU}}_{{{1}}}({0})",
+        "leaky_relu(x, a) with a tensor slope a (an input or node): dL/da = g min(x, 0)",
+        register=False,
+    ),
+}
 
 
 def _op(

@@ -12,7 +12,7 @@ import sympy
 from solvers.core import ParameterError, Solution
 from solvers.expr import ExpressionError, exact_number, to_sympy
 from solvers.graph.backend import Backend, ExactBackend, NumericBackend
-from solvers.graph.engine import build_graph, run, where_defined
+from solvers.graph.engine import Graph, Run, build_graph, run, where_defined
 from solvers.registry import solver
 from solvers.schema import Scalar, param
 from solvers.values import Expression, Number, Tensor, Value
@@ -57,7 +57,14 @@ class BackpropParams:
     relu_grad_at_zero: Scalar = param("ReLU'(0) (a subgradient in [0, 1])", 0)
     step_at_zero: Scalar = param("value of step(0)", 1)
     tie: Literal["first", "second", "split"] = param(
-        "which argument of max/min gets the gradient at a tie", "first"
+        "which argument of max/min gets the gradient at a tie",
+        "first",
+        choices={
+            "first": "the argument written first (so max(a*g, g) at 0 behaves like "
+            "leaky_relu(g, a))",
+            "second": "the argument written second",
+            "split": "half to each (PyTorch's torch.maximum/minimum)",
+        },
     )
 
     def check(self) -> None:
@@ -135,14 +142,30 @@ def backprop(p: BackpropParams) -> Solution:
         + ("" if p.tie != "split" else "s equally")
         + "."
     )
-    for name in named:
-        w.value(name, _value(B, result.values[name], name, where_defined(graph, name)))
-    # Anonymous sub-expressions (``W2 @ y``) are nodes too: reported under their source text,
-    # after the named nodes, so a student's intermediate line can be checked.
+    _report(w, B, graph, result, output, list(inputs), p.wrt)
+    if not B.exact and any(
+        isinstance(v, Number) and not np.isfinite(v.value) for v in w.values.values()
+    ):
+        w.note("Some values are not finite (log of 0 or division by 0).")
+    return w.solution()
+
+
+def _report(
+    w: Worked,
+    B: Backend,
+    graph: Graph,
+    result: Run,
+    output: str,
+    inputs: list[str],
+    wrt: list[str] | None,
+) -> None:
+    """The values: named nodes, then anonymous sub-expressions (``W2 @ y``, under their
+    source text, so a student's intermediate line can be checked), then the gradients."""
+    named = graph.named()
     temps = [k for k, n in graph.nodes.items() if n.kind == "temp"]
-    for name in temps:
+    for name in [*named, *temps]:
         w.value(name, _value(B, result.values[name], name, where_defined(graph, name)))
-    wanted = set(p.wrt) if p.wrt is not None else None
+    wanted = set(wrt) if wrt is not None else None
     if wanted is not None:
         unknown = sorted(wanted - set(graph.nodes))
         if unknown:
@@ -157,11 +180,6 @@ def backprop(p: BackpropParams) -> Solution:
         label = name if name.isidentifier() else f"({name})"
         grad_name = f"d{output}/d{label}"
         w.value(grad_name, _value(B, result.grads[name], grad_name, where_defined(graph, name)))
-    if not B.exact and any(
-        isinstance(v, Number) and not np.isfinite(v.value) for v in w.values.values()
-    ):
-        w.note("Some values are not finite (log of 0 or division by 0).")
-    return w.solution()
 
 
 def _convention(B: Backend, x: sympy.Expr) -> Any:

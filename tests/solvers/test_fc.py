@@ -75,3 +75,25 @@ def test_hidden_and_rule_are_exclusive() -> None:
     with pytest.raises(ParameterError) as info:
         solve("fc.params", {"input": 10, "hidden": [3], "hidden_rule": {"layers": 1}, "output": 1})
     assert info.value.field == "hidden"
+
+
+@pytest.mark.parametrize(
+    ("bias", "output_bias", "tensors"),
+    [(True, None, 10), (False, None, 5), (False, True, 6), (True, False, 9)],
+)
+def test_parameter_tensors_are_a_weight_per_layer_and_a_bias_where_there_is_one(
+    bias, output_bias, tensors
+) -> None:
+    # 20-40-20-10-5 and a softmax output: five layers.
+    params = {
+        "input": 20,
+        "hidden": [40, 20, 10, 5],
+        "classes": 4,
+        "bias": bias,
+        "output_bias": output_bias,
+    }
+    values = solve("fc.params", params).values
+    assert values["parameter_tensors"] == Integer(tensors)
+    assert values["layer5.tensors"] == Integer(
+        2 if (output_bias if output_bias is not None else bias) else 1
+    )

@@ -340,3 +340,96 @@ def test_exact_and_numeric_backends_agree_including_kinks(x, w, label) -> None:
     assert _num(exact["L"]) == pytest.approx(_num(numeric["L"]), rel=1e-12)
     for key in ("dL/dW", "dL/dx"):
         assert _vec(exact[key]) == pytest.approx(_vec(numeric[key]), rel=1e-12, abs=1e-12)
+
+
+@pytest.mark.parametrize("mode", ["exact", "numeric"])
+@pytest.mark.parametrize("equation", ["L = x ** y", "L = pow(x, y)", "L = x ^ y"])
+def test_exponent_given_as_an_input_gets_its_derivative(mode: str, equation: str) -> None:
+    # L = x^y at x = 2, y = 3: dL/dx = y x^(y-1) = 12, dL/dy = x^y ln x = 8 ln 2.
+    values = solve(
+        "graph.backprop", {"inputs": {"x": 2, "y": 3}, "equations": [equation], "mode": mode}
+    ).values
+    assert _num(values["L"]) == 8
+    assert _num(values["dL/dx"]) == pytest.approx(12)
+    assert _num(values["dL/dy"]) == pytest.approx(8 * float(sympy.log(2)), rel=1e-12)
+    if mode == "exact":
+        d_y = values["dL/dy"]
+        assert isinstance(d_y, Number)
+        assert sympy.simplify(d_y.exact - 8 * sympy.log(2)) == 0
+
+
+def test_exponent_through_a_node_and_a_record() -> None:
+    # L = (x^y)^y = x^(y^2): dL/dy = 2 y ln(x) x^(y^2) = 6 ln 2 * 512 at x = 2, y = 3.
+    want = 6 * 512 * float(sympy.log(2))
+    by_equation = solve(
+        "graph.backprop",
+        {"inputs": {"x": 2, "y": 3}, "equations": ["z = x ** y", "L = z ** y"]},
+    ).values
+    by_record = solve(
+        "graph.backprop",
+        {
+            "inputs": {"x": 2, "y": 3},
+            "nodes": [
+                {"name": "z", "op": "pow", "args": ["x", "y"]},
+                {"name": "L", "op": "pow", "args": ["z"], "exponent": "y"},
+            ],
+        },
+    ).values
+    for values in (by_equation, by_record):
+        assert _num(values["L"]) == 512
+        assert _num(values["dL/dy"]) == pytest.approx(want, rel=1e-12)
+
+
+@pytest.mark.parametrize("mode", ["exact", "numeric"])
+def test_leaky_relu_slope_given_as_an_input_gets_its_derivative(mode: str) -> None:
+    # f = leaky_relu(g, a): dL/da = sum over entries of dL/df * min(g, 0).
+    # g = (2, -3), a = 0.1, L = sum(f) = 2 - 0.3: dL/da = -3, dL/dg = (1, 0.1).
+    for params in (
+        {"equations": ["L = sum(leaky_relu(g, a))"]},
+        {
+            "nodes": [
+                {"name": "f", "op": "leaky_relu", "args": ["g"], "alpha": "a"},
+                {"name": "L", "op": "sum", "args": ["f"]},
+            ]
+        },
+    ):
+        values = solve(
+            "graph.backprop", {"inputs": {"g": [2, -3], "a": 0.1}, "mode": mode, **params}
+        ).values
+        assert _num(values["L"]) == pytest.approx(1.7)
+        assert _num(values["dL/da"]) == pytest.approx(-3)
+        assert _vec(values["dL/dg"]) == pytest.approx((1, 0.1))
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"inputs": {"x": 2}, "equations": ["L = x ** y"]}, "equations[0]"),
+        ({"inputs": {"x": 2}, "equations": ["L = leaky_relu(x, alpha)"]}, "equations[0]"),
+        (
+            {
+                "inputs": {"x": 2},
+                "nodes": [{"name": "L", "op": "pow", "args": ["x"], "exponent": "q"}],
+            },
+            "nodes[0].exponent",
+        ),
+    ],
+)
+def test_an_undefined_name_in_an_op_constant_is_an_error_not_a_symbol(params, field) -> None:
+    with pytest.raises(ParameterError) as info:
+        solve("graph.backprop", params)
+    assert info.value.field == field
+    assert "not an input" in info.value.message
+
+
+def test_a_symbolic_slope_is_written_as_an_input() -> None:
+    values = solve(
+        "graph.backprop",
+        {"inputs": {"x": -2, "a": "a"}, "equations": ["L = leaky_relu(x, a)"], "mode": "symbolic"},
+    ).values
+    d_a = values["dL/da"]
+    assert isinstance(d_a, Number)
+    assert d_a.value == -2
+    d_x = values["dL/dx"]
+    assert isinstance(d_x, Expression)
+    assert d_x.expr == sympy.Symbol("a", real=True)
