@@ -1,6 +1,8 @@
 """``python -m bench [--quick] [--services] [--out FILE] [--chart FILE] [--profile FILE]``
+``python -m bench --corpus [--verbose] [--out FILE]``
 
-Sections 1-3 run in this process on the embedded default (a temporary SQLite file, a
+``--corpus`` runs only the auto-checker against the development corpus (``bench/corpus.py``)
+and prints its figures per exam as a table. Sections 1-3 run in this process on the embedded default (a temporary SQLite file, a
 temporary MEDIA_ROOT, Celery eager). ``--services`` adds section 4, run in a child process
 (``python -m bench.e2e``) on PostgreSQL + Redis from DATABASE_URL / CELERY_BROKER_URL
 (``bench/services.sh`` starts throw-away ones) with real Celery worker processes.
@@ -28,9 +30,10 @@ def run(config: Config, *, profile_to: str | None = None) -> dict[str, Any]:
     A section that fails is reported as ``{"error": ...}`` and the others still run: the
     code measured is being changed by others while the benchmark runs.
     """
-    from bench import checker, ingest, pages
+    from bench import checker, corpus, ingest, pages
 
     sections: dict[str, Callable[[], dict[str, Any]]] = {
+        "corpus": lambda: _corpus_summary(corpus.run()),
         "ingest": lambda: ingest.run(config.ingest, profile_to=profile_to),
         "checker": lambda: checker.run(
             students=config.check_students,
@@ -49,6 +52,33 @@ def run(config: Config, *, profile_to: str | None = None) -> dict[str, Any]:
             out[name] = {"error": f"{type(exc).__name__}: {exc}"[:2000], "where": lines[-2][:500]}
         out[name]["section_s"] = round(time.perf_counter() - t, 1)
     return out
+
+
+def _corpus_summary(result: dict[str, Any]) -> dict[str, Any]:
+    """The corpus figures without the list of every disagreement (``--corpus`` prints it)."""
+    return {k: v for k, v in result.items() if k != "disagreements"} | {
+        "disagreement_count": len(result["disagreements"])
+    }
+
+
+def _corpus_main(verbose: bool, out: str | None) -> int:
+    from bench import corpus
+
+    result = corpus.run()
+    print(corpus.table(result))
+    for error in result["errors"]:
+        print("failed:", error)
+    if verbose:
+        for row in result["disagreements"]:
+            print(
+                f"{row['copy']:<34} {row['part']:>12}  truth {row['truth']:<30} "
+                f"got {row['got']:<30} {row['found']}"
+            )
+    print(f"({result['seconds']} s; python -m bench --corpus --verbose lists every disagreement)")
+    if out:
+        with open(out, "w") as fh:
+            fh.write(json.dumps(result, indent=2) + "\n")
+    return 0
 
 
 def _services(copies: int, workers: str, pages: int) -> dict[str, Any]:
@@ -85,6 +115,10 @@ def main(argv: list[str] | None = None) -> int:
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--quick", action="store_true", help="small sizes, under a minute")
     size.add_argument("--config", choices=sorted(CONFIGS), help="a named size (default: full)")
+    size.add_argument(
+        "--corpus", action="store_true", help="only the auto-checker on the development corpus"
+    )
+    parser.add_argument("--verbose", action="store_true", help="--corpus: every disagreement")
     parser.add_argument("--services", action="store_true", help="add the end-to-end run")
     parser.add_argument("--copies", type=int, default=40, help="copies for --services")
     parser.add_argument(
@@ -101,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chart", help="write an SVG chart of throughput against pages")
     parser.add_argument("--profile", help="write pyinstrument reports of the pipeline here")
     args = parser.parse_args(argv)
+    if args.corpus:
+        return _corpus_main(args.verbose, args.out)
     config = CONFIGS["quick" if args.quick else args.config or "full"]
     if args.quick and args.services:
         parser.error("--services is not part of --quick")
