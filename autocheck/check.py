@@ -211,16 +211,28 @@ def _numeric_only(expected: ExpectedAnswer) -> bool:
 
 
 def _target_points(part: PartKey) -> list[float]:
-    n = len(part.targets)
-    return [t.points if t.points is not None else part.points / n for t in part.targets]
+    """Each required target's share of the part's points (optional targets earn none)."""
+    n = sum(not t.optional for t in part.targets) or 1
+    return [
+        0.0 if t.optional else t.points if t.points is not None else part.points / n
+        for t in part.targets
+    ]
 
 
 def _combine(
-    part: PartKey, results: list[TargetResult], ctx: CheckContext, base: dict[str, Any]
+    part: PartKey, shown: list[TargetResult], ctx: CheckContext, base: dict[str, Any]
 ) -> Verdict:
+    # optional targets are shown but neither earn nor cost anything: the verdict is the
+    # required targets'; a wrong optional value is noted for the TA
+    results = [r for r, t in zip(shown, part.targets, strict=True) if not t.optional]
+    extra_notes = tuple(
+        f"{r.name} (optional) is wrong: {r.expected} was expected"
+        for r, t in zip(shown, part.targets, strict=True)
+        if t.optional and r.status in ("incorrect", "partial")
+    )
     statuses = [r.status for r in results]
-    weights = _target_points(part)
-    found = tuple(r.found for r in results if r.found is not None)
+    weights = [w for w, t in zip(_target_points(part), part.targets, strict=True) if not t.optional]
+    found = tuple(r.found for r in shown if r.found is not None)
     diagnosis = next((r.diagnosis for r in results if r.diagnosis is not None), None)
     if diagnosis is not None and len(results) > 1:
         name = next(r.name for r in results if r.diagnosis is diagnosis)
@@ -231,6 +243,7 @@ def _combine(
         1.0, ctx.transcription_confidence
     )
     notes = tuple(f"{r.name}: {r.note}" if len(results) > 1 else r.note for r in results if r.note)
+    notes += extra_notes
     decided = sum(
         w * r.score for w, r in zip(weights, results, strict=True) if r.status != "needs_review"
     )
@@ -260,7 +273,7 @@ def _combine(
         found=found,
         diagnosis=diagnosis,
         confidence=confidence,
-        targets=tuple(results),
+        targets=tuple(shown),
         notes=notes,
         **base,
     )

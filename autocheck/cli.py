@@ -23,12 +23,19 @@ from typing import Any
 import yaml
 
 from autocheck.check import check_submission
-from autocheck.keys import ExamKey, KeyFormatError, load_key, resolve_expected
+from autocheck.keys import ExamKey, KeyFormatError, load_key, resolve_expected, validate_key
+from autocheck.keys.limits import MAX_KEY_CHARS
 
 
 def keysolve(key_path: str | Path) -> dict[str, Any]:
-    """Expected values (display and LaTeX) and worked steps of every part of a key."""
-    key = load_key(str(key_path))
+    """Expected values (display and LaTeX) and worked steps of every part of a key.
+
+    Raises :class:`KeyFormatError` listing every problem of the key at once: structural ones
+    and those its solvers report for the parts that could be read."""
+    with open(key_path, encoding="utf-8") as fh:
+        key, issues = validate_key(fh.read(MAX_KEY_CHARS + 1))
+    if issues or key is None:
+        raise KeyFormatError(issues)
     expected = resolve_expected(key)
     parts: dict[str, Any] = {}
     for part in key.parts():

@@ -23,7 +23,7 @@ from typing import Any
 from solvers.core import ParameterError
 from solvers.values import Integer, Number, Value
 
-from autocheck.keys import PartKey, SolveFn, Tolerance, resolve_with
+from autocheck.keys import PartKey, SolveFn, Tolerance, carry_overrides, resolve_with
 from autocheck.kinds import Hints, kind_for
 from autocheck.kinds import get as get_kind
 from autocheck.outcome import Diagnosis, Read
@@ -255,14 +255,18 @@ def _carried_forward(
 ) -> Diagnosis | None:
     if not part.carry or upstream is None:
         return None
-    overrides: dict[str, Any] = {}
+    carried: dict[str, Any] = {}
     sources = []
     for param, ref in part.carry.items():
         earlier = upstream.get(ref)
         if earlier is None:
             return None
-        overrides[param] = as_param(earlier)
+        carried[param] = as_param(earlier)
         sources.append(ref.partition(":")[0])
+    try:
+        overrides = carry_overrides(part, carried, solve=solve)
+    except (ParameterError, ValueError, TypeError, KeyError, IndexError):
+        return None
     alt = _resolve_value(part, overrides, solver_value, solve)
     if alt is None or not _matches(alt, got, tol, flags):
         return None

@@ -28,6 +28,7 @@ from autocheck.keys.expected import (
     ExpectedAnswer,
     ExpectedTarget,
     SolveFn,
+    carry_overrides,
     get_path,
     literal_value,
     predicate_value,
@@ -58,7 +59,8 @@ from autocheck.keys.model import (
     Target,
     Tolerance,
 )
-from autocheck.keys.parse import load_key, parse_key
+from autocheck.keys.parse import load_key, parse_key, read_key
+from autocheck.keys.validate import validate_key
 
 __all__ = [
     "DEFAULT_TOLERANCE",
@@ -85,6 +87,7 @@ __all__ = [
     "SolverValue",
     "Target",
     "Tolerance",
+    "carry_overrides",
     "export_key",
     "get_path",
     "key_to_data",
@@ -92,6 +95,8 @@ __all__ = [
     "load_key",
     "parse_key",
     "predicate_value",
+    "read_key",
     "resolve_expected",
     "resolve_with",
+    "validate_key",
 ]

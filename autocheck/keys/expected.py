@@ -10,7 +10,7 @@ from typing import Any
 
 import sympy
 from solvers.core import ParameterError, Solution, Step
-from solvers.values import Predicate, Value
+from solvers.values import Integer, Number, Predicate, Tensor, Value
 
 from autocheck.keys.model import (
     Alternative,
@@ -217,6 +217,69 @@ def resolve_with(
     for path, value in overrides.items():
         _set_path(params, path, value)
     return (solve or _registry_solve)(part.solver.name, params)
+
+
+_EQUATION_RE = re.compile(r"^\s*([A-Za-z_]\w*)\s*=(.*)$")
+
+
+def carry_overrides(
+    part: PartKey, carried: Mapping[str, Any], *, solve: SolveFn | None = None
+) -> dict[str, Any]:
+    """Param overrides that put a student's earlier values into the part's solver call.
+
+    ``carried`` maps the names of the part's ``carry:`` (param paths such as ``x`` or
+    ``grads[0]``, or nodes of a ``graph.backprop`` call such as ``y``) to the student's values
+    in param form. A param is replaced. A graph node's equation gets the offset between the
+    student's value and the right one added (``y = w2 * h + ecf_y``): the node then takes the
+    student's value, the values computed from it follow, and the derivatives through it keep
+    the graph's own form, which is what a student who carried their error forward computed.
+    """
+    params = part.solver.params.thaw() if part.solver is not None else {}
+    nodes = _graph_nodes(params)
+    overrides: dict[str, Any] = {}
+    right: Solution | None = None
+    for name, value in carried.items():
+        if name not in nodes or name in params:
+            overrides[name] = value
+            continue
+        if right is None:
+            right = resolve_with(part, {}, solve=solve)
+        index, expr = nodes[name]
+        offset = _difference(value, right.values[name])
+        overrides[f"equations[{index}]"] = f"{name} = ({expr}) + ecf_{name}"
+        overrides[f"inputs.ecf_{name}"] = offset
+    return overrides
+
+
+def _graph_nodes(params: Mapping[str, Any]) -> dict[str, tuple[int, str]]:
+    """``{node: (index of its equation, right-hand side)}`` of a graph given by equations."""
+    out: dict[str, tuple[int, str]] = {}
+    equations = params.get("equations") if isinstance(params, Mapping) else None
+    for index, line in enumerate(equations or []):
+        match = _EQUATION_RE.match(str(line))
+        if match:
+            out[match.group(1)] = (index, match.group(2).strip())
+    return out
+
+
+def _difference(student: Any, right: Value) -> Any:
+    """``student - right`` in param form: a number, or a list for a vector."""
+    if isinstance(right, Tensor):
+        values = student if isinstance(student, list) else [student]
+        flat = [v for row in values for v in (row if isinstance(row, list) else [row])]
+        if len(flat) != len(right.values):
+            raise ValueError("the carried value has another size")
+        diff = [float(a) - float(b) for a, b in zip(flat, right.values, strict=True)]
+        return (
+            diff
+            if len(right.shape) == 1
+            else [
+                diff[r * right.shape[1] : (r + 1) * right.shape[1]] for r in range(right.shape[0])
+            ]
+        )
+    if isinstance(right, Number | Integer):
+        return float(student) - float(right.value)
+    raise ValueError(f"cannot carry a {type(right).__name__} into a graph")
 
 
 def _set_path(obj: Any, path: str, value: Any) -> None:

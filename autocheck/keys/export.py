@@ -83,10 +83,19 @@ def _part_data(p: PartKey) -> dict[str, Any]:
     d["points"] = _num_out(p.points)
     if p.prompt:
         d["prompt"] = p.prompt
+    if p.column:
+        d["column"] = p.column
     if p.solver is not None:
         d["solver"] = p.solver.name
         d["params"] = p.solver.params.thaw()
-    if len(p.targets) == 1 and p.targets[0].name == "answer" and p.targets[0].points is None:
+    only = p.targets[0]
+    if (
+        len(p.targets) == 1
+        and only.name == "answer"
+        and only.points is None
+        and not only.optional
+        and not only.column
+    ):
         t = p.targets[0]
         d.update(_answer_data(t.answer))
         if t.symbols:
@@ -119,6 +128,10 @@ def _target_data(t: Target) -> dict[str, Any]:
         d["symbols"] = list(t.symbols)
     if t.points is not None:
         d["points"] = _num_out(t.points)
+    if t.optional:
+        d["optional"] = True
+    if t.column:
+        d["column"] = t.column
     d.update(_answer_data(t.answer))
     if t.alternatives:
         d["alternatives"] = [_alt_data(a) for a in t.alternatives]

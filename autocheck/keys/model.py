@@ -180,7 +180,10 @@ class Alternative:
 @dataclass(frozen=True)
 class Target:
     """One value asked for in a part. Single-answer parts have one target named ``answer``;
-    multi-value parts (``z1``, ``y``, ``loss``) have one per value."""
+    multi-value parts (``z1``, ``y``, ``loss``) have one per value. An ``optional`` target is
+    welcome but not required: it earns no points and its absence costs none. ``column`` is the
+    printed header of the table column where the value is written (a part that is a table
+    row)."""
 
     name: str
     answer: AnswerSpec
@@ -188,6 +191,8 @@ class Target:
     points: float | None = None
     alternatives: tuple[Alternative, ...] = ()
     line: int = field(default=0, compare=False, repr=False)
+    optional: bool = False
+    column: str = ""
 
 
 @dataclass(frozen=True)
@@ -203,7 +208,9 @@ class Region:
 class PartKey:
     """One printed part. ``id`` is the printed numbering, lower-cased, question and part
     joined by a dot (``"3.3"``, ``"4.a"``); ``carry`` maps a solver param to the earlier
-    answer it comes from (``{"x": "3.2:z1"}``) so error carried forward can be recognised."""
+    answer it comes from (``{"x": "3.2:z1"}``) so error carried forward can be recognised.
+    ``column`` is the printed header of the table column holding the part's answer, for a part
+    that is one cell of a table whose row is named by ``label``."""
 
     id: str
     question: str
@@ -221,6 +228,7 @@ class PartKey:
     rubric: tuple[RubricItem, ...] = ()
     region: Region | None = None
     line: int = field(default=0, compare=False, repr=False)
+    column: str = ""
 
     @property
     def descriptive(self) -> bool:

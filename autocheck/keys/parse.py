@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -37,7 +38,7 @@ from autocheck.kinds import get as get_kind
 from autocheck.kinds import literal_names
 from autocheck.mathparse import Unreadable
 
-_ID_PART_RE = re.compile(r"^[0-9a-z]+$")
+_ID_PART_RE = re.compile(r"^[0-9a-z](?:[0-9a-z_-]*[0-9a-z])?$")
 
 
 class _Reader:
@@ -138,10 +139,24 @@ def parse_key(text: str) -> ExamKey:
     KeyFormatError
         listing every problem found, each with its line number and dotted field.
     """
+    key, issues = read_key(text)
+    if issues or key is None:
+        raise KeyFormatError(issues)
+    return key
+
+
+def read_key(text: str) -> tuple[ExamKey | None, list[KeyIssue]]:
+    """The key as far as it can be read, and every problem found in it.
+
+    Parts with a problem are left out of the returned key, so the rest can still be solved
+    (``validate_key`` reports solver errors and structural ones in one run). ``None`` when not
+    even the top level could be read. YAML syntax errors and oversized keys still raise
+    :class:`KeyFormatError`.
+    """
     root = compose_key(text)  # YAML syntax, aliases, depth, numbers, text: autocheck.keys.limits
     r = _Reader()
     if root is None:
-        raise KeyFormatError([KeyIssue(1, "(document)", "the key is empty")])
+        return None, [KeyIssue(1, "(document)", "the key is empty")]
     top = r.mapping(
         root,
         "key",
@@ -149,7 +164,7 @@ def parse_key(text: str) -> ExamKey:
         ("format", "key_version", "exam", "questions"),
     )
     if top is None:
-        raise KeyFormatError(r.issues)
+        return None, r.issues
     if "format" in top:
         fmt = r.scalar(top["format"], "format", int)
         if fmt is not None and fmt != FORMAT_VERSION:
@@ -175,9 +190,7 @@ def parse_key(text: str) -> ExamKey:
     if not r.issues:
         _cross_check(r, key, top)
         r.issues.extend(key_size_issues(key))
-    if r.issues:
-        raise KeyFormatError(r.issues)
-    return key
+    return key, r.issues
 
 
 def load_key(path: str) -> ExamKey:
@@ -280,81 +293,190 @@ def _fmt(x: float) -> str:
 
 
 def _printed(r: _Reader, node: Node | None, where: str) -> str | None:
-    """A printed number ("3", "a", "Q3", "(b)") reduced to its id form ("3", "a")."""
+    """A printed number ("3", "a", "Q3", "(b)", "conv1_1") reduced to its id form ("3", "a",
+    "conv1_1"). A lone "q" is the letter q, not the "Q" prefix of a question number."""
     if node is None:
         return None
     raw = r.text(node, where)
     if raw is None:
         return None
-    s = re.sub(r"^(?:q|question|problem|part)\s*", "", raw.strip().lower())
+    s = re.sub(r"^(?:q|question|problem|part)\s*(?=\S)", "", raw.strip().lower())
     s = s.strip("()[]. ")
     if not _ID_PART_RE.match(s):
-        r.error(node, where, f"{raw!r} is not a printed number or letter (e.g. 3, a, iv)")
+        r.error(
+            node,
+            where,
+            f"{raw!r} is not a printed number or name (e.g. 3, a, iv, conv1_1, sgd-2)",
+        )
         return None
     return s
 
 
-_PART_FIELDS = (
-    "number",
-    "label",
-    "points",
-    "prompt",
-    "solver",
-    "params",
-    "value",
-    "answer",
-    "predicate",
-    "descriptive",
-    "targets",
-    "symbol",
-    "symbols",
-    "alternatives",
-    "tolerance",
-    "partial_credit",
-    "depends_on",
-    "carry",
-    "flags",
-    "rubric",
-    "region",
+# --- parts and targets: declarative field schemas -----------------------------------------------
+
+Reader = Callable[[_Reader, Node, str], Any]
+
+
+@dataclass(frozen=True)
+class _Field:
+    """An optional field of a part or target: how to read it and its value when absent (or
+    unreadable: the problem is recorded and the default stands in, so that the rest of the
+    key is still checked)."""
+
+    name: str
+    read: Reader
+    default: Any = None
+
+
+def _read_text(r: _Reader, node: Node, where: str) -> str | None:
+    return r.text(node, where)
+
+
+def _read_bool(r: _Reader, node: Node, where: str) -> bool | None:
+    return r.scalar(node, where, bool)
+
+
+def _read_points(r: _Reader, node: Node, where: str) -> float | None:
+    value = r.number(node, where, positive=True)
+    return None if value is None else float(value)
+
+
+def _read_dependencies(r: _Reader, node: Node, where: str) -> tuple[str, ...]:
+    nodes = [node] if isinstance(node, yaml.ScalarNode) else r.sequence(node, where)
+    return tuple((r.text(n, where) or "").lower() for n in nodes)
+
+
+def _read_carry(r: _Reader, node: Node, where: str) -> FrozenMap:
+    """``{param or graph node: "part[:target]"}``: the student's earlier answer replaces the
+    param (or, for a node of a graph.backprop call, that node's value) when re-solving."""
+    m = r.mapping(node, where, _AnyKeys())
+    carry: dict[str, str] = {}
+    for pname, src in (m or {}).items():
+        s = r.text(src, f"{where}.{pname}")
+        if s is not None:
+            carry[pname] = s.lower()
+    return FrozenMap(carry)
+
+
+def _read_part_flags(r: _Reader, node: Node, where: str) -> FrozenMap:
+    m = r.mapping(node, where, tuple(KNOWN_FLAGS))
+    return FrozenMap() if m is None else _flags(r, m, where)
+
+
+def _read_symbols(r: _Reader, node: Node, where: str) -> tuple[str, ...]:
+    return r.strings(node, where)
+
+
+_PART_SCHEMA: tuple[_Field, ...] = (
+    _Field("label", _read_text, ""),
+    _Field("points", _read_points),
+    _Field("prompt", _read_text, ""),
+    _Field("column", _read_text, ""),
+    _Field("tolerance", lambda r, n, w: _tolerance(r, n, w), Tolerance()),
+    _Field("partial_credit", _read_bool, True),
+    _Field("depends_on", _read_dependencies, ()),
+    _Field("carry", _read_carry, FrozenMap()),
+    _Field("flags", _read_part_flags, FrozenMap()),
+    _Field("rubric", lambda r, n, w: _rubric(r, n, w), ()),
+    _Field("region", lambda r, n, w: _region(r, n, w), None),
+)
+_TARGET_SCHEMA: tuple[_Field, ...] = (
+    _Field("name", _read_text),
+    _Field("points", _read_points),
+    _Field("optional", _read_bool, False),
+    _Field("column", _read_text, ""),
 )
 _SINGLE_FORMS = ("value", "answer", "predicate", "descriptive")
+_SYMBOL_FIELDS = ("symbol", "symbols")
+# The fields a part may have: its schema, its number, its solver call and its answer forms.
+_PART_FIELDS = (
+    "number",
+    *(f.name for f in _PART_SCHEMA),
+    "solver",
+    "params",
+    *_SINGLE_FORMS,
+    "targets",
+    *_SYMBOL_FIELDS,
+    "alternatives",
+)
+_TARGET_FIELDS = (
+    *(f.name for f in _TARGET_SCHEMA),
+    *_SYMBOL_FIELDS,
+    *_SINGLE_FORMS,
+    "alternatives",
+)
+
+
+def _read_fields(
+    r: _Reader, m: Mapping[str, Node], where: str, schema: Sequence[_Field]
+) -> dict[str, Any]:
+    out = {}
+    for f in schema:
+        value = f.read(r, m[f.name], f"{where}.{f.name}") if f.name in m else None
+        out[f.name] = f.default if value is None else value
+    return out
 
 
 def _part(r: _Reader, node: Node, where: str, question: str, *, single: bool) -> PartKey | None:
     m = r.mapping(node, where, _PART_FIELDS, ("points",))
     if m is None:
         return None
+    number, part_id = _part_id(r, m, node, where, question, single=single)
+    fields = _read_fields(r, m, where, _PART_SCHEMA)
+    solver = _solver_call(r, m, where)
+    targets = _part_targets(r, m, node, where, solver)
+    if "carry" in m and solver is None:
+        r.error(m["carry"], f"{where}.carry", "carry names solver params; the part has no solver")
+    _check_part_points(r, m, node, where, fields, targets)
+    if part_id is None or fields["points"] is None or not targets:
+        return None
+    return PartKey(
+        id=part_id,
+        question=question,
+        number=number,
+        targets=tuple(targets),
+        solver=solver,
+        line=node.start_mark.line + 1,
+        **fields,
+    )
+
+
+def _part_id(
+    r: _Reader, m: Mapping[str, Node], node: Node, where: str, question: str, *, single: bool
+) -> tuple[str, str | None]:
+    """(printed number, part id): ``"3.2"``, or the question's own number for a question
+    printed without parts."""
     if "number" in m:
         number = _printed(r, m["number"], f"{where}.number")
-        part_id = f"{question}.{number}" if number else None
-    elif single:
-        number, part_id = "", question  # a question printed without sub-parts
-    else:
-        r.error(
-            node, f"{where}.number", "required field is missing (the question has several parts)"
-        )
-        return None
-    points = r.number(m["points"], f"{where}.points", positive=True) if "points" in m else None
-    label = r.text(m["label"], f"{where}.label") if "label" in m else ""
-    prompt = r.text(m["prompt"], f"{where}.prompt") if "prompt" in m else ""
+        return number or "", f"{question}.{number}" if number else None
+    if single:
+        return "", question
+    r.error(node, f"{where}.number", "required field is missing (the question has several parts)")
+    return "", None
 
-    solver: SolverCall | None = None
-    if "solver" in m:
-        name = r.text(m["solver"], f"{where}.solver")
-        params: dict[str, Any] = {}
-        lines: dict[str, int] = {}
+
+def _solver_call(r: _Reader, m: Mapping[str, Node], where: str) -> SolverCall | None:
+    if "solver" not in m:
         if "params" in m:
-            pm = r.mapping(m["params"], f"{where}.params", _AnyKeys())
-            if pm is not None:
-                params = r.data(m["params"])
-                _param_lines(m["params"], "", lines)
-        else:
-            r.error(m["solver"], f"{where}.params", "a solver call needs params")
-        if name:
-            solver = SolverCall(name, FrozenMap(params), FrozenMap(lines))
-    elif "params" in m:
-        r.error(m["params"], f"{where}.params", "params without a solver")
+            r.error(m["params"], f"{where}.params", "params without a solver")
+        return None
+    name = r.text(m["solver"], f"{where}.solver")
+    params: dict[str, Any] = {}
+    lines: dict[str, int] = {}
+    if "params" in m:
+        if r.mapping(m["params"], f"{where}.params", _AnyKeys()) is not None:
+            params = r.data(m["params"])
+            _param_lines(m["params"], "", lines)
+    else:
+        r.error(m["solver"], f"{where}.params", "a solver call needs params")
+    return SolverCall(name, FrozenMap(params), FrozenMap(lines)) if name else None
 
+
+def _part_targets(
+    r: _Reader, m: Mapping[str, Node], node: Node, where: str, solver: SolverCall | None
+) -> list[Target]:
+    """The part's targets: its ``targets:`` list, or one target named ``answer`` from a single
+    answer form with the part's symbols and alternatives."""
     forms = [f for f in (*_SINGLE_FORMS, "targets") if f in m]
     targets: list[Target] = []
     if len(forms) != 1:
@@ -369,60 +491,42 @@ def _part(r: _Reader, node: Node, where: str, question: str, *, single: bool) ->
                 targets.append(t)
         if not targets and not r.issues:
             r.error(m["targets"], f"{where}.targets", "a part needs at least one target")
-        for key in ("symbol", "symbols", "alternatives"):
+        for key in (*_SYMBOL_FIELDS, "alternatives"):
             if key in m:
                 r.error(m[key], f"{where}.{key}", "with targets, put this inside each target")
     else:
         spec = _answer_form(r, m, forms[0], where, solver)
-        symbols = _symbols(r, m, where)
         alts = (
             _alternatives(r, m["alternatives"], f"{where}.alternatives")
             if "alternatives" in m
             else ()
         )
         if spec is not None:
+            symbols = _symbols(r, m, where)
             targets.append(Target("answer", spec, symbols, None, alts, node.start_mark.line + 1))
     if (
         solver is not None
-        and not any(isinstance(t.answer, SolverValue) for t in targets)
         and targets
+        and not any(isinstance(t.answer, SolverValue) for t in targets)
     ):
         r.error(
             m["solver"], f"{where}.solver", "the solver call is not used by any target (add value:)"
         )
+    if targets and all(t.optional for t in targets):
+        r.error(m.get("targets", node), f"{where}.targets", "every target is optional")
+    return targets
 
-    tolerance = (
-        _tolerance(r, m["tolerance"], f"{where}.tolerance") if "tolerance" in m else Tolerance()
-    )
-    partial = (
-        r.scalar(m["partial_credit"], f"{where}.partial_credit", bool)
-        if "partial_credit" in m
-        else True
-    )
-    depends = tuple(
-        _dep_id(r, n, f"{where}.depends_on") for n in _seq_or_one(r, m, "depends_on", where)
-    )
-    carry: dict[str, str] = {}
-    if "carry" in m:
-        cm = r.mapping(m["carry"], f"{where}.carry", _AnyKeys())
-        if cm is not None:
-            if solver is None:
-                r.error(
-                    m["carry"],
-                    f"{where}.carry",
-                    "carry names solver params; the part has no solver",
-                )
-            for pname, src in cm.items():
-                s = r.text(src, f"{where}.carry.{pname}")
-                if s is not None:
-                    carry[pname] = s.lower()
-    flags = FrozenMap()
-    if "flags" in m:
-        fm = r.mapping(m["flags"], f"{where}.flags", tuple(KNOWN_FLAGS))
-        if fm is not None:
-            flags = _flags(r, fm, f"{where}.flags")
-    rubric = _rubric(r, m["rubric"], f"{where}.rubric") if "rubric" in m else ()
-    region = _region(r, m["region"], f"{where}.region") if "region" in m else None
+
+def _check_part_points(
+    r: _Reader,
+    m: Mapping[str, Node],
+    node: Node,
+    where: str,
+    fields: Mapping[str, Any],
+    targets: Sequence[Target],
+) -> None:
+    """Rubric items and target points against the part's points."""
+    points, rubric = fields["points"], fields["rubric"]
     if points is not None and rubric:
         earn = sum(i.points for i in rubric if i.points > 0)
         if earn > points + 1e-9:
@@ -431,38 +535,21 @@ def _part(r: _Reader, node: Node, where: str, question: str, *, single: bool) ->
                 f"{where}.rubric",
                 f"rubric items add up to {_fmt(earn)} > {_fmt(points)} points",
             )
-    if points is not None and targets:
-        given = [t.points for t in targets if t.points is not None]
-        if given and len(given) != len(targets):
-            r.error(
-                m.get("targets", node), f"{where}.targets", "give points to every target or to none"
-            )
-        elif given and abs(sum(given) - points) > 1e-9:
-            r.error(
-                m.get("targets", node),
-                f"{where}.targets",
-                f"target points add up to {_fmt(sum(given))} but the part is worth {_fmt(points)}",
-            )
-    if part_id is None or points is None or not targets:
-        return None
-    return PartKey(
-        id=part_id,
-        question=question,
-        number=number or "",
-        label=label or "",
-        points=float(points),
-        targets=tuple(targets),
-        prompt=prompt or "",
-        solver=solver,
-        tolerance=tolerance,
-        partial_credit=bool(partial),
-        depends_on=depends,
-        carry=FrozenMap(carry),
-        flags=flags,
-        rubric=rubric,
-        region=region,
-        line=node.start_mark.line + 1,
-    )
+    if points is None or not targets:
+        return
+    scored = [t for t in targets if not t.optional]
+    given = [t.points for t in scored if t.points is not None]
+    at = m.get("targets", node)
+    if any(t.optional and t.points is not None for t in targets):
+        r.error(at, f"{where}.targets", "an optional target earns no points of its own")
+    if given and len(given) != len(scored):
+        r.error(at, f"{where}.targets", "give points to every target or to none")
+    elif given and abs(sum(given) - points) > 1e-9:
+        r.error(
+            at,
+            f"{where}.targets",
+            f"target points add up to {_fmt(sum(given))} but the part is worth {_fmt(points)}",
+        )
 
 
 def _region(r: _Reader, node: Node, where: str) -> Region | None:
@@ -513,17 +600,6 @@ def _param_lines(node: Node, prefix: str, out: dict[str, int]) -> None:
             _param_lines(v, path, out)
 
 
-def _seq_or_one(r: _Reader, m: Mapping[str, Node], key: str, where: str) -> list[Node]:
-    if key not in m:
-        return []
-    node = m[key]
-    return [node] if isinstance(node, yaml.ScalarNode) else r.sequence(node, f"{where}.{key}")
-
-
-def _dep_id(r: _Reader, node: Node, where: str) -> str:
-    return (r.text(node, where) or "").lower()
-
-
 def _symbols(r: _Reader, m: Mapping[str, Node], where: str) -> tuple[str, ...]:
     if "symbol" in m and "symbols" in m:
         r.error(m["symbols"], f"{where}.symbols", "give symbol or symbols, not both")
@@ -535,16 +611,10 @@ def _symbols(r: _Reader, m: Mapping[str, Node], where: str) -> tuple[str, ...]:
 
 
 def _target(r: _Reader, node: Node, where: str, solver: SolverCall | None) -> Target | None:
-    m = r.mapping(
-        node,
-        where,
-        ("name", "symbol", "symbols", "points", *_SINGLE_FORMS, "alternatives"),
-        ("name",),
-    )
+    m = r.mapping(node, where, _TARGET_FIELDS, ("name",))
     if m is None:
         return None
-    name = r.text(m["name"], f"{where}.name") if "name" in m else None
-    points = r.number(m["points"], f"{where}.points", positive=True) if "points" in m else None
+    fields = _read_fields(r, m, where, _TARGET_SCHEMA)
     forms = [f for f in _SINGLE_FORMS if f in m]
     if len(forms) != 1:
         r.error(node, where, "give exactly one of value, answer, predicate or descriptive")
@@ -553,15 +623,17 @@ def _target(r: _Reader, node: Node, where: str, solver: SolverCall | None) -> Ta
     alts = (
         _alternatives(r, m["alternatives"], f"{where}.alternatives") if "alternatives" in m else ()
     )
-    if name is None or spec is None:
+    if fields["name"] is None or spec is None:
         return None
     return Target(
-        name,
+        fields["name"],
         spec,
         _symbols(r, m, where),
-        None if points is None else float(points),
+        fields["points"],
         alts,
         node.start_mark.line + 1,
+        optional=fields["optional"],
+        column=fields["column"],
     )
 
 
@@ -586,9 +658,35 @@ def _answer_form(
 
 
 _SPEC_FIELDS = ("unit", "convention", "options", "synonyms")
+_YAML11_BOOLEANS = frozenset(("yes", "no", "on", "off", "y", "n"))
+
+
+def _unquoted_booleans(r: _Reader, node: Node, where: str) -> bool:
+    """Report every unquoted Yes/No/On/Off in a literal answer (YAML reads them as true and
+    false, so ``choice: Yes`` would silently become "True"); whether any was found."""
+    found = False
+    if isinstance(node, yaml.ScalarNode):
+        if node.style is None and node.value.lower() in _YAML11_BOOLEANS:
+            r.error(
+                node,
+                where,
+                f"YAML reads an unquoted {node.value} as true/false: write it in quotes "
+                f"('{node.value}')",
+            )
+            found = True
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            found |= _unquoted_booleans(r, item, f"{where}[{i}]")
+    elif isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            found |= _unquoted_booleans(r, k, where)
+            found |= _unquoted_booleans(r, v, f"{where}.{k.value}")
+    return found
 
 
 def _literal(r: _Reader, node: Node, where: str) -> LiteralAnswer | None:
+    if _unquoted_booleans(r, node, where):
+        return None
     names = literal_names()
     fields = tuple(dict.fromkeys(f for k in names for f in get_kind(k).key_fields))
     m = r.mapping(node, where, (*names, *fields))
