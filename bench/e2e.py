@@ -170,7 +170,7 @@ def _one(
 
     from exams import ingest
     from exams.demo import build
-    from exams.models import Answer, ScanBatch
+    from exams.models import Answer, Page, ScanBatch
     from exams.scanning.fakescan import ScanDefects
     from gradebook.celery import app
 
@@ -203,7 +203,8 @@ def _one(
                 status = ScanBatch.objects.filter(pk=batch.pk).values_list("status", flat=True)[0]
                 if status == ScanBatch.Status.FAILED:
                     raise RuntimeError("the batch failed")
-                if status == ScanBatch.Status.DONE:
+                split = status not in (ScanBatch.Status.UPLOADED, ScanBatch.Status.SPLITTING)
+                if split and not Page.objects.filter(batch=batch, stage=Page.Stage.SPLIT).exists():
                     placed_s = time.perf_counter() - t0
             checked = (
                 Answer.objects.filter(submission__exam=exam).exclude(verdict="pending").count()

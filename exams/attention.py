@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from exams import ingest
+from exams import ingest, selectors, steps
 from exams.images import open_image
-from exams.models import Enrollment, Exam, Page, Role, Submission
+from exams.models import Enrollment, Exam, Page, Role, ScanBatch, Submission
 from exams.scanning.align import fit_alignment
 from exams.services import submission_ensure
+
+SPLITTING = (ScanBatch.Status.UPLOADED, ScanBatch.Status.SPLITTING)
 
 
 def attention_pages(exam: Exam) -> list[Page]:
@@ -75,17 +77,41 @@ class AttentionSummary:
     pages: list[Page]
     missing: dict[int, list[int]]
     unidentified: list[Submission]
+    #: Batches not processed to the end yet (running, or stopped), with what is left.
+    unprocessed: list[selectors.BatchProgress] = field(default_factory=list)
+    #: Pages whose step stopped after its attempts: a person resumes them.
+    stopped: list[Page] = field(default_factory=list)
+
+    @property
+    def to_place(self) -> int:
+        """Scanned pages not placed yet: a page listed as missing may be among them."""
+        return sum(p.counts.to_place for p in self.unprocessed) + sum(
+            1 for p in self.unprocessed if p.batch.status in SPLITTING
+        )
+
+    @property
+    def stopped_batches(self) -> list[selectors.BatchProgress]:
+        return [p for p in self.unprocessed if p.stopped]
 
     @property
     def count(self) -> int:
-        return len(self.pages) + len(self.missing) + len(self.unidentified)
+        # Pages missing are counted once nothing is left to place (until then they may only
+        # be not processed yet); a stopped step needs a person, a running one does not.
+        missing = 0 if self.to_place else len(self.missing)
+        stopped_splits = sum(1 for p in self.unprocessed if p.batch.gave_up_at is not None)
+        return (
+            len(self.pages) + missing + len(self.unidentified) + len(self.stopped) + stopped_splits
+        )
 
 
 def attention_summary(exam: Exam) -> AttentionSummary:
+    unfinished = selectors.exam_scan_batches(exam).filter(status__in=steps.UNFINISHED_BATCH)
     return AttentionSummary(
         pages=attention_pages(exam),
         missing=ingest.missing_pages(exam),
         unidentified=unidentified_submissions(exam),
+        unprocessed=selectors.batches_progress(unfinished),
+        stopped=selectors.stopped_pages(exam),
     )
 
 
@@ -130,20 +156,20 @@ def page_place(
             )
         taken.status = Page.Status.DISCARDED
         taken.attention_reason = f"replaced by page {page.pk} (by {actor or 'a person'})"
-        taken.save(update_fields=["status", "attention_reason"])
+        steps.advance(taken, Page.Stage.SETTLED, due=False)
+        taken.save()
     _straighten(page)
     page.status = Page.Status.PLACED
     page.submission = submission
     page.page_number = page_number
     page.attention_reason = ""
     page.processed_at = timezone.now()
+    steps.advance(page, Page.Stage.PLACED, due=True)
     page.full_clean()
     page.save()
-    if exam.answer_keys.exists():
-        from exams.tasks import transcribe_page
+    from exams.tasks import transcribe_page
 
-        page_id = page.pk
-        transaction.on_commit(lambda: transcribe_page.delay(page_id=page_id))
+    steps.send_after_commit(transcribe_page, page_id=page.pk)
     return page
 
 
@@ -167,5 +193,6 @@ def page_discard(*, page: Page, actor: AbstractBaseUser | None, reason: str = ""
         raise ValidationError("A placed page is not discarded from here.")
     page.status = Page.Status.DISCARDED
     page.attention_reason = (reason.strip() or "discarded") + f" (by {actor or 'a person'})"
-    page.save(update_fields=["status", "attention_reason"])
+    steps.advance(page, Page.Stage.SETTLED, due=False)
+    page.save()
     return page

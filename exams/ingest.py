@@ -2,9 +2,10 @@
 its copy by its QR code, and keep everything that cannot be placed in a visible list.
 
 Each step is idempotent and claims its rows with a conditional UPDATE, so a task that is
-delivered twice (a worker killed mid-way, ``acks_late``) does its work exactly once. Image work
-is done by the pure library ``exams.scanning``; the Celery tasks in ``exams.tasks`` only call
-these functions.
+delivered twice (a worker killed mid-way, ``acks_late``) does its work exactly once, and moves
+its rows to their next stage in the same transaction (``exams.steps``). Image work is done by
+the pure library ``exams.scanning``; the Celery tasks in ``exams.tasks`` run these functions
+through ``exams.flow``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import time
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -21,9 +23,9 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
+from exams import steps
 from exams.images import delete_after_commit, open_image, open_upright
 from exams.models import Exam, Page, ScanBatch, Submission
 from exams.scanning import pages as scan_pages
@@ -47,14 +49,21 @@ PNG_OPTIONS = {"optimize": False, "compress_level": 1, "compress_type": zlib.Z_R
 class UploadResult:
     batch: ScanBatch
     created: bool
+    #: The same file had been uploaded and had not finished: its processing was resumed.
+    resumed: bool = False
 
     @property
     def message(self) -> str:
+        name = self.batch.original_name
+        if self.resumed:
+            return f"{name} was uploaded before and had not finished; its processing is resumed."
         if not self.created:
-            return f"{self.batch.original_name} was already uploaded; it is not processed twice."
+            if self.batch.status == ScanBatch.Status.FAILED:
+                return f"{name} was already uploaded and could not be read: {self.batch.error}"
+            return f"{name} was already uploaded; it is not processed twice."
         if self.batch.status == ScanBatch.Status.FAILED:
-            return f"{self.batch.original_name}: {self.batch.error}"
-        return f"{self.batch.original_name} uploaded; its pages are being processed."
+            return f"{name}: {self.batch.error}"
+        return f"{name} uploaded; its pages are being processed."
 
 
 def _digest(stream: IO[bytes], limit: int) -> tuple[str, int, bytes, bool]:
@@ -84,15 +93,19 @@ def scan_batch_upload(
 ) -> UploadResult:
     """Store an uploaded scan file once and start splitting it.
 
-    The same file uploaded twice (same SHA-256) is recognised and not processed again. A file
+    The same file uploaded twice (same SHA-256) is recognised and not processed again; if its
+    batch had not finished (stopped, or its messages lost), its processing is resumed. A file
     that is empty, too large or of a type we do not read is recorded as a failed batch with a
     clear error, without storing it; nothing else is touched.
+
+    The batch is committed with its split step due: the upload needs no broker, and if the
+    split's message cannot be sent the reconciler sends it once the broker is back.
     """
     limit = settings.SCAN_UPLOAD_MAX_BYTES
     checksum, size, head, too_large = _digest(stream, limit)
     existing = ScanBatch.objects.filter(exam=exam, checksum=checksum).first()
     if existing is not None:
-        return UploadResult(existing, created=False)
+        return _uploaded_again(existing, enqueue=enqueue)
 
     error = ""
     if size == 0:
@@ -113,6 +126,7 @@ def scan_batch_upload(
         uploaded_by=actor,
         status=ScanBatch.Status.FAILED if error else ScanBatch.Status.UPLOADED,
         error=error,
+        due_at=None if error else timezone.now() + steps.grace(),
     )
     try:
         with transaction.atomic():
@@ -127,8 +141,18 @@ def scan_batch_upload(
     if not error and enqueue:
         from exams.tasks import split_scan_batch
 
-        transaction.on_commit(lambda: split_scan_batch.delay(batch_id=batch.pk))
+        steps.send_after_commit(split_scan_batch, batch_id=batch.pk)
     return UploadResult(batch, created=True)
+
+
+def _uploaded_again(batch: ScanBatch, *, enqueue: bool) -> UploadResult:
+    if batch.status not in steps.UNFINISHED_BATCH or not enqueue:
+        return UploadResult(batch, created=False)
+    from exams.reconcile import pipeline_resume
+
+    pipeline_resume(batches=ScanBatch.objects.filter(pk=batch.pk))
+    batch.refresh_from_db()
+    return UploadResult(batch, created=False, resumed=True)
 
 
 def _claim(batch_id: int, from_statuses: Iterable[str], to_status: str) -> bool:
@@ -145,13 +169,31 @@ def _fail_batch(batch: ScanBatch, error: str) -> None:
         delete_after_commit(batch.pages.exclude(image="").values_list("image", flat=True))
         batch.pages.all().delete()
         ScanBatch.objects.filter(pk=batch.pk).update(
-            status=ScanBatch.Status.FAILED, error=error, pages_total=0, pages_done=0
+            status=ScanBatch.Status.FAILED,
+            error=error,
+            pages_total=0,
+            pages_done=0,
+            due_at=None,
+            attempts=0,
+            last_error="",
         )
 
 
-def scan_batch_split(*, batch_id: int) -> list[int]:
-    """Split a batch's file into Page rows with their images; return the ids of the pages
-    still to process. Safe to re-run: a batch already split returns its pending pages."""
+def _to_place(batch: ScanBatch) -> list[int]:
+    return list(batch.pages.filter(stage=Page.Stage.SPLIT).values_list("pk", flat=True))
+
+
+def scan_batch_split(*, batch_id: int, time_budget: float | None = None) -> list[int]:
+    """Split a batch's file into Page rows with their images; return the ids of the pages to
+    place once the whole file is split.
+
+    With ``time_budget`` (seconds) the split stops after the page that exhausts it and returns
+    ``[]`` with the batch still ``splitting`` and due: the next call goes on from the first
+    page not stored (the pages before it are skipped, not decoded), so that no task runs for
+    long. The pages are placed only once the file is split whole: a file that turns out to be
+    damaged half-way fails its batch without a page of it placed. Safe to re-run: a batch
+    already split returns its pages still to place.
+    """
     claimed = _claim(
         batch_id,
         [ScanBatch.Status.UPLOADED, ScanBatch.Status.SPLITTING],
@@ -160,25 +202,41 @@ def scan_batch_split(*, batch_id: int) -> list[int]:
     batch = ScanBatch.objects.get(pk=batch_id)
     if not claimed:
         if batch.status == ScanBatch.Status.PROCESSING:
-            return list(batch.pages.filter(status=Page.Status.PENDING).values_list("pk", flat=True))
+            return _to_place(batch)
         return []
     limits = scan_pages.PageLimits(max_file_bytes=settings.SCAN_UPLOAD_MAX_BYTES)
-    count = 0
+    # Pages are stored in order, each before the next: those with an image are done.
+    count = start = batch.pages.exclude(image="").count()
+    deadline = None if time_budget is None else time.monotonic() + time_budget
     try:
         with batch.file.open("rb") as fh:
-            for page_image in scan_pages.iter_pages(fh, name=batch.original_name, limits=limits):
+            for page_image in scan_pages.iter_pages(
+                fh, name=batch.original_name, limits=limits, start=start
+            ):
                 _store_page(batch, page_image)
                 count += 1
+                if deadline is not None and time.monotonic() > deadline:
+                    # The rest in the next slice: this one has made progress.
+                    ScanBatch.objects.filter(pk=batch.pk).update(
+                        attempts=0, last_error="", due_at=timezone.now() + steps.grace()
+                    )
+                    return []
     except scan_pages.ScanInputError as exc:
         _fail_batch(batch, str(exc))
         return []
     if count == 0:
         _fail_batch(batch, "The file contains no page.")
         return []
-    ScanBatch.objects.filter(pk=batch.pk).update(
-        status=ScanBatch.Status.PROCESSING, pages_total=count
-    )
-    return list(batch.pages.filter(status=Page.Status.PENDING).values_list("pk", flat=True))
+    with transaction.atomic():
+        ScanBatch.objects.filter(pk=batch.pk).update(
+            status=ScanBatch.Status.PROCESSING,
+            pages_total=count,
+            attempts=0,
+            last_error="",
+            due_at=None,
+        )
+        batch.pages.filter(stage=Page.Stage.SPLIT).update(due_at=timezone.now() + steps.grace())
+    return _to_place(batch)
 
 
 def _store_page(batch: ScanBatch, page_image: scan_pages.PageImage) -> Page:
@@ -247,16 +305,17 @@ def page_process(*, page_id: int) -> Page | None:
     A page whose code cannot be read, belongs to another exam, or whose position is already
     taken by a *different* scan goes to the "needs attention" list with the reason; an
     identical second scan is marked duplicate. Runs its effect exactly once: a page that is
-    no longer pending is left alone.
+    no longer pending is left alone. A placed page moves to the stage ``placed``, its reading
+    due; any other ends at ``settled`` (a person takes it from there).
     """
     page = Page.objects.select_related("batch__exam").filter(pk=page_id).first()
-    if page is None or page.status != Page.Status.PENDING:
+    if page is None or page.status != Page.Status.PENDING or page.stage != Page.Stage.SPLIT:
         return None
     placement, upright = _read_and_align(page)
     exam = page.batch.exam
     with transaction.atomic():
         locked = Page.objects.select_for_update().get(pk=page.pk)
-        if locked.status != Page.Status.PENDING:
+        if locked.status != Page.Status.PENDING or locked.stage != Page.Stage.SPLIT:
             return None
         status, reason, submission = placement.status, placement.reason, None
         if status == Page.Status.PLACED:
@@ -291,11 +350,9 @@ def page_process(*, page_id: int) -> Page | None:
         locked.qr_payload = placement.qr_payload
         locked.rotation = placement.rotation
         locked.processed_at = timezone.now()
+        placed = status == Page.Status.PLACED
+        steps.advance(locked, Page.Stage.PLACED if placed else Page.Stage.SETTLED, due=placed)
         locked.save()
-        ScanBatch.objects.filter(pk=locked.batch_id).update(pages_done=F("pages_done") + 1)
-        ScanBatch.objects.filter(
-            pk=locked.batch_id, status=ScanBatch.Status.PROCESSING, pages_done__gte=F("pages_total")
-        ).update(status=ScanBatch.Status.DONE)
     return locked
 
 

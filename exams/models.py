@@ -185,12 +185,19 @@ def scan_upload_path(batch: ScanBatch, filename: str) -> str:
 
 
 class ScanBatch(models.Model):
-    """One uploaded file of scans (a PDF, images, or a ZIP). Stored once per checksum."""
+    """One uploaded file of scans (a PDF, images, or a ZIP). Stored once per checksum.
+
+    ``status`` follows every page's steps, not only their placement: ``done`` once each page is
+    read and checked (or left to a person), ``waiting`` when what is left waits for a person
+    (a step stopped after its attempts, or the answer key). The split step's own bookkeeping
+    (attempts, last error, when it is next due) is kept here as on a page (``exams.steps``).
+    """
 
     class Status(models.TextChoices):
         UPLOADED = "uploaded", "Uploaded"
         SPLITTING = "splitting", "Splitting into pages"
         PROCESSING = "processing", "Processing pages"
+        WAITING = "waiting", "Waiting for a person"
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
 
@@ -203,17 +210,31 @@ class ScanBatch(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.UPLOADED)
     error = models.TextField(blank=True, default="")
     pages_total = models.PositiveIntegerField(default=0)
+    #: Pages with nothing left to do: read and checked, or left to a person (not placed).
     pages_done = models.PositiveIntegerField(default=0)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True, default="")
+    #: When the reconciler sends the split step (again) if it is still not done; null when
+    #: nothing is due. A worker working on it holds a lock instead (``exams.steps``).
+    due_at = models.DateTimeField(null=True, blank=True)
+    #: Set when the split step was stopped after its attempts: a person resumes it.
+    gave_up_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
                 fields=["exam", "checksum"], name="scanbatch_exam_checksum_unique"
+            ),
+        ]
+        indexes = [
+            # The reconciler looks for due steps.
+            models.Index(
+                fields=["due_at"], condition=Q(due_at__isnull=False), name="scanbatch_due_idx"
             ),
         ]
 
@@ -261,7 +282,14 @@ def page_image_path(page: Page, filename: str) -> str:
 
 
 class Page(models.Model):
-    """One scanned page, placed on (submission, page number) once its QR code is read."""
+    """One scanned page, placed on (submission, page number) once its QR code is read.
+
+    ``status`` is where the page stands for a person (placed, needs attention...); ``stage``
+    is how far the pipeline took it, and with ``due_at``, ``attempts``, ``last_error`` and
+    ``gave_up_at`` what is left to do (``exams.steps``): a placed page whose answers were not
+    read yet is at stage ``placed`` and due, whatever became of the message that should have
+    read it.
+    """
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting to be processed"
@@ -269,6 +297,13 @@ class Page(models.Model):
         NEEDS_ATTENTION = "needs_attention", "Needs attention"
         DUPLICATE = "duplicate", "Duplicate of a placed page"
         DISCARDED = "discarded", "Discarded by a person"
+
+    class Stage(models.TextChoices):
+        SPLIT = "split", "Waiting to be placed"
+        PLACED = "placed", "Placed, waiting to be read"
+        READ = "read", "Read, waiting to be checked"
+        CHECKED = "checked", "Read and checked"
+        SETTLED = "settled", "Not placed: nothing to read"
 
     batch = models.ForeignKey(ScanBatch, on_delete=models.CASCADE, related_name="pages")
     index_in_batch = models.PositiveIntegerField()
@@ -290,6 +325,15 @@ class Page(models.Model):
     #: Null when ``image`` is upright already (``exams.images.open_upright``).
     alignment = models.JSONField(null=True, blank=True, default=None)
     processed_at = models.DateTimeField(null=True, blank=True)
+    stage = models.CharField(max_length=12, choices=Stage.choices, default=Stage.SPLIT)
+    #: Attempts at the step due now that ended without a result; reset when it is done.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True, default="")
+    #: When the reconciler sends the due step (again) if it is still not done; null when
+    #: nothing is due (finished, waiting for the answer key, or stopped).
+    due_at = models.DateTimeField(null=True, blank=True)
+    #: Set when the step was stopped after its attempts: shown, and resumed by a person.
+    gave_up_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["batch", "index_in_batch"]
@@ -312,6 +356,9 @@ class Page(models.Model):
         indexes = [
             # The "needs attention" list of an exam's batches filters on status.
             models.Index(fields=["status"], name="page_status_idx"),
+            # The reconciler looks for due steps; a batch's progress counts its pages by stage.
+            models.Index(fields=["due_at"], condition=Q(due_at__isnull=False), name="page_due_idx"),
+            models.Index(fields=["batch", "stage"], name="page_batch_stage_idx"),
         ]
 
     def __str__(self) -> str:

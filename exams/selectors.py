@@ -8,11 +8,13 @@ cannot be probed.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 from django.http import Http404
 
+from exams import steps
 from exams.models import (
     STAFF_ROLES,
     Answer,
@@ -221,6 +223,74 @@ def exam_batches_in_progress(exam: Exam, *, recent_seconds: int) -> QuerySet[Sca
     recent = timezone.now() - timedelta(seconds=recent_seconds)
     return exam_scan_batches(exam).filter(
         ~Q(status__in=[ScanBatch.Status.DONE, ScanBatch.Status.FAILED]) | Q(created_at__gte=recent)
+    )
+
+
+@dataclass(frozen=True)
+class BatchProgress:
+    """A scan batch with its pages by what is left to do: what the scans page shows."""
+
+    batch: ScanBatch
+    counts: steps.PageCounts
+
+    @property
+    def stopped(self) -> bool:
+        """Something of it stopped after its attempts and waits for a person."""
+        return self.batch.gave_up_at is not None or self.counts.stopped > 0
+
+    @property
+    def finished(self) -> bool:
+        return self.batch.status in (ScanBatch.Status.DONE, ScanBatch.Status.FAILED)
+
+    @property
+    def settled(self) -> bool:
+        """Nothing will move without a person: the upload page stops polling it."""
+        batch = self.batch
+        return self.finished or batch.status == ScanBatch.Status.WAITING or bool(batch.gave_up_at)
+
+    @property
+    def resumable(self) -> bool:
+        """Resuming may move it on: unfinished, or failed with its file stored."""
+        batch = self.batch
+        return batch.status in steps.UNFINISHED_BATCH or (
+            batch.status == ScanBatch.Status.FAILED and bool(batch.file)
+        )
+
+    @property
+    def detail(self) -> str:
+        """What is left to do, in words ("12 to read · 2 stopped")."""
+        batch, c = self.batch, self.counts
+        if batch.gave_up_at is not None:
+            return f"stopped after {batch.attempts} attempts: {batch.last_error or 'no result'}"
+        if batch.status == ScanBatch.Status.UPLOADED:
+            return f"waiting for a worker ({batch.last_error})" if batch.last_error else ""
+        if batch.status == ScanBatch.Status.SPLITTING:
+            return f"{c.total} pages split so far"
+        if batch.status == ScanBatch.Status.FAILED:
+            return ""
+        parts = [
+            f"{c.to_place} to place" if c.to_place else "",
+            f"{c.to_read} to read" if c.to_read else "",
+            f"{c.to_check} to check" if c.to_check else "",
+            f"{c.stopped} stopped" if c.stopped else "",
+            f"{c.waiting_for_key} waiting for the answer key" if c.waiting_for_key else "",
+        ]
+        return " · ".join(p for p in parts if p)
+
+
+def batches_progress(batches: Iterable[ScanBatch]) -> list[BatchProgress]:
+    """Each batch with its page counts (one query for all)."""
+    batches = list(batches)
+    counts = steps.page_counts(b.pk for b in batches)
+    return [BatchProgress(b, counts[b.pk]) for b in batches]
+
+
+def stopped_pages(exam: Exam, *, limit: int = 200) -> list[Page]:
+    """Pages of the exam whose step stopped after its attempts, with their last error."""
+    return list(
+        Page.objects.filter(batch__exam=exam, stage__in=steps.OPEN_STAGES, gave_up_at__isnull=False)
+        .select_related("batch")
+        .order_by("batch__created_at", "index_in_batch")[:limit]
     )
 
 

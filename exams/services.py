@@ -290,6 +290,11 @@ def answer_key_store(
         checksum=checksum,
         created_by=actor,
     )
+    if latest is None:
+        # Placed pages wait for a first key to be read (exams.transcribe).
+        from exams.reconcile import exam_key_installed
+
+        transaction.on_commit(lambda: exam_key_installed(exam.pk))
     return answer_key, key, True
 
 

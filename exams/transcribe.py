@@ -13,7 +13,8 @@ from functools import lru_cache
 
 from django.db import transaction
 
-from exams.checking import LOW_CONFIDENCE, answer_set_text, current_answer_key, key_for
+from exams import steps
+from exams.checking import LOW_CONFIDENCE, answer_set_text, key_for
 from exams.identify import copy_identify_from_cover
 from exams.images import open_upright
 from exams.models import Answer, Page, Part, Transcription
@@ -71,11 +72,23 @@ def read_region(page: UprightPage, part: Part, expected: dict) -> ocr.Transcript
     return result
 
 
+#: Why a placed page is not read yet, when its exam has no answer key.
+WAITING_FOR_KEY = "waiting for the exam's answer key"
+
+
 def page_transcribe(*, page_id: int) -> list[Answer]:
-    """Read every answer region on a placed page. Idempotent: a part already read by the
-    same engine is not read again (a TA's typed correction is never replaced)."""
+    """Read every answer region on a placed page, then move it to the stage ``read`` (its
+    copy's check due), or ``checked`` when it has no answer region. Idempotent: a part
+    already read by the same engine is not read again (a TA's typed correction is never
+    replaced). Without an answer key the page stays ``placed``, not due, until one is
+    installed (``exams.reconcile.exam_key_installed``)."""
     page = Page.objects.select_related("submission__exam").filter(pk=page_id).first()
-    if page is None or page.status != Page.Status.PLACED or page.submission is None:
+    if (
+        page is None
+        or page.status != Page.Status.PLACED
+        or page.stage != Page.Stage.PLACED
+        or page.submission is None
+    ):
         return []
     submission = page.submission
     image: UprightPage | None = None
@@ -89,9 +102,15 @@ def page_transcribe(*, page_id: int) -> list[Answer]:
         for p in submission.exam.parts.all()
         if p.region.get("page") == page.page_number and p.region.get("box")
     ]
+    this_page = Page.objects.filter(pk=page.pk, stage=Page.Stage.PLACED)
     if not parts:
+        this_page.update(**steps.advanced(Page.Stage.CHECKED, due=False))
         return []
-    _, expected = key_for(current_answer_key(submission))
+    answer_key = submission.exam.answer_keys.order_by("-version").first()
+    if answer_key is None:
+        this_page.update(due_at=None, attempts=0, last_error=WAITING_FOR_KEY)
+        return []
+    _, expected = key_for(answer_key)
     if image is None:
         image = open_upright(page)
     done = set(
@@ -119,4 +138,5 @@ def page_transcribe(*, page_id: int) -> list[Answer]:
                     actor=None,
                 )
             )
+    this_page.update(**steps.advanced(Page.Stage.READ, due=True))
     return answers

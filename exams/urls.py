@@ -46,6 +46,7 @@ urlpatterns = [
     ),
     path("exams/<int:exam_id>/attention/", views.exam_attention, name="exam_attention"),
     path("batches/<int:batch_id>/progress", views.batch_progress, name="batch_progress"),
+    path("batches/<int:batch_id>/resume", views.batch_resume, name="batch_resume"),
     path("pages/<int:page_id>/image", views.page_image, name="page_image"),
     path("pages/<int:page_id>/thumbnail.png", views.page_thumbnail, name="page_thumbnail"),
     path("pages/<int:page_id>/place", views.page_place, name="page_place"),

@@ -36,26 +36,32 @@ def route_task(name: str, args: Any, kwargs: Any, options: Any, task: Any = None
 def task(
     *,
     queue: str = DEFAULT_QUEUE,
-    soft_time_limit: int = 300,
-    time_limit: int = 360,
+    soft_time_limit: int | None = None,
+    time_limit: int | None = None,
     retry_on: tuple[type[BaseException], ...] = (),
     max_retries: int = 5,
 ) -> Callable[[Callable[..., Any]], Any]:
     """Register a project task with the house defaults.
 
-    ``retry_on`` names the *transient* errors that are retried with backoff (a database
-    connection dropped, a storage timeout); everything else fails the task visibly.
+    Time limits default to the project's (``CELERY_TASK_TIME_LIMIT``, which the visibility
+    timeout must exceed); a task may only ask for less. ``retry_on`` names the *transient*
+    errors that are retried with backoff (a database connection dropped, a storage timeout);
+    everything else fails the task visibly.
     """
 
     def decorator(func: Callable[..., Any]) -> Any:
         name = f"{func.__module__}.{func.__name__}"
         _QUEUES[name] = queue
+        limits = {
+            k: v
+            for k, v in (("soft_time_limit", soft_time_limit), ("time_limit", time_limit))
+            if v is not None
+        }
         return app.task(
             name=name,
             acks_late=True,
             reject_on_worker_lost=True,
-            soft_time_limit=soft_time_limit,
-            time_limit=time_limit,
+            **limits,
             autoretry_for=retry_on,
             retry_backoff=True,
             retry_backoff_max=120,

@@ -166,10 +166,18 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 # Results live in the database (the task commits its effect); no result backend is needed.
 CELERY_TASK_IGNORE_RESULT = True
+# Every task's hard time limit (s); the soft one, which a task can catch, is 80% of it. Tasks
+# are short by design (a split works in slices and sends itself again), so that the
+# visibility timeout below, which must stay above the longest task, can be small.
+CELERY_TASK_TIME_LIMIT = envint("CELERY_TASK_TIME_LIMIT", 150, minimum=10)
+CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT * 4 // 5
 _RESTORE_INTERVAL = envint("CELERY_RESTORE_INTERVAL", 10, minimum=1)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    # Longer than the longest task: an unacknowledged message is redelivered after this.
-    "visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1),
+    # Longer than the longest task (a system check says so): an unacknowledged message, whose
+    # worker died, is redelivered after this. The reconciler below does not wait for it.
+    "visibility_timeout": envint(
+        "CELERY_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT * 6 // 5, minimum=1
+    ),
     # The task of a worker that died is put back on its queue by a sweep of Redis, which
     # kombu runs every 10th tick of 10 s by default (100 s): sweep on every tick instead.
     "unacked_restore_interval": _RESTORE_INTERVAL,
@@ -179,6 +187,38 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_mutex_expire": max(5, 3 * _RESTORE_INTERVAL),
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# --- Pipeline steps and their reconciler (exams.steps, exams.reconcile; docs/pipeline.md) ---
+# The database records each page's step; the broker only carries the nudges. Celery beat runs
+# the reconciler, which sends again every due step no worker is working on.
+PIPELINE_RECONCILE_SECONDS = envint("PIPELINE_RECONCILE_SECONDS", 30, minimum=1)
+# A step sent waits this long for a worker before the reconciler may send it again (when its
+# queue is empty), and a failed attempt is retried after it, doubling each time up to the cap.
+PIPELINE_RETRY_SECONDS = envint("PIPELINE_RETRY_SECONDS", 30, minimum=1)
+PIPELINE_RETRY_MAX_SECONDS = envint("PIPELINE_RETRY_MAX_SECONDS", 900, minimum=1)
+# Attempts that end without a result (an error, a time limit, a worker that died) before the
+# step stops and waits for a person. Outages of the database or the broker do not count.
+PIPELINE_MAX_ATTEMPTS = envint("PIPELINE_MAX_ATTEMPTS", 5, minimum=1)
+# While a step's queue still holds messages, its message is probably among them: the step is
+# sent again only once it is this late.
+PIPELINE_BUSY_RESEND_SECONDS = envint("PIPELINE_BUSY_RESEND_SECONDS", 1800, minimum=1)
+# One split task works this long, then sends itself again for the rest of the file.
+PIPELINE_SPLIT_SLICE_SECONDS = envint(
+    "PIPELINE_SPLIT_SLICE_SECONDS", CELERY_TASK_SOFT_TIME_LIMIT // 2, minimum=1
+)
+# Fault injection for tests/integration only (exams.steps.failpoint); empty everywhere else.
+PIPELINE_FAILPOINT = envstr("GRADEBOOK_FAILPOINT", "")
+CELERY_BEAT_SCHEDULE = {
+    "pipeline-reconcile": {
+        "task": "exams.tasks.reconcile_pipeline",
+        "schedule": PIPELINE_RECONCILE_SECONDS,
+        # A run that waited longer than the interval is skipped: the next one does its work.
+        "options": {"expires": PIPELINE_RECONCILE_SECONDS},
+    },
+}
+CELERY_BEAT_SCHEDULE_FILENAME = envstr(
+    "CELERY_BEAT_SCHEDULE_FILENAME", str(VAR_DIR / "celerybeat-schedule")
+)
 
 LOGGING = {
     "version": 1,

@@ -88,12 +88,23 @@ def scan_page(
     batch, _ = ScanBatch.objects.get_or_create(
         exam=cast.exam,
         checksum="c" * 64,
-        defaults={"original_name": "stack.pdf", "size_bytes": 1, "file": "scans/x.pdf"},
+        defaults={
+            "original_name": "stack.pdf",
+            "size_bytes": 1,
+            "file": "scans/x.pdf",
+            "status": ScanBatch.Status.DONE,
+        },
     )
+    # As far as the pipeline takes a page of that status.
+    stage = {
+        Page.Status.PENDING: Page.Stage.SPLIT,
+        Page.Status.PLACED: Page.Stage.CHECKED,
+    }.get(status, Page.Stage.SETTLED)
     page = Page(
         batch=batch,
         index_in_batch=index,
         status=status,
+        stage=stage,
         submission=submission,
         page_number=page_number,
         attention_reason=reason,

@@ -131,6 +131,8 @@ class _Budget:
     limits: PageLimits
     pages: int = 0
     zip_bytes: int = 0
+    #: Pages before this index are counted but neither decoded nor yielded (a resumed split).
+    start: int = 0
 
     def take_pages(self, n: int, source: str) -> None:
         self.pages += n
@@ -176,8 +178,9 @@ def iter_pages(
     *,
     name: str = "upload",
     limits: PageLimits | None = None,
+    start: int = 0,
 ) -> Iterator[PageImage]:
-    """Yield the pages of an uploaded file in order.
+    """Yield the pages of an uploaded file in order, from the page of index ``start`` on.
 
     Parameters
     ----------
@@ -188,6 +191,9 @@ def iter_pages(
         The name shown in error messages and ``PageImage.source``.
     limits
         Size, page and archive limits; see :class:`PageLimits`.
+    start
+        Index of the first page to yield: the pages before it (already stored by an earlier
+        part of the split) are skipped without being decoded or rendered.
 
     Raises
     ------
@@ -195,7 +201,7 @@ def iter_pages(
         One of its subclasses, with a message a user can act on.
     """
     limits = limits or PageLimits()
-    budget = _Budget(limits)
+    budget = _Budget(limits, start=start)
     counter = iter(range(limits.max_pages + 1))
     if isinstance(upload, bytes | bytearray | memoryview):
         yield from _iter_file(io.BytesIO(bytes(upload)), name, budget, counter, depth=0)
@@ -249,9 +255,12 @@ def _iter_pdf(
             raise CorruptFileError(f"{source}: the PDF has no pages")
         budget.take_pages(n, source)
         for i in range(n):
+            index = next(counter)
+            if index < budget.start:
+                continue
             page = pdf[i]
             try:
-                yield _pdf_page(page, i + 1, source, budget, next(counter))
+                yield _pdf_page(page, i + 1, source, budget, index)
             finally:
                 page.close()
     finally:
@@ -338,6 +347,9 @@ def _iter_image(
         n_frames = getattr(img, "n_frames", 1)
         budget.take_pages(n_frames, source)
         for number, frame in enumerate(ImageSequence.Iterator(img), start=1):
+            index = next(counter)
+            if index < budget.start:
+                continue
             where = source if n_frames == 1 else f"{source}, frame {number}"
             budget.check_pixels(*frame.size, where)
             dpi = frame.info.get("dpi", (None,))[0]
@@ -346,13 +358,13 @@ def _iter_image(
                     # Upright JPEG (no EXIF rotation): keep its bytes for draft-mode reduction.
                     fh.seek(0)
                     encoded = fh.read()
-                    yield PageImage(next(counter), source, number, "image", dpi, encoded=encoded)
+                    yield PageImage(index, source, number, "image", dpi, encoded=encoded)
                     continue
                 page = ImageOps.exif_transpose(frame.copy())
                 page.load()
             except (OSError, SyntaxError, ValueError) as exc:
                 raise CorruptFileError(f"{where}: the image is damaged and cannot be read") from exc
-            yield PageImage(next(counter), source, number, "image", dpi, _image=page)
+            yield PageImage(index, source, number, "image", dpi, _image=page)
     except Image.DecompressionBombError as exc:
         raise ImageTooLargeError(f"{source}: the image is too large to open safely") from exc
     except (OSError, SyntaxError) as exc:

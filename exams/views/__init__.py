@@ -13,6 +13,7 @@ from exams.views.regions import exam_regions, exam_regions_save, exam_template_p
 from exams.views.scans import (
     answer_crop,
     batch_progress,
+    batch_resume,
     exam_attention,
     exam_batches_progress,
     page_discard,
@@ -34,6 +35,7 @@ __all__ = [
     "answer_key_install",
     "answer_key_skeleton",
     "batch_progress",
+    "batch_resume",
     "course_detail",
     "exam_attention",
     "exam_batches_progress",

@@ -32,7 +32,7 @@ def _exam_page(request, exam: Exam, enrollment: Enrollment, *, status: int = 200
         summary = attention.attention_summary(exam)
         context.update(
             answer_key=services.answer_key_current(exam),
-            batches=selectors.exam_scan_batches(exam)[:20],
+            batches=selectors.batches_progress(selectors.exam_scan_batches(exam)[:20]),
             attention_count=summary.count,
             unprinted=len(attention.unmatched_students(exam)),
         )

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from exams import attention, ingest, selectors, services
+from exams import attention, ingest, reconcile, selectors, services
 from exams.images import open_upright
 from exams.models import Role, ScanBatch, Submission
 from exams.views.common import (
@@ -24,7 +24,8 @@ from gradebook.http import error_text as _errors
 from gradebook.http import wants_json as _wants_json
 
 
-def _batch_json(batch: ScanBatch) -> dict:
+def _batch_json(progress: selectors.BatchProgress) -> dict:
+    batch, counts = progress.batch, progress.counts
     return {
         "id": batch.pk,
         "name": batch.original_name,
@@ -32,10 +33,21 @@ def _batch_json(batch: ScanBatch) -> dict:
         "status_display": batch.get_status_display(),
         "pages_done": batch.pages_done,
         "pages_total": batch.pages_total,
+        "to_place": counts.to_place,
+        "to_read": counts.to_read,
+        "to_check": counts.to_check,
+        "stopped": counts.stopped + (batch.gave_up_at is not None),
+        "waiting_for_key": counts.waiting_for_key,
+        "detail": progress.detail,
         "error": batch.error,
-        "done": batch.status in (ScanBatch.Status.DONE, ScanBatch.Status.FAILED),
+        # Nothing more will happen without a person: the page stops polling it.
+        "done": progress.settled,
         "progress_url": reverse("batch_progress", args=[batch.pk]),
     }
+
+
+def _batches_json(batches) -> list[dict]:
+    return [_batch_json(p) for p in selectors.batches_progress(batches)]
 
 
 @require_POST
@@ -56,12 +68,13 @@ def scan_upload(request: HttpRequest, exam_id: int) -> HttpResponse:
         for f in files
     ]
     if _wants_json(request):
+        listed = _batches_json([r.batch for r in results])
         return JsonResponse(
             {
                 "ok": True,
                 "batches": [
-                    {**_batch_json(r.batch), "message": r.message, "created": r.created}
-                    for r in results
+                    {**b, "message": r.message, "created": r.created}
+                    for b, r in zip(listed, results, strict=True)
                 ],
             }
         )
@@ -76,9 +89,26 @@ def scan_upload(request: HttpRequest, exam_id: int) -> HttpResponse:
 def batch_progress(request: HttpRequest, batch_id: int) -> JsonResponse:
     """Progress of one scan batch, polled by the upload page every second."""
     batch = selectors.get_batch_for_staff(request.user, batch_id, roles=INSTRUCTOR)
-    response = JsonResponse(_batch_json(batch))
+    response = JsonResponse(_batches_json([batch])[0])
     response["Cache-Control"] = "no-store"
     return response
+
+
+@require_POST
+@login_required
+def batch_resume(request: HttpRequest, batch_id: int) -> HttpResponse:
+    """Resume a batch whose processing stopped or stalled: every unfinished step is due at
+    once (a failed batch whose file is stored is split again)."""
+    batch = selectors.get_batch_for_staff(request.user, batch_id, roles=INSTRUCTOR)
+    report = reconcile.pipeline_resume(
+        batches=ScanBatch.objects.filter(pk=batch.pk), retry_failed=True
+    )
+    if report.batches or report.pages:
+        messages.success(request, f"{batch.original_name}: processing resumed ({report}).")
+    else:
+        messages.info(request, f"{batch.original_name}: nothing is left to do.")
+    back = "exam_attention" if request.POST.get("next") == "attention" else "exam_detail"
+    return redirect(back, exam_id=batch.exam_id)
 
 
 @require_GET
@@ -88,7 +118,7 @@ def exam_batches_progress(request: HttpRequest, exam_id: int) -> JsonResponse:
     while a file is still being sent (its batch id is not known yet)."""
     exam, _ = selectors.get_exam_for_user(request.user, exam_id, roles=INSTRUCTOR)
     batches = selectors.exam_batches_in_progress(exam, recent_seconds=PROGRESS_RECENT_SECONDS)
-    response = JsonResponse({"batches": [_batch_json(b) for b in batches[:50]]})
+    response = JsonResponse({"batches": _batches_json(batches[:50])})
     response["Cache-Control"] = "no-store"
     return response
 

@@ -38,11 +38,13 @@
     el.querySelector(".fill").style.width = pct + "%";
     el.querySelector(".bar").setAttribute("aria-valuenow", String(pct));
     el.querySelector(".count").textContent =
-      batch.status_display + (total ? " · " + batch.pages_done + "/" + total + " pages" : "");
+      batch.status_display + (total ? " · " + batch.pages_done + "/" + total + " pages" : "") +
+      (batch.detail ? " · " + batch.detail : "");
     el.querySelector(".msg").textContent = batch.error || "";
     el.classList.toggle("done", batch.status === "done");
     el.classList.toggle("failed", batch.status === "failed");
     el.dataset.status = batch.status;
+    el.dataset.settled = batch.done ? "true" : "false";
     return el;
   }
 
@@ -54,7 +56,8 @@
         data.batches.forEach((b) => { if (bars.has(b.id) || !known.has(b.id) || !b.done) bar(b); });
       }
     } catch (e) { /* the next tick tries again */ }
-    const busy = [...bars.values()].some((el) => !["done", "failed"].includes(el.dataset.status));
+    // A batch waiting for a person (stopped, or for the answer key) no longer moves by itself.
+    const busy = [...bars.values()].some((el) => el.dataset.settled !== "true");
     if (sending || busy) timer = setTimeout(poll, 1000);
     else {
       timer = null;

@@ -99,14 +99,32 @@ def test_placed_pages_keep_the_scan_and_are_read_upright(
             assert np.hypot(x / px_per_mm - ex, y / px_per_mm - ey) < 0.8, (page, name)
 
 
-def test_the_same_file_twice_is_recognised(exam, media_root):
+def test_the_same_file_twice_is_recognised(exam, media_root, django_capture_on_commit_callbacks):
     scan = _scans(exam, copies=1)
-    first = _upload(exam, scan.pdf)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = _upload(exam, scan.pdf)
     again = _upload(exam, scan.pdf, name="renamed.pdf")
     assert first.created
     assert not again.created
     assert again.batch.pk == first.batch.pk
     assert "already uploaded" in again.message
+    assert ScanBatch.objects.filter(exam=exam).count() == 1
+    assert Page.objects.filter(batch=first.batch).count() == len(scan.manifest.pages)
+
+
+def test_the_same_file_again_resumes_a_batch_that_had_not_finished(
+    exam, media_root, django_capture_on_commit_callbacks
+):
+    scan = _scans(exam, copies=1, defects=ScanDefects(dropped=0, duplicated=0))
+    # The split's message is lost (the broker was down): the batch stays "uploaded".
+    first = _upload(exam, scan.pdf)
+    assert ScanBatch.objects.get(pk=first.batch.pk).status == ScanBatch.Status.UPLOADED
+    with django_capture_on_commit_callbacks(execute=True):
+        again = _upload(exam, scan.pdf, name="again.pdf")
+    assert (again.created, again.resumed, again.batch.pk) == (False, True, first.batch.pk)
+    assert "resumed" in again.message
+    batch = ScanBatch.objects.get(pk=first.batch.pk)
+    assert (batch.status, batch.pages_done, batch.pages_total) == ("done", 2, 2)
     assert ScanBatch.objects.filter(exam=exam).count() == 1
 
 

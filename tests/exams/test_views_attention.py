@@ -120,3 +120,42 @@ def test_thumbnails_are_for_staff(client, cast, stray):
     for user in (cast.student.user, cast.other_ta.user):
         client.force_login(user)
         assert client.get(reverse("page_thumbnail", args=[stray.pk])).status_code == 404
+
+
+def test_pages_not_processed_yet_are_not_called_missing(client, cast, stray):
+    from django.utils import timezone
+
+    from exams.models import ScanBatch
+
+    cast.exam.pages_per_copy = 2
+    cast.exam.save()
+    copy = factories.submission(cast.exam)
+    view_fixtures.scan_page(cast, submission=copy, page_number=2, index=4)
+    batch = ScanBatch.objects.create(
+        exam=cast.exam,
+        original_name="tray2.pdf",
+        checksum="b" * 64,
+        size_bytes=1,
+        status=ScanBatch.Status.PROCESSING,
+    )
+    waiting = view_fixtures.scan_page(
+        cast, submission=None, page_number=None, status=Page.Status.PENDING, index=9
+    )
+    Page.objects.filter(pk=waiting.pk).update(batch=batch, due_at=timezone.now())
+    client.force_login(cast.instructor.user)
+    response = client.get(reverse("exam_attention", args=[cast.exam.pk]))
+    summary = response.context["summary"]
+    assert [p.batch.pk for p in summary.unprocessed] == [batch.pk]
+    assert summary.to_place == 1
+    body = response.content.decode()
+    assert "Not processed yet" in body
+    assert "1 to place" in body
+    assert "pages not placed yet" in body
+    assert "pages missing" not in body
+    count_while_processing = summary.count
+
+    Page.objects.filter(pk=waiting.pk).update(status=Page.Status.DISCARDED, stage="settled")
+    ScanBatch.objects.filter(pk=batch.pk).update(status=ScanBatch.Status.DONE)
+    response = client.get(reverse("exam_attention", args=[cast.exam.pk]))
+    assert "Copies with pages missing (1)" in response.content.decode()
+    assert response.context["summary"].count == count_while_processing + 1

@@ -113,6 +113,29 @@ def test_zip_is_walked_in_name_order_recursively_skipping_metadata(printed):
     assert [p.index for p in pages] == [0, 1, 2, 3]
 
 
+def test_a_resumed_split_starts_at_its_first_page_not_stored(printed, monkeypatch):
+    import exams.scanning.pages as pages_module
+
+    tiff = io.BytesIO()
+    frames = [Image.new("L", (100, 140), v) for v in (10, 120, 240)]
+    frames[0].save(tiff, "TIFF", save_all=True, append_images=frames[1:])
+    data = _zip({"a.pdf": printed.template, "b.tif": tiff.getvalue()})
+    everything = list(iter_pages(data, limits=PageLimits(render_dpi=30)))
+    rendered = []
+    real = pages_module._pdf_page
+    monkeypatch.setattr(
+        pages_module,
+        "_pdf_page",
+        lambda page, number, *a: rendered.append(number) or real(page, number, *a),
+    )
+    rest = list(iter_pages(data, limits=PageLimits(render_dpi=30), start=3))
+    assert [p.index for p in rest] == [3, 4]
+    assert [(p.source, p.number) for p in rest] == [(p.source, p.number) for p in everything[3:]]
+    assert [p.image.getpixel((0, 0)) for p in rest] == [120, 240]
+    assert rendered == []  # the PDF's pages before the start are not rendered again
+    assert list(iter_pages(data, limits=PageLimits(render_dpi=30), start=5)) == []
+
+
 def test_a_pdf_is_read_from_its_path_on_demand(tmp_path, scan):
     path = tmp_path / "tray.pdf"
     path.write_bytes(scan.pdf)

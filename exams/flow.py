@@ -1,0 +1,136 @@
+"""What the pipeline's tasks run: the step due for a batch, a page or a copy, under the
+bookkeeping of ``exams.steps``, then the message of the step due next.
+
+    batch: uploaded ─split─> processing (each page at stage split)
+    page:  split ─place─> placed ─read─> read ─check its copy─> checked
+                   └─> settled (needs attention, duplicate: a person takes it from there)
+
+A task runs whatever step is due for its row, so a message delivered again, or sent by the
+reconciler, does the step still due (a placed page whose reading was lost is read), and does
+nothing when nothing is due or another worker is on it.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.db import transaction
+
+from exams import checking, ingest, steps, transcribe
+from exams.models import Page, ScanBatch, Submission
+
+log = logging.getLogger(__name__)
+
+
+def _tasks():  # the tasks import this module
+    from exams import tasks
+
+    return tasks
+
+
+def batch_split(*, batch_id: int) -> ScanBatch | None:
+    """Split one slice of a batch's file if its split is due; send the rest of the split, or
+    once the file is split whole, the placing of each of its pages."""
+    with steps.work_lock(steps.LOCK_BATCH, batch_id) as free:
+        if not free:
+            return None
+        batch = ScanBatch.objects.filter(pk=batch_id).first()
+        splitting = (ScanBatch.Status.UPLOADED, ScanBatch.Status.SPLITTING)
+        if batch is None or batch.status not in splitting or not steps.is_due(batch):
+            return batch
+        ran = steps.run(
+            ScanBatch.objects.filter(pk=batch_id),
+            lambda: ingest.scan_batch_split(
+                batch_id=batch_id, time_budget=settings.PIPELINE_SPLIT_SLICE_SECONDS
+            ),
+            what=f"batch {batch_id} (split)",
+        )
+        batch.refresh_from_db()
+    if not ran:
+        return batch
+    tasks = _tasks()
+    if batch.status == ScanBatch.Status.SPLITTING:
+        steps.send(tasks.split_scan_batch, batch_id=batch_id)
+    elif batch.status == ScanBatch.Status.PROCESSING:
+        for page_id in batch.pages.filter(stage=Page.Stage.SPLIT).values_list("pk", flat=True):
+            steps.send(tasks.process_page, page_id=page_id)
+    return batch
+
+
+def page_advance(*, page_id: int) -> Page | None:
+    """Run the step due for a page if it is its placing or its reading, then send the next:
+    the reading of a page just placed, the check of the copy of a page just read."""
+    attempted = False
+    with steps.work_lock(steps.LOCK_PAGE, page_id) as free:
+        if not free:
+            return None
+        page = Page.objects.filter(pk=page_id).first()
+        if page is None:
+            return None
+        if steps.is_due(page) and page.stage in (Page.Stage.SPLIT, Page.Stage.PLACED):
+            placing = page.stage == Page.Stage.SPLIT
+            attempted = True
+            ran = steps.run(
+                Page.objects.filter(pk=page_id),
+                (lambda: ingest.page_process(page_id=page_id))
+                if placing
+                else (lambda: transcribe.page_transcribe(page_id=page_id)),
+                what=f"page {page_id} ({'place' if placing else 'read'})",
+            )
+            page.refresh_from_db()
+            if ran and placing:
+                steps.failpoint("placed")
+    if attempted:  # done, failed or stopped: the batch's status follows
+        steps.batch_refresh(page.batch_id)
+    _send_next(page)
+    return page
+
+
+def _send_next(page: Page) -> None:
+    if not steps.is_due(page):
+        return
+    tasks = _tasks()
+    if page.stage == Page.Stage.PLACED:
+        steps.send(tasks.transcribe_page, page_id=page.pk)
+    elif page.stage == Page.Stage.READ and page.submission_id is not None:
+        steps.send(tasks.check_submission, submission_id=page.submission_id)
+
+
+def submission_check(*, submission_id: int) -> int:
+    """Check every part of a copy with the exam's current key, and move the copy's pages that
+    were waiting for it to ``checked``. Returns the number of answers checked.
+
+    Safe to run any number of times: checking is idempotent; two checks of one copy run one
+    after the other (the copy's row is locked), and a page read meanwhile keeps its own check
+    due.
+    """
+    submission = Submission.objects.select_related("exam").filter(pk=submission_id).first()
+    if submission is None:
+        return 0
+    waiting = Page.objects.filter(
+        submission_id=submission_id, stage=Page.Stage.READ, gave_up_at__isnull=True
+    )
+    what = f"copy {submission.copy_number} of exam {submission.exam_id} (check)"
+    if waiting.exists() and not steps.begin(waiting, what):
+        return 0
+    try:
+        with transaction.atomic():
+            Submission.objects.select_for_update().filter(pk=submission_id).first()
+            page_ids = list(waiting.select_for_update().values_list("pk", flat=True))
+            checked = checking.submission_check(submission=submission)
+            Page.objects.filter(pk__in=page_ids).update(
+                **steps.advanced(Page.Stage.CHECKED, due=False)
+            )
+    except checking.NoAnswerKeyError:
+        return 0
+    except steps.TRANSIENT_ERRORS as exc:
+        steps.record_failure(waiting, exc, transient=True, what=what)
+        raise
+    except Exception as exc:
+        log.exception("%s: the step failed", what)
+        steps.record_failure(waiting, exc, transient=False, what=what)
+        return 0
+    for batch_id in set(Page.objects.filter(pk__in=page_ids).values_list("batch_id", flat=True)):
+        steps.batch_refresh(batch_id)
+    return len(checked)
