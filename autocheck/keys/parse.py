@@ -658,7 +658,7 @@ def _answer_form(
 
 
 _SPEC_FIELDS = ("unit", "convention", "options", "synonyms")
-_YAML11_BOOLEANS = frozenset(("yes", "no", "on", "off", "y", "n"))
+_BOOL_TAG = "tag:yaml.org,2002:bool"
 
 
 def _unquoted_booleans(r: _Reader, node: Node, where: str) -> bool:
@@ -666,7 +666,8 @@ def _unquoted_booleans(r: _Reader, node: Node, where: str) -> bool:
     false, so ``choice: Yes`` would silently become "True"); whether any was found."""
     found = False
     if isinstance(node, yaml.ScalarNode):
-        if node.style is None and node.value.lower() in _YAML11_BOOLEANS:
+        # the YAML 1.1 booleans besides true/false: yes, no, on, off (not y, n: PyYAML keeps them)
+        if node.tag == _BOOL_TAG and node.value.lower() not in ("true", "false"):
             r.error(
                 node,
                 where,

@@ -57,6 +57,11 @@ def test_unquoted_yes_no_in_options_and_synonyms_is_refused_too():
     assert "answer.synonyms" in fields
 
 
+def test_single_letters_y_and_n_stay_text():
+    key = parse_key(_key("- {number: a, points: 2, answer: {keywords: [[y, n]]}}\n"))
+    assert key.part("4.a").targets[0].answer.value == (("y", "n"),)  # type: ignore[union-attr]
+
+
 def test_quoted_yes_no_and_unquoted_true_false_are_accepted():
     key = parse_key(
         _key(
