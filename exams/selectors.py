@@ -108,13 +108,20 @@ def get_submission_for_user(user: AnyUser, submission_id: int) -> tuple[Submissi
 
 
 def get_page_for_user(user: AnyUser, page_id: int) -> Page:
-    """A scanned page: staff of its exam's course, or its student after publication."""
+    """A scanned page: for staff of its exam's course, whatever its status; for a student,
+    only the accepted scan of their own copy (``PLACED``) after publication. A conflicting
+    scan at their copy's position, a duplicate or a discarded one may be someone else's
+    sheet: staff only."""
     page = Page.objects.select_related("batch__exam", "submission").filter(pk=page_id).first()
     if page is None:
         raise Http404("No such page")
     enrollment = _require_role(enrollment_for(user, page.batch.exam.course_id), None)
+    if enrollment.role in STAFF_ROLES:
+        return page
     student_id = page.submission.student_id if page.submission is not None else None
-    if _staff_or_owner_after_publication(enrollment, student_id=student_id, exam=page.batch.exam):
+    if page.status == Page.Status.PLACED and _staff_or_owner_after_publication(
+        enrollment, student_id=student_id, exam=page.batch.exam
+    ):
         return page
     raise Http404("No such page")
 
