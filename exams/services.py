@@ -21,6 +21,7 @@ from django.db.models import F
 from django.utils.text import slugify
 
 from exams.models import AnswerKey, Course, Enrollment, Exam, Part, Question, Role, Submission
+from gradebook.db import refuse_duplicate
 
 if TYPE_CHECKING:
     from autocheck.keys import ExamKey as ExamKeyT
@@ -40,7 +41,8 @@ def course_create(
     """Create a course; the creating user, if any, becomes its instructor."""
     course = Course(code=code, title=title, term=term)
     course.full_clean()
-    course.save()
+    with refuse_duplicate(f"The course {code} ({term}) was just created."):
+        course.save()
     if instructor is not None:
         enrollment_add(course=course, user=instructor, role=Role.INSTRUCTOR)
     return course
@@ -57,7 +59,8 @@ def enrollment_add(
     enrollment.role = role
     enrollment.student_number = student_number.strip()
     enrollment.full_clean(validate_constraints=True)
-    enrollment.save()
+    with refuse_duplicate("This person or student number was just enrolled; reload the roster."):
+        enrollment.save()
     return enrollment
 
 
@@ -74,7 +77,8 @@ def student_enroll(*, course: Course, name: str, email: str, student_number: str
         user = User(username=email, email=email, first_name=first, last_name=last)
         user.set_unusable_password()
         user.full_clean()
-        user.save()
+        with refuse_duplicate({"email": f"{email} was just added; reload the roster."}):
+            user.save()
     return enrollment_add(
         course=course, user=user, role=Role.STUDENT, student_number=student_number
     )
@@ -98,7 +102,10 @@ def exam_create(*, course: Course, title: str, slug: str = "", pages_per_copy: i
         pages_per_copy=pages_per_copy,
     )
     exam.full_clean()
-    exam.save()
+    with refuse_duplicate(
+        {"slug": f"An exam named {exam.slug!r} was just created in this course."}
+    ):
+        exam.save()
     return exam
 
 
@@ -201,7 +208,9 @@ def submission_identify(
     submission.student = student
     submission.identified_by = identified_by
     submission.full_clean()
-    submission.save(update_fields=["student", "identified_by"])
+    # Two copies matched to the same student at the same moment: one wins.
+    with refuse_duplicate({"student": "Already matched to another copy of this exam."}):
+        submission.save(update_fields=["student", "identified_by"])
     return submission
 
 
@@ -252,6 +261,8 @@ def answer_key_store(
 
     key = parse_answer_key(source)
     checksum = hashlib.sha256(source.encode()).hexdigest()
+    # One install at a time per exam: two at once would both build version 1 and the tree.
+    Exam.objects.select_for_update().filter(pk=exam.pk).first()
     latest = AnswerKey.objects.select_for_update().filter(exam=exam).order_by("-version").first()
     if latest is not None and latest.checksum == checksum:
         return latest, key, False

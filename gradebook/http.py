@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 
 
@@ -16,6 +17,17 @@ def error_text(exc: ValidationError) -> str:
     if hasattr(exc, "error_dict"):
         return " ".join(m for errs in exc.message_dict.values() for m in errs)
     return " ".join(exc.messages)
+
+
+def form_error_text(form: Form) -> str:
+    """Every error of a bound form as one line, each prefixed with its field's label."""
+    parts = []
+    for name, errors in form.errors.items():
+        label = "" if name == "__all__" else str(form.fields[name].label or name)
+        for message in errors:
+            prefixed = label and not message.startswith(label)
+            parts.append(f"{label}: {message}" if prefixed else message)
+    return " ".join(parts)
 
 
 def attachment(content: str | bytes, filename: str, content_type: str) -> HttpResponse:

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from exams.images import delete_after_commit
 from exams.models import Answer, Exam, Page, Part, Submission
+from gradebook.db import refuse_duplicate
 from gradebook.models import GradeEvent, RegradeRequest, RubricItem, Score
 
 
@@ -218,11 +219,13 @@ def regrade_request_create(
     """A student asks for a part to be looked at again (one open request per part)."""
     if not message.strip():
         raise ValidationError({"message": "Say what should be looked at again."})
+    already = {"message": "A regrade request for this part is already open."}
     if RegradeRequest.objects.filter(answer=answer, status=RegradeRequest.Status.OPEN).exists():
-        raise ValidationError({"message": "A regrade request for this part is already open."})
-    return RegradeRequest.objects.create(
-        answer=answer, requested_by=student, message=message.strip()
-    )
+        raise ValidationError(already)
+    with refuse_duplicate(already):  # the same request sent twice at once
+        return RegradeRequest.objects.create(
+            answer=answer, requested_by=student, message=message.strip()
+        )
 
 
 @transaction.atomic
@@ -304,6 +307,9 @@ def score_accept_auto(*, answer: Answer, actor: AbstractBaseUser, expected_versi
     return score
 
 
+_LABEL_TAKEN = "This part already has a rubric item with this label."
+
+
 @transaction.atomic
 def rubric_item_create(
     *,
@@ -324,7 +330,8 @@ def rubric_item_create(
         order=0 if last is None else last + 1,
     )
     item.full_clean()
-    item.save()
+    with refuse_duplicate({"label": _LABEL_TAKEN}):  # two TAs adding it at once
+        item.save()
     return item
 
 
@@ -388,7 +395,8 @@ def rubric_item_update(
     if points is not None:
         item.points = points
     item.full_clean()
-    item.save()
+    with refuse_duplicate({"label": _LABEL_TAKEN}):
+        item.save()
     if points is None or points == old_points:
         return item, 0
     changed = Score.objects.filter(rubric_items=item).count()

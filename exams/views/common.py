@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 
-from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from PIL import Image
 
@@ -15,15 +14,6 @@ INSTRUCTOR = (Role.INSTRUCTOR,)
 THUMB_WIDTH = 360
 #: Batches shown with a progress bar: unfinished ones, and those finished this recently.
 PROGRESS_RECENT_SECONDS = 600
-
-
-def _int(value: str | None, field: str) -> int:
-    try:
-        return int((value or "").strip())
-    except ValueError as exc:
-        raise ValidationError(
-            {field: f"{field.replace('_', ' ')} must be a whole number."}
-        ) from exc
 
 
 #: How served images are encoded: crops and thumbnails losslessly, a whole page for the eye

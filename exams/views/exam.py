@@ -10,11 +10,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from exams import attention, printing, selectors, services
+from exams.forms import AnswerKeyForm, PrintForm
 from exams.models import Enrollment, Exam, Role
 from exams.printing import exam_print_copies
-from exams.views.common import INSTRUCTOR, _int, _yaml_download
+from exams.views.common import INSTRUCTOR, _yaml_download
 from gradebook import selectors as grading
 from gradebook.http import error_text as _errors
+from gradebook.http import form_error_text
 
 
 def _exam_page(request, exam: Exam, enrollment: Enrollment, *, status: int = 200, **extra):
@@ -57,19 +59,11 @@ def exam_detail(request: HttpRequest, exam_id: int) -> HttpResponse:
 def answer_key_install(request: HttpRequest, exam_id: int) -> HttpResponse:
     """Install or replace the answer key from an uploaded YAML file or pasted text."""
     exam, enrollment = selectors.get_exam_for_user(request.user, exam_id, roles=INSTRUCTOR)
-    upload = request.FILES.get("file")
-    source = request.POST.get("source", "")
-    if upload is not None:
-        try:
-            source = upload.read().decode("utf-8-sig")
-        except UnicodeDecodeError:
-            return _exam_page(
-                request, exam, enrollment, status=400, key_issues=["the file is not UTF-8 text"]
-            )
-    if not source.strip():
-        return _exam_page(
-            request, exam, enrollment, status=400, key_issues=["upload a YAML file or paste it"]
-        )
+    form = AnswerKeyForm(request.POST, request.FILES)
+    if not form.is_valid():
+        issues = [str(m) for errors in form.errors.values() for m in errors]
+        return _exam_page(request, exam, enrollment, status=400, key_issues=issues)
+    source = form.cleaned_data["text"]
     try:
         answer_key, _, created = services.answer_key_store(
             exam=exam, source=source, actor=request.user
@@ -95,13 +89,14 @@ def exam_print(request: HttpRequest, exam_id: int) -> HttpResponse:
     """Printable copies as one PDF: personalised for the roster's students who have no copy
     yet, or N anonymous copies."""
     exam, _ = selectors.get_exam_for_user(request.user, exam_id, roles=INSTRUCTOR)
-    mode = request.POST.get("mode", "roster")
+    form = PrintForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_error_text(form))
+        return redirect("exam_detail", exam_id=exam.pk)
+    mode = form.cleaned_data["mode"]
     try:
         if mode == "anonymous":
-            count = _int(request.POST.get("count"), "count")
-            if not 1 <= count <= 1000:
-                raise ValidationError({"count": "Print between 1 and 1000 anonymous copies."})
-            pdf = exam_print_copies(exam=exam, anonymous=count)
+            pdf = exam_print_copies(exam=exam, anonymous=form.cleaned_data["count"])
         else:
             pdf = exam_print_copies(exam=exam, students=attention.unmatched_students(exam))
     except (ValueError, ValidationError) as exc:

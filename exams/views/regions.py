@@ -17,12 +17,14 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from exams import printing, selectors, services
+from exams.forms import PagesPerCopyForm
 from exams.models import Exam, Part
 from exams.printing import exam_template
 from exams.scanning.copies import make_copies
 from exams.scanning.layout import A4_MM, MARKER_MM, marker_centres_mm, qr_box_mm
-from exams.views.common import INSTRUCTOR, _int
+from exams.views.common import INSTRUCTOR
 from gradebook.http import error_text as _errors
+from gradebook.http import form_error_text
 
 #: Resolution of the template pages the instructor draws on (a4 at 100 dpi: 827 x 1170 px).
 TEMPLATE_DPI = 100
@@ -116,17 +118,18 @@ def exam_regions_save(request: HttpRequest, exam_id: int) -> HttpResponse:
 
     try:
         data = json.loads(raw) if as_json else {"regions": json.loads(raw or "{}")}
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested thousands deep
         return refuse("The regions are not valid JSON; nothing was saved.")
     if not isinstance(data, dict) or not isinstance(data.get("regions"), dict):
         return refuse('Send {"regions": {"<part id>": {"page": n, "box": [x0, y0, x1, y1]}}}.')
     try:
         if as_json:
             pages = data.get("pages_per_copy")
-        elif request.POST.get("pages_per_copy"):
-            pages = _int(request.POST.get("pages_per_copy"), "pages_per_copy")
         else:
-            pages = None  # unchanged
+            form = PagesPerCopyForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(form_error_text(form))
+            pages = form.cleaned_data["pages_per_copy"]  # None: unchanged
         services.part_regions_set(exam=exam, regions=data["regions"], pages_per_copy=pages)
     except ValidationError as exc:
         return refuse(f"Nothing was saved. {_errors(exc)}")

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from exams import attention, ingest, reconcile, selectors, services
+from exams.forms import IdentifyForm, PageDiscardForm, PagePlaceForm
 from exams.images import open_upright
 from exams.models import Role, ScanBatch, Submission
 from exams.views.common import (
@@ -18,9 +19,9 @@ from exams.views.common import (
     PROGRESS_RECENT_SECONDS,
     THUMB_WIDTH,
     _image,
-    _int,
 )
 from gradebook.http import error_text as _errors
+from gradebook.http import form_error_text
 from gradebook.http import wants_json as _wants_json
 
 
@@ -154,14 +155,12 @@ def exam_attention(request: HttpRequest, exam_id: int) -> HttpResponse:
 def page_place(request: HttpRequest, page_id: int) -> HttpResponse:
     page = selectors.get_page_for_staff(request.user, page_id, roles=INSTRUCTOR)
     back = reverse("exam_attention", args=[page.batch.exam_id])
+    form = PagePlaceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_error_text(form))
+        return redirect(back)
     try:
-        placed = attention.page_place(
-            page=page,
-            copy_number=_int(request.POST.get("copy_number"), "copy_number"),
-            page_number=_int(request.POST.get("page_number"), "page_number"),
-            actor=request.user,
-            replace=request.POST.get("replace") == "on",
-        )
+        placed = attention.page_place(page=page, actor=request.user, **form.cleaned_data)
     except ValidationError as exc:
         messages.error(request, _errors(exc))
         return redirect(back)
@@ -177,8 +176,11 @@ def page_place(request: HttpRequest, page_id: int) -> HttpResponse:
 @login_required
 def page_discard(request: HttpRequest, page_id: int) -> HttpResponse:
     page = selectors.get_page_for_staff(request.user, page_id, roles=INSTRUCTOR)
+    form = PageDiscardForm(request.POST)
     try:
-        attention.page_discard(page=page, actor=request.user, reason=request.POST.get("reason", ""))
+        if not form.is_valid():
+            raise ValidationError(form_error_text(form))
+        attention.page_discard(page=page, actor=request.user, reason=form.cleaned_data["reason"])
     except ValidationError as exc:
         messages.error(request, _errors(exc))
     else:
@@ -194,9 +196,10 @@ def submission_identify(request: HttpRequest, submission_id: int) -> HttpRespons
     if enrollment.role != Role.INSTRUCTOR:
         raise Http404("No such submission")
     back = reverse("exam_attention", args=[submission.exam_id])
-    # A suggestion (radio) and the full list (select) share the field; the list wins if used.
-    choice = next((v for v in reversed(request.POST.getlist("student")) if v.isdigit()), "0")
-    student = selectors.course_student(submission.exam.course_id, int(choice))
+    form = IdentifyForm(request.POST)
+    student = None
+    if form.is_valid():
+        student = selectors.course_student(submission.exam.course_id, form.cleaned_data["student"])
     if student is None:
         messages.error(request, "Choose a student of this course.")
         return redirect(back)

@@ -11,8 +11,10 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
 from exams import selectors, services
-from exams.views.common import INSTRUCTOR, _int, _yaml_download
+from exams.forms import ExamFromTextForm
+from exams.views.common import INSTRUCTOR, _yaml_download
 from gradebook.http import error_text as _errors
+from gradebook.http import form_error_text
 
 # --- A new exam from its text ---------------------------------------------------------------
 
@@ -102,13 +104,13 @@ def exam_new_confirm(request: HttpRequest, course_id: int) -> HttpResponse:
     """Create the exam and its question tree (one transaction), then go to the exam page."""
     course, _ = selectors.get_course_for_user(request.user, course_id, roles=INSTRUCTOR)
     source = request.POST.get("source", "")
+    form = ExamFromTextForm(request.POST)
     try:
+        if not form.is_valid():
+            raise ValidationError(form_error_text(form))
         _, questions = _confirmed_structure(request)
         exam = services.exam_create_from_structure(
-            course=course,
-            title=request.POST.get("title", ""),
-            questions=questions,
-            pages_per_copy=_int(request.POST.get("pages_per_copy") or "1", "pages_per_copy"),
+            course=course, questions=questions, **form.cleaned_data
         )
     except ValidationError as exc:
         return _proposal_page(request, course, source, status=400, error=_errors(exc))

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -16,22 +13,6 @@ from gradebook.http import wants_json as _wants_json
 INSTRUCTOR = (Role.INSTRUCTOR,)
 #: Lines of the review queue listed beside the current answer (before it, in all).
 QUEUE_BEFORE, QUEUE_WINDOW = 20, 80
-
-
-def _decimal(value: str | None, field: str, *, blank: Decimal | None = None) -> Decimal | None:
-    if value is None or not value.strip():
-        return blank
-    try:
-        return Decimal(value.strip().replace(",", "."))
-    except InvalidOperation as exc:
-        raise ValidationError({field: f"{value!r} is not a number."}) from exc
-
-
-def _ids(values: list[str], field: str) -> list[int]:
-    try:
-        return [int(v) for v in values if v.strip()]
-    except ValueError as exc:
-        raise ValidationError({field: "Not a list of ids."}) from exc
 
 
 def _back(request: HttpRequest, fallback: str) -> HttpResponse:

@@ -14,8 +14,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from exams import selectors as exam_selectors
 from exams.models import STAFF_ROLES
-from gradebook import selectors, services
+from gradebook import forms, selectors, services
 from gradebook.http import error_text as _errors
+from gradebook.http import form_error_text
 from gradebook.views.common import _fail
 
 # --- Student feedback ---------------------------------------------------------------------
@@ -53,9 +54,12 @@ def regrade_request_create(request: HttpRequest, answer_id: int) -> HttpResponse
     if answer.submission.student_id != enrollment.pk:
         raise Http404("No such answer")
     back = reverse("submission_detail", args=[answer.submission_id])
+    form = forms.RegradeRequestForm(request.POST)
+    if not form.is_valid():
+        return _fail(request, form_error_text(form), 400, back + f"#part-{answer.part_id}")
     try:
         services.regrade_request_create(
-            answer=answer, student=request.user, message=request.POST.get("message", "")
+            answer=answer, student=request.user, message=form.cleaned_data["message"]
         )
     except ValidationError as exc:
         return _fail(request, _errors(exc), 400, back + f"#part-{answer.part_id}")

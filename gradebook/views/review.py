@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -14,11 +12,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from exams import selectors as exam_selectors
 from exams.models import STAFF_ROLES, Answer
-from gradebook import selectors, services, undo
+from gradebook import forms, selectors, services, undo
 from gradebook.http import error_text as _errors
+from gradebook.http import form_error_text
 from gradebook.http import wants_json as _wants_json
 from gradebook.models import GradeEvent
-from gradebook.views.common import QUEUE_BEFORE, QUEUE_WINDOW, _back, _decimal, _fail, _ids
+from gradebook.views.common import QUEUE_BEFORE, QUEUE_WINDOW, _back, _fail
 
 # --- TA review ----------------------------------------------------------------------------
 
@@ -134,37 +133,25 @@ def _staff_answer(request: HttpRequest, answer_id: int) -> Answer:
     return answer
 
 
-def _version(request: HttpRequest) -> int:
-    raw = request.POST.get("version", "")
-    if not raw.isdigit():
-        raise ValidationError({"version": "The form is missing the score version; reload."})
-    return int(raw)
-
-
 @require_POST
 @login_required
 def answer_grade(request: HttpRequest, answer_id: int) -> HttpResponse:
     """Save a TA's grade: rubric items plus an adjustment, or explicit points; a comment."""
     answer = _staff_answer(request, answer_id)
     here = reverse("review", args=[answer.part_id]) + f"?answer={answer.pk}"
+    form = forms.GradeForm(request.POST)
+    if not form.is_valid():
+        return _fail(request, form_error_text(form), 400, here)
+    data = form.cleaned_data
     try:
-        points = _decimal(request.POST.get("points"), "points")
-        items = _ids(request.POST.getlist("rubric_items"), "rubric_items")
-        adjustment = _decimal(request.POST.get("adjustment"), "adjustment", blank=Decimal(0))
-        if points is None and not items and not adjustment:
-            # Without this an empty save would mean full marks (no deduction): too easy to
-            # press by accident on a wrong answer.
-            raise ValidationError(
-                "Nothing to save: apply rubric items (1-9), type points (p) or accept (a)."
-            )
         score = services.answer_grade(
             answer=answer,
             actor=request.user,
-            expected_version=_version(request),
-            points=points,
-            rubric_item_ids=items,
-            adjustment=adjustment,
-            comment=request.POST.get("comment"),
+            expected_version=data["version"],
+            points=data["points"],
+            rubric_item_ids=data["rubric_items"],
+            adjustment=data["adjustment"],
+            comment=data["comment"],
         )
     except services.StaleScoreError as exc:
         return _stale(request, answer, exc)
@@ -181,9 +168,12 @@ def answer_accept(request: HttpRequest, answer_id: int) -> HttpResponse:
     """Accept the auto-check's suggested points as this person's grade."""
     answer = _staff_answer(request, answer_id)
     here = reverse("review", args=[answer.part_id]) + f"?answer={answer.pk}"
+    form = forms.AcceptForm(request.POST)
+    if not form.is_valid():
+        return _fail(request, form_error_text(form), 400, here)
     try:
         score = services.score_accept_auto(
-            answer=answer, actor=request.user, expected_version=_version(request)
+            answer=answer, actor=request.user, expected_version=form.cleaned_data["version"]
         )
     except services.StaleScoreError as exc:
         return _stale(request, answer, exc)
@@ -252,9 +242,12 @@ def answer_transcription(request: HttpRequest, answer_id: int) -> HttpResponse:
 
     answer = _staff_answer(request, answer_id)
     here = reverse("review", args=[answer.part_id]) + f"?answer={answer.pk}"
+    form = forms.TranscriptionForm(request.POST)
+    if not form.is_valid():
+        return _fail(request, form_error_text(form), 400, here)
     try:
         answer = answer_correct_text(
-            answer=answer, text=request.POST.get("text", ""), actor=request.user
+            answer=answer, text=form.cleaned_data["text"], actor=request.user
         )
     except NoAnswerKeyError as exc:
         return _fail(request, _errors(exc), 400, here)
@@ -274,9 +267,12 @@ def regrade_resolve(request: HttpRequest, request_id: int) -> HttpResponse:
         raise Http404("No such request")
     answer = _staff_answer(request, regrade.answer_id)
     here = reverse("review", args=[answer.part_id]) + f"?answer={answer.pk}"
+    form = forms.RegradeResolveForm(request.POST)
+    if not form.is_valid():
+        return _fail(request, form_error_text(form), 400, here)
     try:
         services.regrade_request_resolve(
-            request=regrade, actor=request.user, response=request.POST.get("response", "")
+            request=regrade, actor=request.user, response=form.cleaned_data["response"]
         )
     except ValidationError as exc:
         return _fail(request, _errors(exc), 400, here)
@@ -304,38 +300,26 @@ def groups(request: HttpRequest, part_id: int) -> HttpResponse:
     )
 
 
-def _versions(raw: str) -> dict[int, int]:
-    out = {}
-    for pair in raw.split(","):
-        if not pair.strip():
-            continue
-        answer_id, _, version = pair.partition(":")
-        if not (answer_id.strip().isdigit() and version.strip().isdigit()):
-            raise ValidationError({"versions": "The form is damaged; reload the page."})
-        out[int(answer_id)] = int(version)
-    return out
-
-
 @require_POST
 @login_required
 def group_grade(request: HttpRequest, part_id: int) -> HttpResponse:
     """Grade every answer of one group; answers graded meanwhile are skipped and listed."""
     part, _ = exam_selectors.get_part_for_user(request.user, part_id)
     back = reverse("groups", args=[part.pk])
+    form = forms.GroupGradeForm(request.POST)
+    if not form.is_valid():
+        return _fail(request, form_error_text(form), 400, back)
+    data = form.cleaned_data
     try:
-        points = _decimal(request.POST.get("points"), "points")
-        items = _ids(request.POST.getlist("rubric_items"), "rubric_items")
-        if points is None and not items:
-            raise ValidationError("Nothing to grade with: tick rubric items or type points.")
         result = services.group_grade(
             part=part,
-            group_key=request.POST.get("group_key", ""),
+            group_key=data["group_key"],
             actor=request.user,
-            expected_versions=_versions(request.POST.get("versions", "")),
-            points=points,
-            rubric_item_ids=items,
-            adjustment=_decimal(request.POST.get("adjustment"), "adjustment", blank=Decimal(0)),
-            comment=request.POST.get("comment") or None,
+            expected_versions=data["versions"],
+            points=data["points"],
+            rubric_item_ids=data["rubric_items"],
+            adjustment=data["adjustment"],
+            comment=data["comment"],
         )
     except ValidationError as exc:
         return _fail(request, _errors(exc), 400, back)

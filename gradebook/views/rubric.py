@@ -3,8 +3,6 @@ using the item."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -15,11 +13,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from exams import selectors as exam_selectors
 from exams.models import STAFF_ROLES
-from gradebook import selectors, services
+from gradebook import forms, selectors, services
 from gradebook.http import error_text as _errors
+from gradebook.http import form_error_text
 from gradebook.http import wants_json as _wants_json
 from gradebook.models import RubricItem
-from gradebook.views.common import INSTRUCTOR, _back, _decimal, _fail
+from gradebook.views.common import INSTRUCTOR, _back, _fail
 
 # --- Rubric -------------------------------------------------------------------------------
 
@@ -43,13 +42,11 @@ def rubric_item_create(request: HttpRequest, part_id: int) -> HttpResponse:
     items, which re-scores every answer using them, stays with instructors."""
     part, _ = exam_selectors.get_part_for_user(request.user, part_id, roles=STAFF_ROLES)
     back = reverse("rubric", args=[part.pk])
+    form = forms.RubricItemForm(request.POST)
+    if not form.is_valid():
+        return _fail(request, form_error_text(form), 400, back)
     try:
-        item = services.rubric_item_create(
-            part=part,
-            label=request.POST.get("label", ""),
-            points=_decimal(request.POST.get("points"), "points", blank=Decimal(0)),
-            description=request.POST.get("description", ""),
-        )
+        item = services.rubric_item_create(part=part, **form.cleaned_data)
     except ValidationError as exc:
         return _fail(request, _errors(exc), 400, back)
     message = f"Added {item.label} ({item.points:+})."
@@ -75,13 +72,12 @@ def rubric_item_update(request: HttpRequest, item_id: int) -> HttpResponse:
     """Edit an item; a change of points re-scores every answer using it (audit-logged)."""
     item = _item_for_instructor(request, item_id)
     back = reverse("rubric", args=[item.part_id])
+    form = forms.RubricItemEditForm(request.POST)
+    if not form.is_valid():
+        return _fail(request, form_error_text(form), 400, back)
     try:
         item, changed = services.rubric_item_update(
-            item=item,
-            actor=request.user,
-            label=request.POST.get("label"),
-            points=_decimal(request.POST.get("points"), "points"),
-            description=request.POST.get("description"),
+            item=item, actor=request.user, **form.cleaned_data
         )
     except ValidationError as exc:
         return _fail(request, _errors(exc), 400, back)

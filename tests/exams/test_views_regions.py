@@ -151,7 +151,7 @@ def test_a_form_post_saves_and_redirects_with_a_message(client, cast):
     assert regions(cast.exam)["1.b"] == BOX
     response = client.post(url, {"regions": "{}", "pages_per_copy": "two"})
     assert response.status_code == 400
-    assert "pages per copy must be a whole number" in response.content.decode()
+    assert "Pages per copy must be a whole number from 1 to 60." in response.content.decode()
 
 
 def test_saving_is_for_the_instructor_only_and_post_only(client, cast):

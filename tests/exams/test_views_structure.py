@@ -268,8 +268,12 @@ def test_exam_create_from_structure_is_all_or_nothing(cast, questions):
     ("changes", "message"),
     [
         ({"title": "  "}, "Give the exam a title."),
-        ({"pages_per_copy": "0"}, "Pages per copy must be from 1 to"),
-        ({"pages_per_copy": "many"}, "pages per copy must be a whole number"),
+        ({"pages_per_copy": "0"}, "Pages per copy must be a whole number from 1 to 60."),
+        ({"pages_per_copy": "many"}, "Pages per copy must be a whole number from 1 to 60."),
+        ({"pages_per_copy": "9" * 5000}, "Pages per copy must be a whole number from 1 to 60."),
+        ({"pages_per_copy": "NaN"}, "Pages per copy must be a whole number from 1 to 60."),
+        ({"title": "x" * 201}, "Title: Ensure this value has at most 200 characters"),
+        ({"title": "a\x00b"}, "Title: Null characters are not allowed."),
     ],
 )
 def test_a_bad_title_or_page_count_is_400_and_creates_nothing(client, cast, changes, message):
