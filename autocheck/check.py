@@ -38,6 +38,7 @@ from autocheck.keys import (
 from autocheck.kinds import Kind, Reading, kind_for
 from autocheck.kinds import Target as KindTarget
 from autocheck.mathparse import Unreadable
+from autocheck.normalise import undouble_escapes
 from autocheck.outcome import MISSING, Comparison, Outcome, Read
 
 VERDICTS = tuple(Outcome)
@@ -119,7 +120,8 @@ class CheckContext:
 
     ``upstream``: the student's own earlier values (for error carried forward);
     ``transcription_confidence``: how sure the OCR/alignment is (0..1); ``log_base``: the
-    exam-wide default; ``solve``: solver function (tests inject one).
+    exam-wide default; ``solve``: solver function (tests inject one); ``decimal_comma``: the
+    course's decimal sign (``None``: unknown, so ``1,204`` may go to a person).
     """
 
     upstream: Upstream = field(default_factory=Upstream)
@@ -127,6 +129,7 @@ class CheckContext:
     log_base: str = "e"
     tolerance: Tolerance = DEFAULT_TOLERANCE
     solve: SolveFn | None = None
+    decimal_comma: bool | None = None
 
 
 class AnswerLike(Protocol):
@@ -152,7 +155,7 @@ def check_part(
 ) -> Verdict:
     """Check one part's answer text against its expected values."""
     ctx = context or CheckContext()
-    text = answer_text or ""
+    text = undouble_escapes(answer_text or "")
     shown = "; ".join(
         (f"{t.name} = " if len(expected.targets) > 1 else "") + t.display for t in expected.targets
     )
@@ -328,7 +331,7 @@ def _check_target(
     if isinstance(target.answer, DescriptiveAnswer) or value is None:
         return TargetResult(status="needs_review", found=None, note="graded by a person", **show)
     kind = kind_for(value)
-    reading = Reading(log_base=log_base)
+    reading = Reading(log_base, part.flag("decimal_comma", ctx.decimal_comma))
     symbols = tuple(target.symbols) or ((target.name,) if multi else ())
     ex = kind.extract(text, value, KindTarget(symbols, multi, tuple(siblings)))
     chosen = ex.chosen
@@ -361,6 +364,8 @@ def _check_target(
         return result(Outcome.NEEDS_REVIEW, note=_unreadable_note(chosen, exc))
     if cmp.equal:
         return result(Outcome.CORRECT, comparison=cmp, score=1.0)
+    if cmp.unsure:
+        return result(Outcome.NEEDS_REVIEW, comparison=cmp, note=cmp.detail)
     if kind.wrong_needs_person:
         return result(
             Outcome.NEEDS_REVIEW,
@@ -388,6 +393,8 @@ def _check_target(
     if kind.check_working:
         # Another value in the working is right: a slip in copying, or a wrong final step?
         for other in ex.others():
+            if chosen.start <= other.start and other.end <= chosen.end:
+                continue  # a piece of the answer itself ("15" of "15 cm")
             try:
                 other_cmp = kind.compare(
                     value, kind.read_text(value, other.text, reading), tol, part.flags
@@ -471,6 +478,7 @@ def check_submission(
     transcription_confidence: float | Mapping[str, float] = 1.0,
     expected: Mapping[str, ExpectedAnswer] | None = None,
     solve: SolveFn | None = None,
+    decimal_comma: bool | None = None,
 ) -> list[Verdict]:
     """Check every part of ``key`` (in printed order) against the student's answers.
 
@@ -482,6 +490,7 @@ def check_submission(
     exp_all = expected if expected is not None else resolve_expected(key, solve=solve)
     log_base = str(key.flags.get("log_base", "e"))
     tolerance = key.tolerance.over(DEFAULT_TOLERANCE)
+    comma = key.flags.get("decimal_comma", decimal_comma)
     upstream: dict[str, dict[str, Read]] = {}
     verdicts = []
     for part in key.parts():
@@ -494,7 +503,7 @@ def check_submission(
             conf = min(conf, float(transcription_confidence.get(part.id, 1.0)))
         else:
             conf = min(conf, float(transcription_confidence))
-        ctx = CheckContext(Upstream(dict(upstream)), conf, log_base, tolerance, solve)
+        ctx = CheckContext(Upstream(dict(upstream)), conf, log_base, tolerance, solve, comma)
         verdict = check_part(part, exp_all[part.id], text, context=ctx)
         verdicts.append(verdict)
         upstream[part.id] = _read_values(verdict, exp_all[part.id], log_base)

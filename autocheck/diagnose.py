@@ -26,6 +26,7 @@ from solvers.values import Integer, Number, Value
 from autocheck.keys import PartKey, SolveFn, Tolerance, carry_overrides, resolve_with
 from autocheck.kinds import Hints, kind_for
 from autocheck.kinds import get as get_kind
+from autocheck.mathparse import Unreadable
 from autocheck.outcome import Diagnosis, Read
 
 
@@ -57,6 +58,24 @@ PARAM_MISTAKES: tuple[tuple[str, str, str, Callable[[Any], Any]], ...] = (
         "biases",
         "bias_missing",
         "you did not count the bias terms",
+        lambda v: False if v is True else None,
+    ),
+    (
+        "bias",
+        "bias_extra",
+        "you counted bias terms that this network does not have",
+        lambda v: True if v is False else None,
+    ),
+    (
+        "output_bias",
+        "output_bias_extra",
+        "you counted biases for the output layer, which has none",
+        lambda v: True if v is False else None,
+    ),
+    (
+        "output_bias",
+        "output_bias_missing",
+        "you did not count the output layer's biases",
         lambda v: False if v is True else None,
     ),
     (
@@ -173,7 +192,56 @@ def solver_mistakes(part: PartKey) -> list[Mistake]:
         specific = mistake.for_params(params)
         if specific and mistake.code not in found:
             found[mistake.code] = Mistake(mistake.code, mistake.message, dict(specific))
-    return list(found.values())
+    return [*found.values(), *_layer_mistakes(params), *_transposed_matrices(params)]
+
+
+def _layer_mistakes(params: Mapping[str, Any]) -> Iterator[Mistake]:
+    """One layer's bias forgotten, or counted where the layer has none."""
+    layers = params.get("layers") or []
+    learnable = [
+        (i, layer)
+        for i, layer in enumerate(layers)
+        if isinstance(layer, Mapping) and layer.get("type") in _LEARNABLE
+    ]
+    if len(learnable) < 2:
+        return  # one layer: the network-wide bias mistakes say it
+    for i, layer in learnable:
+        kind = str(layer.get("type"))
+        if layer.get("bias", True):
+            yield Mistake(
+                "layer_bias_missing",
+                f"you did not count the bias of layer {i + 1} ({kind})",
+                {f"layers[{i}].bias": False},
+            )
+        else:
+            yield Mistake(
+                "layer_bias_extra",
+                f"you counted a bias for layer {i + 1} ({kind}), which has none",
+                {f"layers[{i}].bias": True},
+            )
+
+
+def _is_matrix(v: Any) -> bool:
+    return (
+        isinstance(v, list)
+        and len(v) > 0
+        and all(isinstance(r, list) and len(r) == len(v[0]) > 0 for r in v)
+        and (len(v) > 1 or len(v[0]) > 1)
+        and all(isinstance(x, int | float | str) and not isinstance(x, bool) for r in v for x in r)
+    )
+
+
+def _transposed_matrices(params: Mapping[str, Any]) -> Iterator[Mistake]:
+    """A weight matrix used transposed: ``W x`` where ``W^T x`` was asked, or the reverse."""
+    for path, name, value in _param_paths(params):
+        if _is_matrix(value):
+            transposed = [list(col) for col in zip(*value, strict=True)]
+            yield Mistake(
+                "transposed_matrix",
+                f"you used the transpose of {name} ({name}^T where {name} was needed, or the "
+                "reverse)",
+                {path: transposed},
+            )
 
 
 # --- the diagnosis -------------------------------------------------------------------------
@@ -296,7 +364,10 @@ def _value_diagnosis(
     part: PartKey, expected: Value, got: Read, tol: Tolerance, flags: Mapping[str, Any]
 ) -> Diagnosis | None:
     hints = Hints(flags=flags, batch_size=_batch_size(part))
-    return kind_for(expected).diagnose(expected, got, tol, hints)
+    try:
+        return kind_for(expected).diagnose(expected, got, tol, hints)
+    except (Unreadable, TypeError, ValueError, ArithmeticError):
+        return None  # no diagnosis is better than a wrong one
 
 
 __all__ = [

@@ -108,6 +108,10 @@ _ARROWS = (
     r"|(?<=\s)(?:and|so|thus|hence|then|therefore)(?=\s)"
 )
 _ARROW_RE = re.compile(_ARROWS)
+_SYMBOL_ARROW_RE = re.compile(_ARROWS.split("|(?<=")[0])
+_LIMIT_RE = re.compile(r"\\to(?![a-zA-Z])|\\rightarrow|\\longrightarrow|→")
+# "\text{ and }" joins two statements like a bare "and" does.
+_TEXT_JOIN_RE = re.compile(r"\\text\s*\{(\s*(?:and|or)\s*)\}")
 # Relations that chain equal values. ":" labels a value ("shape of x: 126 x 126").
 _REL_RE = re.compile(
     r"\\approx|\\simeq|\\equiv|≈|(?<![<>!=:\\])=(?![=])|(?<![:\\])(?<!\d):(?![=\d])|(?<=\s)~(?=\s)"
@@ -126,6 +130,7 @@ def _mask(text: str) -> str:
     """Same length as ``text``, with environments and the insides of brackets blanked to
     ``#``, so that separators inside a matrix, ``f(x, y)`` or ``\\sum_{i=1}`` are not seen.
     A line break closes open ``(``/``[`` (OCR often loses one) but not ``{``."""
+    text = _TEXT_JOIN_RE.sub(lambda m: " " * (len(m.group(0)) - len(m.group(1))) + m.group(1), text)
     chars = list(text)
     for m in _ENV_RE.finditer(text):
         if m.group(1).rstrip("*") in _LAYOUT_ENVS:
@@ -142,6 +147,8 @@ def _mask(text: str) -> str:
         if ch == "\n":
             stack = [c for c in stack if c == "{"]
             continue
+        if ch in "()[]" and i and text[i - 1] == "\\":
+            continue  # \( \) \[ \] delimit maths; they open no bracket
         if ch in "({[":
             if stack:
                 chars[i] = "#"
@@ -180,10 +187,29 @@ def _statements(text: str, masked: str) -> list[_Statement]:
     spans.sort()
     out: list[_Statement] = []
     for a, b in spans:
-        for piece in _split_by(masked, a, b, _ARROW_RE):
+        for piece in _split_arrows(masked, a, b):
             for sub in _split_by(masked, piece[0], piece[1], re.compile(r";|\\quad|\\qquad")):
                 out.extend(_split_commas(masked, sub[0], sub[1]))
     return [s for s in out if text[s.start : s.end].strip(" $\t")]
+
+
+def _split_arrows(masked: str, a: int, b: int) -> list[tuple[int, int]]:
+    """Split at implication arrows and joining words; an arrow with no equation on either
+    side is a limit (``f(x) \\to 0``) and stays inside its statement."""
+    arrows = list(_ARROW_RE.finditer(masked, a, b))
+    pieces, pos = [], a
+    for i, m in enumerate(arrows):
+        if _LIMIT_RE.fullmatch(m.group(0)):
+            before = arrows[i - 1].end() if i else a
+            after = arrows[i + 1].start() if i + 1 < len(arrows) else b
+            if not _REL_RE.search(masked, before, m.start()) and not _REL_RE.search(
+                masked, m.end(), after
+            ):
+                continue
+        pieces.append((pos, m.start()))
+        pos = m.end()
+    pieces.append((pos, b))
+    return pieces
 
 
 def _split_by(masked: str, a: int, b: int, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
@@ -220,7 +246,11 @@ def _chains(text: str) -> list[_Chain]:
     masked = _mask(text)
     chains: list[_Chain] = []
     for st in _statements(text, masked):
-        rels = list(_REL_RE.finditer(masked, st.start, st.end))
+        # A statement with no relation may state a limit: "f(x) \to 0" says f(x) tends to 0.
+        rels = (
+            list(_REL_RE.finditer(masked, st.start, st.end))
+            or list(_LIMIT_RE.finditer(masked, st.start, st.end))[-1:]
+        )
         if not rels:
             continue
         bounds = [st.start] + [x for r in rels for x in (r.start(), r.end())] + [st.end]
@@ -237,10 +267,17 @@ def _chains(text: str) -> list[_Chain]:
 # --------------------------------------------------------------------------- what looks like a value
 
 _PROSE_RE = re.compile(
-    r"(?<![\\A-Za-z])(?!(?:ln|log|exp|sqrt|sin|cos|tan|tanh|pi|max|min|approx)\b)[A-Za-z]{3,}"
+    r"(?<![\\A-Za-z])(?!(?:ln|log|exp|sqrt|sin|cos|tan|tanh|pi|max|min|approx|infty"
+    r"|percent|percentage|pct)\b)[A-Za-z]{3,}"
 )
-_MATH_RE = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$", re.S)
-_BARE_NUMBER_RE = re.compile(r"(?<![\w.^_{])[-+−]?\d+(?:[.,]\d+)*(?:[eE][-+]?\d+)?(?![\w.]*\d)")
+# The end of a sentence after a value ("120. I hope it is correct"), or a chat template's tag.
+_SENTENCE_END_RE = re.compile(r"(?<=[\d}$)\]])\s*\.\s+(?=[A-Z])|<\|")
+_MATH_RE = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$|\\\((.+?)\\\)|\\\[(.+?)\\\]", re.S)
+_BARE_NUMBER_RE = re.compile(
+    r"(?<![\w.^_{])[-+−]?(?:\d{1,3}(?:(?:[ \u2009\u202f]|\{,\}|,)\d{3})+(?:\.\d+)?"
+    r"|\d+(?:[.,]\d+)*|(?<!\d)\.\d+)(?:[eE][-+]?\d+)?(?![\w.]*\d)"
+    r"(?:\s*(?:\\?%|percent(?:age)?\b|pct\b))?"
+)
 
 
 _LAYOUT_TOKEN_RE = re.compile(r"\\(?:begin|end)\{(?:" + "|".join(_LAYOUT_ENVS) + r")\*?\}")
@@ -258,12 +295,27 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     if tok is not None:
         end = start + tok.start()  # \end{aligned} ends the value
         seg = text[start:end]
+    m = _SENTENCE_END_RE.search(seg)
+    if m:
+        end = start + m.start()
+        seg = text[start:end]
+    dollars = [m.start() for m in re.finditer(r"(?<!\\)\$", seg)]
+    lone = next((d for d in dollars if seg[:d].strip(" \t$")), -1)
+    if lone > 0 and len(dollars) % 2 == 1:
+        end = start + lone  # "2,74 $ a..": an unpaired $ after the value ends it
+        seg = text[start:end]
     m = _PROSE_RE.search(_COMMAND_ARG_RE.sub(lambda g: " " * len(g.group(0)), seg))
     if m:
         end = start + m.start()
         seg = text[start:end]
     left = len(seg) - len(seg.lstrip(" \t\r\n$*&"))
     right = len(seg.rstrip(" \t\r\n$*.,;:&"))
+    # Math delimiters around the value: \( 9 \), \[ 9 \].
+    while seg.startswith(("\\(", "\\["), left):
+        left += 2
+        left = len(seg) - len(seg[left:].lstrip(" \t\r\n$*&"))
+    while right - 2 >= left and seg[right - 2 : right] in ("\\)", "\\]"):
+        right = len(seg[: right - 2].rstrip(" \t\r\n$*.,;:&"))
     return start + left, start + max(left, right)
 
 
@@ -317,6 +369,64 @@ def extract(
     return _choose(dedupe(cands))
 
 
+def extract_statements(text: str, kind: Kind) -> Extraction:
+    """Candidates that are whole statements (an equation, an inequality), never split at
+    their relations: each box, the "Answer:" line, each maths span and each statement of
+    the working that looks like ``kind``; the strongest, then the last, is chosen."""
+    cands: list[Candidate] = []
+    for m in re.finditer(r"\\(?:boxed|fbox)\s*\{", text):
+        end = balanced_group(text, m.end() - 1)
+        if end > 0:
+            a, b = _trim(text, m.end(), end - 1)
+            if kind.looks_like(text[a:b]):
+                cands.append(Candidate(text[a:b], a, b, "boxed"))
+    for m in _ANSWER_LABEL_RE.finditer(text):
+        a, b = _trim(text, m.start(1), m.end(1))
+        if kind.looks_like(text[a:b]):
+            cands.append(Candidate(text[a:b], a, b, "answer-label"))
+    for m in _MATH_RE.finditer(text):
+        grp = next(i for i in range(1, 5) if m.group(i) is not None)
+        a, b = _trim(text, m.start(grp), m.end(grp))
+        if kind.looks_like(text[a:b]):
+            cands.append(Candidate(text[a:b], a, b, "math"))
+    masked = _mask(text)
+    for st in _statements(text, masked):
+        a, b = _trim(text, st.start, st.end)
+        if kind.looks_like(text[a:b]):
+            cands.append(Candidate(text[a:b], a, b, "chain"))
+    return _choose(dedupe(cands))
+
+
+_JOIN_GAP_RE = re.compile(
+    r"^(?:\s|\$|,|;|\\[()\[\]]|\\q?quad|\\text\s*\{\s*(?:and|or|,)?\s*\}|\\[,;!]"
+    r"|(?<![\w])(?:and|or)(?![\w]))*$"
+)
+
+
+def join_math_spans(text: str, ex: Extraction) -> Extraction:
+    """Maths spans written side by side as one answer (``$21, 16$ or $11$``, ``$x \\le -3$
+    or $x \\ge 2$``): the run ending at the chosen span becomes one candidate."""
+    chosen = ex.chosen
+    if chosen is None or chosen.rule != "math":
+        return ex
+    spans = [c for c in ex.candidates if c.rule == "math" and c.end <= chosen.end]
+    run = [chosen]
+    for c in reversed(spans[:-1] if spans and spans[-1] is chosen else spans):
+        if not _JOIN_GAP_RE.match(text[c.end : run[0].start]):
+            break
+        run.insert(0, c)
+    if len(run) < 2:
+        return ex
+    joined = Candidate(text[run[0].start : chosen.end], run[0].start, chosen.end, "math")
+    return Extraction((*ex.candidates, joined), joined, ex.confidence, ex.note)
+
+
+def label_tail(label: str) -> str:
+    """The symbol a label ends with (``the roots are $x`` -> ``x``)."""
+    words = label.replace("$", " ").split()
+    return symbol_key(words[-1]) if words else ""
+
+
 def _label_matches(label: str, keys: set[str]) -> bool:
     if symbol_key(label) in keys:
         return True
@@ -339,6 +449,8 @@ def balanced_group(text: str, open_at: int) -> int:
 
 
 def _boxed(text: str, kind: Kind, symbols: Sequence[str], multi: bool) -> list[Candidate]:
+    """One candidate per box; a box holding several named values (``\\boxed{a_3 = 2,
+    a_{37} = 19}``) gives one candidate per value, each with its own name."""
     out = []
     keys = {symbol_key(s) for s in symbols}
     for m in re.finditer(r"\\(?:boxed|fbox)\s*\{", text):
@@ -347,26 +459,43 @@ def _boxed(text: str, kind: Kind, symbols: Sequence[str], multi: bool) -> list[C
             continue
         a, b = m.end(), end - 1
         inner = text[a:b]
-        rel = list(_REL_RE.finditer(_mask(inner)))
-        label = ""
-        if rel:
-            label = inner[: rel[0].start()].strip()
-            a = a + rel[-1].end()
-        if multi and not (label and _label_matches(label, keys)):
-            continue
-        a, b = _trim(text, a, b)
-        out.append(Candidate(text[a:b], a, b, "boxed", label))
+        masked = _mask(inner)
+        named = [
+            st for st in _statements(inner, masked) if _REL_RE.search(masked, st.start, st.end)
+        ]
+        if len(named) < 2:
+            named = [_Statement(0, len(inner))]
+        found = []
+        for st in named:
+            rel = list(_REL_RE.finditer(masked, st.start, st.end))
+            label, va = "", a + st.start
+            if rel:
+                label = inner[st.start : rel[0].start()].strip(" $\t\r\n&")
+                va = a + rel[-1].end()
+            va, vb = _trim(text, va, a + st.end)
+            found.append(Candidate(text[va:vb], va, vb, "boxed", label))
+        if multi:
+            found = [c for c in found if c.label and _label_matches(c.label, keys)]
+        elif keys and len(found) > 1:
+            found = [c for c in found if _label_matches(c.label, keys)] or found
+        out += found
     return out
+
+
+# "Answer: ..." at the start of a line, or "the final answer is ..." anywhere.
+_ANSWER_LABEL_RE = re.compile(
+    r"(?im)(?:^[\s*#>-]*(?:final\s+)?(?:answer|ans)|\bfinal\s+answer)\b\**\.?\s*(?:[:=]|is\b)\**\s*(.+)$"
+)
 
 
 def _answer_labels(text: str, kind: Kind, multi: bool) -> list[Candidate]:
     if multi:
         return []
     out = []
-    for m in re.finditer(
-        r"(?im)^[\s*#>-]*(?:final\s+)?(?:answer|ans)\b\.?\s*(?:[:=]|is\b)\s*(.+)$", text
-    ):
+    for m in _ANSWER_LABEL_RE.finditer(text):
         a, b = m.start(1), m.end(1)
+        end = _SENTENCE_END_RE.search(text, a, b)
+        b = end.start() if end else b
         label = ""
         rels = list(_REL_RE.finditer(_mask(text[a:b])))
         if rels:  # "Answer: epochs = 20" -> 20
@@ -383,11 +512,27 @@ def math_candidates(text: str, kind: Kind, *, bare_numbers: bool) -> list[Candid
     relation, and (``bare_numbers``) each number written outside maths."""
     out: list[Candidate] = []
     for m in _MATH_RE.finditer(text):
-        grp = 1 if m.group(1) is not None else 2
+        grp = next(i for i in range(1, 5) if m.group(i) is not None)
         a, b = _trim(text, m.start(grp), m.end(grp))
         seg = text[a:b]
-        if not _REL_RE.search(_mask(seg)) and not _ARROW_RE.search(seg) and kind.looks_like(seg):
+        if (
+            not _REL_RE.search(_mask(seg))
+            and not _SYMBOL_ARROW_RE.search(seg)
+            and kind.looks_like(seg)
+        ):
             out.append(Candidate(seg, a, b, "math"))
+    if not _MATH_RE.search(text):
+        # Maths written without $ on a line of its own: \frac{10}{9}, 0.99 w_i, {1, 2}.
+        for m in re.finditer(r"[^\n]+", text):
+            a, b = _trim(text, m.start(), m.end())
+            seg = text[a:b]
+            if (
+                b - a == len(m.group(0).strip(" \t.$"))
+                and kind.looks_like(seg)
+                and not _PROSE_RE.search(_COMMAND_ARG_RE.sub("", seg))
+                and not _REL_RE.search(_mask(seg))
+            ):
+                out.append(Candidate(seg, a, b, "math"))
     if bare_numbers:
         math_spans = [(m.start(), m.end()) for m in _MATH_RE.finditer(text)]
         for m in _BARE_NUMBER_RE.finditer(text):
@@ -423,6 +568,12 @@ def _choose(cands: list[Candidate]) -> Extraction:
     if not finals:
         return Extraction(tuple(cands), None, 0.0, "no value of the expected kind found")
     top = min(c.priority for c in finals)
+    boxes = [c for c in finals if c.rule == "boxed"]
+    later = [c for c in finals if c.rule == "answer-label" and boxes and c.start > boxes[-1].end]
+    if later:
+        # "The final answer is ..." after every box: the boxes held intermediate results.
+        top = PRIORITY["answer-label"]
+        finals = [c for c in finals if c.rule != "boxed"]
     if top < WEAK:
         group = [c for c in finals if c.priority == top]
         chosen = group[-1]

@@ -32,6 +32,12 @@ MAX_EXPONENT = 400
 # (``\text{ReLU}(3)``, an OCR-garbled name) is a symbol we cannot judge.
 _KNOWN_FUNCTIONS = (
     sympy.log,
+    sympy.sec,
+    sympy.csc,
+    sympy.cot,
+    sympy.asin,
+    sympy.acos,
+    sympy.atan,
     sympy.exp,
     sympy.sin,
     sympy.cos,
@@ -107,6 +113,16 @@ def _log10_size(base: sympy.Basic) -> float:
     return 1.0
 
 
+def _exponent_size(exp: sympy.Basic) -> float:
+    try:
+        value = complex(exp.evalf(15))
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise TooComplex("cannot bound the power") from exc
+    if not math.isfinite(abs(value)):
+        raise TooComplex("power too large to evaluate")
+    return abs(value)
+
+
 def check_tree(expr: sympy.Basic) -> None:
     """Refuse parsed trees that would be expensive or meaningless to evaluate."""
     for count, node in enumerate(sympy.preorder_traversal(expr), 1):
@@ -115,8 +131,13 @@ def check_tree(expr: sympy.Basic) -> None:
         if isinstance(node, sympy.Pow):
             exp = node.exp
             if exp.has(sympy.Pow) and node.base.is_number and exp.is_number:
-                raise TooComplex("nested numeric powers are not evaluated")
-            if exp.is_Number and abs(float(exp)) * _log10_size(node.base) > MAX_EXPONENT:
+                # 10^{(-5+\sqrt{13})/6} is a number; 10^{10^{10}} is not evaluated. The
+                # exponent is itself a smaller tree, checked before it is evaluated.
+                check_tree(exp)
+                size = _exponent_size(exp)
+                if size * _log10_size(node.base) > MAX_EXPONENT:
+                    raise TooComplex("nested numeric powers are too large to evaluate")
+            elif exp.is_Number and abs(float(exp)) * _log10_size(node.base) > MAX_EXPONENT:
                 raise TooComplex("power too large to evaluate")
         elif isinstance(node, sympy.factorial):
             arg = node.args[0]
@@ -171,7 +192,10 @@ def to_float(expr: sympy.Basic) -> float:
         raise Unreadable(f"unknown symbol(s): {names}")
     if isinstance(expr, sympy.MatrixBase) or not isinstance(expr, sympy.Expr):
         raise Unreadable("not a single number")
-    value = complex(_evalf_strict(expr))
+    try:
+        value = complex(_evalf_strict(expr))
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise Unreadable("not a number") from exc
     if abs(value.imag) > 1e-12 * max(1.0, abs(value.real)) or not math.isfinite(value.real):
         raise Unreadable("not a finite real number")
     return value.real
@@ -221,9 +245,15 @@ def parse_number(text: str) -> ParsedNumber:
 
 def parse_tensor(text: str) -> tuple[tuple[float, ...], tuple[int, ...]]:
     """Read a vector or matrix: ``\\begin{pmatrix}..``, ``(a, b)``, ``[a, b]``, ``[[..],[..]]``,
-    or any LaTeX whose value is a matrix (``2 \\begin{pmatrix}4\\\\2\\end{pmatrix}``)."""
+    a bare ``a, b``, or any LaTeX whose value is a matrix (``2 \\begin{pmatrix}4\\\\2\\end{pmatrix}``)."""
+    components, shape = parse_tensor_components(text)
+    return tuple(float(c.value) for c in components), shape
+
+
+def parse_tensor_components(text: str) -> tuple[tuple[ParsedNumber, ...], tuple[int, ...]]:
+    """:func:`parse_tensor` keeping each component as written (its digits count)."""
     s = text.strip().rstrip(".")
-    flat = _bracket_list(s)
+    flat = _bracket_list(s) or _env_matrix(s)
     if flat is not None:
         return flat
     expr = parse_latex(s)
@@ -234,34 +264,59 @@ def parse_tensor(text: str) -> tuple[tuple[float, ...], tuple[int, ...]]:
             raise Unreadable("matrix product of incompatible shapes") from exc
     if isinstance(expr, sympy.MatrixBase):
         rows, cols = expr.shape
-        values = tuple(to_float(v) for v in expr)
+        values = tuple(_exact(v) for v in expr)
         return values, ((rows,) if cols == 1 else (rows, cols))
     if isinstance(expr, sympy.Tuple):
-        return tuple(to_float(v) for v in expr), (len(expr),)
+        return tuple(_exact(v) for v in expr), (len(expr),)
     raise Unreadable("not a vector or matrix")
 
 
-_LIST_RE = re.compile(r"^[\(\[]\s*(.*?)\s*[\)\]]$", re.S)
+def _exact(v: sympy.Basic) -> ParsedNumber:
+    return ParsedNumber(to_float(v), v if isinstance(v, sympy.Expr) else None, None, str(v))
 
 
-def _bracket_list(s: str) -> tuple[tuple[float, ...], tuple[int, ...]] | None:
+_LIST_RE = re.compile(r"^(?:[\(\[]|\\\{|\{)\s*(.*?)\s*(?:[\)\]]|\\\}|\})$", re.S)
+_ENV_MATRIX_RE = re.compile(r"^\\begin\{([pbvBV]?matrix)\}(.*)\\end\{\1\}$", re.S)
+
+
+def _env_matrix(s: str) -> tuple[tuple[ParsedNumber, ...], tuple[int, ...]] | None:
+    """A matrix environment of plain numbers, read cell by cell (digits kept); None when a
+    cell is not a plain number (SymPy reads it then)."""
+    m = _ENV_MATRIX_RE.match(s)
+    if m is None:
+        return None
+    rows = [r for r in re.split(r"\\\\", m.group(2)) if r.strip()]
+    cells = [[c.strip() for c in r.split("&")] for r in rows]
+    if not cells or len({len(r) for r in cells}) != 1:
+        return None
+    if not all(_NUMBER_RE.match(c) for r in cells for c in r):
+        return None
+    values = tuple(parse_number(c) for r in cells for c in r)
+    n_rows, n_cols = len(cells), len(cells[0])
+    return values, ((n_rows,) if n_cols == 1 else (n_rows, n_cols))
+
+
+def _bracket_list(s: str) -> tuple[tuple[ParsedNumber, ...], tuple[int, ...]] | None:
     """``(2, 2)``, ``[2, 2]``, ``[[1, 2], [3, 4]]`` without SymPy; None if not that shape."""
     if s.startswith("[[") or s.startswith("(("):
         inner = s[1:-1].strip()
         rows = re.findall(r"[\(\[]([^\(\)\[\]]*)[\)\]]", inner)
         if not rows:
             return None
-        parsed = [[parse_number(x).value for x in _split_top(r)] for r in rows]
+        parsed = [[parse_number(x) for x in _split_top(r)] for r in rows]
         if len({len(r) for r in parsed}) != 1:
             raise Unreadable("rows of different length")
         return tuple(v for r in parsed for v in r), (len(parsed), len(parsed[0]))
     m = _LIST_RE.match(s)
-    if not m or not _balanced_outer(s):
+    if m and _balanced_outer(s):
+        items = _split_top(m.group(1))
+    elif len(_split_top(s, ",")) > 1:
+        items = _split_top(s, ",")  # a bare list: "4, 5", "-5, \\frac{14}{3}"
+    else:
         return None
-    items = _split_top(m.group(1))
     if len(items) < 2:
         return None
-    return tuple(parse_number(x).value for x in items), (len(items),)
+    return tuple(parse_number(x) for x in items), (len(items),)
 
 
 def _balanced_outer(s: str) -> bool:

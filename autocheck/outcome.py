@@ -59,6 +59,10 @@ class Read:
     value: Any
     text: str
     number: ParsedNumber | None = None
+    #: Other ways the same text reads (``1,204``: 1204, or 1.204 with a decimal comma).
+    alternatives: tuple[ParsedNumber, ...] = ()
+    #: The components of a vector or matrix as written (their digits count one by one).
+    parts: tuple[ParsedNumber, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,9 @@ class Comparison:
     score: float
     code: str
     detail: str = ""
+    #: The comparison cannot decide (the text reads two ways that judge differently): a
+    #: person must.
+    unsure: bool = False
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,9 @@ KNOWN_FLAGS: Mapping[str, type | tuple[type, ...]] = {
     "unordered": bool,
     # a shape in another axis order (or without size-1 axes) is wrong, not a convention question
     "strict_convention": bool,
+    # the course writes decimals with a comma (1,5); false: with a point; unset: 1,204 is
+    # ambiguous and goes to a person when its two readings judge differently
+    "decimal_comma": bool,
 }
 
 

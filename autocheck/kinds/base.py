@@ -65,9 +65,11 @@ _OCR_PATTERNS = {
 @dataclass(frozen=True)
 class Reading:
     """How a course writes its answers: what an unsubscripted ``log`` means (``"e"`` or
-    ``"10"``)."""
+    ``"10"``), and whether its decimal sign is a comma (``True``), a point (``False``) or
+    unknown (``None``: ``1,204`` reads both ways, and a person decides when that matters)."""
 
     log_base: str = "e"
+    decimal_comma: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -91,6 +91,8 @@ def extract_choice(
             cands.append(Candidate(text[s:e], s, e, "choice-word", opt))
     cands = dedupe(cands)
     if not cands:
+        cands = _lone_letter(text, options)
+    if not cands:
         return Extraction((), None, 0.0, "none of the options was found")
     top = min(c.priority for c in cands)
     group = [c for c in cands if c.priority == top]
@@ -104,6 +106,21 @@ def extract_choice(
             "the answer names several options: " + ", ".join(sorted(opts)),
         )
     return Extraction(tuple(cands), chosen, {0: 1.0, 2: 0.9}.get(top, 0.7))
+
+
+_LONE_RE = re.compile(r"^[\s$(\[{]*(?:\\text\s*\{\s*\(?)?([A-Za-z])\)?\s*\}?[\s$)\]}.]*$")
+
+
+def _lone_letter(text: str, options: Sequence[str]) -> list[Candidate]:
+    """An answer that is one letter and nothing else names that option, whatever its case
+    ("E" for option e); in prose a letter's case is kept (an article "a" is no answer)."""
+    m = _LONE_RE.match(text)
+    if m is None:
+        return []
+    hits = [o for o in options if len(o) == 1 and o.lower() == m.group(1).lower()]
+    if len(hits) != 1:
+        return []
+    return [Candidate(m.group(1), m.start(1), m.end(1), "leading-word", hits[0])]
 
 
 def compare_choice(expected: Choice, option: str) -> Comparison:

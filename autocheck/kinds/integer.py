@@ -7,6 +7,7 @@ rounded. Diagnoses: off by one (floor vs ceil, a +1), then the scalar mistakes o
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from solvers.values import Integer
@@ -14,13 +15,19 @@ from solvers.values import Integer
 from autocheck.extract import Candidate, math_candidates
 from autocheck.keys.model import LiteralAnswer, Tolerance
 from autocheck.kinds.base import Hints, KeyReader, Kind, OcrForm, Reading, register
-from autocheck.kinds.number import looks_numeric, read_number, scalar_diagnosis
+from autocheck.kinds.number import (
+    compare_readings,
+    looks_numeric,
+    read_number,
+    scalar_diagnosis,
+)
+from autocheck.mathparse import ParsedNumber
 from autocheck.outcome import Comparison, Diagnosis, Read
 
-_OFF_BY_ONE = "your answer is off by one: check the rounding (floor vs ceil) or a +1"
+_OFF_BY_ONE = "your answer is off by one: check what is counted at the start and at the end"
 
 
-def compare_integer(expected: int, got: Read) -> Comparison:
+def compare_integer(expected: int, got: ParsedNumber) -> Comparison:
     """Exactly equal, or not; a value that is not whole says so."""
     if abs(got.value - round(got.value)) > 1e-9:
         return Comparison(False, 0.0, "not_integer", f"{got.value:g} is not a whole number")
@@ -47,13 +54,20 @@ class IntegerKind(Kind):
         return math_candidates(text, self, bare_numbers=True)
 
     def read_text(self, expected: Any, text: str, reading: Reading) -> Read:
-        return read_number(self.name, text, reading)
+        got = read_number(self.name, text, reading)
+        # A count is whole: "1,949" is 1949 whatever the course's decimal sign.
+        readings = [n for n in (got.number, *got.alternatives) if n is not None]
+        whole = [n for n in readings if float(n.value).is_integer()]
+        if whole and len(whole) < len(readings):
+            return replace(
+                got, value=whole[0].value, number=whole[0], alternatives=tuple(whole[1:])
+            )
+        return got
 
     def compare(
         self, expected: Integer, got: Read, tol: Tolerance, flags: Mapping[str, Any]
     ) -> Comparison:
-        assert got.number is not None
-        return compare_integer(expected.value, got)
+        return compare_readings(got, lambda n: compare_integer(expected.value, n))
 
     def diagnose(
         self, expected: Integer, got: Read, tol: Tolerance, hints: Hints

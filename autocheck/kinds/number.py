@@ -13,15 +13,17 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+import sympy
 from solvers.values import Number
 
 from autocheck.compare import compare_number
 from autocheck.extract import Candidate, math_candidates
 from autocheck.keys.model import LiteralAnswer, Tolerance
 from autocheck.kinds.base import Hints, Kind, OcrForm, Reading, register
-from autocheck.mathparse import parse_number
-from autocheck.normalise import normalise
+from autocheck.mathparse import ParsedNumber, Unreadable, parse_number, to_float
+from autocheck.normalise import decimal_readings, normalise
 from autocheck.outcome import Comparison, Diagnosis, Read
+from autocheck.units import parse_unit, split_quantity
 
 _VALUE_RE = re.compile(r"\d|\\frac|\\sqrt|\\ln|\\log|\\pi|\\exp")
 
@@ -35,9 +37,59 @@ def looks_numeric(s: str) -> bool:
 
 
 def read_number(kind: str, text: str, reading: Reading) -> Read:
-    """Read one real number (``Read.number`` keeps the digits written)."""
-    parsed = parse_number(normalise(text, kind=kind, log_base=reading.log_base))
-    return Read(kind, parsed.value, text, parsed)
+    """Read one real number (``Read.number`` keeps the digits written); a number that reads
+    two ways (``1,204`` where the course's decimal sign is unknown) keeps both."""
+    norm = normalise(text, kind=kind, log_base=reading.log_base)
+    first, *others = decimal_readings(norm, reading.decimal_comma)
+    try:
+        parsed = parse_number(first)
+    except Unreadable:
+        number = _without_unit(text)
+        if number is None:
+            raise
+        return read_number(kind, number, reading)
+    alternatives = []
+    for other in others:
+        try:
+            alternatives.append(parse_number(other))
+        except Unreadable:
+            continue
+    return Read(kind, parsed.value, text, parsed, tuple(alternatives))
+
+
+def _without_unit(text: str) -> str | None:
+    """The number of ``1,000.99m²``, ``15 cm``: a unit after a number is not its value
+    (whether the unit matters is the ``quantity`` kind's business)."""
+    try:
+        number, unit = split_quantity(text)
+        if unit:
+            parse_unit(unit)
+            return number
+    except Unreadable:
+        return None
+    return None
+
+
+def compare_readings(got: Read, judge: Callable[[ParsedNumber], Comparison]) -> Comparison:
+    """Judge each way the number reads; when they disagree, a person decides."""
+    assert got.number is not None
+    first = judge(got.number)
+    for alt in got.alternatives:
+        other = judge(alt)
+        if other.equal != first.equal:
+            return Comparison(
+                False,
+                0.0,
+                "ambiguous",
+                f"{got.text.strip()} reads as {_plain(got.number.value)} or as "
+                f"{_plain(alt.value)}: the course's decimal sign decides",
+                unsure=True,
+            )
+    return first
+
+
+def _plain(x: float) -> str:
+    return f"{x:.12g}"
 
 
 def number_from_key(v: Any, log_base: str, unit: str = "") -> Number:
@@ -100,6 +152,37 @@ def scalar_diagnosis(e: float, got: Read, tol: Tolerance, hints: Hints) -> Diagn
     return None
 
 
+def exact_form_mistakes(exact: sympy.Expr) -> Iterator[tuple[str, str, sympy.Expr]]:
+    """Wrong computations read off the exact form: ``e^x`` computed as ``10^x``, each
+    ``ln`` computed as ``log_{10}``."""
+    if exact.has(sympy.exp) or exact.has(sympy.E):
+        ten = exact.replace(sympy.exp, lambda *a: sympy.Integer(10) ** a[0]).subs(sympy.E, 10)
+        yield "exp_base_10", "you computed 10^x where e^x (exp) was meant", ten
+    if exact.has(sympy.log):
+        tens = exact.replace(
+            sympy.log, lambda *a: sympy.log(a[0], 10) if len(a) == 1 else sympy.log(*a)
+        )
+        yield (
+            "log_base_10",
+            "you used log base 10; in this course log means the natural log (ln)",
+            tens,
+        )
+
+
+def exact_diagnosis(exact: sympy.Expr | None, got: Read, tol: Tolerance) -> Diagnosis | None:
+    """The first exact-form mistake whose value the student's equals."""
+    if exact is None or got.number is None or exact.free_symbols:
+        return None
+    for code, message, wrong in exact_form_mistakes(exact):
+        try:
+            alt = to_float(wrong)
+        except Unreadable:
+            continue
+        if compare_number(alt, got.number, tol).equal:
+            return Diagnosis(code, message, 0.0, f"{alt:.6g}")
+    return None
+
+
 def as_number_param(got: Read) -> int | float:
     v = float(got.value)
     return int(v) if v.is_integer() else v
@@ -127,15 +210,16 @@ class NumberKind(Kind):
     def compare(
         self, expected: Number, got: Read, tol: Tolerance, flags: Mapping[str, Any]
     ) -> Comparison:
-        assert got.number is not None
-        return compare_number(expected.value, got.number, tol)
+        return compare_readings(got, lambda n: compare_number(expected.value, n, tol))
 
     def diagnose(
         self, expected: Number, got: Read, tol: Tolerance, hints: Hints
     ) -> Diagnosis | None:
         if got.kind not in ("number", "integer"):
             return None
-        return scalar_diagnosis(expected.value, got, tol, hints)
+        return scalar_diagnosis(expected.value, got, tol, hints) or exact_diagnosis(
+            expected.exact, got, tol
+        )
 
     def as_param(self, got: Read) -> Any:
         return as_number_param(got)

@@ -10,22 +10,29 @@ for ``W^T``), every component with the opposite sign, twice or half the right va
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from solvers.values import Tensor
 
 from autocheck.compare import compare_number
-from autocheck.extract import _ENV_RE, Candidate
+from autocheck.extract import _ENV_RE, Candidate, math_candidates
 from autocheck.keys.model import LiteralAnswer, Tolerance
 from autocheck.kinds.base import Hints, KeyReader, Kind, Reading, register
-from autocheck.kinds.number import number_from_key
-from autocheck.mathparse import parse_tensor
+from autocheck.kinds.number import exact_form_mistakes, number_from_key
+from autocheck.mathparse import ParsedNumber, Unreadable, parse_tensor_components, to_float
 from autocheck.normalise import normalise
 from autocheck.outcome import Comparison, Diagnosis, Read
 
-_LOOKS_RE = re.compile(r"\\begin\{[pbvB]?matrix\}|^[\(\[].*[,;&].*[\)\]]$", re.S)
-_LIST_RE = re.compile(r"[\(\[]\s*[-−]?[\d.]+(?:\s*,\s*[-−]?[\d.]+)+\s*[\)\]]")
+_LOOKS_RE = re.compile(
+    r"\\begin\{(?:[pbvB]?matrix|array)\}|^(?:[\(\[{]|\\\{).*[,;&].*(?:[\)\]}]|\\\})(?:\^\s*\{?\s*(?:T|\\top)\s*\}?)?$",
+    re.S,
+)
+_ARRAY_RE = re.compile(r"\\begin\{array\}\s*\{[^{}]*\}|\\end\{array\}")
+_LIST_RE = re.compile(
+    r"\[\s*\[[^\[\]]*\](?:\s*,\s*\[[^\[\]]*\])+\s*\]"
+    r"|[\(\[]\s*[-−]?[\d.]+(?:\s*,\s*[-−]?[\d.]+)+\s*[\)\]]"
+)
 _TRANSPOSED = "your matrix is transposed (W used where W^T was needed, or the reverse)"
 
 
@@ -35,7 +42,7 @@ def is_vector_shape(shape: Sequence[int]) -> bool:
 
 def compare_tensor(
     expected: Tensor,
-    values: Sequence[float],
+    values: Sequence[float | ParsedNumber],
     shape: tuple[int, ...],
     tol: Tolerance,
     flags: Mapping[str, Any],
@@ -69,7 +76,8 @@ def compare_tensor(
             f"{len(got_vals)} components where {len(exp_vals)} were expected",
         )
     if flags.get("unordered"):
-        exp_vals, got_vals = sorted(exp_vals), sorted(got_vals)
+        exp_vals = sorted(exp_vals)
+        got_vals = sorted(got_vals, key=lambda g: g.value if isinstance(g, ParsedNumber) else g)
     results = [compare_number(e, g, tol).equal for e, g in zip(exp_vals, got_vals, strict=True)]
     right = sum(results)
     score = right / len(results)
@@ -102,6 +110,12 @@ def tensor_diagnosis(
         t = tuple(values[c * n + r] for r in range(n) for c in range(n))
         if compare_tensor(expected, t, tuple(shape), tol, flags).equal:
             return Diagnosis("transposed", _TRANSPOSED)
+    unnormalised = _unnormalised(expected, values, shape, tol, flags)
+    if unnormalised is not None:
+        return unnormalised
+    for code, message, exact in _exact_mistakes(expected):
+        if compare_tensor(exact, values, shape, tol, flags).equal:
+            return Diagnosis(code, message, 0.0, exact.latex())
     for code, message, f in (
         ("sign", "every component of your answer has the opposite sign", lambda x: -x),
         ("factor_2", "every component is twice the right value", lambda x: 2 * x),
@@ -111,6 +125,69 @@ def tensor_diagnosis(
         if alt.values != expected.values and compare_tensor(alt, values, shape, tol, flags).equal:
             return Diagnosis(code, message, 0.0, alt.latex())
     return None
+
+
+def _as_bmatrix(m: re.Match[str]) -> str:
+    return r"\begin{bmatrix}" if m.group(0).startswith(r"\begin") else r"\end{bmatrix}"
+
+
+_TRANSPOSED_RE = re.compile(r"\^\s*(?:\{\s*(?:T|\\top|\\intercal)\s*\}|T|\\top|\\intercal)\s*$")
+
+
+def _transposed(
+    values: Sequence[Any], shape: tuple[int, ...]
+) -> tuple[tuple[Any, ...], tuple[int, ...]]:
+    if len(shape) == 1:
+        return tuple(values), (shape[0], 1)
+    rows, cols = shape
+    return tuple(values[r * cols + c] for c in range(cols) for r in range(rows)), (cols, rows)
+
+
+def _unnormalised(
+    expected: Tensor,
+    values: Sequence[Any],
+    shape: tuple[int, ...],
+    tol: Tolerance,
+    flags: Mapping[str, Any],
+) -> Diagnosis | None:
+    """Probabilities (summing to 1) answered by values proportional to them: the softmax's
+    normalisation left out."""
+    total = sum(expected.values)
+    got = [float(v.value) if isinstance(v, ParsedNumber) else float(v) for v in values]
+    if len(got) < 2 or abs(total - 1) > 1e-9 or min(expected.values) <= 0 or min(got) <= 0:
+        return None
+    scale = sum(got)
+    if abs(scale - 1) <= 0.02:
+        return None
+    alt = Tensor(tuple(v * scale for v in expected.values), expected.shape)
+    if compare_tensor(alt, values, shape, tol, flags).equal:
+        return Diagnosis(
+            "not_normalised",
+            "your values are proportional to the right ones but do not add up to 1: divide "
+            "each by their sum (the softmax's normalisation)",
+            0.0,
+            alt.latex(),
+        )
+    return None
+
+
+def _exact_mistakes(expected: Tensor) -> Iterator[tuple[str, str, Tensor]]:
+    """Component-wise exact-form mistakes (``10^x`` for ``e^x``, ``log_{10}`` for ``ln``)."""
+    if expected.exact is None or any(e.free_symbols for e in expected.exact):
+        return
+    per_component = [list(exact_form_mistakes(e)) for e in expected.exact]
+    codes = {code for mistakes in per_component for code, _, _ in mistakes}
+    for code in sorted(codes):
+        wrong, message = [], ""
+        for e, mistakes in zip(expected.exact, per_component, strict=True):
+            hit = next(((m, w) for c, m, w in mistakes if c == code), None)
+            message = hit[0] if hit else message
+            wrong.append(hit[1] if hit else e)
+        try:
+            values = tuple(to_float(w) for w in wrong)
+        except Unreadable:
+            continue
+        yield code, message, Tensor(values, expected.shape)
 
 
 class _TensorKind(Kind):
@@ -125,22 +202,32 @@ class _TensorKind(Kind):
         out = [
             Candidate(m.group(0), m.start(), m.end(), "matrix")
             for m in _ENV_RE.finditer(text)
-            if "matrix" in m.group(1)
+            if "matrix" in m.group(1) or m.group(1) == "array"
         ]
         out += [
             Candidate(m.group(0), m.start(), m.end(), "matrix") for m in _LIST_RE.finditer(text)
         ]
-        return out
+        return out + math_candidates(text, self, bare_numbers=False)
 
     def read_text(self, expected: Any, text: str, reading: Reading) -> Read:
-        norm = normalise(text, kind=self.name, log_base=reading.log_base)
-        return Read(self.name, parse_tensor(norm), text)
+        s = _ARRAY_RE.sub(_as_bmatrix, text.strip().rstrip("."))
+        mark = _TRANSPOSED_RE.search(s)
+        if mark is not None:  # [0.2, 0.5]^T: a column written as a transposed row
+            s = s[: mark.start()]
+        norm = normalise(s, kind=self.name, log_base=reading.log_base)
+        components, shape = parse_tensor_components(norm)
+        values = tuple(float(c.value) for c in components)
+        if mark is not None:
+            values, shape = _transposed(values, shape)
+            components = _transposed(components, shape[::-1])[0] if len(shape) == 2 else components
+        return Read(self.name, (values, shape), text, parts=components)
 
     def compare(
         self, expected: Tensor, got: Read, tol: Tolerance, flags: Mapping[str, Any]
     ) -> Comparison:
         values, shape = got.value
-        return compare_tensor(expected, tuple(values), tuple(shape), tol, flags)
+        # Each component as written, so "correct to the digits written" applies to each.
+        return compare_tensor(expected, got.parts or tuple(values), tuple(shape), tol, flags)
 
     def diagnose(
         self, expected: Tensor, got: Read, tol: Tolerance, hints: Hints

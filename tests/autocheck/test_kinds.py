@@ -3,13 +3,19 @@ and every literal kind written in a key read back equal."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import sympy
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from autocheck.keys import LiteralAnswer, export_key, literal_value, parse_key
 from autocheck.kinds import OcrForm, UnknownKind, all_kinds, get, kind_for, literal_names
 from autocheck.outcome import Outcome
 from solvers.values import Choice, Expression, Integer, KeywordSet, Number, Shape, Tensor
+
+from .kinds.helpers import check
 
 
 def test_every_kind_has_a_unique_name():
@@ -103,3 +109,52 @@ def test_verdicts_are_one_enum_shared_with_the_answer_model():
     assert set(Answer.Verdict.values) == {"pending", *(o.value for o in Outcome)}
     for outcome in Outcome:
         assert Answer.Verdict(outcome.value).label == outcome.label
+
+
+# --------------------------------------------------------------------------- any text, any kind
+
+#: One literal answer of every literal kind (the test fails when a kind has none here).
+SAMPLES = {
+    "number": {"number": 1.204},
+    "integer": {"integer": 1949},
+    "vector": {"vector": [-8, -4]},
+    "matrix": {"matrix": [[1, 2], [3, 4]]},
+    "shape": {"shape": [126, 126, 1]},
+    "expression": {"expression": r"0.98 w_i"},
+    "choice": {"choice": "No", "options": ["Yes", "No"]},
+    "keywords": {"keywords": [["one-hot", "one hot"]]},
+    "set": {"set": [-2, 1]},
+    "plus_minus": {"plus_minus": r"1 \pm \sqrt{19}"},
+    "interval": {"interval": r"[0, 1) \cup (2, \infty)"},
+    "relation": {"relation": r"-2 \le x \le 7"},
+    "equation": {"equation": "2x + 4y - 3 = 0"},
+    "percentage": {"percentage": 27.5},
+    "quantity": {"quantity": "15 cm^2"},
+    "multi_select": {"multi_select": ["A", "C"], "options": ["A", "B", "C", "D"]},
+}
+
+_TOKENS = [
+    *"0123456789",
+    ".", ",", " ", "-", "+", "=", "(", ")", "[", "]", "{", "}", "$", "%", "^", "_", "/", "\n",
+    r"\frac", r"\sqrt", r"\pm", r"\{", r"\}", r"\cup", r"\le", r"\ge", r"\neq", r"\infty",
+    r"\boxed{", r"\text{", r"\times", r"\cdot", r"\left(", r"\right)", r"\(", r"\)", r"\[",
+    r"\]", r"\begin{pmatrix}", r"\end{pmatrix}", "&", r"\\", r"\log", r"\ln", "e", "E", "x",
+    "y", "w_i", "cm", "m/s", "^\\circ", "A", "C", "No", "and", "or", " is ", "Answer: ",
+    "10^{", "1,204", "1 000", "{,}", r"\,", "^T", r"\to", "≈", "±", "²",
+]  # fmt: skip
+_LATEXY = st.lists(st.sampled_from(_TOKENS), max_size=60).map("".join)
+
+
+def test_every_literal_kind_has_a_sample():
+    assert set(literal_names()) == set(SAMPLES)
+
+
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(kind=st.sampled_from(sorted(SAMPLES)), text=st.one_of(st.text(max_size=200), _LATEXY))
+def test_any_text_in_any_kind_gives_a_verdict_in_bounded_time(kind: str, text: str):
+    start = time.perf_counter()
+    verdict = check(SAMPLES[kind], text)
+    assert verdict.verdict in {o.value for o in Outcome}
+    assert time.perf_counter() - start < 5.0
+    if verdict.verdict == "incorrect":
+        assert verdict.confidence >= 0.5

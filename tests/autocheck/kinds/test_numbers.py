@@ -1,0 +1,68 @@
+"""``percentage`` and ``quantity``, and numbers read as people write them."""
+
+from __future__ import annotations
+
+import pytest
+
+from .helpers import check, key_problem
+
+
+@pytest.mark.parametrize(
+    ("answer", "text", "verdict"),
+    [
+        # Thousands separators, decimal signs, scientific notation.
+        ({"integer": 7425000}, "7,425,000", "correct"),
+        ({"number": 1000.99}, "1,000.99", "correct"),
+        ({"number": 1000.99}, "1000,99", "correct"),  # unambiguous decimal comma
+        ({"number": 0.111}, "0,111", "correct"),
+        ({"integer": 11111111100}, r"$\boxed{11,\! 111,\! 111,\! 100}$", "correct"),
+        ({"integer": 1000}, "1\u2009000", "correct"),  # thin space
+        ({"number": 0.0012}, r"$1.2 \cdot 10^{-3}$", "correct"),
+        ({"number": 0.0012}, "1.2E-3", "correct"),
+        ({"number": 0.0012}, "1.2e-3", "correct"),
+        ({"number": 0.4}, ".4", "correct"),
+        ({"integer": 12000023}, "The final answer is 12,000,023. I hope it is correct.", "correct"),
+        # Delimiters, chains, units after a number.
+        ({"number": 9}, r"Answer \[ 9 \]", "correct"),
+        ({"number": 11}, r"$x \approx 11$", "correct"),
+        ({"number": 1000.99}, "so it is 1,000.99m²", "correct"),
+        ({"number": 16386.17}, r"worth $\boxed{\$16,\!386.17}$", "correct"),
+        ({"number": r"\frac{9}{4}\pi"}, r"$\boxed{\frac94\pi}$", "correct"),
+        # Percentages.
+        ({"percentage": 28}, "28 percent", "correct"),
+        ({"percentage": 28}, r"$\boxed{28}$ pct", "correct"),
+        ({"percentage": 28}, r"$28\%$", "correct"),
+        ({"percentage": 28}, "0.28", "correct"),
+        ({"percentage": 28}, "29%", "incorrect"),
+        ({"percentage": 28, "form": "percent"}, "0.28", "incorrect"),
+        ({"percentage": 28, "form": "fraction"}, "0.28", "correct"),
+        # Quantities.
+        ({"quantity": r"15\text{ cm}^2"}, r"$15\mbox{ cm}^2$", "correct"),
+        ({"quantity": "15 cm^2"}, "0.0015 m^2", "correct"),
+        ({"quantity": "15 cm^2"}, "1500 mm²", "correct"),
+        ({"quantity": "15 cm^2"}, "15", "correct"),  # a missing unit is the key's choice
+        ({"quantity": "15 cm^2", "unit_required": True}, "15", "incorrect"),
+        ({"quantity": "15 cm^2"}, "15 cm", "incorrect"),
+        ({"quantity": "2 m/s^2"}, r"$2\,\text{m/s}^2$", "correct"),
+        ({"quantity": "72 km/h"}, "20 m/s", "correct"),
+        ({"quantity": r"90^\circ"}, r"$\boxed{90^\circ}$", "correct"),
+        ({"quantity": 125, "unit": "miles"}, r"$\boxed{125\textnormal{ miles}}$", "correct"),
+        ({"quantity": "0.06 yuan"}, r"$\boxed{0.06 \text{ yuan}}$", "correct"),
+        ({"quantity": "0.06 yuan"}, r"$\boxed{0.06 \text{ euro}}$", "incorrect"),
+    ],
+)
+def test_numbers_as_written(answer, text, verdict):
+    assert check(answer, text).verdict == verdict
+
+
+@pytest.mark.parametrize(
+    ("answer", "problem"),
+    [
+        ({"percentage": 28, "form": "ratio"}, "form is one of"),
+        ({"quantity": 15}, "needs a unit"),
+        ({"quantity": "15 cm", "unit_required": "yes please"}, "true/false"),
+        ({"integer": 3, "unit": "cm"}, "only meaningful for a number or quantity"),
+    ],
+)
+def test_key_problems(answer, problem):
+    assert problem in key_problem(answer)
