@@ -1,7 +1,8 @@
 """Benchmarks of the grading pipeline: ``python -m bench [--quick] [--services] [--out FILE]``.
 
 Prints one JSON object (schema in :data:`REQUIRED`): ingest throughput against its floor,
-auto-check throughput against math-verify, server time and queries of the staff pages, and
+auto-check throughput against math-verify, the peer suite's tally (math-verify's own cases,
+judged by both), server time and queries of the staff pages, and
 with ``--services`` the whole pipeline on PostgreSQL + Redis + Celery worker processes.
 Every figure of a section is measured side by side in the same run and reported as a ratio
 as well, because the machines it runs on are shared and noisy. See docs/performance.md.
@@ -25,6 +26,8 @@ class Config:
     check_repeats: int
     page_sizes: tuple[int, ...]
     page_requests: int
+    #: Run math-verify's own cases through both checkers (bench/peer.py, ~20 s).
+    peer: bool = True
 
 
 CONFIGS = {
@@ -37,6 +40,7 @@ CONFIGS = {
         check_repeats=1,
         page_sizes=(2, 4),
         page_requests=3,
+        peer=False,  # the test suite runs the peer suite itself (tests/autocheck)
     ),
     "quick": Config(
         "quick",

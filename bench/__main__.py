@@ -30,7 +30,7 @@ def run(config: Config, *, profile_to: str | None = None) -> dict[str, Any]:
     A section that fails is reported as ``{"error": ...}`` and the others still run: the
     code measured is being changed by others while the benchmark runs.
     """
-    from bench import checker, corpus, ingest, pages
+    from bench import checker, corpus, ingest, pages, peer
 
     sections: dict[str, Callable[[], dict[str, Any]]] = {
         "corpus": lambda: _corpus_summary(corpus.run()),
@@ -42,6 +42,8 @@ def run(config: Config, *, profile_to: str | None = None) -> dict[str, Any]:
         ),
         "pages": lambda: pages.run(sizes=config.page_sizes, requests=config.page_requests),
     }
+    if config.peer:
+        sections["peer"] = peer.run
     out: dict[str, Any] = {}
     for name, section in sections.items():
         t = time.perf_counter()
