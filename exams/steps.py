@@ -179,7 +179,8 @@ def begin(rows: QuerySet[M], what: str) -> bool:
     return True
 
 
-def _error_text(exc: BaseException) -> str:
+def error_text(exc: BaseException) -> str:
+    """An error in one line: its type and the first line of its message."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return f"{type(exc).__name__}: {text}"[:500] if text else type(exc).__name__
 
@@ -190,7 +191,7 @@ def record_failure(rows: QuerySet[M], exc: BaseException, *, transient: bool, wh
     A transient error (an outage) gives the attempt back; any other error keeps it counted
     and stops the step once it has used all its attempts.
     """
-    values: dict[str, Any] = {"last_error": _error_text(exc)}
+    values: dict[str, Any] = {"last_error": error_text(exc)}
     if transient:
         values["attempts"] = Case(When(attempts__gt=0, then=F("attempts") - 1), default=0)
     try:

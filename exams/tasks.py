@@ -7,8 +7,12 @@ Celery beat runs every ``PIPELINE_RECONCILE_SECONDS``, sends it again.
 
 from __future__ import annotations
 
+import logging
+
 from exams import flow, reconcile, steps
 from gradebook.celery import IMAGES_QUEUE, task
+
+log = logging.getLogger(__name__)
 
 
 @task(queue=IMAGES_QUEUE, retry_on=steps.DATABASE_ERRORS)
@@ -41,5 +45,11 @@ def check_submission(*, submission_id: int) -> int:
 @task()
 def reconcile_pipeline() -> dict[str, int]:
     """Send again every pipeline step that is due and that no worker is working on. Not
-    retried: beat runs it again at the next interval."""
-    return reconcile.reconcile().as_dict()
+    retried: beat runs it again at the next interval (an outage is one line of log)."""
+    try:
+        return reconcile.reconcile().as_dict()
+    except steps.DATABASE_ERRORS as exc:
+        log.warning(
+            "reconciler: database unavailable (%s); the next run tries again", steps.error_text(exc)
+        )
+        return {}

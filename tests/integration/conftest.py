@@ -88,6 +88,30 @@ class WorkerPool:
         self._wait_ready(name.replace("%h", os.uname().nodename), proc)
         return proc
 
+    def start_beat(self) -> subprocess.Popen:
+        """Celery beat, as deployed: it sends the pipeline's reconciler on its schedule."""
+        log = open(self.log_dir / "beat.log", "wb")  # noqa: SIM115
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "gradebook",
+                "beat",
+                "-l",
+                "info",
+                "--schedule",
+                str(self.log_dir / "celerybeat-schedule"),
+            ],
+            cwd=REPO,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        self.procs.append(proc)
+        return proc
+
     def _wait_ready(self, hostname: str, proc: subprocess.Popen) -> None:
         from gradebook.celery import app
 
@@ -144,3 +168,92 @@ def wait_for(predicate, *, timeout: float = 60.0, interval: float = 0.2):
             return value
         time.sleep(interval)
     pytest.fail(f"condition not met within {timeout} s")
+
+
+class Services:
+    """Stop and start again the suite's own throw-away PostgreSQL and Redis (the fault
+    tests), with what scripts/services.sh exported about them."""
+
+    def __init__(self) -> None:
+        self.pg_bin = os.environ.get("GRADEBOOK_TEST_PG_BIN", "")
+        self.pg_data = os.environ.get("GRADEBOOK_TEST_PG_DATA", "")
+        self.pg_log = os.environ.get("GRADEBOOK_TEST_PG_LOG", "")
+        self.redis_conf = os.environ.get("GRADEBOOK_TEST_REDIS_CONF", "")
+        self.redis_pidfile = os.environ.get("GRADEBOOK_TEST_REDIS_PIDFILE", "")
+
+    @property
+    def controllable(self) -> bool:
+        return all((self.pg_bin, self.pg_data, self.pg_log, self.redis_conf, self.redis_pidfile))
+
+    def _pg_ctl(self, *args: str) -> None:
+        # initdb and postgres refuse to run as root: the cluster belongs to "postgres" then.
+        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        cmd = [*prefix, f"{self.pg_bin}/pg_ctl", "-D", self.pg_data, "-l", self.pg_log, "-w"]
+        subprocess.run([*cmd, "-t", "60", *args], check=True, capture_output=True)
+
+    def postgres_stop(self) -> None:
+        from django.db import connections
+
+        connections.close_all()
+        self._pg_ctl("-m", "fast", "stop")
+
+    def postgres_start(self) -> None:
+        from django.db import connections
+
+        self._pg_ctl("start")
+        connections.close_all()  # the next query connects again
+
+    def redis_kill(self) -> None:
+        """SIGKILL, as a crash: without persistence every queued message is lost."""
+        import signal
+
+        pid = int(Path(self.redis_pidfile).read_text())
+        os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.05)
+
+    def redis_start(self) -> None:
+        import redis
+
+        Path(self.redis_pidfile).unlink(missing_ok=True)
+        subprocess.run(["redis-server", self.redis_conf], check=True, capture_output=True)
+        client = redis.Redis.from_url(os.environ["CELERY_BROKER_URL"], socket_connect_timeout=1)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                client.ping()
+                return
+            except redis.RedisError:
+                time.sleep(0.1)
+        raise RuntimeError("Redis did not come back")
+
+
+@pytest.fixture
+def services(real_services) -> Iterator[Services]:
+    """Control of the suite's PostgreSQL and Redis; both are running again after the test."""
+    ctl = Services()
+    require_service(
+        "service control",
+        ctl.controllable,
+        "start the servers with scripts/services.sh (make test) to stop and start them",
+    )
+    yield ctl
+    import redis
+
+    try:
+        redis.Redis.from_url(os.environ["CELERY_BROKER_URL"], socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        ctl.redis_start()
+    from django.db import connection
+    from django.db.utils import OperationalError
+
+    try:
+        connection.close()
+        connection.ensure_connection()
+    except OperationalError:
+        ctl.postgres_start()
