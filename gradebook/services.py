@@ -17,12 +17,13 @@ from uuid import uuid4
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
 from exams.images import delete_after_commit
 from exams.models import Answer, Exam, Page, Part, Submission
+from gradebook.audit import require_audit_log_erasable
 from gradebook.db import refuse_duplicate
 from gradebook.models import GradeEvent, RegradeRequest, RubricItem, Score
 
@@ -232,12 +233,12 @@ def regrade_request_create(
 def exam_delete(*, exam: Exam) -> None:
     """Delete an exam with everything under it, its grade history included.
 
-    The audit log refuses deletion everywhere else (on PostgreSQL a trigger enforces it); this
-    is the deliberate path, for an exam created by mistake or at the end of data retention.
+    The audit log refuses deletion everywhere else; this is the deliberate path, for an exam
+    created by mistake or at the end of data retention. On PostgreSQL only the owner of the
+    tables may take it (``manage.py exam_delete`` run with the owner's database URL): the
+    application's own role raises :class:`~gradebook.audit.AuditLogSealedError` here.
     """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL gradebook.allow_audit_delete = 'on'")
+    require_audit_log_erasable()
     # Pages first: a placed page must keep its copy (a check constraint), so the copies can
     # only go once their pages are gone. Their files go once the deletion has committed.
     pages = Page.objects.filter(batch__exam=exam)
