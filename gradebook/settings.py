@@ -7,25 +7,33 @@ web process, so a fresh checkout runs with nothing else installed. ``DATABASE_UR
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import urlparse
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from gradebook.env import envbool, envchoice, envint, envlist, envstr
+from gradebook.env import envbool, envchoice, envint, envlist, envstr, generated_secret
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(envstr("GRADEBOOK_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = envbool("DEBUG", False)
+DATABASE_URL = envstr("DATABASE_URL", "")
 SECRET_KEY = envstr("SECRET_KEY")
+if SECRET_KEY.startswith("change-me"):
+    raise ImproperlyConfigured("SECRET_KEY is still the placeholder of .env.example: replace it")
 if not SECRET_KEY:
-    if not DEBUG and envbool("GRADEBOOK_REQUIRE_SECRET", False):
-        raise ImproperlyConfigured("SECRET_KEY (or SECRET_KEY_FILE) must be set in production")
-    # A development key: fine for the embedded default, never for a deployment, which sets
-    # GRADEBOOK_REQUIRE_SECRET=true (docker-compose.yml does).
-    SECRET_KEY = "dev-only-insecure-key-change-me"
+    if DATABASE_URL and not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY (or SECRET_KEY_FILE) must be set: a deployment (DATABASE_URL is set) "
+            "never runs on a key it did not choose. Generate one with: "
+            "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+        )
+    # The embedded default (or DEBUG): a random key made once for this checkout, never a
+    # key written in the code.
+    SECRET_KEY = generated_secret(VAR_DIR / "secret_key")
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
@@ -94,7 +102,6 @@ def _database_config(url: str) -> dict:
     return config
 
 
-DATABASE_URL = envstr("DATABASE_URL", "")
 if not DATABASE_URL:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASE_URL = f"sqlite:///{VAR_DIR / 'gradebook.sqlite3'}"
@@ -233,5 +240,24 @@ if not DEBUG:
     CSRF_COOKIE_HTTPONLY = False  # the review page's script reads it for its POSTs
     SECURE_CONTENT_TYPE_NOSNIFF = True
     X_FRAME_OPTIONS = "DENY"
+
+# HTTPS. Off by default (the embedded default serves http://127.0.0.1); on in the production
+# example, .env.example, with which `manage.py check --deploy` reports no issue.
 SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", False)
 CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", False)
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", False)
+# The container's health probe speaks plain HTTP from inside; it is never redirected.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
+# Behind a TLS-terminating proxy, the header it sets to "https" (e.g. X-Forwarded-Proto).
+# Only name a header the proxy always overwrites: a client could send it otherwise.
+_PROXY_SSL_HEADER = envstr("SECURE_PROXY_SSL_HEADER", "")
+if _PROXY_SSL_HEADER and not re.fullmatch(r"[A-Za-z0-9-]+", _PROXY_SSL_HEADER):
+    raise ImproperlyConfigured(
+        f"SECURE_PROXY_SSL_HEADER={_PROXY_SSL_HEADER!r} must be a header name, e.g. X-Forwarded-Proto"
+    )
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _PROXY_SSL_HEADER.upper().replace("-", "_"), "https") if _PROXY_SSL_HEADER else None
+)

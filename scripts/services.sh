@@ -1,6 +1,6 @@
 # Start and stop throw-away PostgreSQL and Redis servers on loopback for the test suite.
 # Sourced by scripts/test.sh and bench scripts; each server lives in $RUN_DIR and dies with it.
-# Exports DATABASE_URL and CELERY_BROKER_URL when the server could be started, and what the
+# Exports DATABASE_URL (with a throw-away SECRET_KEY) and CELERY_BROKER_URL when the server could be started, and what the
 # fault tests (tests/integration/test_pipeline_faults.py) need to stop and start them again:
 # GRADEBOOK_TEST_PG_BIN, _PG_DATA, _PG_LOG, GRADEBOOK_TEST_REDIS_CONF, _REDIS_PIDFILE. Every
 # setting is in the servers' configuration files, so a plain restart comes back the same.
@@ -43,6 +43,9 @@ CONF
   export DATABASE_URL="postgres://gradebook@127.0.0.1:$PG_PORT/gradebook"
   export GRADEBOOK_TEST_PG_BIN="$bin" GRADEBOOK_TEST_PG_DATA="$PG_DIR/data"
   export GRADEBOOK_TEST_PG_LOG="$RUN_DIR/postgres.log"
+  # With DATABASE_URL set, settings refuse to start without a SECRET_KEY: a throw-away one.
+  SECRET_KEY=${SECRET_KEY:-$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')}
+  export SECRET_KEY
   as_postgres "$bin/createdb" -h 127.0.0.1 -p "$PG_PORT" -U gradebook gradebook
   echo "services: PostgreSQL on 127.0.0.1:$PG_PORT"
 }

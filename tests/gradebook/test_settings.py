@@ -15,19 +15,26 @@ from gradebook import env
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _load_settings(**environ: str) -> subprocess.CompletedProcess:
+SECRET = "a-test-key-" + "x" * 50
+
+
+def _load_settings(
+    code: str = "print(settings.DATABASES['default']['ENGINE'], settings.CELERY_TASK_ALWAYS_EAGER)",
+    **environ: str,
+) -> subprocess.CompletedProcess:
+    """Import the settings in a fresh process with only ``environ`` on top of a clean one."""
     clean = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "DEBUG"}
+        if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "DEBUG", "SECRET_KEY"}
     }
-    code = (
+    environ.setdefault("SECRET_KEY", SECRET)
+    program = (
         "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='gradebook.settings';"
-        "from django.conf import settings;"
-        "print(settings.DATABASES['default']['ENGINE'], settings.CELERY_TASK_ALWAYS_EAGER)"
+        "from django.conf import settings;" + code
     )
     return subprocess.run(
-        [sys.executable, "-c", code],
+        [sys.executable, "-c", program],
         cwd=REPO,
         env={**clean, **environ},
         capture_output=True,
@@ -80,7 +87,14 @@ def test_a_dead_workers_tasks_are_swept_back_soon():
         ({"STORAGE_BACKEND": "ftp"}, "STORAGE_BACKEND='ftp' must be one of"),
         ({"SCAN_UPLOAD_MAX_BYTES": "lots"}, "is not an integer"),
         ({"CELERY_RESTORE_INTERVAL": "0"}, "CELERY_RESTORE_INTERVAL"),
-        ({"GRADEBOOK_REQUIRE_SECRET": "true"}, "SECRET_KEY"),
+        ({"SECRET_KEY": "change-me"}, "SECRET_KEY is still the placeholder"),
+        ({"SECURE_HSTS_SECONDS": "-1"}, "SECURE_HSTS_SECONDS=-1 is below the minimum 0"),
+        ({"SECURE_SSL_REDIRECT": "sure"}, "SECURE_SSL_REDIRECT='sure' is not a boolean"),
+        ({"SECURE_PROXY_SSL_HEADER": "X-Forwarded-Proto: https"}, "must be a header name"),
+        (
+            {"SECRET_KEY": "", "DATABASE_URL": "postgres://u:p@db.invalid:5432/gb"},
+            "SECRET_KEY (or SECRET_KEY_FILE) must be set",
+        ),
     ],
 )
 def test_a_bad_value_stops_start_up_with_a_clear_message(environ, message):
@@ -114,3 +128,41 @@ def test_envint_enforces_its_minimum(monkeypatch):
     monkeypatch.setenv("N", "0")
     with pytest.raises(ImproperlyConfigured, match="below the minimum"):
         env.envint("N", 1, minimum=1)
+
+
+def test_the_embedded_default_makes_its_own_private_key_once(tmp_path):
+    """No key is written in the code: without SECRET_KEY the embedded default makes one."""
+    code = "print(settings.SECRET_KEY)"
+    first = _load_settings(code, SECRET_KEY="", GRADEBOOK_VAR_DIR=str(tmp_path))
+    second = _load_settings(code, SECRET_KEY="", GRADEBOOK_VAR_DIR=str(tmp_path))
+    assert first.returncode == 0, first.stderr
+    key = (tmp_path / "secret_key").read_text().strip()
+    assert first.stdout.strip() == second.stdout.strip() == key
+    assert len(key) >= 50
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+    other = _load_settings(code, SECRET_KEY="", GRADEBOOK_VAR_DIR=str(tmp_path / "elsewhere"))
+    assert other.stdout.strip() != key
+
+
+def test_https_settings_come_from_the_environment():
+    code = (
+        "print(settings.SECURE_SSL_REDIRECT, settings.SECURE_HSTS_SECONDS,"
+        " settings.SECURE_HSTS_INCLUDE_SUBDOMAINS, settings.SECURE_HSTS_PRELOAD,"
+        " settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE,"
+        " *settings.SECURE_PROXY_SSL_HEADER)"
+    )
+    result = _load_settings(
+        code,
+        SECURE_SSL_REDIRECT="true",
+        SECURE_HSTS_SECONDS="600",
+        SECURE_HSTS_INCLUDE_SUBDOMAINS="yes",
+        SECURE_HSTS_PRELOAD="1",
+        SESSION_COOKIE_SECURE="on",
+        CSRF_COOKIE_SECURE="true",
+        SECURE_PROXY_SSL_HEADER="X-Forwarded-Proto",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        *["True", "600", "True", "True", "True", "True"],
+        *["HTTP_X_FORWARDED_PROTO", "https"],
+    ]

@@ -14,11 +14,12 @@ from collections import Counter
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from exams import ingest
 from exams.demo import build, plan
 from exams.models import Answer, Course, Page, ScanBatch
+from gradebook.audit import AuditLogSealedError
 
 
 class Command(BaseCommand):
@@ -32,7 +33,10 @@ class Command(BaseCommand):
     def handle(self, *args, reset: bool, students: int, seed: int, **options):
         started = time.monotonic()
         if reset:
-            build.demo_reset()
+            try:
+                build.demo_reset()
+            except AuditLogSealedError as exc:  # the demo's grade history is history too
+                raise CommandError(str(exc)) from exc
         if Course.objects.filter(code=plan.COURSE["code"], term=plan.COURSE["term"]).exists():
             self.stdout.write("The demo course exists already (use --reset to rebuild it).")
             self._print_logins(students)
