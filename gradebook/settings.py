@@ -23,7 +23,9 @@ DEBUG = envbool("DEBUG", False)
 DATABASE_URL = envstr("DATABASE_URL", "")
 SECRET_KEY = envstr("SECRET_KEY")
 if SECRET_KEY.startswith("change-me"):
-    raise ImproperlyConfigured("SECRET_KEY is still the placeholder of .env.example: replace it")
+    raise ImproperlyConfigured(
+        "SECRET_KEY is still the placeholder of gradebook.env.example: replace it"
+    )
 if not SECRET_KEY:
     if DATABASE_URL and not DEBUG:
         raise ImproperlyConfigured(
@@ -242,7 +244,7 @@ if not DEBUG:
     X_FRAME_OPTIONS = "DENY"
 
 # HTTPS. Off by default (the embedded default serves http://127.0.0.1); on in the production
-# example, .env.example, with which `manage.py check --deploy` reports no issue.
+# example, gradebook.env.example, with which `manage.py check --deploy` reports no issue.
 SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", False)
 CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", False)
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", False)

@@ -1,5 +1,7 @@
-"""The shipped deployment as data: .env.example and docker-compose.yml, resolved the way
-docker compose resolves them, so tests can run gradebook with exactly that environment."""
+"""The shipped deployment as data: gradebook.env.example (the app's settings, compose's
+env_file), .env.example (compose's own variables: the database passwords) and
+docker-compose.yml, resolved the way docker compose resolves them, so tests can run gradebook
+with exactly the environment a container gets."""
 
 from __future__ import annotations
 
@@ -14,7 +16,11 @@ REPO = Path(__file__).resolve().parents[2]
 _INTERPOLATION = re.compile(r"\$\{(?P<name>[A-Z0-9_]+)(?::(?P<op>[?-])(?P<arg>[^}]*))?\}")
 
 
-def example_env(path: Path = REPO / ".env.example") -> dict[str, str]:
+APP_EXAMPLE = REPO / "gradebook.env.example"
+COMPOSE_EXAMPLE = REPO / ".env.example"
+
+
+def example_env(path: Path = APP_EXAMPLE) -> dict[str, str]:
     """The example's assignments, every ``change-me`` replaced by a fresh random secret."""
     env = {}
     for line in path.read_text().splitlines():
@@ -24,7 +30,7 @@ def example_env(path: Path = REPO / ".env.example") -> dict[str, str]:
     return env
 
 
-def named_in_example(path: Path = REPO / ".env.example") -> set[str]:
+def named_in_example(path: Path = APP_EXAMPLE) -> set[str]:
     """Every variable the example sets or names in a commented-out assignment."""
     return set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", path.read_text(), flags=re.M))
 
@@ -47,15 +53,27 @@ def compose() -> dict:
     return yaml.safe_load((REPO / "docker-compose.yml").read_text())
 
 
-def service_env(service: str, env: dict[str, str]) -> dict[str, str]:
-    """What the container of ``service`` gets: its env_file (the example here), then its
-    ``environment`` on top, interpolated from the example."""
+def service_env(service: str, app: dict[str, str], variables: dict[str, str]) -> dict[str, str]:
+    """What the container of ``service`` gets: its env_file (``app``, from the example), then
+    its ``environment`` on top, interpolated from compose's ``variables``."""
     spec = compose()["services"][service]
-    assert spec.get("env_file") == ".env", f"{service} does not read .env"
-    environment = {k: interpolate(str(v), env) for k, v in spec.get("environment", {}).items()}
+    env = {}
+    if "env_file" in spec:
+        assert spec["env_file"] == "gradebook.env", f"{service} reads {spec['env_file']}"
+        env = dict(app)
+    environment = {
+        k: interpolate(str(v), variables) for k, v in spec.get("environment", {}).items()
+    }
     return {**env, **environment}
 
 
 @pytest.fixture
 def production_env() -> dict[str, str]:
+    """gradebook.env as an operator fills it in from the example."""
     return example_env()
+
+
+@pytest.fixture
+def compose_variables() -> dict[str, str]:
+    """.env as an operator fills it in from the example."""
+    return example_env(COMPOSE_EXAMPLE)

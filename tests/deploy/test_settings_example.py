@@ -1,4 +1,5 @@
-"""The committed production example names every setting and passes ``check --deploy``."""
+"""The committed production example names every setting and passes ``check --deploy``; the
+database passwords reach only the containers that need them."""
 
 from __future__ import annotations
 
@@ -7,11 +8,19 @@ import re
 import subprocess
 import sys
 
-from tests.deploy.conftest import REPO, compose, named_in_example, service_env
+from tests.deploy.conftest import (
+    COMPOSE_EXAMPLE,
+    REPO,
+    compose,
+    example_env,
+    named_in_example,
+    service_env,
+)
 
 READERS = re.compile(r"\benv(?:str|bool|int|list|choice)\(\s*\"([A-Z][A-Z0-9_]+)\"")
-#: Settings that only make sense outside docker compose's topology (or are compose's own).
-COMPOSE_ONLY = {"POSTGRES_PASSWORD", "GRADEBOOK_OWNER_PASSWORD", "GRADEBOOK_APP_PASSWORD"}
+PASSWORDS = {"POSTGRES_PASSWORD", "GRADEBOOK_OWNER_PASSWORD", "GRADEBOOK_APP_PASSWORD"}
+#: What a container needs from the host besides its environment, to run the check here.
+HOST = ("PATH", "HOME", "LANG", "TMPDIR")
 
 
 def _settings_variables() -> set[str]:
@@ -26,30 +35,38 @@ def test_every_variable_the_settings_read_is_named_in_the_example_and_the_docs()
     assert {v for v in variables if f"`{v}`" not in docs} == set()
 
 
-def test_every_variable_compose_needs_is_in_the_example():
+def test_compose_interpolates_only_the_passwords_of_its_own_example():
     text = (REPO / "docker-compose.yml").read_text()
     needed = set(re.findall(r"\$\{([A-Z0-9_]+)", text))
-    assert needed >= COMPOSE_ONLY
-    assert needed - named_in_example() == set()
+    assert needed == PASSWORDS == set(example_env(COMPOSE_EXAMPLE))
+    assert not PASSWORDS & named_in_example()  # never in the file every container gets
 
 
-def test_the_app_runs_as_its_own_role_and_only_migrate_as_the_owner(production_env):
+def test_the_app_runs_as_its_own_role_and_only_migrate_holds_the_owners_password(
+    production_env, compose_variables
+):
     services = compose()["services"]
     apps = [name for name, spec in services.items() if spec.get("image") == "gradebook:latest"]
     assert {"web", "worker", "worker-images", "migrate"} <= set(apps)
+    secret = {name: compose_variables[name] for name in PASSWORDS}
     for name in apps:
-        url = service_env(name, production_env)["DATABASE_URL"]
+        env = service_env(name, production_env, compose_variables)
         role = "gradebook_owner" if name == "migrate" else "gradebook_app"
-        assert url.startswith(f"postgres://{role}:"), (name, url)
+        assert env["DATABASE_URL"].startswith(f"postgres://{role}:"), (name, env)
+        held = {k for k, v in secret.items() if any(v in value for value in env.values())}
+        expected = "GRADEBOOK_OWNER_PASSWORD" if name == "migrate" else "GRADEBOOK_APP_PASSWORD"
+        assert held == {expected}, name
     assert "grant_app_role gradebook_app" in " ".join(services["migrate"]["command"])
     db = services["db"]
     assert "./deploy/postgres-init:/docker-entrypoint-initdb.d:ro" in db["volumes"]
 
 
-def test_check_deploy_reports_no_issue_with_the_production_example(production_env, tmp_path):
+def test_check_deploy_reports_no_issue_with_the_production_example(
+    production_env, compose_variables, tmp_path
+):
     env = {
-        **{k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SECRET_KEY"}},
-        **service_env("web", production_env),
+        **{k: os.environ[k] for k in HOST if k in os.environ},
+        **service_env("web", production_env, compose_variables),
         "GRADEBOOK_VAR_DIR": str(tmp_path),
     }
     result = subprocess.run(
@@ -66,14 +83,16 @@ def test_check_deploy_reports_no_issue_with_the_production_example(production_en
 
 
 def test_the_example_alone_is_refused_until_its_secret_is_replaced(tmp_path):
-    from tests.deploy.conftest import example_env
-
     env = example_env()
     env["SECRET_KEY"] = "change-me"
     result = subprocess.run(
         [sys.executable, "manage.py", "check"],
         cwd=REPO,
-        env={**os.environ, **env, "GRADEBOOK_VAR_DIR": str(tmp_path)},
+        env={
+            **{k: os.environ[k] for k in HOST if k in os.environ},
+            **env,
+            "GRADEBOOK_VAR_DIR": str(tmp_path),
+        },
         capture_output=True,
         text=True,
         timeout=120,
