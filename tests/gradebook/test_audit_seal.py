@@ -220,3 +220,10 @@ def test_logged_in_as_the_application_role_no_switch_opens_the_log(roles, db):
                 assert info.value.pgcode == INSUFFICIENT_PRIVILEGE, (sql, info.value)
     finally:
         conn.close()
+
+
+def test_a_user_named_in_the_log_cannot_be_deleted(cast, graded):
+    """Django would set the events' actor to NULL: an UPDATE of the log, refused to all."""
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        cast.ta.user.delete()
+    assert GradeEvent.objects.filter(actor=cast.ta.user).count() == 1
