@@ -117,7 +117,7 @@ def upload(url: str, *, size: int, rate: float, chunk: int = 16 * 1024) -> Resul
         conn.close()
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -127,7 +127,7 @@ def _free_port() -> int:
 def gunicorn(options: list[str], *, timeout: int, log: Path | None = None) -> Iterator[str]:
     """A real gunicorn serving gradebook on a free loopback port, for the duration; yields its
     base URL. The embedded default (a throw-away SQLite dir and key), DEBUG off."""
-    port = _free_port()
+    port = free_port()
     with tempfile.TemporaryDirectory(prefix="gradebook-gunicorn-") as var:
         env = {
             **{k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DEBUG"}},

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "gradebook.staticfiles.StaticFilesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -126,7 +127,12 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = Path(envstr("STATIC_ROOT", str(VAR_DIR / "static")))
+# WhiteNoise serves the files straight from the code's static folders, read once at start-up
+# (they change only with the code), so every process serves them with DEBUG off and no
+# collectstatic is needed. STATIC_ROOT is only collectstatic's target, for a proxy that
+# should serve them itself; unset, nothing is collected.
+WHITENOISE_USE_FINDERS = True
+STATIC_ROOT = Path(_root) if (_root := envstr("STATIC_ROOT", "")) else None
 
 MEDIA_ROOT = Path(envstr("MEDIA_ROOT", str(VAR_DIR / "media")))
 # Uploaded scans and page images are never served by URL directly: every file goes through
