@@ -119,12 +119,12 @@ def run(students: int = 50, n_parts: int = 30) -> dict[str, float]:
         uncached.append(time.perf_counter() - t)
     aligned = []
     try:
-        from autocheck.cli import split_transcription
+        from autocheck.align import split_transcription
 
         for _ in range(min(students, 20)):
             md = _markdown(_student(pools, rng))
             t = time.perf_counter()
-            check_submission(key, split_transcription(key, md))
+            check_submission(key, split_transcription(key, md).answers)
             aligned.append(time.perf_counter() - t)
     except ImportError:
         pass

@@ -13,6 +13,7 @@ Verdicts: ``correct``, ``incorrect``, ``partial``, ``needs_review`` (a person mu
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from typing import Any, Protocol
 
 from solvers.core import Step
 
+from autocheck.align.compose import strip_crossed_out
 from autocheck.diagnose import Diagnosis, Upstream, diagnose
 from autocheck.extract import Candidate
 from autocheck.keys import (
@@ -133,8 +135,14 @@ class CheckContext:
 
 
 class AnswerLike(Protocol):
-    text: str
-    confidence: float
+    """An answer with its aligner's confidence (``AnswerText``); an optional ``review``
+    attribute gives the reason a person must read it whatever it says."""
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def confidence(self) -> float: ...
 
 
 _BLANK_RE = re.compile(r"[\w\d]", re.UNICODE)
@@ -495,19 +503,46 @@ def check_submission(
     verdicts = []
     for part in key.parts():
         entry = answers_by_part.get(part.id, "")
-        if isinstance(entry, str):
-            text, conf = entry, 1.0
-        else:
-            text, conf = entry.text, float(entry.confidence)
+        text, conf, review = _entry(entry)
         if isinstance(transcription_confidence, Mapping):
             conf = min(conf, float(transcription_confidence.get(part.id, 1.0)))
         else:
             conf = min(conf, float(transcription_confidence))
         ctx = CheckContext(Upstream(dict(upstream)), conf, log_base, tolerance, solve, comma)
-        verdict = check_part(part, exp_all[part.id], text, context=ctx)
+        verdict = _check_safely(part, exp_all[part.id], text, ctx)
+        if review:
+            verdict = _for_review(verdict, review)
         verdicts.append(verdict)
         upstream[part.id] = _read_values(verdict, exp_all[part.id], log_base)
     return verdicts
+
+
+def _entry(entry: str | AnswerLike) -> tuple[str, float, str]:
+    """(text with crossed-out work left out, confidence, reason a person must read it)."""
+    if isinstance(entry, str):
+        return strip_crossed_out(entry), 1.0, ""
+    review = str(getattr(entry, "review", "") or "")
+    return strip_crossed_out(entry.text), float(entry.confidence), review
+
+
+def _check_safely(part: PartKey, expected: ExpectedAnswer, text: str, ctx: CheckContext) -> Verdict:
+    """One part's check; an unexpected failure sends that part to a person and never stops the
+    others (a key's corner case must not lose a whole copy)."""
+    try:
+        return check_part(part, expected, text, context=ctx)
+    except Exception as exc:  # any failure of one part is reported on that part
+        failed = check_part(part, expected, "", context=ctx)
+        return _for_review(
+            dataclasses.replace(failed, text=text),
+            f"could not be checked automatically ({type(exc).__name__}: {exc})",
+        )
+
+
+def _for_review(verdict: Verdict, reason: str) -> Verdict:
+    """The verdict sent to a person with the reason; what was read stays visible."""
+    return dataclasses.replace(
+        verdict, verdict="needs_review", points=None, notes=(*verdict.notes, reason)
+    )
 
 
 def _read_values(verdict: Verdict, expected: ExpectedAnswer, log_base: str) -> dict[str, Read]:

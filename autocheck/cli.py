@@ -2,10 +2,10 @@
 
 ``python -m autocheck keysolve KEY.yaml [--json]``
     validate a key and print every part's expected values and worked steps;
-``python -m autocheck check KEY.yaml ANSWERS [--json]``
+``python -m autocheck check KEY.yaml ANSWERS [--printed BLANK.md] [--json]``
     check one student's answers: ``ANSWERS`` is a transcription (Markdown, split into parts
-    by :mod:`autocheck.align`) or a per-part file (``.yaml``/``.json`` mapping part ids to
-    answer text).
+    by :mod:`autocheck.align`, against the printed exam ``BLANK.md`` when given) or a per-part
+    file (``.yaml``/``.json`` mapping part ids to answer text).
 
 Exit status: 0 on success, 2 for an invalid key or unreadable input.
 """
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from autocheck.align import Alignment, split_transcription
 from autocheck.check import check_submission
 from autocheck.keys import ExamKey, KeyFormatError, load_key, resolve_expected, validate_key
 from autocheck.keys.limits import MAX_KEY_CHARS
@@ -56,62 +56,46 @@ def keysolve(key_path: str | Path) -> dict[str, Any]:
     return {"exam": key.exam.id, "key_version": key.key_version, "parts": parts}
 
 
-def load_answers(key: ExamKey, answers_path: str | Path) -> dict[str, Any]:
-    """Answers by part id: a per-part YAML/JSON mapping as is, or a transcription split by
-    the aligner (each value then carries the aligner's confidence)."""
+def load_answers(
+    key: ExamKey, answers_path: str | Path, printed_path: str | Path | None = None
+) -> tuple[dict[str, Any], Alignment | None]:
+    """Answers by part id, and the alignment when a transcription was split.
+
+    A per-part YAML/JSON mapping is taken as is. A transcription is split by the aligner:
+    against the printed exam when ``printed_path`` gives its blank text, else by the parts'
+    labels and prompts; each answer then carries the aligner's confidence and evidence."""
     path = Path(answers_path)
     text = path.read_text(encoding="utf-8")
     if path.suffix.lower() in (".yaml", ".yml", ".json"):
         data = yaml.safe_load(text) or {}
         if not isinstance(data, Mapping):
             raise ValueError(f"{path.name}: expected a mapping of part ids to answer text")
-        return {str(k).lower(): "" if v is None else str(v) for k, v in data.items()}
-    return split_transcription(key, text)
+        return {str(k).lower(): "" if v is None else str(v) for k, v in data.items()}, None
+    printed = Path(printed_path).read_text(encoding="utf-8") if printed_path else None
+    alignment = split_transcription(key, text, printed)
+    return dict(alignment.answers), alignment
 
 
-def split_transcription(key: ExamKey, transcription: str) -> dict[str, Any]:
-    """Split a whole transcription into answers with :func:`autocheck.align.align`.
-
-    The key's labels and short prompts are the anchors; where the transcription's own printed
-    structure (read by :mod:`autocheck.structure`) has the same part ids, its labels and printed
-    prompts are used for parts the key does not label, since they match the page exactly. Each
-    part also carries its question's number and label, so it is looked for under its own
-    question's header when the page prints one.
-    """
-    from autocheck.align import PartPrompt, align
-
-    printed: dict[str, Any] = {}
-    try:
-        from autocheck.structure import propose_structure
-
-        printed = {p.part_id: p for p in propose_structure(transcription).parts}
-    except (ImportError, ValueError):
-        printed = {}
-    prompts = []
-    for question in key.questions:
-        for part in question.parts:
-            seen = printed.get(part.id)
-            label = part.label or (seen.label if seen is not None else "")
-            # A printed prompt found in the transcription anchors best, but on a copy that holds
-            # only handwriting the "prompt" the structure reader finds is the student's own first
-            # line: trust it only when it reads like question text (several words).
-            printed_prompt = seen.prompt if seen is not None else ""
-            if len(re.findall(r"[A-Za-z]{3,}", printed_prompt)) < 5:
-                printed_prompt = ""
-            prompt = printed_prompt or part.prompt
-            # the question's number scopes the part to its question's header on the page, so
-            # that labels reused by every question ("(a)") cannot slide into another question
-            prompts.append(PartPrompt(part.id, label, prompt, question.number, question.label))
-    alignment = align(transcription, prompts)
-    return dict(alignment.answers)
-
-
-def autocheck(key_path: str | Path, transcription_path: str | Path) -> list[dict[str, Any]]:
+def autocheck(
+    key_path: str | Path,
+    transcription_path: str | Path,
+    printed: str | Path | None = None,
+) -> list[dict[str, Any]]:
     """Check one student's answers; one dict per part (part, verdict, expected, found,
-    diagnosis, points, max_points, and the full detail)."""
+    diagnosis, points, max_points, and the full detail). With a transcription, each row also
+    has ``alignment``: how the part's answer was found and where (the copy's spans read as the
+    student's, the options marked, why a person must read it)."""
     key = load_key(str(key_path))
-    answers = load_answers(key, transcription_path)
-    return [v.as_dict() for v in check_submission(key, answers)]
+    answers, alignment = load_answers(key, transcription_path, printed)
+    rows = [v.as_dict() for v in check_submission(key, answers)]
+    if alignment is not None:
+        for row in rows:
+            answer = alignment.answers.get(row["part"])
+            if answer is not None:
+                row["alignment"] = answer.as_dict()
+                if alignment.review:
+                    row["alignment"]["copy_review"] = alignment.review
+    return rows
 
 
 def _print_table(rows: Sequence[Mapping[str, Any]]) -> None:
@@ -134,6 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ck = sub.add_parser("check", help="check one student's answers against a key")
     ck.add_argument("key")
     ck.add_argument("answers")
+    ck.add_argument("--printed", help="the exam's printed (blank) text, to align the copy with")
     ck.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     try:
@@ -146,7 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     shown = "; ".join(f"{n} = {t['display']}" for n, t in part["targets"].items())
                     print(f"{pid:>6}  {part['points']:g} pts  {shown}")
             return 0
-        rows = autocheck(args.key, args.answers)
+        rows = autocheck(args.key, args.answers, args.printed)
         if args.json:
             print(json.dumps(rows, indent=2, ensure_ascii=False))
         else:
@@ -169,4 +154,4 @@ def summarise_rows(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     return {"counts": counts, "auto_points": auto, "max_points": sum(r["max_points"] for r in rows)}
 
 
-__all__ = ["autocheck", "keysolve", "load_answers", "main", "split_transcription", "summarise_rows"]
+__all__ = ["autocheck", "keysolve", "load_answers", "main", "summarise_rows"]

@@ -70,7 +70,7 @@ def submission_import_transcription(
     """Store a whole-copy transcription, split it into the exam's parts and set each part's
     answer text (with the alignment's confidence). Text that belongs to no part stays in the
     stored transcription. Returns the answers by part id; checking is a separate step."""
-    from autocheck.cli import split_transcription
+    from autocheck.align import split_transcription
 
     answer_key = current_answer_key(submission)
     key, _ = key_for(answer_key)
@@ -82,7 +82,7 @@ def submission_import_transcription(
         confidence=confidence,
         created_by=actor,
     )
-    pieces = split_transcription(key, text)
+    pieces = split_transcription(key, text).answers
     parts = {p.part_id: p for p in submission.exam.parts.all()}
     answers: dict[str, Answer] = {}
     for part_id, part in parts.items():

@@ -480,11 +480,11 @@ def test_a_skipped_question_leaves_its_parts_unfound_instead_of_shifting_the_ans
 
 
 def test_the_key_scopes_its_parts_by_question_when_a_transcription_is_split():
-    from autocheck.cli import split_transcription
+    from autocheck.align import split_transcription
     from autocheck.keys import load_key
 
     key = load_key(str(Path(__file__).resolve().parents[2] / "exams" / "demo" / "midterm.yaml"))
-    answers = split_transcription(key, SKIPPED_QUESTION)
+    answers = split_transcription(key, SKIPPED_QUESTION).answers
 
     assert answers["1.b"].text == "10000/128 = 78"
     assert answers["2.a"].method == "not_found"

@@ -36,88 +36,14 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz, process
 
-from autocheck.structure import ProposedExam, clean_markup
+from autocheck.align.model import Alignment, AnswerText, PartPrompt, TextSpan
+from autocheck.structure import clean_markup
 
-__all__ = [
-    "Alignment",
-    "AnswerText",
-    "PartPrompt",
-    "TextSpan",
-    "align",
-    "prompts_from_structure",
-]
-
-
-@dataclass(frozen=True)
-class PartPrompt:
-    """A part to look for: its id, its label as printed (``"Q2.1"``, ``"(a)"``, ``"4(b)"``,
-    ``"1."``, or ``""`` when unnumbered), and optional printed prompt text used as an anchor.
-
-    ``question`` is the printed number of the part's question (``"3"``) and ``question_label``
-    its printed label (``"Question 3"``), both optional. When given, the part is looked for only
-    after its question's header (``Question 3``, ``## Q3``, ``Problem 3``, ...) and before the
-    next question's, so that labels reused by every question (``(a)``, ``(b)``) cannot slide
-    into another question when one is skipped.
-    """
-
-    part_id: str
-    label: str
-    prompt: str = ""
-    question: str = ""
-    question_label: str = ""
-
-
-@dataclass(frozen=True)
-class TextSpan:
-    """A slice ``transcription[start:end]`` and its text."""
-
-    text: str
-    start: int
-    end: int
-
-
-@dataclass(frozen=True)
-class AnswerText:
-    """What the student wrote for one part: ``text == transcription[start:end]``.
-
-    ``confidence`` (0 to 1) says how sure the anchor and the prompt/answer boundary are;
-    ``method`` says how the part was located: ``"label+prompt"``, ``"label"``, ``"prompt"``,
-    ``"solution_block"`` or ``"not_found"`` (then ``text`` is empty and confidence is 0).
-    """
-
-    part_id: str
-    text: str
-    start: int
-    end: int
-    confidence: float
-    method: str
-
-    @property
-    def blank(self) -> bool:
-        """Nothing written after the part's prompt."""
-        return not self.text.strip()
-
-
-@dataclass(frozen=True)
-class Alignment:
-    """Answers by part id, text that belongs to no part, and the printed text recognised."""
-
-    answers: dict[str, AnswerText]
-    unmatched: list[TextSpan]
-    prompts: list[TextSpan] = field(default_factory=list)
-
-
-def prompts_from_structure(exam: ProposedExam) -> list[PartPrompt]:
-    """The parts of a proposed structure as alignment anchors, in printed order."""
-    return [
-        PartPrompt(part.part_id, part.label, part.prompt, question.number, question.label)
-        for question in exam.questions
-        for part in question.parts
-    ]
+__all__ = ["align", "locate"]
 
 
 # --- patterns ---------------------------------------------------------------------------------
@@ -935,6 +861,59 @@ class _Spans:
             self.add(kind, block.start, block.end)
 
 
+@dataclass(frozen=True)
+class _Located:
+    """Where the parts' printed labels are: anchors by part index (primary: the printed part;
+    secondary: its label again in a solution block) and the question header lines."""
+
+    lines: list[_Line]
+    primary: dict[int, _Candidate]
+    secondary: dict[int, _Candidate]
+    headers: list[int]
+
+
+def _locate(text: str, parts: Sequence[PartPrompt]) -> _Located:
+    lines = _lines(text)
+    found_headers = _find_headers(text, lines, parts)
+    scopes = _scopes(parts, found_headers, len(text))
+    candidates = _candidates(text, lines, parts) + _header_candidates(text, parts, found_headers)
+    candidates = _scoped(candidates, scopes)
+    primary = {c.part: c for c in _best_chain(candidates)}
+    placed = _scoped(list(_by_position(text, lines, len(parts), primary).values()), scopes)
+    primary.update({c.part: c for c in placed})
+    secondary = {c.part: c for c in _solution_chain(text, candidates, primary)}
+    anchors = [*primary.values(), *secondary.values()]
+    headers = set(_question_headers(text, lines, parts, anchors))
+    # a header line that is no part's anchor ends the answer before it, even a header of a
+    # question that has no part here: a header is never part of an answer
+    headers.update(header.pos for header in found_headers)
+    headers -= {anchor.pos for anchor in anchors}
+    return _Located(lines, primary, secondary, sorted(headers))
+
+
+def locate(text: str, parts: Sequence[PartPrompt]) -> tuple[dict[str, int], list[int]]:
+    """Where each part's printed label starts in ``text`` (a character offset; parts not found
+    are left out) and where the question headers that are no part's label start.
+
+    Used on a printed exam to find its parts' regions: the same label and prompt matching
+    :func:`align` uses on a copy, on text without handwriting."""
+    located = _locate(text, parts)
+    return {parts[i].part_id: c.pos for i, c in located.primary.items()}, located.headers
+
+
+def _events(text: str, located: _Located) -> list[tuple[int, str, int]]:
+    """Anchors, headers and unknown printed parts in text order: (position, kind, part index)."""
+    events: list[tuple[int, str, int]] = [
+        (c.pos, "prompt", c.part) for c in located.primary.values()
+    ]
+    events += [(c.pos, "answer", c.part) for c in located.secondary.values()]
+    events += [(pos, "header", -1) for pos in located.headers]
+    if events:  # printed part labels before the first part are the exam's, not a stray page
+        taken = [pos for pos, _, _ in events]
+        events += [(pos, "unknown", -1) for pos in _unknown_parts(text, located.lines, taken)]
+    return sorted(events)
+
+
 def align(transcription: str, parts: Sequence[PartPrompt]) -> Alignment:
     """Find each part's answer text in a student's transcription.
 
@@ -954,75 +933,73 @@ def align(transcription: str, parts: Sequence[PartPrompt]) -> Alignment:
         never overlap and together cover every non-blank character of the transcription.
     """
     text = transcription
-    lines = _lines(text)
-    found_headers = _find_headers(text, lines, parts)
-    scopes = _scopes(parts, found_headers, len(text))
-    candidates = _candidates(text, lines, parts) + _header_candidates(text, parts, found_headers)
-    candidates = _scoped(candidates, scopes)
-    primary = {c.part: c for c in _best_chain(candidates)}
-    placed = _scoped(list(_by_position(text, lines, len(parts), primary).values()), scopes)
-    primary.update({c.part: c for c in placed})
-    secondary = {c.part: c for c in _solution_chain(text, candidates, primary)}
-
-    anchors = [*primary.values(), *secondary.values()]
-    headers = set(_question_headers(text, lines, parts, anchors))
-    # a header line that is no part's anchor ends the answer before it, even a header of a
-    # question that has no part here: a header is never part of an answer
-    headers.update(header.pos for header in found_headers)
-    headers -= {anchor.pos for anchor in anchors}
-    events: list[tuple[int, str, int]] = [(c.pos, "prompt", c.part) for c in primary.values()]
-    events += [(c.pos, "answer", c.part) for c in secondary.values()]
-    events += [(pos, "header", -1) for pos in sorted(headers)]
-    if events:  # printed part labels before the first part are the exam's, not a stray page
-        taken = [pos for pos, _, _ in events]
-        events += [(pos, "unknown", -1) for pos in _unknown_parts(text, lines, taken)]
-    events.sort()
-
+    located = _locate(text, parts)
+    events = _events(text, located)
     spans = _Spans(text)
     answers: dict[str, AnswerText] = {}
     spans.add("unmatched", 0, events[0][0] if events else len(text))
     for k, (pos, kind, index) in enumerate(events):
         end = events[k + 1][0] if k + 1 < len(events) else len(text)
-        if kind == "header":
-            line_end = text.find("\n", pos, end)
-            line_end = end if line_end == -1 else line_end
-            spans.add("prompt", pos, line_end)
-            spans.stem(line_end, end)
-            continue
-        if kind == "unknown":  # a printed part that is none of ours: its answer is unmatched
-            line = next(line for line in lines if line.start == pos)
-            printed = _Candidate(-1, pos, line.body, line.end, 0.0, "", False)
-            answer_start, _ = _prompt_end(text, printed, end, "")
-            spans.add("prompt", pos, answer_start)
-            spans.add("unmatched", answer_start, end)
-            continue
-        part = parts[index]
-        if kind == "prompt" and index in secondary:
+        if kind in ("header", "unknown"):
+            _printed_block(text, located.lines, spans, kind, pos, end)
+        elif kind == "prompt" and index in located.secondary:
             spans.add("prompt", pos, end)
-            continue
-        if kind == "prompt":
-            candidate = primary[index]
-            answer_start, guessed = _prompt_end(text, candidate, end, part.prompt)
-            method, confidence = candidate.method, min(candidate.score, 1.0)
         else:
-            candidate = secondary[index]
-            answer_start, guessed = min(candidate.label_end, end), False
-            method, confidence = "solution_block", 0.9 * candidate.label_score
-        marker = _ANSWER_MARKER_RE.match(text, answer_start, end)
-        if marker:
-            answer_start = marker.end()
-        spans.add("prompt", pos, answer_start)
-        stem = _stem_start(text, answer_start, end)
-        spans.stem(stem, end)
-        start, stop = _trim(text, answer_start, stem)
-        if guessed:
-            confidence *= 0.9
-        if stem < end:
-            confidence *= 0.9
-        answers[part.part_id] = AnswerText(
-            part.part_id, text[start:stop], start, stop, round(confidence, 3), method
-        )
+            answer = _cut_answer(text, parts[index], located, kind, index, pos, end, spans)
+            answers[answer.part_id] = answer
     for part in parts:
         if part.part_id not in answers:
             answers[part.part_id] = AnswerText(part.part_id, "", 0, 0, 0.0, "not_found")
     return Alignment(answers=answers, unmatched=spans.unmatched, prompts=spans.prompts)
+
+
+def _printed_block(
+    text: str, lines: list[_Line], spans: _Spans, kind: str, pos: int, end: int
+) -> None:
+    """A question header (its line and its stem) or a printed part that is none of ours (its
+    label and question are prompt, its answer unmatched)."""
+    if kind == "header":
+        line_end = text.find("\n", pos, end)
+        line_end = end if line_end == -1 else line_end
+        spans.add("prompt", pos, line_end)
+        spans.stem(line_end, end)
+        return
+    line = next(line for line in lines if line.start == pos)
+    printed = _Candidate(-1, pos, line.body, line.end, 0.0, "", False)
+    answer_start, _ = _prompt_end(text, printed, end, "")
+    spans.add("prompt", pos, answer_start)
+    spans.add("unmatched", answer_start, end)
+
+
+def _cut_answer(
+    text: str,
+    part: PartPrompt,
+    located: _Located,
+    kind: str,
+    index: int,
+    pos: int,
+    end: int,
+    spans: _Spans,
+) -> AnswerText:
+    """One part's answer between its anchor and the next event; the printed text around it
+    goes to ``spans`` as prompt."""
+    if kind == "prompt":
+        candidate = located.primary[index]
+        answer_start, guessed = _prompt_end(text, candidate, end, part.prompt)
+        method, confidence = candidate.method, min(candidate.score, 1.0)
+    else:
+        candidate = located.secondary[index]
+        answer_start, guessed = min(candidate.label_end, end), False
+        method, confidence = "solution_block", 0.9 * candidate.label_score
+    marker = _ANSWER_MARKER_RE.match(text, answer_start, end)
+    if marker:
+        answer_start = marker.end()
+    spans.add("prompt", pos, answer_start)
+    stem = _stem_start(text, answer_start, end)
+    spans.stem(stem, end)
+    start, stop = _trim(text, answer_start, stem)
+    if guessed:
+        confidence *= 0.9
+    if stem < end:
+        confidence *= 0.9
+    return AnswerText(part.part_id, text[start:stop], start, stop, round(confidence, 3), method)

@@ -1,0 +1,259 @@
+"""From a copy aligned with its printed exam to each part's answer text and evidence.
+
+:func:`align_printed` aligns the copy (:mod:`autocheck.align.diff`), places its writing
+(:mod:`autocheck.align.place`), moves answer lists and continued answers to the parts they
+name (:mod:`autocheck.align.lists`), and composes what the checker reads for each part: the
+options marked, the values written in blanks and table cells labelled with their targets
+(``H = 28``), then the free writing with crossed-out work left out. A copy whose alignment is
+poor is sent to a person as a whole, with the reason.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+
+from rapidfuzz import fuzz
+
+from autocheck.align.diff import CopyAlignment, align_copy
+from autocheck.align.lists import answer_list, continued_part, points_elsewhere
+from autocheck.align.model import Alignment, AnswerText, PartPrompt, TextSpan
+from autocheck.align.place import Piece, place
+from autocheck.align.printed import PrintedExam, PrintedPart
+
+__all__ = ["MIN_PRINTED_SHARE", "align_printed", "strip_crossed_out"]
+
+#: Below this share of the print's words found in a copy, the copy goes to a person whole.
+MIN_PRINTED_SHARE = 0.6
+#: Printed words found out of place (columns or pages read across each other) that make the
+#: placement of the writing around them unreliable.
+MAX_STRAY_WORDS = 8
+_CONFIDENCE = 0.95
+
+_STRIKE_RE = re.compile(
+    r"~~.*?~~|<(s|del|strike)>.*?</\1>"
+    r"|\\(?:sout|st|cancel|bcancel|xcancel|xout|strike)\s*\{(?:[^{}]|\{[^{}]*\})*\}",
+    re.S,
+)
+
+
+def strip_crossed_out(text: str) -> str:
+    """``text`` without what the student crossed out (``~~...~~``, ``\\sout{...}``,
+    ``\\cancel{...}``, ``<s>...</s>``)."""
+    return _STRIKE_RE.sub(" ", text)
+
+
+def align_printed(transcription: str, printed: PrintedExam) -> Alignment:
+    """Each part's answer in a copy, read against the printed exam.
+
+    Returns an :class:`Alignment` whose answers carry the composed text, the spans of the
+    copy read as the student's for each part, a confidence and, where a person must read the
+    part, the reason (``review``). Printed text matched is in ``prompts``; writing outside
+    every part (a cover page) in ``unmatched``; together with the answers' spans they cover
+    every non-blank character of the copy.
+    """
+    aligned = align_copy(printed, transcription)
+    pieces, unplaced = place(printed, aligned, transcription)
+    prompts = [p.prompt for p in printed.parts]
+    pieces = _redistribute(pieces, prompts, transcription)
+    review = _copy_review(aligned)
+    answers = {}
+    for part in printed.parts:
+        own = [p for p in pieces if p.part == part.prompt.part_id]
+        answer = _answer(part, own, aligned, printed)
+        if review:
+            answer = replace(answer, review=review, confidence=min(answer.confidence, 0.3))
+        answers[part.prompt.part_id] = answer
+    return Alignment(
+        answers=answers,
+        unmatched=[_span(transcription, a, b) for a, b in unplaced],
+        prompts=_printed_spans(aligned, transcription),
+        printed_share=round(aligned.share, 3),
+        review=review,
+    )
+
+
+def _copy_review(aligned: CopyAlignment) -> str:
+    if aligned.share < MIN_PRINTED_SHARE:
+        return (
+            f"only {aligned.share:.0%} of the printed exam was found in this copy: "
+            "is it the right exam, and are all its pages there?"
+        )
+    if aligned.stray_words > MAX_STRAY_WORDS:
+        return (
+            "printed text appears out of its order in this copy (columns or pages read "
+            "across each other): the answers cannot be placed reliably"
+        )
+    return ""
+
+
+def _span(text: str, a: int, b: int) -> TextSpan:
+    return TextSpan(text[a:b], a, b)
+
+
+def _printed_spans(aligned: CopyAlignment, text: str) -> list[TextSpan]:
+    """The copy's printed text: its matched tokens, neighbours merged."""
+    used = sorted({j for j in aligned.matched if j >= 0})
+    spans: list[TextSpan] = []
+    for j in used:
+        t = aligned.tokens[j]
+        if spans and not text[spans[-1].end : t.start].strip():
+            spans[-1] = _span(text, spans[-1].start, t.end)
+        else:
+            spans.append(_span(text, t.start, t.end))
+    return spans
+
+
+# --- answer lists and continued answers ------------------------------------------------------
+
+
+def _redistribute(pieces: list[Piece], prompts: Sequence[PartPrompt], text: str) -> list[Piece]:
+    """Entries of answer lists go to the parts they name; continued answers to their part."""
+    out: list[Piece] = []
+    for piece in pieces:
+        entries = answer_list(piece.text, prompts) if piece.kind == "text" else []
+        if not entries:
+            out.append(piece)
+            continue
+        for entry in entries:
+            a, b = piece.start + entry.start, piece.start + entry.end
+            out.append(Piece(entry.part, "text", "list", a, b, text[a:b]))
+    elsewhere = {p.part for p in out if p.kind == "text" and points_elsewhere(p.text)}
+    moved = []
+    for piece in out:
+        found = continued_part(piece.text, prompts, elsewhere) if piece.kind == "text" else None
+        if found is not None and found[0] != piece.part:
+            a = piece.start + found[1]
+            moved.append(Piece(found[0], "text", "continued", a, piece.end, text[a : piece.end]))
+        else:
+            moved.append(piece)
+    return moved
+
+
+# --- one part ----------------------------------------------------------------------------------
+
+
+def _answer(
+    part: PrintedPart, pieces: list[Piece], aligned: CopyAlignment, printed: PrintedExam
+) -> AnswerText:
+    pid = part.prompt.part_id
+    spans = tuple(TextSpan(p.text, p.start, p.end) for p in pieces)
+    start = min((p.start for p in pieces), default=0)
+    end = max((p.end for p in pieces), default=0)
+    if not part.found:
+        return AnswerText(
+            pid,
+            "",
+            0,
+            0,
+            0.0,
+            "not_found",
+            spans,
+            review="answer not found: the part's label was not found in the printed exam",
+        )
+    lines, evidence = _compose(part, pieces)
+    text = "\n".join(line for line in lines if line.strip())
+    found = _found_share(part, aligned, printed)
+    review = ""
+    confidence = _CONFIDENCE
+    if found < 0.3:
+        if not pieces:
+            review = "answer not found: the part's printed text is missing from this copy"
+        confidence = 0.6
+    if pieces and not text.strip() and any(p.kind != "mark" for p in pieces):
+        crossed = any(_STRIKE_RE.search(p.text) for p in pieces)
+        if crossed:
+            review = "everything written for this part is crossed out"
+    return AnswerText(pid, text, start, end, confidence, "printed", spans, review, evidence)
+
+
+def _found_share(part: PrintedPart, aligned: CopyAlignment, printed: PrintedExam) -> float:
+    """Share of the part's printed words (for a table part, its cells' borders) found in the
+    copy."""
+    if part.table:
+        indices = [c.left for c in part.cells] + [c.right for c in part.cells]
+    else:
+        indices = [i for i in range(part.start, part.end) if printed.tokens[i].content]
+    if not indices:
+        return 1.0
+    return sum(aligned.matched[i] >= 0 for i in indices) / len(indices)
+
+
+def _compose(part: PrintedPart, pieces: list[Piece]) -> tuple[list[str], tuple[str, ...]]:
+    """The lines the checker reads for a part, and the evidence in words."""
+    targets = part.prompt.targets
+    lines: list[str] = []
+    evidence: list[str] = []
+    marked = _marked(pieces, evidence)
+    if marked:
+        lines.append(", ".join(marked))
+    cells = [p for p in pieces if p.kind == "cell"]
+    for piece in cells:
+        value = strip_crossed_out(piece.text).strip()
+        evidence.append(f"cell {piece.slot}: {value}")
+        lines.append(_labelled(value, _target_for_column(targets, piece.slot), part))
+    blanks = _blank_values(part, pieces, evidence)
+    texts = [p for p in pieces if p.kind == "text"]
+    free = [strip_crossed_out(p.text).strip() for p in texts]
+    if not any(blanks) and len(part.blanks) == len(targets) > 1 and len(free) == 1:
+        values = [v.strip() for v in re.split(r"[,;]\s*|\n+|\s{2,}", free[0]) if v.strip()]
+        if len(values) == len(targets):
+            blanks, free = values, []
+    if len(blanks) == len(targets) > 1:
+        lines += [
+            _labelled(v, t.symbol or t.name, part)
+            for v, t in zip(blanks, targets, strict=True)
+            if v
+        ]
+    else:
+        lines += [v for v in blanks if v]
+    for piece, value in zip(texts, free, strict=True):
+        if piece.slot in ("list", "continued"):
+            evidence.append(f"{'answer list' if piece.slot == 'list' else 'continued'}: {value}")
+    lines += free
+    return lines, tuple(evidence)
+
+
+def _marked(pieces: Sequence[Piece], evidence: list[str]) -> list[str]:
+    """Options marked and not crossed out, in printed order of their first mark."""
+    crossed = {p.slot for p in pieces if p.kind == "mark" and p.crossed}
+    marked: list[str] = []
+    for piece in pieces:
+        if piece.kind != "mark":
+            continue
+        evidence.append(
+            f"{'crossed out' if piece.crossed else 'marked'} {piece.slot}: {piece.text}"
+        )
+        if piece.slot not in crossed and piece.slot not in marked:
+            marked.append(piece.slot)
+    return marked
+
+
+def _blank_values(part: PrintedPart, pieces: Sequence[Piece], evidence: list[str]) -> list[str]:
+    values = ["" for _ in part.blanks]
+    for piece in pieces:
+        if piece.kind == "blank":
+            k = int(piece.slot)
+            value = strip_crossed_out(piece.text).strip().strip("_\\ ")
+            value = re.sub(r"^\\_|\\_$", "", value).strip()
+            values[k] = (values[k] + " " + value).strip()
+            evidence.append(f"blank {k + 1}: {value}")
+    return values
+
+
+def _target_for_column(targets: Sequence, header: str) -> str:
+    if not targets:
+        return ""
+    best = max(targets, key=lambda t: fuzz.ratio(t.column.lower(), header.lower()))
+    if not best.column or fuzz.ratio(best.column.lower(), header.lower()) < 70:
+        return ""
+    return best.symbol or best.name
+
+
+def _labelled(value: str, symbol: str, part: PrintedPart) -> str:
+    """``symbol = value`` for a value written in a labelled slot (a column, a blank), so the
+    checker reads it as that target's; the value alone when the part has one value."""
+    if not symbol or len(part.prompt.targets) <= 1:
+        return value
+    return f"{symbol} = {value}"

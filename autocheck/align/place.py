@@ -1,0 +1,150 @@
+"""Place each piece of a copy's writing where it sits in the print: in which part, and there
+on which printed option (a mark), in which blank, or in which table cell.
+
+A run of writing (:class:`~autocheck.align.diff.Run`) is placed by the printed position it was
+written at. Inside a table part's cell it fills that cell; otherwise it belongs to the part
+whose printed text precedes it (writing follows its question). Inside the part, a run made
+only of marks (a circle, a box, a tick, an underline, a bracket or bold around a printed
+option, a cross in a checkbox) marks the option it touches, and a strike-through crosses it
+out; a run that replaced or follows a printed blank fills that blank; anything else is the
+part's free writing, split into blocks at blank lines so that lists and continuations can be
+recognised later.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from autocheck.align.diff import CopyAlignment, Run
+from autocheck.align.printed import Option, PrintedExam, PrintedPart
+from autocheck.align.tokens import MARK_COMMANDS, STRIKE_COMMANDS, Token
+
+__all__ = ["Piece", "place"]
+
+_WRAPPERS = frozenset("{}()[]") | {"**", "*", "~~", "$", "$$", "_"}
+_CHECK_LETTERS = frozenset(("x", "v", "×", "✓"))
+_BLOCK_BREAK_RE = re.compile(r"\n\s*\n|\n\s*(?:-{3,}|\*{3,}|_{3,})\s*(?:\n|$)")
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A piece of the student's writing placed in a part: ``kind`` is ``text``, ``blank``
+    (``slot``: the blank's index in the part), ``cell`` (``slot``: the column header) or
+    ``mark`` (``slot``: the option's name; ``crossed``: a strike-through). ``start``/``end``
+    is its span in the copy."""
+
+    part: str
+    kind: str
+    slot: str
+    start: int
+    end: int
+    text: str
+    crossed: bool = False
+
+
+def place(
+    printed: PrintedExam, aligned: CopyAlignment, text: str
+) -> tuple[list[Piece], list[tuple[int, int]]]:
+    """The pieces of writing by part, in copy order, and the spans of writing that belong to
+    no part (before the first part: a cover page, a name)."""
+    flowing = sorted((p for p in printed.parts if p.found and not p.table), key=lambda p: p.start)
+    starts = [p.start for p in flowing]
+    pieces: list[Piece] = []
+    unplaced: list[tuple[int, int]] = []
+    for run in aligned.runs:
+        tokens = aligned.tokens[run.j1 : run.j2]
+        start, end = tokens[0].start, tokens[-1].end
+        cell = _cell_of(printed, run)
+        if cell is not None:
+            part, column = cell
+            pieces.append(Piece(part, "cell", column, start, end, text[start:end]))
+            continue
+        k = bisect.bisect_left(starts, run.at) - 1
+        if k < 0:
+            unplaced.append((start, end))
+            continue
+        pieces.extend(_in_part(printed, flowing[k], run, tokens, text))
+    return pieces, unplaced
+
+
+def _cell_of(printed: PrintedExam, run: Run) -> tuple[str, str] | None:
+    for part in printed.parts:
+        for cell in part.cells:
+            if cell.left < run.at <= cell.right:
+                return part.prompt.part_id, cell.header
+    return None
+
+
+def _in_part(
+    printed: PrintedExam, part: PrintedPart, run: Run, tokens: Sequence[Token], text: str
+) -> list[Piece]:
+    pid = part.prompt.part_id
+    start, end = tokens[0].start, tokens[-1].end
+    if part.options and _marks_only(printed, run, tokens):
+        option = _option_at(part.options, run.at)
+        if option is not None:
+            crossed = any(t.norm == "~~" or t.text in STRIKE_COMMANDS for t in tokens)
+            return [Piece(pid, "mark", option.name, start, end, text[start:end], crossed)]
+    blank = _blank_at(printed, part, run)
+    if blank is not None:
+        return [Piece(pid, "blank", str(blank), start, end, text[start:end])]
+    return [Piece(pid, "text", "", a, b, text[a:b]) for a, b in _blocks(text, start, end)]
+
+
+def _marks_only(printed: PrintedExam, run: Run, tokens: Sequence[Token]) -> bool:
+    """Only marks: ticks, circles, boxes, underlines, strike-throughs, brackets and emphasis
+    around printed text, or a cross written into a printed checkbox."""
+    ptoks = printed.tokens
+    in_box = 0 < run.at < len(ptoks) and ptoks[run.at - 1].norm == "[" and ptoks[run.at].norm == "]"
+    for t in tokens:
+        if t.kind == "mark" or t.text in MARK_COMMANDS or t.text in STRIKE_COMMANDS:
+            continue
+        if t.norm in _WRAPPERS or (in_box and t.norm in _CHECK_LETTERS):
+            continue
+        return False
+    return True
+
+
+def _option_at(options: Sequence[Option], at: int) -> Option | None:
+    """The option a mark at printed position ``at`` touches: the one whose label follows it
+    directly (an opening circle or bracket), else the one whose zone it closes or sits in."""
+    for option in options:
+        if option.label == at or option.start == at:
+            return option
+    for option in options:
+        if option.start <= at - 1 < option.end:
+            return option
+    return None
+
+
+def _blank_at(printed: PrintedExam, part: PrintedPart, run: Run) -> int | None:
+    """Which of the part's blanks the run fills: one it replaced, or the one it follows on
+    the same line."""
+    for k, index in enumerate(part.blanks):
+        if run.at <= index < run.over:
+            return k
+        if run.at == index + 1 and run.over == run.at:
+            return k
+    return None
+
+
+def _blocks(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The span split at blank lines and horizontal rules, each block trimmed."""
+    out = []
+    pos = start
+    for m in _BLOCK_BREAK_RE.finditer(text, start, end):
+        out.append((pos, m.start()))
+        pos = m.end()
+    out.append((pos, end))
+    trimmed = []
+    for a, b in out:
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if a < b:
+            trimmed.append((a, b))
+    return trimmed

@@ -1,0 +1,307 @@
+"""The printed (blank) exam as the aligner uses it: its tokens, and where each part is.
+
+For every part: the printed tokens it spans (from its label to the next part's), and the
+places inside it where a student writes: the printed options a mark can fall on (``True`` /
+``False``, ``(A)``..``(D)``, the lines of a checkbox list), the blanks of a fill-in sentence
+(``____``), and for a part that is a table row or a table cell, the cells with their column
+headers. A printed exam is read once per text and cached.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import fuzz
+
+from autocheck.align.labels import locate
+from autocheck.align.model import PartPrompt
+from autocheck.align.tokens import Token, tokenize
+
+__all__ = ["Cell", "Option", "PrintedExam", "PrintedPart", "read_printed"]
+
+
+@dataclass(frozen=True)
+class Option:
+    """A printed option of a choice: the key's ``name`` for it, the token where its label
+    starts (``(`` of ``(B)``, ``True``), and its zone ``[start, end)`` of tokens: its line in a
+    list of one option per line, else up to the next option."""
+
+    name: str
+    label: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Cell:
+    """An empty printed table cell to write in: between the separator tokens ``left`` and
+    ``right``, under the column ``header``."""
+
+    left: int
+    right: int
+    header: str
+
+
+@dataclass(frozen=True)
+class PrintedPart:
+    """Where one part is in the printed exam. ``start``/``end``: its tokens (a table part has
+    only ``cells``); ``found`` is False when neither its label nor its table row was found."""
+
+    prompt: PartPrompt
+    start: int
+    end: int
+    found: bool
+    options: tuple[Option, ...] = ()
+    blanks: tuple[int, ...] = ()
+    cells: tuple[Cell, ...] = ()
+
+    @property
+    def table(self) -> bool:
+        return bool(self.cells)
+
+
+@dataclass(frozen=True)
+class PrintedExam:
+    """The printed text, its tokens and line number per token, and its parts in key order."""
+
+    text: str
+    tokens: tuple[Token, ...]
+    lines: tuple[int, ...]
+    parts: tuple[PrintedPart, ...]
+
+    def part(self, part_id: str) -> PrintedPart:
+        return next(p for p in self.parts if p.prompt.part_id == part_id)
+
+
+@lru_cache(maxsize=32)
+def read_printed(text: str, parts: tuple[PartPrompt, ...]) -> PrintedExam:
+    """Tokens and part regions of a printed exam for the given parts (cached by both)."""
+    tokens = tuple(tokenize(text))
+    line_of = tuple(text.count("\n", 0, t.start) for t in tokens)
+    starts = [t.start for t in tokens]
+    tables = _tables(_table_rows(tokens, line_of), line_of)
+    table_parts = {p.part_id: _cells(p, tables, tokens) for p in parts}
+    flowing = [p for p in parts if not table_parts[p.part_id]]
+    anchors, headers = locate(text, flowing) if flowing else ({}, [])
+    # a part's region runs from its label to the next label or question header
+    bounds = sorted({*anchors.values(), *headers})
+    out = []
+    for part in parts:
+        cells = table_parts[part.part_id]
+        if cells:
+            out.append(PrintedPart(part, cells[0].left, cells[-1].right + 1, True, cells=cells))
+            continue
+        if part.part_id not in anchors:
+            out.append(PrintedPart(part, 0, 0, False))
+            continue
+        pos = anchors[part.part_id]
+        after = next((b for b in bounds if b > pos), len(text))
+        start = bisect.bisect_left(starts, pos)
+        end = bisect.bisect_left(starts, after)
+        region = PrintedPart(part, start, end, True)
+        out.append(_with_slots(region, tokens, line_of))
+    return PrintedExam(text, tokens, line_of, tuple(out))
+
+
+# --- options and blanks -------------------------------------------------------------------------
+
+
+def _with_slots(part: PrintedPart, tokens: Sequence[Token], line_of: Sequence[int]) -> PrintedPart:
+    blanks = tuple(i for i in range(part.start, part.end) if tokens[i].kind == "blank")
+    options = _options(part, tokens, line_of) if part.prompt.options else ()
+    return PrintedPart(part.prompt, part.start, part.end, True, options, blanks)
+
+
+def _options(
+    part: PrintedPart, tokens: Sequence[Token], line_of: Sequence[int]
+) -> tuple[Option, ...]:
+    """The printed options of a choice part, by letter label, by their words, or by position
+    in a checkbox list; nothing when they are not all found in order."""
+    names = part.prompt.options
+    labels = (
+        _letter_labels(names, part, tokens, line_of)
+        or _word_labels(names, part, tokens)
+        or _checkbox_labels(names, part, tokens, line_of)
+    )
+    if not labels:
+        return ()
+    one_per_line = len({line_of[i] for _, i in labels}) == len(labels)
+    out = []
+    for k, (name, label) in enumerate(labels):
+        nxt = labels[k + 1][1] if k + 1 < len(labels) else part.end
+        if one_per_line:
+            line = line_of[label]
+            start = label
+            while start > part.start and line_of[start - 1] == line:
+                start -= 1
+            end = label
+            while end < part.end and line_of[end] == line:
+                end += 1
+            out.append(Option(name, label, start, min(end, nxt) if nxt > label else end))
+        else:
+            out.append(Option(name, label, label, nxt))
+    return tuple(out)
+
+
+def _line_start(i: int, start: int, line_of: Sequence[int]) -> bool:
+    return i == start or line_of[i - 1] != line_of[i]
+
+
+def _letter_labels(
+    names: Sequence[str], part: PrintedPart, tokens: Sequence[Token], line_of: Sequence[int]
+) -> list[tuple[str, int]]:
+    """``(A)``, ``A.``, ``A)``, ``- A.``: single-letter options labelled in print."""
+    if not all(len(n) == 1 and n.isalpha() for n in names):
+        return []
+    found: dict[str, int] = {}
+    for i in range(part.start, part.end):
+        t = tokens[i]
+        if t.kind != "word" or len(t.text) != 1 or t.text.upper() not in names:
+            continue
+        prev = tokens[i - 1].text if i > part.start else ""
+        nxt = tokens[i + 1].text if i + 1 < part.end else ""
+        if prev == "(" and nxt == ")":
+            label = i - 1
+        elif nxt in (".", ")", ":") and (
+            prev in ("-", "]", "*", "•") or _line_start(i, part.start, line_of)
+        ):
+            label = i
+        else:
+            continue
+        name = t.text.upper()
+        if name not in found or found[name] < min(found.values(), default=i):
+            found[name] = label
+    return _in_order(names, found)
+
+
+def _word_labels(
+    names: Sequence[str], part: PrintedPart, tokens: Sequence[Token]
+) -> list[tuple[str, int]]:
+    """Options printed as words (``True / False``, option texts): the last occurrence of each
+    in the part (options follow the statement)."""
+    found: dict[str, int] = {}
+    for name in names:
+        words = [t.norm for t in tokenize(name)]
+        if not words:
+            return []
+        for i in range(part.start, part.end - len(words) + 1):
+            if [tokens[i + k].norm for k in range(len(words))] == words:
+                found[name] = i
+    return _in_order(names, found)
+
+
+def _checkbox_labels(
+    names: Sequence[str], part: PrintedPart, tokens: Sequence[Token], line_of: Sequence[int]
+) -> list[tuple[str, int]]:
+    """A list of checkboxes (``- [ ] text``) without letters: the k-th box is option k."""
+    boxes = [
+        i
+        for i in range(part.start, part.end - 1)
+        if tokens[i].norm == "[" and tokens[i + 1].norm == "]"
+    ]
+    if len(boxes) != len(names) or len({line_of[i] for i in boxes}) != len(boxes):
+        return []
+    return list(zip(names, boxes, strict=True))
+
+
+def _in_order(names: Sequence[str], found: dict[str, int]) -> list[tuple[str, int]]:
+    if len(found) != len(names):
+        return []
+    labels = [(name, found[name]) for name in names]
+    positions = [i for _, i in labels]
+    return labels if positions == sorted(positions) else sorted(labels, key=lambda x: x[1])
+
+
+# --- tables ----------------------------------------------------------------------------------------
+
+
+def _table_rows(tokens: Sequence[Token], line_of: Sequence[int]) -> list[list[int]]:
+    """Rows of the printed tables: each row is the list of its separator token indices. A
+    Markdown row is the separators on one line; an HTML or LaTeX row ends at ``</tr>``/``\\\\``;
+    the separator line of a Markdown table (``|---|``) is no row."""
+    rows: list[list[int]] = []
+    current: list[int] = []
+    for i, t in enumerate(tokens):
+        if t.kind != "cell":
+            continue
+        ends_row = t.text.startswith("</") or t.text == "\\\\"
+        if current and not ends_row and line_of[current[-1]] != line_of[i] and "|" in t.text:
+            rows.append(current)
+            current = []
+        current.append(i)
+        if ends_row:
+            rows.append(current)
+            current = []
+    if current:
+        rows.append(current)
+    return [r for r in rows if len(r) >= 2 and not _rule_row(r, tokens)]
+
+
+def _tables(rows: list[list[int]], line_of: Sequence[int]) -> list[list[list[int]]]:
+    """Rows grouped into tables: a table ends where a line without a row comes between rows."""
+    tables: list[list[list[int]]] = []
+    for row in rows:
+        if tables and line_of[row[0]] - line_of[tables[-1][-1][-1]] <= 2:
+            tables[-1].append(row)
+        else:
+            tables.append([row])
+    return [t for t in tables if len(t) >= 2]
+
+
+def _rule_row(row: list[int], tokens: Sequence[Token]) -> bool:
+    inside = [t for t in tokens[row[0] + 1 : row[-1]] if t.kind != "cell"]
+    return bool(inside) and all(t.text in "-:=" for t in inside)
+
+
+def _cell_text(tokens: Sequence[Token], left: int, right: int) -> str:
+    return " ".join(t.text for t in tokens[left + 1 : right] if t.kind not in ("markup",))
+
+
+def _cells(
+    part: PartPrompt, tables: list[list[list[int]]], tokens: Sequence[Token]
+) -> tuple[Cell, ...]:
+    """The cells a table part writes in: the cell of ``part.column`` in the row named by its
+    label, or every cell but the first of that row (a part per row)."""
+    if not part.label:
+        return ()
+    for rows in tables:
+        row = _row_named(part.label, rows[1:], tokens)
+        if row is None:
+            continue
+        head = rows[0]
+        headers = [_cell_text(tokens, a, b) for a, b in itertools.pairwise(head)]
+        cells = [
+            Cell(a, b, headers[k] if k < len(headers) else "")
+            for k, (a, b) in enumerate(itertools.pairwise(row))
+        ][1:]
+        if not part.column:
+            return tuple(cells)
+        want = _flat(part.column)
+        best = max(cells, key=lambda c: fuzz.ratio(_flat(c.header), want), default=None)
+        if best is not None and fuzz.ratio(_flat(best.header), want) >= 70:
+            return (best,)
+    return ()
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.lower())
+
+
+def _row_named(label: str, rows: list[list[int]], tokens: Sequence[Token]) -> list[int] | None:
+    """The row whose first cell is the label: equal, else starting with it, else similar."""
+    want = _flat(label)
+    firsts = [(row, _flat(_cell_text(tokens, row[0], row[1]))) for row in rows]
+    for row, first in firsts:
+        if first == want:
+            return row
+    starting = [(len(first), row) for row, first in firsts if first.startswith(want)]
+    if starting:
+        return min(starting)[1]
+    scored = [(fuzz.ratio(first, want), row) for row, first in firsts]
+    best = max(scored, default=None, key=lambda x: x[0])
+    return best[1] if best is not None and best[0] >= 80 else None

@@ -1,0 +1,152 @@
+"""Tokens of a transcription, for aligning a copy with its printed exam.
+
+Every token keeps its character span, so whatever the alignment decides about a token is
+decided about those characters. ``norm`` is the form tokens are compared in: lower case, with
+the characters OCR confuses most folded together (``l``, ``i``, ``|`` and ``!`` become ``1``,
+``o`` becomes ``0``) on both sides alike, so ``Fa1se`` meets ``False`` and ``Q2.l`` meets
+``Q2.1``. A few characters are split into the tokens they stand for: a circled letter
+(``Ⓑ``) is a circle mark and the letter, a ballot box (``☑``) is a checkbox with a tick.
+Cell separators of Markdown, HTML and LaTeX tables all become ``|``, so a table the OCR
+returned as HTML aligns with the printed Markdown one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["MARK_COMMANDS", "STRIKE_COMMANDS", "Token", "tokenize"]
+
+# LaTeX commands OCR services use for what a student drew around or under printed text.
+MARK_COMMANDS = frozenset(
+    (
+        "\\textcircled",
+        "\\circled",
+        "\\circle",
+        "\\bigcirc",
+        "\\boxed",
+        "\\fbox",
+        "\\framebox",
+        "\\underline",
+        "\\uline",
+        "\\checkmark",
+        "\\tick",
+        "\\surd",
+        "\\leftarrow",
+        "\\longleftarrow",
+        "\\Leftarrow",
+    )
+)
+STRIKE_COMMANDS = frozenset(
+    ("\\sout", "\\st", "\\cancel", "\\bcancel", "\\xcancel", "\\xout", "\\strike")
+)
+_TICKS = "✓✔✗✘☓√"
+_BOXES = {"☐": "", "□": "", "☑": "x", "☒": "x", "▣": "x", "■": "x"}
+_CIRCLED = {
+    **{chr(0x24B6 + i): chr(ord("A") + i) for i in range(26)},
+    **{chr(0x24D0 + i): chr(ord("a") + i) for i in range(26)},
+    **{chr(0x2460 + i): str(i + 1) for i in range(20)},
+}
+_FOLD = str.maketrans({"l": "1", "i": "1", "|": "1", "!": "1", "o": "0"})
+
+_TOKEN_RE = re.compile(
+    r"(?P<blank>(?:\\_){2,}|_{2,}|\\underline\{\\hspace\{[^{}]*\}\}|\\(?:h|v)?rule\{[^{}]*\})"
+    r"|(?P<html></?\s*(?:td|th|tr|table|thead|tbody|br|p|div|span)\b[^>]*>)"
+    r"|(?P<command>\\[A-Za-z]+|\\[^A-Za-z\s])"
+    r"|(?P<number>\d+(?:[.,]\d+)+)"
+    r"|(?P<word>[^\W_]+)"
+    r"|(?P<markup>\*+|~~|#+|`+|\$+)"
+    r"|(?P<punct>\S)",
+    re.UNICODE,
+)
+_TABULAR_RE = re.compile(r"\\begin\{(tabular|array)\}.*?\\end\{\1\}", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Token:
+    """One token: ``text == source[start:end]``; ``kind`` is one of blank (a printed blank
+    line to fill in), cell (a table separator), command, number, word, markup, mark (a tick,
+    a circle or a checkbox's cross) or punct."""
+
+    text: str
+    norm: str
+    start: int
+    end: int
+    kind: str
+
+    @property
+    def content(self) -> bool:
+        """A word or number: something a student writes, not decoration."""
+        return self.kind in ("word", "number")
+
+
+def _norm(text: str) -> str:
+    return text.lower().translate(_FOLD)
+
+
+def _special(char: str, start: int) -> list[Token] | None:
+    """The tokens a single special character stands for, or None."""
+    end = start + 1
+    if char in _CIRCLED:
+        letter = _CIRCLED[char]
+        return [
+            Token(char, "◯", start, end, "mark"),
+            Token(char, _norm(letter), start, end, "word"),
+        ]
+    if char in _BOXES:
+        inner = [Token(char, "x", start, end, "mark")] if _BOXES[char] else []
+        return [
+            Token(char, "[", start, end, "punct"),
+            *inner,
+            Token(char, "]", start, end, "punct"),
+        ]
+    if char in _TICKS:
+        return [Token(char, "✓", start, end, "mark")]
+    return None
+
+
+def tokenize(text: str) -> list[Token]:
+    """The tokens of ``text`` in order (whitespace is no token)."""
+    tabular = [(m.start(), m.end()) for m in _TABULAR_RE.finditer(text)]
+    out: list[Token] = []
+    for m in _TOKEN_RE.finditer(text):
+        kind = m.lastgroup or "punct"
+        raw = m.group(0)
+        start, end = m.start(), m.end()
+        if kind == "punct" or kind == "word":
+            special = _special(raw, start) if len(raw) == 1 else None
+            if special is not None:
+                out.extend(special)
+                continue
+        if kind == "word" and any(c in _CIRCLED or c in _BOXES or c in _TICKS for c in raw):
+            for offset, char in enumerate(raw):
+                special = _special(char, start + offset)
+                out.extend(
+                    special
+                    or [Token(char, _norm(char), start + offset, start + offset + 1, "word")]
+                )
+            continue
+        if kind == "html":
+            tag = re.match(r"<\s*(/?)\s*(\w+)", raw)
+            name = (tag.group(1) + tag.group(2).lower()) if tag else ""
+            if name in ("td", "th", "/tr"):
+                out.append(Token(raw, "|", start, end, "cell"))
+            else:  # other tags (and closing cells) are layout only
+                out.append(Token(raw, "<" + name + ">", start, end, "markup"))
+            continue
+        if raw == "|" or (
+            any(a <= start < b for a, b in tabular) and raw in ("&", "\\\\", "\\hline")
+        ):
+            out.append(Token(raw, "|", start, end, "cell"))
+            continue
+        if kind == "blank":
+            out.append(Token(raw, "____", start, end, "blank"))
+            continue
+        if kind == "markup" and raw.startswith("*"):
+            out.append(Token(raw, "**" if len(raw) >= 2 else "*", start, end, "markup"))
+            continue
+        norm = raw if kind == "command" else _norm(raw)
+        if kind == "number":
+            norm = norm.replace(",", ".") if re.fullmatch(r"\d+,\d{1,2}", raw) else norm
+        out.append(Token(raw, norm, start, end, kind))
+    return out
