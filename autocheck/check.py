@@ -22,62 +22,24 @@ from typing import Any, Protocol
 from solvers.core import Step
 
 from autocheck.align.compose import strip_crossed_out
-from autocheck.diagnose import Diagnosis, Upstream, diagnose
+from autocheck.diagnose import Diagnosis, Upstream
 from autocheck.extract import Candidate
 from autocheck.keys import (
     DEFAULT_TOLERANCE,
-    DescriptiveAnswer,
     ExamKey,
     ExpectedAnswer,
-    ExpectedTarget,
     PartKey,
     SolveFn,
-    SolverValue,
-    Target,
     Tolerance,
     resolve_expected,
 )
-from autocheck.kinds import Kind, Reading, kind_for
-from autocheck.kinds import Target as KindTarget
+from autocheck.kinds import Reading, kind_for
 from autocheck.mathparse import Unreadable
 from autocheck.normalise import undouble_escapes
-from autocheck.outcome import MISSING, Comparison, Outcome, Read
+from autocheck.outcome import Outcome, Read
+from autocheck.rules import MIN_CONFIDENCE, Attempt, TargetResult, check_target
 
 VERDICTS = tuple(Outcome)
-# Below this, a judgement of "incorrect" is not trusted and goes to a person.
-MIN_CONFIDENCE = 0.5
-
-
-@dataclass(frozen=True)
-class TargetResult:
-    """The outcome for one target of a part (``status``: a verdict or ``missing``)."""
-
-    name: str
-    status: str
-    expected: str
-    expected_latex: str
-    found: Candidate | None
-    candidates: tuple[Candidate, ...] = ()
-    comparison: Comparison | None = None
-    diagnosis: Diagnosis | None = None
-    score: float = 0.0
-    confidence: float = 1.0
-    note: str = ""
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "status": self.status,
-            "expected": self.expected,
-            "expected_latex": self.expected_latex,
-            "found": self.found.as_dict() if self.found else None,
-            "candidates": [c.as_dict() for c in self.candidates],
-            "comparison": None if self.comparison is None else self.comparison.code,
-            "diagnosis": None if self.diagnosis is None else self.diagnosis.as_dict(),
-            "score": self.score,
-            "confidence": round(self.confidence, 3),
-            "note": self.note,
-        }
 
 
 @dataclass(frozen=True)
@@ -218,7 +180,14 @@ def check_part(
 
 
 def _numeric_only(expected: ExpectedAnswer) -> bool:
-    return all(t.value is not None and kind_for(t.value).numeric for t in expected.targets)
+    """Every value asked for is numeric, and so is every accepted alternative (a part that
+    also accepts an option's letter is answered without a digit)."""
+    return all(
+        t.value is not None
+        and kind_for(t.value).numeric
+        and all(kind_for(v).numeric for v, _ in t.alternatives)
+        for t in expected.targets
+    )
 
 
 def _target_points(part: PartKey) -> list[float]:
@@ -299,184 +268,22 @@ def _check_targets(
     tol = part.tolerance.over(ctx.tolerance)
     out = []
     for target in part.targets:
-        exp = expected.target(target.name)
-        out.append(
-            _check_target(
-                part,
-                target,
-                exp,
-                text,
-                multi=multi,
-                siblings=siblings,
-                log_base=log_base,
-                tol=tol,
-                ctx=ctx,
-            )
+        symbols = tuple(target.symbols) or ((target.name,) if multi else ())
+        attempt = Attempt(
+            part,
+            target,
+            expected.target(target.name),
+            text,
+            symbols,
+            tuple(siblings),
+            multi,
+            Reading(log_base, part.flag("decimal_comma", ctx.decimal_comma)),
+            tol,
+            ctx.upstream,
+            ctx.solve,
         )
+        out.append(check_target(attempt))
     return out
-
-
-def _check_target(
-    part: PartKey,
-    target: Target,
-    exp: ExpectedTarget,
-    text: str,
-    *,
-    multi: bool,
-    siblings: Sequence[str],
-    log_base: str,
-    tol: Tolerance,
-    ctx: CheckContext,
-) -> TargetResult:
-    """One target, the same steps for every kind: extract, read, compare, look for an
-    accepted alternative or a right value elsewhere in the working, diagnose."""
-    show: dict[str, Any] = {
-        "name": target.name,
-        "expected": exp.display,
-        "expected_latex": exp.latex,
-    }
-    value = exp.value
-    if isinstance(target.answer, DescriptiveAnswer) or value is None:
-        return TargetResult(status="needs_review", found=None, note="graded by a person", **show)
-    kind = kind_for(value)
-    reading = Reading(log_base, part.flag("decimal_comma", ctx.decimal_comma))
-    symbols = tuple(target.symbols) or ((target.name,) if multi else ())
-    ex = kind.extract(text, value, KindTarget(symbols, multi, tuple(siblings)))
-    chosen = ex.chosen
-    if chosen is None:
-        return TargetResult(
-            # A missing keyword may be a paraphrase: a person reads it.
-            status=MISSING if multi and not kind.wrong_needs_person else Outcome.NEEDS_REVIEW,
-            found=None,
-            candidates=ex.candidates,
-            confidence=ex.confidence,
-            note=ex.note or "no final answer found",
-            **show,
-        )
-    conf, note = ex.confidence, ex.note
-
-    def result(status: str, **fields: Any) -> TargetResult:
-        base: dict[str, Any] = {"confidence": conf, "note": note, **show}
-        return TargetResult(
-            status=status, found=chosen, candidates=ex.candidates, **{**base, **fields}
-        )
-
-    if conf < MIN_CONFIDENCE:
-        return result(Outcome.NEEDS_REVIEW)
-    try:
-        got = kind.read(value, chosen, ex, reading)
-        conf, chain_note = _chain_agreement(chosen, ex.candidates, kind, got, reading, conf)
-        note = "; ".join(x for x in (note, chain_note) if x)
-        cmp = kind.compare(value, got, tol, part.flags)
-    except Unreadable as exc:
-        return result(Outcome.NEEDS_REVIEW, note=_unreadable_note(chosen, exc))
-    if cmp.equal:
-        return result(Outcome.CORRECT, comparison=cmp, score=1.0)
-    if cmp.unsure:
-        return result(Outcome.NEEDS_REVIEW, comparison=cmp, note=cmp.detail)
-    if kind.wrong_needs_person:
-        return result(
-            Outcome.NEEDS_REVIEW,
-            comparison=cmp,
-            score=cmp.score,
-            note=cmp.detail + " (a paraphrase is possible)",
-        )
-    if kind.carries:
-        for alt_value, alt in exp.alternatives:
-            try:
-                alt_kind = kind_for(alt_value)
-                alt_got = alt_kind.read_text(alt_value, chosen.text, reading)
-                alt_cmp = alt_kind.compare(alt_value, alt_got, tol, part.flags)
-            except (Unreadable, AssertionError, TypeError):
-                continue
-            if alt_cmp.equal:
-                return result(
-                    Outcome.CORRECT if alt.credit >= 1 else Outcome.PARTIAL,
-                    comparison=alt_cmp,
-                    score=alt.credit,
-                    note=f"accepted alternative: {alt.note}"
-                    if alt.note
-                    else "accepted alternative",
-                )
-    if kind.check_working:
-        # Another value in the working is right: a slip in copying, or a wrong final step?
-        for other in ex.others():
-            if chosen.start <= other.start and other.end <= chosen.end:
-                continue  # a piece of the answer itself ("15" of "15 cm")
-            try:
-                other_cmp = kind.compare(
-                    value, kind.read_text(value, other.text, reading), tol, part.flags
-                )
-            except (Unreadable, AssertionError, TypeError, ValueError):
-                continue
-            if other_cmp.equal:
-                return result(
-                    Outcome.NEEDS_REVIEW,
-                    comparison=cmp,
-                    confidence=conf * 0.5,
-                    note=f"the final value differs but {other.text!r} in the working is right",
-                )
-    diag = diagnose(
-        part,
-        target.name,
-        value,
-        got,
-        tol=tol,
-        upstream=ctx.upstream,
-        solve=ctx.solve,
-        solver_value=target.answer.value if isinstance(target.answer, SolverValue) else None,
-    )
-    if diag is not None and diag.code == "error_carried_forward":
-        # Marked partial even at full credit, so the carried error stays visible to the TA.
-        return result(Outcome.PARTIAL, comparison=cmp, diagnosis=diag, score=diag.credit)
-    if kind.convention_question(cmp, part.flags):
-        # Axis order and size-1 axes are conventions: unless the key insists on its
-        # convention, a person decides whether the course's convention was asked for.
-        return result(
-            Outcome.NEEDS_REVIEW,
-            comparison=cmp,
-            diagnosis=diag,
-            note=f"{cmp.detail or cmp.code}: a question of convention",
-        )
-    if cmp.score > 0 and part.partial_credit:
-        return result(
-            Outcome.PARTIAL, comparison=cmp, diagnosis=diag, score=cmp.score, note=cmp.detail
-        )
-    return result(Outcome.INCORRECT, comparison=cmp, diagnosis=diag, note=note or cmp.detail)
-
-
-def _unreadable_note(chosen: Candidate, exc: Unreadable) -> str:
-    said = str(exc)
-    return said if said.startswith("could not read") else f"could not read {chosen.text!r}: {said}"
-
-
-def _chain_agreement(
-    chosen: Candidate,
-    candidates: Sequence[Candidate],
-    kind: Kind,
-    got: Read,
-    reading: Reading,
-    confidence: float,
-) -> tuple[float, str]:
-    """Lower the confidence when earlier values of the chosen chain of equalities differ
-    from its final value ("epochs = 40000/200 = 20"): the final value still counts."""
-    if chosen.chain < 0 or got.number is None:
-        return confidence, ""
-    differing = []
-    for c in candidates:
-        if c.chain != chosen.chain or c is chosen or c.final:
-            continue
-        try:
-            other = kind.read_text(None, c.text, reading)
-        except (Unreadable, ValueError):
-            continue
-        if abs(other.value - got.value) > 1e-9 * max(1.0, abs(got.value)):
-            differing.append(c.text)
-    if not differing:
-        return confidence, ""
-    return confidence - 0.2, "values in the chain disagree (" + ", ".join(
-        differing
-    ) + "); the last one counts"
 
 
 def check_submission(

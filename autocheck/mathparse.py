@@ -353,12 +353,14 @@ def _split_top(s: str, seps: str = ",;") -> list[str]:
 
 _SHAPE_SEP = r"(?:\\times|\\cdot|×|[xX*,])"
 SHAPE_RE = re.compile(r"[\(\[]?\s*\d+(?:\s*" + _SHAPE_SEP + r"\s*\d+)+\s*[\)\]]?")
+# a one-axis shape: the output of a dense layer, "10" or "(10,)"
+ONE_AXIS_SHAPE_RE = re.compile(r"[\(\[]?\s*\d+\s*,?\s*[\)\]]?")
 
 
 def parse_shape(text: str) -> tuple[int, ...]:
     """Read a tensor shape: ``126 \\times 126 \\times 1``, ``126x126x1``, ``(3, 3, 1, 1)``."""
     s = text.strip().rstrip(".")
-    m = SHAPE_RE.fullmatch(s)
+    m = SHAPE_RE.fullmatch(s) or ONE_AXIS_SHAPE_RE.fullmatch(s)
     if not m:
         raise Unreadable("not a shape")
     dims = tuple(int(d) for d in re.findall(r"\d+", s))

@@ -38,6 +38,23 @@ _STRIKE_RE = re.compile(
 )
 
 
+_TAG_RE = re.compile(r"</?\s*[A-Za-z][^<>]*>")
+
+
+_UNDERLINE_RE = re.compile(
+    r"\\(?:underline|uline|textcircled|circled)\s*\{((?:[^{}]|\{[^{}]*\})*)\}"
+)
+
+
+def _clean(text: str) -> str:
+    """A value as read: crossed-out work and the OCR's HTML layout tags left out, and an
+    underline or circle the student drew around it taken off."""
+    text = _UNDERLINE_RE.sub(r"\1", strip_crossed_out(text))
+    text = _TAG_RE.sub(" ", text)
+    # what is left of a LaTeX table's row and cell separators around a cell's value
+    return re.sub(r"^(?:\s|&|\\\\|\\hline)+|(?:\s|&|\\\\|\\hline)+$", "", text)
+
+
 def strip_crossed_out(text: str) -> str:
     """``text`` without what the student crossed out (``~~...~~``, ``\\sout{...}``,
     ``\\cancel{...}``, ``<s>...</s>``)."""
@@ -93,8 +110,8 @@ def _span(text: str, a: int, b: int) -> TextSpan:
 
 
 def _printed_spans(aligned: CopyAlignment, text: str) -> list[TextSpan]:
-    """The copy's printed text: its matched tokens, neighbours merged."""
-    used = sorted({j for j in aligned.matched if j >= 0})
+    """The copy's printed text: its tokens aligned with print, neighbours merged."""
+    used = [j for j, i in enumerate(aligned.printed) if i >= 0]
     spans: list[TextSpan] = []
     for j in used:
         t = aligned.tokens[j]
@@ -109,26 +126,30 @@ def _printed_spans(aligned: CopyAlignment, text: str) -> list[TextSpan]:
 
 
 def _redistribute(pieces: list[Piece], prompts: Sequence[PartPrompt], text: str) -> list[Piece]:
-    """Entries of answer lists go to the parts they name; continued answers to their part."""
+    """Continued answers go to their part, and the entries of answer lists to the parts they
+    name. The continuation's heading and the list's labels stay accounted for, as ``label``
+    pieces (read as the student's, not as an answer)."""
+    elsewhere = {p.part for p in pieces if p.kind == "text" and points_elsewhere(p.text)}
     out: list[Piece] = []
     for piece in pieces:
-        entries = answer_list(piece.text, prompts) if piece.kind == "text" else []
-        if not entries:
-            out.append(piece)
-            continue
-        for entry in entries:
-            a, b = piece.start + entry.start, piece.start + entry.end
-            out.append(Piece(entry.part, "text", "list", a, b, text[a:b]))
-    elsewhere = {p.part for p in out if p.kind == "text" and points_elsewhere(p.text)}
-    moved = []
-    for piece in out:
         found = continued_part(piece.text, prompts, elsewhere) if piece.kind == "text" else None
         if found is not None and found[0] != piece.part:
             a = piece.start + found[1]
-            moved.append(Piece(found[0], "text", "continued", a, piece.end, text[a : piece.end]))
-        else:
-            moved.append(piece)
-    return moved
+            out.append(Piece(found[0], "label", "", piece.start, a, text[piece.start : a]))
+            out.append(Piece(found[0], "text", "continued", a, piece.end, text[a : piece.end]))
+            continue
+        entries = answer_list(piece.text, prompts) if piece.kind in ("text", "blank") else []
+        if not entries:
+            out.append(piece)
+            continue
+        pos = piece.start
+        for entry in entries:
+            a, b = piece.start + entry.start, piece.start + entry.end
+            out.append(Piece(piece.part, "label", "", pos, a, text[pos:a]))
+            out.append(Piece(entry.part, "text", "list", a, b, text[a:b]))
+            pos = b
+        out.append(Piece(piece.part, "label", "", pos, piece.end, text[pos : piece.end]))
+    return [p for p in out if p.kind != "label" or p.text.strip()]
 
 
 # --- one part ----------------------------------------------------------------------------------
@@ -156,6 +177,12 @@ def _answer(
     text = "\n".join(line for line in lines if line.strip())
     found = _found_share(part, aligned, printed)
     review = ""
+    marked = {p.slot for p in pieces if p.kind == "mark" and not p.crossed}
+    if len(marked) > 1 and not part.prompt.multiple:
+        review = f"several options are marked ({', '.join(sorted(marked))})"
+    named = _options_named(pieces, part.prompt.options)
+    if len(named) > 1 and not part.prompt.multiple:
+        review = f"the answer names several options ({', '.join(named)})"
     confidence = _CONFIDENCE
     if found < 0.3:
         if not pieces:
@@ -190,16 +217,22 @@ def _compose(part: PrintedPart, pieces: list[Piece]) -> tuple[list[str], tuple[s
         lines.append(", ".join(marked))
     cells = [p for p in pieces if p.kind == "cell"]
     for piece in cells:
-        value = strip_crossed_out(piece.text).strip()
-        evidence.append(f"cell {piece.slot}: {value}")
-        lines.append(_labelled(value, _target_for_column(targets, piece.slot), part))
+        value = _clean(piece.text)
+        if value:
+            evidence.append(f"cell {piece.slot}: {value}")
+            lines.append(_labelled(value, _target_for_column(targets, piece.slot), part))
     blanks = _blank_values(part, pieces, evidence)
     texts = [p for p in pieces if p.kind == "text"]
-    free = [strip_crossed_out(p.text).strip() for p in texts]
+    free = [_clean(p.text) for p in texts]
+    for piece, value in zip(texts, free, strict=True):
+        if piece.slot in ("list", "continued"):
+            evidence.append(f"{'answer list' if piece.slot == 'list' else 'continued'}: {value}")
     if not any(blanks) and len(part.blanks) == len(targets) > 1 and len(free) == 1:
+        # the values written after the sentence instead of on its blanks, in their order
         values = [v.strip() for v in re.split(r"[,;]\s*|\n+|\s{2,}", free[0]) if v.strip()]
         if len(values) == len(targets):
             blanks, free = values, []
+    options = part.prompt.options
     if len(blanks) == len(targets) > 1:
         lines += [
             _labelled(v, t.symbol or t.name, part)
@@ -207,12 +240,52 @@ def _compose(part: PrintedPart, pieces: list[Piece]) -> tuple[list[str], tuple[s
             if v
         ]
     else:
-        lines += [v for v in blanks if v]
-    for piece, value in zip(texts, free, strict=True):
-        if piece.slot in ("list", "continued"):
-            evidence.append(f"{'answer list' if piece.slot == 'list' else 'continued'}: {value}")
-    lines += free
+        lines += [_option_letter(v, options) for v in blanks if v]
+    lines += [_option_letter(v, options) for v in free]
+    if targets and all(t.numeric for t in targets):
+        lines = [_as_number(line) for line in lines]
     return lines, tuple(evidence)
+
+
+_LOOKALIKE_RE = re.compile(
+    r"(?<![A-Za-z\\])[-−]?(?=[0-9lI|O.,]*\d)[0-9lI|O][0-9lI|O.,]*(?![A-Za-z])"
+)
+_DIGIT_LOOKALIKES = str.maketrans({"l": "1", "I": "1", "|": "1", "O": "0"})
+_FRACTION_RE = re.compile(r"-?\d+(?:\.\d+)?\s*/\s*\d+(?:\.\d+)?")
+
+
+def _as_number(line: str) -> str:
+    """A value of a numeric part as the student wrote it: digits the OCR read as look-alike
+    letters inside a number read as digits (``39l``, ``l2.5``, ``6OO``), a lone ``l`` or ``O``
+    as 1 or 0, and a bare fraction (``5/4``) as one number."""
+    if line.strip() in ("l", "I", "|", "O"):
+        return line.strip().translate(_DIGIT_LOOKALIKES)
+    line = _LOOKALIKE_RE.sub(lambda m: m.group(0).translate(_DIGIT_LOOKALIKES), line)
+    if _FRACTION_RE.fullmatch(line.strip()):
+        return f"${line.strip()}$"
+    return line
+
+
+def _options_named(pieces: Sequence[Piece], options: Sequence[str]) -> list[str]:
+    """The option letters a short written answer names ("B or C", "A/B")."""
+    letters = [o for o in options if len(o) == 1]
+    named: list[str] = []
+    for piece in pieces:
+        value = _clean(piece.text)
+        if piece.kind in ("mark", "label") or len(value) > 12:
+            continue
+        for letter in re.findall(r"(?<![A-Za-z])([A-Z])(?![A-Za-z])", value):
+            if letter in letters and letter not in named:
+                named.append(letter)
+    return named
+
+
+def _option_letter(value: str, options: Sequence[str]) -> str:
+    """A lone option letter written lower-case or in brackets (``(b)``) as the option's name."""
+    m = re.fullmatch(r"\(?\s*([A-Za-z])\s*[).]?", value)
+    if m and m.group(1).upper() in options:
+        return m.group(1).upper()
+    return value
 
 
 def _marked(pieces: Sequence[Piece], evidence: list[str]) -> list[str]:
@@ -235,7 +308,7 @@ def _blank_values(part: PrintedPart, pieces: Sequence[Piece], evidence: list[str
     for piece in pieces:
         if piece.kind == "blank":
             k = int(piece.slot)
-            value = strip_crossed_out(piece.text).strip().strip("_\\ ")
+            value = _clean(piece.text).strip("_\\ ")
             value = re.sub(r"^\\_|\\_$", "", value).strip()
             values[k] = (values[k] + " " + value).strip()
             evidence.append(f"blank {k + 1}: {value}")

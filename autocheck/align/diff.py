@@ -43,13 +43,15 @@ class Run:
 @dataclass(frozen=True)
 class CopyAlignment:
     """The copy's tokens, its runs of writing in copy order, for each printed token the copy
-    token it matched (-1: not found), the number of blocks found out of order, the share of
+    token it matched (-1: not found) and for each copy token the printed token it is (-1:
+    writing), the number of blocks found out of order, the share of
     the print's words found, and the words of stretches that look printed but could not be
     placed (columns read across each other)."""
 
     tokens: tuple[Token, ...]
     runs: tuple[Run, ...]
     matched: tuple[int, ...]
+    printed: tuple[int, ...]
     moves: int
     share: float
     stray_words: int
@@ -61,14 +63,137 @@ def align_copy(printed: PrintedExam, text: str) -> CopyAlignment:
     ctoks = tuple(tokenize(text))
     pkeys = [t.norm for t in ptoks]
     ckeys = _canonical(ptoks, ctoks)
-    matched = [-1] * len(ptoks)
-    runs = _diff(pkeys, ckeys, 0, len(pkeys), 0, len(ckeys), ptoks, ctoks, matched)
-    runs, moves = _recover_moves(runs, pkeys, ckeys, ptoks, ctoks, matched)
+    link = _Link([-1] * len(ptoks), [-1] * len(ctoks))
+    _diff(pkeys, ckeys, (0, len(pkeys)), (0, len(ckeys)), ptoks, ctoks, link)
+    _anchor_labels(printed, pkeys, ckeys, link)
+    _fill_gaps(pkeys, ckeys, ptoks, ctoks, link)
+    moves = _recover_moves(pkeys, ckeys, ptoks, ctoks, link)
+    _slide_right(ptoks, ctoks, link)
+    runs = _runs(link)
     words = [i for i, t in enumerate(ptoks) if t.content]
-    share = sum(matched[i] >= 0 for i in words) / len(words) if words else 1.0
-    stray = _stray_words(runs, ptoks, ctoks, matched)
-    runs.sort(key=lambda r: r.j1)
-    return CopyAlignment(ctoks, tuple(runs), tuple(matched), moves, share, stray)
+    share = sum(link.p[i] >= 0 for i in words) / len(words) if words else 1.0
+    stray = _stray_words(runs, ptoks, ctoks, link.p)
+    return CopyAlignment(ctoks, tuple(runs), tuple(link.p), tuple(link.c), moves, share, stray)
+
+
+@dataclass
+class _Link:
+    """The alignment so far: for each printed token its copy token (``p``) and for each copy
+    token the printed token it is (``c``), -1 where there is none."""
+
+    p: list[int]
+    c: list[int]
+
+    def join(self, i: int, j: int) -> None:
+        self.p[i] = j
+        self.c[j] = i
+
+
+def _runs(link: _Link) -> list[Run]:
+    """Maximal stretches of copy tokens that are not print, each placed after the printed
+    token that precedes it in the copy (over the printed tokens it replaced, if any)."""
+    runs = []
+    j = 0
+    n = len(link.c)
+    while j < n:
+        if link.c[j] >= 0:
+            j += 1
+            continue
+        j1 = j
+        while j < n and link.c[j] < 0:
+            j += 1
+        before = link.c[j1 - 1] if j1 > 0 else -1
+        after = link.c[j] if j < n else len(link.p)
+        if before < 0:
+            runs.append(Run(j1, j, after, after))
+            continue
+        # writing follows the print it comes after (even when the next print was read out of
+        # order); it is written over that print's next tokens when the copy lacks them
+        at = over = before + 1
+        while over < len(link.p) and link.p[over] < 0 and over < after:
+            over += 1
+        runs.append(Run(j1, j, at, over if over == after else at))
+    return runs
+
+
+def _anchor_labels(
+    printed: PrintedExam, pkeys: Sequence[str], ckeys: Sequence[str], link: _Link
+) -> None:
+    """Part labels anchor the alignment. A printed label left unmatched while the copy has it
+    (with what follows it in print) further on lost to a coincidence: a student's ``64``
+    matched to a ``64`` in the next question's text, whose print the OCR lost. The label is
+    matched, the matches it crosses are undone, and the print around it is aligned again."""
+    ptoks = printed.tokens
+    for part in sorted(printed.parts, key=lambda p: p.start):
+        if not part.found or part.table:
+            continue
+        s = next(
+            (i for i in range(part.start, min(part.end, part.start + 3)) if ptoks[i].content), -1
+        )
+        if s < 0 or link.p[s] >= 0 or s + 1 >= len(pkeys):
+            continue
+        before = next((link.p[i] for i in range(s - 1, -1, -1) if link.p[i] >= 0), -1)
+        j = _label_in_copy(pkeys, ckeys, link, s, before)
+        if j < 0:
+            continue
+        for i in range(s + 1, len(link.p)):
+            if 0 <= link.p[i] < j:
+                link.c[link.p[i]] = -1
+                link.p[i] = -1
+        link.join(s, j)
+
+
+def _fill_gaps(
+    pkeys: Sequence[str],
+    ckeys: Sequence[str],
+    ptoks: Sequence[Token],
+    ctoks: Sequence[Token],
+    link: _Link,
+) -> None:
+    """Align again each stretch of unmatched print with the unmatched copy between the same
+    matched neighbours (after matches were undone)."""
+    i = 0
+    while i < len(link.p):
+        if link.p[i] >= 0:
+            i += 1
+            continue
+        i1 = i
+        while i < len(link.p) and link.p[i] < 0:
+            i += 1
+        c1 = link.p[i1 - 1] + 1 if i1 > 0 else 0
+        c2 = link.p[i] if i < len(link.p) else len(link.c)
+        if c1 < c2 and all(link.c[j] < 0 for j in range(c1, c2)):
+            _diff(pkeys, ckeys, (i1, i), (c1, c2), ptoks, ctoks, link)
+
+
+def _label_in_copy(
+    pkeys: Sequence[str], ckeys: Sequence[str], link: _Link, s: int, after: int
+) -> int:
+    """The copy's unmatched token after ``after`` that is printed token ``s`` followed by one
+    of the two printed tokens after it; -1 when none."""
+    context = set(pkeys[s + 1 : s + 3])
+    for j in range(after + 1, len(ckeys) - 1):
+        if link.c[j] < 0 and ckeys[j] == pkeys[s] and context & set(ckeys[j + 1 : j + 3]):
+            return j
+    return -1
+
+
+def _slide_right(ptoks: Sequence[Token], ctoks: Sequence[Token], link: _Link) -> None:
+    """Move a punctuation match that splits a piece of writing to the same token further
+    right, before the next print: in ``ReLU(2) = 2 ... (b)`` the printed ``(`` of ``(b)`` is
+    the last ``(``, not the student's. Writing follows its question, so ties go right."""
+    for i, j in enumerate(link.p):
+        if j <= 0 or j + 1 >= len(ctoks) or ptoks[i].content:
+            continue
+        if link.c[j - 1] >= 0 or link.c[j + 1] >= 0:
+            continue  # not inside writing
+        nxt = j + 1
+        while nxt < len(ctoks) and link.c[nxt] < 0:
+            nxt += 1
+        later = [k for k in range(j + 1, nxt) if ctoks[k].norm == ctoks[j].norm]
+        if later:
+            link.c[j] = -1
+            link.join(i, later[-1])
 
 
 def _canonical(ptoks: Sequence[Token], ctoks: Sequence[Token]) -> list[str]:
@@ -81,7 +206,7 @@ def _canonical(ptoks: Sequence[Token], ctoks: Sequence[Token]) -> list[str]:
         key = t.norm
         if t.kind == "word" and len(key) >= 4 and key not in known and vocab:
             if key not in cache:
-                best = process.extractOne(key, vocab, scorer=fuzz.ratio, score_cutoff=80)
+                best = process.extractOne(key, vocab, scorer=fuzz.ratio, score_cutoff=75)
                 cache[key] = best[0] if best is not None else key
             key = cache[key]
         out.append(key)
@@ -91,37 +216,81 @@ def _canonical(ptoks: Sequence[Token], ctoks: Sequence[Token]) -> list[str]:
 def _diff(
     pkeys: Sequence[str],
     ckeys: Sequence[str],
-    p1: int,
-    p2: int,
-    c1: int,
-    c2: int,
+    prange: tuple[int, int],
+    crange: tuple[int, int],
     ptoks: Sequence[Token],
     ctoks: Sequence[Token],
-    matched: list[int],
-) -> list[Run]:
-    """Runs of writing between ``pkeys[p1:p2]`` and ``ckeys[c1:c2]``; fills ``matched``."""
-    runs = []
+    link: _Link,
+) -> None:
+    """Link the print of ``prange`` with the copy's ``crange``: the words and numbers first
+    (informative tokens: a bracket or a dot of the student's must not pull the alignment
+    across a page), then every token between two linked words."""
+    (p1, p2), (c1, c2) = prange, crange
+    pw = [i for i in range(p1, p2) if ptoks[i].content]
+    cw = [j for j in range(c1, c2) if ctoks[j].content]
+    anchors = []
+    for op in Levenshtein.opcodes([pkeys[i] for i in pw], [ckeys[j] for j in cw]):
+        if op.tag == "equal":
+            for k in range(op.src_end - op.src_start):
+                anchors.append((pw[op.src_start + k], cw[op.dest_start + k]))
+    prev_i, prev_j = p1 - 1, c1 - 1
+    for i, j in [*anchors, (p2, c2)]:
+        _diff_tokens(pkeys, ckeys, (prev_i + 1, i), (prev_j + 1, j), ptoks, ctoks, link)
+        if i < p2:
+            link.join(i, j)
+        prev_i, prev_j = i, j
+
+
+def _diff_tokens(
+    pkeys: Sequence[str],
+    ckeys: Sequence[str],
+    prange: tuple[int, int],
+    crange: tuple[int, int],
+    ptoks: Sequence[Token],
+    ctoks: Sequence[Token],
+    link: _Link,
+) -> None:
+    """Link the equal tokens of ``pkeys[prange]`` and ``ckeys[crange]``; in each stretch
+    between them, the print that is there with OCR noise."""
+    (p1, p2), (c1, c2) = prange, crange
+    if p1 >= p2 or c1 >= c2:
+        return
+    gap: list[int] | None = None  # [i1, i2, j1, j2] of the stretch between equal runs
     for op in Levenshtein.opcodes(pkeys[p1:p2], ckeys[c1:c2]):
         i1, i2, j1, j2 = op.src_start + p1, op.src_end + p1, op.dest_start + c1, op.dest_end + c1
-        if op.tag == "equal":
-            for k in range(i2 - i1):
-                matched[i1 + k] = j1 + k
-        elif op.tag == "insert":
-            runs.append(Run(j1, j2, i1, i1))
-        elif op.tag == "replace":
-            if _noisy_print(ptoks[i1:i2], ctoks[j1:j2]):
+        if op.tag != "equal":
+            gap = [gap[0], i2, gap[2], j2] if gap else [i1, i2, j1, j2]
+            continue
+        if gap:
+            _noisy_print(ptoks, ctoks, gap, link)
+            gap = None
+        for k in range(i2 - i1):
+            link.join(i1 + k, j1 + k)
+    if gap:
+        _noisy_print(ptoks, ctoks, gap, link)
+
+
+def _noisy_print(
+    ptoks: Sequence[Token], ctoks: Sequence[Token], gap: Sequence[int], link: _Link
+) -> None:
+    """Link the printed tokens of a stretch to the copy tokens at its end or start that are
+    them with OCR noise (a word split or two merged, a dot lost, a letter misread): a few
+    tokens, nearly the same characters. The rest of the stretch stays writing."""
+    i1, i2, j1, j2 = gap
+    if not 0 < i2 - i1 <= 4 or j2 == j1:
+        return
+    a = "".join(t.norm for t in ptoks[i1:i2])
+    if len(a) < 3:
+        return
+    for size in range(1, min(6, j2 - j1) + 1):
+        for k1, k2 in ((j2 - size, j2), (j1, j1 + size)):
+            b = "".join(t.norm for t in ctoks[k1:k2])
+            if 0.6 <= len(b) / len(a) <= 1.67 and fuzz.ratio(a, b) >= 80:
+                for k in range(k1, k2):
+                    link.c[k] = min(i2 - 1, i1 + (k - k1))
                 for k in range(i1, i2):
-                    matched[k] = min(j2 - 1, j1 + (k - i1))
-            else:
-                runs.append(Run(j1, j2, i1, i2))
-    return runs
-
-
-def _noisy_print(printed: Sequence[Token], copy: Sequence[Token]) -> bool:
-    """A replaced stretch that is the printed text with OCR noise (split or merged words)."""
-    a = "".join(t.norm for t in printed)
-    b = "".join(t.norm for t in copy)
-    return len(a) >= 3 and fuzz.ratio(a, b) >= 80
+                    link.p[k] = min(k2 - 1, k1 + (k - i1))
+                return
 
 
 def _deleted_ranges(matched: Sequence[int], ptoks: Sequence[Token]) -> list[tuple[int, int]]:
@@ -142,22 +311,22 @@ def _words(tokens: Sequence[Token]) -> int:
 
 
 def _recover_moves(
-    runs: list[Run],
     pkeys: Sequence[str],
     ckeys: Sequence[str],
     ptoks: Sequence[Token],
     ctoks: Sequence[Token],
-    matched: list[int],
-) -> tuple[list[Run], int]:
-    """Align large runs with the print left unmatched elsewhere: blocks read out of order."""
+    link: _Link,
+) -> int:
+    """Align large stretches of writing with the print left unmatched elsewhere: blocks of
+    print read out of order. Returns the number of blocks found."""
     moves = 0
     tried: set[tuple[int, int]] = set()
     while True:
+        runs = [r for r in _runs(link) if (r.j1, r.j2) not in tried]
         big = [r for r in runs if _words(ctoks[r.j1 : r.j2]) >= MOVE_MIN_WORDS]
-        big = [r for r in big if (r.j1, r.j2) not in tried]
-        ranges = _deleted_ranges(matched, ptoks)
+        ranges = _deleted_ranges(link.p, ptoks)
         if not big or not ranges:
-            return runs, moves
+            return moves
         run = max(big, key=lambda r: r.j2 - r.j1)
         tried.add((run.j1, run.j2))
         best = max(ranges, key=lambda rg: _common(pkeys, ckeys, rg, run))
@@ -165,8 +334,7 @@ def _recover_moves(
         size = min(_words(ptoks[best[0] : best[1]]), _words(ctoks[run.j1 : run.j2]))
         if common < MOVE_MIN_WORDS or common < 0.6 * size:
             continue
-        runs.remove(run)
-        runs.extend(_diff(pkeys, ckeys, best[0], best[1], run.j1, run.j2, ptoks, ctoks, matched))
+        _diff(pkeys, ckeys, best, (run.j1, run.j2), ptoks, ctoks, link)
         moves += 1
 
 

@@ -119,7 +119,9 @@ def _label_pattern(label: str) -> re.Pattern[str] | None:
         if token.isdigit():
             pieces.append(_char_class(token, _DIGIT_VARIANTS))
         else:
-            pieces.append(r"\(?\s*" + _char_class(token, _LETTER_VARIANTS) + r"\s*\)?")
+            # a bracket may open the letter, but no whitespace before it: the label's match
+            # must start at the label, not at the line breaks before it
+            pieces.append(r"(?:\(\s*)?" + _char_class(token, _LETTER_VARIANTS) + r"\s*\)?")
     body = r"\s?[.,:·\-]?\s?".join(pieces)
     last_alpha = tokens[-1].isalpha()
     if len(tokens) == 1 and last_alpha and not prefix:

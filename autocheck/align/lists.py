@@ -22,7 +22,7 @@ __all__ = ["Entry", "answer_list", "continued_part", "label_forms", "points_else
 _LIST_PREFIX_RE = re.compile(
     r"^\W*(?:(?:my\s+)?(?:final\s+)?answers?|ans|solutions?)?\s*[:.-]?\s*", re.I
 )
-_MAX_VALUE = 40
+_MAX_VALUE = 25
 _SEE_ELSEWHERE_RE = re.compile(
     r"\b(?:see|cont(?:inued|\.|inues)?\s+(?:on|at|overleaf)|turn\s+over|over\s*leaf|p\.?\s*t\.?\s*o)"
     r"\b[^\n]{0,30}?\b(?:back|next|other|last|reverse|extra|page|side|sheet|over)\b"
@@ -61,7 +61,8 @@ def _pattern(form: str) -> re.Pattern[str]:
     if re.fullmatch(r"\d+", form):
         body = r"(?:q\s*)?" + body
     flags = 0 if letters else re.I
-    return re.compile(r"(?<![\w.])\(?" + body + r"\)?(?![\w]|\.\d)\s*[).:=\-]?", flags)
+    # a label starts the text or follows a space or a separator, never "^2" or "x1"
+    return re.compile(r"(?<![^\s,;:(])\(?" + body + r"\)?(?![\w]|\.\d)\s*[).:=\-]?", flags)
 
 
 def answer_list(text: str, parts: Sequence[PartPrompt]) -> list[Entry]:
@@ -69,6 +70,8 @@ def answer_list(text: str, parts: Sequence[PartPrompt]) -> list[Entry]:
     table = _table_list(text, parts)
     if table:
         return table
+    if text.lstrip().startswith(("$", "\\")):
+        return []  # a formula, not a list
     prefix = _LIST_PREFIX_RE.match(text)
     pos = prefix.end() if prefix else 0
     patterns = [[_pattern(f) for f in label_forms(p)] for p in parts]

@@ -20,12 +20,14 @@ __all__ = [
 @dataclass(frozen=True)
 class TargetSlot:
     """One value a part asks for, as the aligner needs it to label what it read: the target's
-    name, the symbol a value is written with (``H`` in ``H = 28``) and the printed table column
-    it is written in, if any."""
+    name, the symbol a value is written with (``H`` in ``H = 28``), the printed table column
+    it is written in, if any, and whether it is a number (or numbers: a shape, a vector), so
+    that digits the OCR read as look-alike letters can be read as digits."""
 
     name: str
     symbol: str = ""
     column: str = ""
+    numeric: bool = False
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,8 @@ class PartPrompt:
     For alignment against the printed exam: ``column`` makes the part one cell of a table (the
     row named by ``label``, the column by its header); ``options`` are a choice's options in
     printed order (letters, words such as True/False, or the printed texts of an unlettered
-    list); ``targets`` label the values read from blanks and table cells.
+    list), ``multiple`` when several may be chosen; ``targets`` label the values read from
+    blanks and table cells.
     """
 
     part_id: str
@@ -54,6 +57,7 @@ class PartPrompt:
     column: str = ""
     options: tuple[str, ...] = ()
     targets: tuple[TargetSlot, ...] = ()
+    multiple: bool = False
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,10 @@ from autocheck.align.tokens import MARK_COMMANDS, STRIKE_COMMANDS, Token
 __all__ = ["Piece", "place"]
 
 _WRAPPERS = frozenset("{}()[]") | {"**", "*", "~~", "$", "$$", "_"}
+# marks written after what they mark: a tick, an arrow pointing back at the option
+_POSTFIX = frozenset(
+    ("\\checkmark", "\\tick", "\\surd", "\\leftarrow", "\\longleftarrow", "\\Leftarrow")
+)
 _CHECK_LETTERS = frozenset(("x", "v", "×", "✓"))
 _BLOCK_BREAK_RE = re.compile(r"\n\s*\n|\n\s*(?:-{3,}|\*{3,}|_{3,})\s*(?:\n|$)")
 
@@ -66,7 +70,7 @@ def place(
         if k < 0:
             unplaced.append((start, end))
             continue
-        pieces.extend(_in_part(printed, flowing[k], run, tokens, text))
+        pieces.extend(_in_part(printed, flowing[k], run, aligned, text))
     return pieces, unplaced
 
 
@@ -79,16 +83,21 @@ def _cell_of(printed: PrintedExam, run: Run) -> tuple[str, str] | None:
 
 
 def _in_part(
-    printed: PrintedExam, part: PrintedPart, run: Run, tokens: Sequence[Token], text: str
+    printed: PrintedExam,
+    part: PrintedPart,
+    run: Run,
+    aligned: CopyAlignment,
+    text: str,
 ) -> list[Piece]:
+    tokens = aligned.tokens[run.j1 : run.j2]
     pid = part.prompt.part_id
     start, end = tokens[0].start, tokens[-1].end
     if part.options and _marks_only(printed, run, tokens):
-        option = _option_at(part.options, run.at)
+        option = _option_at(part.options, run.at, tokens)
         if option is not None:
             crossed = any(t.norm == "~~" or t.text in STRIKE_COMMANDS for t in tokens)
             return [Piece(pid, "mark", option.name, start, end, text[start:end], crossed)]
-    blank = _blank_at(printed, part, run)
+    blank = _blank_at(part, run, aligned, text)
     if blank is not None:
         return [Piece(pid, "blank", str(blank), start, end, text[start:end])]
     return [Piece(pid, "text", "", a, b, text[a:b]) for a, b in _blocks(text, start, end)]
@@ -108,25 +117,44 @@ def _marks_only(printed: PrintedExam, run: Run, tokens: Sequence[Token]) -> bool
     return True
 
 
-def _option_at(options: Sequence[Option], at: int) -> Option | None:
-    """The option a mark at printed position ``at`` touches: the one whose label follows it
-    directly (an opening circle or bracket), else the one whose zone it closes or sits in."""
-    for option in options:
-        if option.label == at or option.start == at:
-            return option
+_OPENING = frozenset(("{", "(", "[", "**", "*", "~~", "$", "$$", "◯"))
+
+
+def _option_at(options: Sequence[Option], at: int, tokens: Sequence[Token]) -> Option | None:
+    """The option a mark at printed position ``at`` touches: for a mark that opens (a circle
+    command, a bracket, emphasis) the option whose label follows it, else the option whose
+    zone it closes or sits in (a tick after the option's text)."""
+    opening = tokens[-1].norm in _OPENING or tokens[-1].text in MARK_COMMANDS - _POSTFIX
+    if opening:
+        for option in options:
+            if at in (option.label, option.start):
+                return option
     for option in options:
         if option.start <= at - 1 < option.end:
+            return option
+    for option in options:
+        if option.start <= at < option.end:
             return option
     return None
 
 
-def _blank_at(printed: PrintedExam, part: PrintedPart, run: Run) -> int | None:
-    """Which of the part's blanks the run fills: one it replaced, or the one it follows on
-    the same line."""
+def _blank_at(part: PrintedPart, run: Run, aligned: CopyAlignment, text: str) -> int | None:
+    """Which of the part's blanks the run fills: one it replaced, else one it is written right
+    before or after on the same line."""
     for k, index in enumerate(part.blanks):
         if run.at <= index < run.over:
             return k
-        if run.at == index + 1 and run.over == run.at:
+    if run.over != run.at:
+        return None
+    first, last = aligned.tokens[run.j1], aligned.tokens[run.j2 - 1]
+    for k, index in enumerate(part.blanks):
+        j = aligned.matched[index]
+        if j < 0:
+            continue
+        blank = aligned.tokens[j]
+        if run.at == index + 1 and "\n" not in text[blank.end : first.start]:
+            return k
+        if run.at == index and "\n" not in text[last.end : blank.start]:
             return k
     return None
 

@@ -8,7 +8,7 @@ from autocheck.align.compose import align_printed
 from autocheck.align.labels import align
 from autocheck.align.model import Alignment, PartPrompt, TargetSlot
 from autocheck.align.printed import read_printed
-from autocheck.keys import ExamKey, LiteralAnswer, PartKey, QuestionKey
+from autocheck.keys import ExamKey, LiteralAnswer, PartKey, QuestionKey, SolverValue
 from autocheck.structure import propose_structure
 
 __all__ = ["key_prompts", "split_transcription"]
@@ -27,12 +27,20 @@ def key_prompts(key: ExamKey) -> tuple[PartPrompt, ...]:
 def _prompt(question: QuestionKey, part: PartKey, siblings: tuple[PartKey, ...]) -> PartPrompt:
     label = part.label or (question.label if len(siblings) == 1 and not part.number else "")
     options: tuple[str, ...] = ()
-    for target in part.targets:
-        if isinstance(target.answer, LiteralAnswer) and target.answer.options:
-            options = tuple(target.answer.options)
+    multiple = False
+    # a choice's options, or those of a choice accepted as an alternative (the option's
+    # letter for a numeric question)
+    answers = [t.answer for t in part.targets] + [
+        a.answer for t in part.targets for a in t.alternatives
+    ]
+    for answer in answers:
+        if isinstance(answer, LiteralAnswer) and answer.options:
+            options = tuple(answer.options)
+            multiple = answer.kind == "multi_select"
             break
     targets = tuple(
-        TargetSlot(t.name, t.symbols[0] if t.symbols else "", t.column) for t in part.targets
+        TargetSlot(t.name, t.symbols[0] if t.symbols else "", t.column, _numeric(t.answer))
+        for t in part.targets
     )
     return PartPrompt(
         part.id,
@@ -43,7 +51,17 @@ def _prompt(question: QuestionKey, part: PartKey, siblings: tuple[PartKey, ...])
         column=part.column,
         options=options,
         targets=targets,
+        multiple=multiple,
     )
+
+
+_NUMERIC_KINDS = frozenset(("number", "integer", "vector", "matrix", "shape"))
+
+
+def _numeric(answer: object) -> bool:
+    if isinstance(answer, SolverValue):
+        return True
+    return isinstance(answer, LiteralAnswer) and answer.kind in _NUMERIC_KINDS
 
 
 def split_transcription(key: ExamKey, transcription: str, printed: str | None = None) -> Alignment:

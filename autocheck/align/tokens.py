@@ -60,6 +60,10 @@ _TOKEN_RE = re.compile(
     re.UNICODE,
 )
 _TABULAR_RE = re.compile(r"\\begin\{(tabular|array)\}.*?\\end\{\1\}", re.DOTALL)
+# the line under a Markdown table's header: one token, so its pipes never stand in for a row's
+_RULE_ROW_RE = re.compile(
+    r"^[ \t]*\|?(?:[ \t]*:?-{2,}:?[ \t]*\|)+(?:[ \t]*:?-{2,}:?[ \t]*)?[ \t]*$", re.M
+)
 
 
 @dataclass(frozen=True)
@@ -108,8 +112,18 @@ def _special(char: str, start: int) -> list[Token] | None:
 def tokenize(text: str) -> list[Token]:
     """The tokens of ``text`` in order (whitespace is no token)."""
     tabular = [(m.start(), m.end()) for m in _TABULAR_RE.finditer(text)]
+    rules = {m.start(): m for m in _RULE_ROW_RE.finditer(text) if m.group(0).strip()}
     out: list[Token] = []
+    skip_to = 0
     for m in _TOKEN_RE.finditer(text):
+        if m.start() < skip_to:
+            continue
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        rule = rules.get(line_start)
+        if rule is not None and m.start() < rule.end():
+            out.append(Token(rule.group(0).strip(), "|---|", m.start(), rule.end(), "markup"))
+            skip_to = rule.end()
+            continue
         kind = m.lastgroup or "punct"
         raw = m.group(0)
         start, end = m.start(), m.end()

@@ -16,7 +16,7 @@ from solvers.values import Shape
 from autocheck.extract import Candidate, trim
 from autocheck.keys.model import LiteralAnswer, Tolerance
 from autocheck.kinds.base import Hints, KeyReader, Kind, OcrForm, Reading, register
-from autocheck.mathparse import SHAPE_RE, parse_shape
+from autocheck.mathparse import ONE_AXIS_SHAPE_RE, SHAPE_RE, parse_shape
 from autocheck.normalise import normalise
 from autocheck.outcome import Comparison, Diagnosis, Read
 
@@ -54,7 +54,9 @@ class ShapeKind(Kind):
         return Shape(tuple(int(x) for x in spec.value), spec.convention)
 
     def looks_like(self, s: str) -> bool:
-        return bool(SHAPE_RE.fullmatch(s.strip().strip("$ .")))
+        # a labelled value may have one axis ("output = 10"); a standalone shape needs two
+        s = s.strip().strip("$ .")
+        return bool(SHAPE_RE.fullmatch(s) or ONE_AXIS_SHAPE_RE.fullmatch(s))
 
     def standalone(self, text: str) -> list[Candidate]:
         out = []

@@ -1,0 +1,308 @@
+"""Aligning a copy against its printed exam: every layout places the student's writing in the
+right part, slot and option; nothing is lost; a copy that does not match is sent to a person."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from autocheck.align import PartPrompt, TargetSlot, align_printed, read_printed
+from autocheck.align.tokens import tokenize
+
+CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "exams"
+
+
+def _align(printed: str, copy: str, parts: list[PartPrompt]):
+    return align_printed(
+        textwrap.dedent(copy), read_printed(textwrap.dedent(printed), tuple(parts))
+    )
+
+
+TF = """\
+    Circle True or False.
+
+    (a) Dropout is used at test time. True / False
+
+    (b) Pooling has no weights. True / False
+
+    (c) ReLU is linear everywhere. True / False
+    """
+TF_PARTS = [PartPrompt(f"1.{x}", f"({x})", options=("True", "False")) for x in "abc"]
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        (r"True / \textcircled{False}", "False"),
+        (r"\textcircled{True} / False", "True"),
+        ("(True) / False", "True"),
+        (r"True / \underline{False}", "False"),
+        (r"True \checkmark / False", "True"),
+        (r"True / False ✓", "False"),
+        (r"\boxed{True} / False", "True"),
+        (r"~~\boxed{True}~~ / \boxed{False}", "False"),
+        ("True / False F", "F"),
+    ],
+)
+def test_a_mark_on_a_printed_option_reads_as_that_option(written, read):
+    copy = TF.replace(
+        "(a) Dropout is used at test time. True / False",
+        f"(a) Dropout is used at test time. {written}",
+    )
+    answer = _align(TF, copy, TF_PARTS).answers["1.a"]
+    assert answer.text == read
+    assert answer.review == ""
+    assert _align(TF, copy, TF_PARTS).answers["1.b"].text == ""
+
+
+def test_two_options_marked_go_to_a_person():
+    copy = TF.replace("weights. True / False", r"weights. \boxed{True} / \boxed{False}")
+    answer = _align(TF, copy, TF_PARTS).answers["1.b"]
+    assert "several options are marked" in answer.review
+
+
+def test_an_answer_list_after_the_last_item_goes_to_the_parts_it_names():
+    copy = TF + "\nAnswers: a F, b T, c F\n"
+    answers = _align(TF, copy, TF_PARTS).answers
+    assert [answers[f"1.{x}"].text for x in "abc"] == ["F", "T", "F"]
+    assert answers["1.c"].evidence == ("answer list: F",)
+
+
+MC = """\
+    **Q1.** Which activation is bounded in (-1, 1)?
+
+    - A. ReLU
+    - B. tanh
+    - C. softplus
+
+    Your answer: ________
+
+    **Q2.** Which layer has no weights?
+
+    - A. convolution
+    - B. max pooling
+    - C. dense
+
+    Your answer: ________
+    """
+MC_PARTS = [PartPrompt(q, f"Q{q}.", options=("A", "B", "C")) for q in "12"]
+
+
+def test_your_answer_lines_and_circled_letters():
+    copy = MC.replace("Your answer: ________", "Your answer: (b)", 1).replace(
+        "- B. max pooling", r"- \textcircled{B}. max pooling"
+    )
+    answers = _align(MC, copy, MC_PARTS).answers
+    assert answers["1"].text == "B"
+    assert answers["2"].text == "B"
+    assert answers["2"].evidence[0].startswith("marked B")
+
+
+def test_a_printed_option_list_is_never_read_as_the_answer():
+    answers = _align(MC, MC, MC_PARTS).answers
+    assert answers["1"].text == answers["2"].text == ""
+    assert answers["1"].review == ""
+
+
+def test_two_letters_written_for_one_choice_go_to_a_person():
+    copy = MC.replace("Your answer: ________", "Your answer: B or C", 1)
+    assert "names several options" in _align(MC, copy, MC_PARTS).answers["1"].review
+
+
+CHECKBOXES = """\
+    1. Which optimizers adapt a step size per parameter?
+       - [ ] SGD with momentum
+       - [ ] Adagrad
+       - [ ] Adam
+    """
+CHECK_PARTS = [
+    PartPrompt("1", "1.", options=("SGD with momentum", "Adagrad", "Adam"), multiple=True)
+]
+
+
+@pytest.mark.parametrize("tick", ["[x]", "[X]", "☑", "[✓]", "[ x ]"])
+def test_ticked_boxes_without_letters_read_as_the_options_in_their_position(tick):
+    copy = CHECKBOXES.replace("- [ ] Adagrad", f"- {tick} Adagrad").replace(
+        "- [ ] Adam", f"- {tick} Adam"
+    )
+    answer = _align(CHECKBOXES, copy, CHECK_PARTS).answers["1"]
+    assert answer.text == "Adagrad, Adam"
+    assert answer.review == ""
+
+
+def test_a_crossed_out_tick_is_no_tick():
+    copy = CHECKBOXES.replace("- [ ] Adagrad", "- ~~[x]~~ Adagrad").replace(
+        "- [ ] Adam", "- [x] Adam"
+    )
+    assert _align(CHECKBOXES, copy, CHECK_PARTS).answers["1"].text == "Adam"
+
+
+FILL = """\
+    B1. A 5 x 5 convolution maps 32 x 32 to an output of height ____ and width ____.
+
+    B2. A 2 x 2 pool on 28 x 28 x 6 outputs ______________.
+    """
+FILL_PARTS = [
+    PartPrompt(
+        "b.1",
+        "B1.",
+        targets=(TargetSlot("height", "H", numeric=True), TargetSlot("width", "W", numeric=True)),
+    ),
+    PartPrompt("b.2", "B2.", targets=(TargetSlot("answer", numeric=True),)),
+]
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("height 28 and width 28.", "outputs 14 x 14 x 6."),
+        (r"height \underline{28} and width \underline{28}.", r"outputs \underline{14 x 14 x 6}."),
+        (r"height \_28\_ and width \_28\_.", "outputs 14×14×6."),
+    ],
+)
+def test_values_written_on_blanks_are_labelled_with_their_targets(first, second):
+    copy = FILL.replace("height ____ and width ____.", first).replace(
+        "outputs ______________.", second
+    )
+    answers = _align(FILL, copy, FILL_PARTS).answers
+    assert answers["b.1"].text == "H = 28\nW = 28"
+    assert answers["b.2"].text.replace("×", " x ").split() == ["14", "x", "14", "x", "6"]
+
+
+def test_values_written_after_the_sentence_fill_its_blanks_in_order():
+    copy = FILL.replace("width ____.\n", "width ____.\n\n28, 28\n")
+    assert _align(FILL, copy, FILL_PARTS).answers["b.1"].text == "H = 28\nW = 28"
+
+
+TABLE = """\
+    | Layer | Output size | Parameters |
+    |---|---|---|
+    | input | 32 x 32 x 3 | 0 |
+    | conv1 | | |
+    | pool1 | | |
+    """
+ROW_TARGETS = (
+    TargetSlot("output", "output", "Output size"),
+    TargetSlot("params", "params", "Parameters"),
+)
+TABLE_PARTS = [PartPrompt(f"3.{r}", r, targets=ROW_TARGETS) for r in ("conv1", "pool1")]
+
+
+@pytest.mark.parametrize(
+    "filled",
+    [
+        TABLE.replace("| conv1 | | |", "| conv1 | 30 x 30 x 8 | 224 |"),
+        "<table><tr><td>Layer</td><td>Output size</td><td>Parameters</td></tr><tr><td>input</td>"
+        "<td>32 x 32 x 3</td><td>0</td></tr><tr><td>conv1</td><td>30 x 30 x 8</td><td>224</td>"
+        "</tr><tr><td>pool1</td><td></td><td></td></tr></table>",
+        "\\begin{tabular}{|l|l|l|}\n\\hline Layer & Output size & Parameters \\\\\n"
+        "\\hline input & 32 x 32 x 3 & 0 \\\\\n\\hline conv1 & 30 x 30 x 8 & 224 \\\\\n"
+        "\\hline pool1 & & \\\\\n\\hline\n\\end{tabular}",
+    ],
+)
+def test_a_table_row_is_read_cell_by_cell_in_markdown_html_or_latex(filled):
+    answers = _align(TABLE, filled, TABLE_PARTS).answers
+    assert answers["3.conv1"].text == "output = 30 x 30 x 8\nparams = 224"
+    assert answers["3.pool1"].text == ""
+    assert answers["3.pool1"].review == ""
+
+
+def test_a_part_may_be_one_cell_named_by_its_row_and_column():
+    parts = [
+        PartPrompt("3.c", "conv1", column="Parameters"),
+        PartPrompt("3.o", "conv1", column="Output size"),
+    ]
+    filled = TABLE.replace("| conv1 | | |", "| conv1 | 30 x 30 x 8 | 224 |")
+    answers = _align(TABLE, filled, parts).answers
+    assert answers["3.c"].text == "224"
+    assert answers["3.o"].text == "30 x 30 x 8"
+
+
+QUIZ = """\
+    Q1. How many weights does a 3x3 conv with 32 input and 64 output channels have?
+
+    Q2. How many biases does that layer have?
+
+    Q3. What probability does softmax give each class for the logits (0, 0)?
+
+    Q4. What is the derivative of ReLU at -3?
+    """
+QUIZ_PARTS = [PartPrompt(q, f"Q{q}.") for q in "1234"]
+
+
+def test_columns_read_out_of_order_are_aligned_where_they_belong():
+    blocks = textwrap.dedent(QUIZ).strip().split("\n\n")
+    answered = [f"{b}\n\n{v}" for b, v in zip(blocks, ["18432", "64", "0.5", "0"], strict=True)]
+    copy = "\n\n".join(answered[2:] + answered[:2])
+    alignment = _align(QUIZ, copy, QUIZ_PARTS)
+    assert [alignment.answers[q].text for q in "1234"] == ["18432", "64", "0.5", "0"]
+    assert alignment.review == ""
+
+
+def test_writing_continued_on_the_back_page_goes_to_its_part():
+    copy = QUIZ.replace("have?\n\n    Q2.", "have?\n\n    see back page\n\n    Q2.") + (
+        "\n    ---\n\n    Q1 (continued): 3 x 3 x 32 x 64 = 18432\n"
+    )
+    answers = _align(QUIZ, copy, QUIZ_PARTS).answers
+    assert "18432" in answers["1"].text
+    assert "18432" not in answers["4"].text
+
+
+def test_a_copy_of_another_exam_goes_to_a_person_as_a_whole():
+    alignment = _align(QUIZ, TF.replace("(a)", "1."), QUIZ_PARTS)
+    assert alignment.review
+    assert all(a.review == alignment.review for a in alignment.answers.values())
+
+
+def test_a_part_whose_print_is_missing_from_the_copy_is_not_blank():
+    copy = QUIZ.replace(
+        "Q3. What probability does softmax give each class for the logits (0, 0)?", ""
+    )
+    answer = _align(QUIZ, copy, QUIZ_PARTS).answers["3"]
+    assert answer.text == ""
+    assert answer.review.startswith("answer not found")
+
+
+def test_crossed_out_work_is_left_out_of_the_answer():
+    copy = QUIZ.replace("have?\n\n    Q3.", "have?\n\n    ~~32~~ 64\n\n    Q3.")
+    assert _align(QUIZ, copy, QUIZ_PARTS).answers["2"].text == "64"
+
+
+def test_ocr_noise_in_labels_and_digits_is_read_through():
+    copy = (
+        QUIZ.replace("Q2.", "Q2 ")
+        .replace("Q1.", "Ql.")
+        .replace("have?\n\n    Q3", "have?\n\n    6l\n\n    Q3")
+    )
+    parts = [PartPrompt(q, f"Q{q}.", targets=(TargetSlot("answer", numeric=True),)) for q in "1234"]
+    assert _align(QUIZ, copy, parts).answers["2"].text == "61"
+
+
+def _corpus_copies():
+    for exam in sorted(p for p in CORPUS.iterdir() if p.is_dir()):
+        for copy in sorted((exam / "students").glob("*.md")):
+            yield exam, copy
+
+
+@pytest.mark.parametrize(("exam", "copy"), list(_corpus_copies()), ids=lambda p: p.name)
+def test_every_character_of_a_copy_is_printed_answer_or_unmatched(exam, copy):
+    from autocheck.align import key_prompts
+    from autocheck.keys import read_key
+
+    key, _ = read_key((exam / "key.yaml").read_text())  # the parts that can be read
+    assert key is not None
+    text = copy.read_text()
+    alignment = align_printed(
+        text, read_printed((exam / "printed.md").read_text(), key_prompts(key))
+    )
+    covered = [False] * len(text)
+    spans = [*alignment.prompts, *alignment.unmatched]
+    spans += [s for a in alignment.answers.values() for s in a.spans]
+    for span in spans:
+        assert text[span.start : span.end] == span.text
+        for k in range(span.start, span.end):
+            covered[k] = True
+    lost = [t.text for t in tokenize(text) if not all(covered[t.start : t.end])]
+    assert lost == []
