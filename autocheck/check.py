@@ -126,18 +126,7 @@ def check_part(
     """Check one part's answer text against its expected values."""
     ctx = context or CheckContext()
     text = undouble_escapes(answer_text or "")
-    shown = "; ".join(
-        (f"{t.name} = " if len(expected.targets) > 1 else "") + t.display for t in expected.targets
-    )
-    shown_latex = r",\ ".join(t.latex for t in expected.targets if t.latex)
-    base: dict[str, Any] = {
-        "part": part.id,
-        "max_points": part.points,
-        "expected": shown,
-        "expected_latex": shown_latex,
-        "steps": expected.steps,
-        "text": text,
-    }
+    base = _shown(part, expected, text)
     if is_blank(text):
         return Verdict(
             verdict="blank", points=0.0, found=(), diagnosis=None, confidence=1.0, **base
@@ -177,6 +166,22 @@ def check_part(
             **base,
         )
     return _combine(part, results, ctx, base)
+
+
+def _shown(part: PartKey, expected: ExpectedAnswer, text: str) -> dict[str, Any]:
+    """The fields every verdict of a part shows: the part, its points, what was expected
+    (text, LaTeX, worked steps) and the answer text judged."""
+    shown = "; ".join(
+        (f"{t.name} = " if len(expected.targets) > 1 else "") + t.display for t in expected.targets
+    )
+    return {
+        "part": part.id,
+        "max_points": part.points,
+        "expected": shown,
+        "expected_latex": r",\ ".join(t.latex for t in expected.targets if t.latex),
+        "steps": expected.steps,
+        "text": text,
+    }
 
 
 def _numeric_only(expected: ExpectedAnswer) -> bool:
@@ -338,10 +343,16 @@ def _check_safely(part: PartKey, expected: ExpectedAnswer, text: str, ctx: Check
     try:
         return check_part(part, expected, text, context=ctx)
     except Exception as exc:  # any failure of one part is reported on that part
-        failed = check_part(part, expected, "", context=ctx)
+        unchecked = Verdict(
+            verdict="needs_review",
+            points=None,
+            found=(),
+            diagnosis=None,
+            confidence=0.0,
+            **_shown(part, expected, text),
+        )
         return _for_review(
-            dataclasses.replace(failed, text=text),
-            f"could not be checked automatically ({type(exc).__name__}: {exc})",
+            unchecked, f"could not be checked automatically ({type(exc).__name__}: {exc})"
         )
 
 

@@ -89,6 +89,8 @@ def submission_import_transcription(
         piece = pieces.get(part_id)
         piece_text = "" if piece is None else getattr(piece, "text", piece)
         piece_conf = getattr(piece, "confidence", 1.0) if piece is not None else 1.0
+        if piece is not None and piece.review:
+            piece_conf = 0.0  # not found, or the copy does not match: never judged blank
         if confidence is not None:
             piece_conf = min(piece_conf, confidence)
         answers[part_id] = answer_set_text(

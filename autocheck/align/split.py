@@ -26,6 +26,7 @@ def key_prompts(key: ExamKey) -> tuple[PartPrompt, ...]:
 
 def _prompt(question: QuestionKey, part: PartKey, siblings: tuple[PartKey, ...]) -> PartPrompt:
     label = part.label or (question.label if len(siblings) == 1 and not part.number else "")
+    label = label or _printed_label(part.number or question.number)
     options: tuple[str, ...] = ()
     multiple = False
     # a choice's options, or those of a choice accepted as an alternative (the option's
@@ -53,6 +54,15 @@ def _prompt(question: QuestionKey, part: PartKey, siblings: tuple[PartKey, ...])
         targets=targets,
         multiple=multiple,
     )
+
+
+def _printed_label(number: str) -> str:
+    """How a number the key gives without a label is usually printed: ``1.``, ``(a)``."""
+    if number.isdigit():
+        return f"{number}."
+    if len(number) == 1 and number.isalpha():
+        return f"({number})"
+    return number
 
 
 _NUMERIC_KINDS = frozenset(("number", "integer", "vector", "matrix", "shape"))

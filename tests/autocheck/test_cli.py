@@ -89,3 +89,42 @@ def test_main_table_output(key_path: Path, answers_path: Path, capsys: pytest.Ca
     out = capsys.readouterr().out
     assert "correct" in out
     assert "natural log" in out
+
+
+PRINTED = textwrap.dedent(
+    """\
+    1. How many epochs are 4000 steps of batches of 100 over 20000 examples?
+
+    2. What is the cross-entropy loss when the true class has probability 0.3?
+
+    3. Explain why.
+    """
+)
+
+
+def test_check_takes_the_printed_exam_and_reports_where_each_answer_was_read(
+    key_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    printed = tmp_path / "blank.md"
+    printed.write_text(PRINTED)
+    copy = tmp_path / "copy.md"
+    copy.write_text(PRINTED.replace("examples?\n", "examples?\n\n20 epochs\n"))
+    code = main(["check", str(key_path), str(copy), "--printed", str(printed), "--json"])
+    rows = {r["part"]: r for r in json.loads(capsys.readouterr().out)}
+    assert code == 0
+    assert rows["1.1"]["verdict"] == "correct"
+    assert rows["1.1"]["alignment"]["method"] == "printed"
+    assert [s["text"] for s in rows["1.1"]["alignment"]["spans"]] == ["20 epochs"]
+    assert rows["1.2"]["verdict"] == "blank"
+
+
+def test_a_copy_that_does_not_match_its_printed_exam_goes_to_a_person(
+    key_path: Path, tmp_path: Path
+):
+    printed = tmp_path / "blank.md"
+    printed.write_text(PRINTED)
+    copy = tmp_path / "copy.md"
+    copy.write_text("Lab report 3\n\nWe trained a network for 20 epochs; the loss was 1.2.\n")
+    rows = autocheck(key_path, copy, printed=printed)
+    assert {r["verdict"] for r in rows} == {"needs_review"}
+    assert "printed exam" in rows[0]["alignment"]["copy_review"]

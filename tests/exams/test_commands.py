@@ -115,3 +115,22 @@ def test_export_key_gives_back_the_installed_key_exactly(cast):
     assert parse_key(canonical) == parse_key(source)
     with pytest.raises(CommandError, match="no answer key version 9"):
         _run("export_key", "--exam", str(cast.exam.pk), "--key-version", "9")
+
+
+def test_autocheck_aligns_a_copy_with_the_printed_exam(tmp_path):
+    corpus = Path(__file__).resolve().parents[1] / "corpus" / "exams" / "quiz-ten"
+    rows = json.loads(
+        _run(
+            "autocheck",
+            str(corpus / "key.yaml"),
+            str(corpus / "students" / "cyd.md"),
+            "--printed",
+            str(corpus / "printed.md"),
+            "--json",
+        )
+    )
+    by_part = {row["part"]: row for row in rows}
+    assert by_part["1"]["verdict"] == "correct"
+    assert by_part["1"]["alignment"]["method"] == "printed"
+    assert by_part["6"]["diagnosis"]["code"] == "bias_missing"
+    assert by_part["9"]["verdict"] == "blank"
