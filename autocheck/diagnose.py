@@ -129,6 +129,18 @@ def _layers_without_padding(params: Mapping[str, Any]) -> dict[str, Any] | None:
     } or None
 
 
+def _layers_padded(params: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Every unpadded convolution as if it kept its input size ('same')."""
+    layers = params.get("layers") or []
+    return {
+        f"layers[{i}].padding": "same"
+        for i, layer in enumerate(layers)
+        if isinstance(layer, Mapping)
+        and layer.get("type") in ("conv",)
+        and layer.get("padding", 0) in (0, "valid")
+    } or None
+
+
 def _unless_set(name: str, value: Any) -> Callable[[Mapping[str, Any]], Mapping[str, Any] | None]:
     """Override ``name`` only where the key leaves it at its default (else the generic
     :data:`PARAM_MISTAKES` entry already flips it)."""
@@ -150,6 +162,12 @@ SOLVER_MISTAKES: dict[str, tuple[Mistake, ...]] = {
     "cnn.layers": (
         Mistake("bias_missing", "you did not count the bias terms", build=_layers_without_bias),
         Mistake("padding_ignored", "you ignored the padding", build=_layers_without_padding),
+        Mistake(
+            "padding_assumed",
+            "you kept the input size as if the input were padded ('same'); this convolution "
+            "has no padding ('valid')",
+            build=_layers_padded,
+        ),
     ),
     "training.schedule": (
         Mistake(

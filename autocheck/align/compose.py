@@ -183,6 +183,8 @@ def _answer(
     named = _options_named(pieces, part.prompt.options)
     if len(named) > 1 and not part.prompt.multiple:
         review = f"the answer names several options ({', '.join(named)})"
+    if any(t.numeric for t in part.prompt.targets) and _split_number(text):
+        review = "a number with a space inside: a decimal point may have been lost"
     confidence = _CONFIDENCE
     if found < 0.3:
         if not pieces:
@@ -266,6 +268,19 @@ def _as_number(line: str) -> str:
     return line
 
 
+_SPLIT_NUMBER_RE = re.compile(r"^[-−]?\d+ \d{1,2}$|^[-−]?\d+ \d{4,}$")
+
+
+def _split_number(text: str) -> bool:
+    """A final value whose digits a space splits into groups that are no thousands (``-0 5``,
+    ``1 25``): the OCR may have dropped a decimal point."""
+    for line in text.splitlines():
+        tail = line.rsplit("=", 1)[-1].strip(" $")
+        if _SPLIT_NUMBER_RE.fullmatch(tail):
+            return True
+    return False
+
+
 def _options_named(pieces: Sequence[Piece], options: Sequence[str]) -> list[str]:
     """The option letters a short written answer names ("B or C", "A/B")."""
     letters = [o for o in options if len(o) == 1]
@@ -281,10 +296,15 @@ def _options_named(pieces: Sequence[Piece], options: Sequence[str]) -> list[str]
 
 
 def _option_letter(value: str, options: Sequence[str]) -> str:
-    """A lone option letter written lower-case or in brackets (``(b)``) as the option's name."""
+    """A lone option letter written lower-case or in brackets (``(b)``) as the option's name;
+    option letters written together (``BC``) as a list of them."""
     m = re.fullmatch(r"\(?\s*([A-Za-z])\s*[).]?", value)
     if m and m.group(1).upper() in options:
         return m.group(1).upper()
+    glued = re.fullmatch(r"[A-Z]{2,6}", value.strip())
+    letters = list(glued.group(0)) if glued else []
+    if letters and len(set(letters)) == len(letters) and all(x in options for x in letters):
+        return ", ".join(letters)
     return value
 
 

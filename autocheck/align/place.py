@@ -124,7 +124,10 @@ def _option_at(options: Sequence[Option], at: int, tokens: Sequence[Token]) -> O
     """The option a mark at printed position ``at`` touches: for a mark that opens (a circle
     command, a bracket, emphasis) the option whose label follows it, else the option whose
     zone it closes or sits in (a tick after the option's text)."""
-    opening = tokens[-1].norm in _OPENING or tokens[-1].text in MARK_COMMANDS - _POSTFIX
+    # a tick or a back-pointing arrow marks what precedes it, whatever wraps it ($\checkmark$)
+    postfix = any((t.kind == "mark" and t.norm == "✓") or t.text in _POSTFIX for t in tokens)
+    last = next((t for t in reversed(tokens) if t.norm not in ("$", "$$")), tokens[-1])
+    opening = not postfix and (last.norm in _OPENING or last.text in MARK_COMMANDS)
     if opening:
         for option in options:
             if at in (option.label, option.start):
