@@ -5,7 +5,9 @@ its printed (blank) text ``printed.md``, its answer key ``key.yaml``, students' 
 ``students/<name>.md`` and ``truth.yaml``: per student and part, what a careful TA concludes
 from the copy (a verdict, and for a planted error the diagnosis code the checker should name).
 The three seed exams are read in place from ``../shared/seeds/`` with ``tests/corpus/seeds.yaml``
-and ``tests/corpus/keys/``; they have no printed text.
+and ``tests/corpus/keys/``; they have no printed text. The exams of ``tests/corpus/heldout/``
+were written after the checker was tuned on the others and are never tuned on: they have
+their own total, the honest estimate on exams the checker has not seen.
 
 Every copy is checked the way ``python -m autocheck check KEY COPY --printed PRINTED`` checks
 it, and each part's verdict is compared with the truth:
@@ -38,6 +40,8 @@ from bench.env import REPO
 CORPUS = REPO / "tests" / "corpus"
 SEEDS = REPO.parent / "shared" / "seeds"
 CHECKABLE = ("correct", "incorrect", "partial", "blank")
+#: Exams written after the checker was tuned on the others, and never tuned on: their own total.
+HELD_OUT = "heldout:"
 
 
 @dataclass(frozen=True)
@@ -61,19 +65,9 @@ def _truth_rows(rows: Mapping[Any, Any]) -> dict[str, tuple[str, str]]:
 
 
 def copies(corpus: Path = CORPUS, seeds: Path = SEEDS) -> Iterator[Copy]:
-    """Every copy of the corpus, exam by exam, then the seeds (when ``seeds`` exists)."""
-    for exam in sorted(p for p in (corpus / "exams").iterdir() if p.is_dir()):
-        truth = yaml.safe_load((exam / "truth.yaml").read_text(encoding="utf-8"))
-        printed = exam / "printed.md"
-        for student, rows in truth.items():
-            yield Copy(
-                exam.name,
-                str(student),
-                exam / "key.yaml",
-                exam / "students" / f"{student}.md",
-                printed if printed.is_file() else None,
-                _truth_rows(rows),
-            )
+    """Every copy of the corpus, exam by exam, then the seeds (when ``seeds`` exists), then
+    the held-out exams (``heldout/``, named ``heldout:<exam>``)."""
+    yield from _exam_copies(corpus / "exams", "")
     if seeds.is_dir():
         table = yaml.safe_load((corpus / "seeds.yaml").read_text(encoding="utf-8"))
         for stem, rows in table.items():
@@ -83,6 +77,23 @@ def copies(corpus: Path = CORPUS, seeds: Path = SEEDS) -> Iterator[Copy]:
                 corpus / "keys" / f"{stem}.yaml",
                 seeds / f"{stem}.md",
                 None,
+                _truth_rows(rows),
+            )
+    if (corpus / "heldout").is_dir():
+        yield from _exam_copies(corpus / "heldout", HELD_OUT)
+
+
+def _exam_copies(folder: Path, prefix: str) -> Iterator[Copy]:
+    for exam in sorted(p for p in folder.iterdir() if p.is_dir()):
+        truth = yaml.safe_load((exam / "truth.yaml").read_text(encoding="utf-8"))
+        printed = exam / "printed.md"
+        for student, rows in truth.items():
+            yield Copy(
+                prefix + exam.name,
+                str(student),
+                exam / "key.yaml",
+                exam / "students" / f"{student}.md",
+                printed if printed.is_file() else None,
                 _truth_rows(rows),
             )
 
@@ -207,14 +218,15 @@ def run(corpus: Path = CORPUS, seeds: Path = SEEDS) -> dict[str, Any]:
         if rows is None:
             tally.errors.append(error[:300])
         per_exam.setdefault(copy.exam, Tally()).add(tally)
-    total = Tally()
-    for tally in per_exam.values():
-        total.add(tally)
+    total, held_out = Tally(), Tally()
+    for name, tally in per_exam.items():
+        (held_out if name.startswith(HELD_OUT) else total).add(tally)
     return {
         "total": total.figures(),
+        "held_out_total": held_out.figures(),
         "exams": {name: tally.figures() for name, tally in per_exam.items()},
-        "errors": total.errors,
-        "disagreements": total.disagreements,
+        "errors": total.errors + held_out.errors,
+        "disagreements": total.disagreements + held_out.disagreements,
         "seconds": round(time.perf_counter() - started, 1),
     }
 
@@ -235,7 +247,11 @@ def table(result: Mapping[str, Any]) -> str:
     )
     width = max([len(n) for n in result["exams"]] + [5])
     lines = [f"{'exam':<{width}}  " + "  ".join(f"{h:>9}" for _, h in cols)]
-    rows = [*result["exams"].items(), ("TOTAL", result["total"])]
+    rows = [(n, f) for n, f in result["exams"].items() if not n.startswith(HELD_OUT)]
+    rows.append(("TOTAL", result["total"]))
+    held = [(n, f) for n, f in result["exams"].items() if n.startswith(HELD_OUT)]
+    if held:
+        rows += [*held, ("HELD-OUT TOTAL", result["held_out_total"])]
     for name, figures in rows:
         cells = ["-" if figures[k] is None else f"{figures[k]:g}" for k, _ in cols]
         lines.append(f"{name:<{width}}  " + "  ".join(f"{c:>9}" for c in cells))

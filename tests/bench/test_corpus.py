@@ -31,6 +31,14 @@ def test_every_exam_has_its_printed_text_key_and_students():
         assert len(listed) >= 6, exam.name
 
 
+def test_the_held_out_exams_are_complete_and_counted_apart():
+    held = [c for c in copies(CORPUS, Path("/nonexistent")) if c.exam.startswith("heldout:")]
+    assert len({c.exam for c in held}) >= 3
+    for copy in held:
+        assert copy.text.is_file(), copy
+        assert copy.printed is not None
+
+
 def test_every_truth_row_is_a_verdict_and_planted_errors_name_a_diagnosis():
     for copy in copies(CORPUS, Path("/nonexistent")):
         assert copy.truth, copy
