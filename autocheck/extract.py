@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -328,6 +329,7 @@ def extract(
     kind: str | Kind,
     symbols: Sequence[str] = (),
     multi: bool = False,
+    sibling_symbols: Sequence[str] = (),
 ) -> Extraction:
     """Candidates for one target of ``kind`` in ``text`` and the chosen final answer.
 
@@ -340,6 +342,9 @@ def extract(
         The target's names as a student may write them (``z_2``, ``\\hat{x}``, ``epochs``).
     multi : bool
         The part asks for several values: only labelled candidates count.
+    sibling_symbols : sequence of str
+        The other targets' names: a label matches this target case-folded (``Pa`` for
+        ``P_A``, as OCR reads it) only when none of them folds to the same spelling.
     """
     if isinstance(kind, str):
         from autocheck.kinds import get
@@ -349,9 +354,10 @@ def extract(
     cands += _boxed(text, kind, symbols, multi)
     cands += _answer_labels(text, kind, multi)
     keys = {symbol_key(s) for s in symbols if symbol_key(s)}
+    loose = _loose_keys(keys, sibling_symbols)
     for chain_no, chain in enumerate(_chains(text)):
         label = _LAYOUT_TOKEN_RE.sub("", text[chain.lhs[0] : chain.lhs[1]]).strip(" $\t\r\n&")
-        matched = bool(keys) and _label_matches(label, keys)
+        matched = bool(keys) and _label_matches(label, keys, loose)
         if multi and not matched:
             continue
         rule = "target-equation" if matched else "chain"
@@ -427,12 +433,22 @@ def label_tail(label: str) -> str:
     return symbol_key(words[-1]) if words else ""
 
 
-def _label_matches(label: str, keys: set[str]) -> bool:
-    if symbol_key(label) in keys:
+def _loose_keys(keys: set[str], sibling_symbols: Sequence[str]) -> set[str]:
+    """The keys case-folded, for OCR that flattens subscripts and case (``P_A`` read ``Pa``,
+    ``PA`` or ``p_a``), except where another target of the part folds to the same spelling."""
+    return {k.lower() for k in keys} - {symbol_key(s).lower() for s in sibling_symbols}
+
+
+def _label_matches(label: str, keys: set[str], loose: AbstractSet[str] = frozenset()) -> bool:
+    def hit(word: str) -> bool:
+        key = symbol_key(word)
+        return key in keys or key.lower() in loose
+
+    if hit(label):
         return True
     words = re.split(r"\s+", label.replace("$", " ").strip())
     # "The shape of x", "# epochs", "number of epochs": the label ends with the symbol.
-    return len(label) <= 60 and bool(words) and symbol_key(words[-1]) in keys
+    return len(label) <= 60 and bool(words) and hit(words[-1])
 
 
 def balanced_group(text: str, open_at: int) -> int:

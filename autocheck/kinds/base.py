@@ -158,7 +158,13 @@ class Kind:
         """Every candidate for the value in ``text``, and the one chosen as the answer."""
         from autocheck.extract import extract
 
-        return extract(text, kind=self, symbols=target.symbols, multi=target.multi)
+        return extract(
+            text,
+            kind=self,
+            symbols=target.symbols,
+            multi=target.multi,
+            sibling_symbols=[s for s in target.siblings if s not in target.symbols],
+        )
 
     def looks_like(self, s: str) -> bool:
         """Whether ``s`` could be a value of this kind (not whether it reads)."""

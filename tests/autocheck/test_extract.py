@@ -210,3 +210,17 @@ def test_prose_relations_label_values(text: str, symbols: tuple[str, ...], chose
     ex = extract(text, kind="number", symbols=symbols, multi=True)
     assert ex.chosen is not None
     assert ex.chosen.text == chosen
+
+
+@pytest.mark.parametrize("label", ["P_A", "PA", "Pa", "p_a"])
+def test_an_ocr_flattened_subscript_still_names_its_target(label):
+    ex = extract(f"{label} = 0.3", kind="number", symbols=("P_A",), multi=True)
+    assert ex.chosen is not None
+    assert (ex.chosen.text, ex.chosen.rule) == ("0.3", "target-equation")
+
+
+def test_case_is_not_folded_when_another_target_would_clash():
+    ex = extract(
+        "Pa = 0.3", kind="number", symbols=("P_A",), multi=True, sibling_symbols=("p_a",)
+    )
+    assert ex.chosen is None
