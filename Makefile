@@ -26,7 +26,7 @@ handwriting: $(HANDWRITING)
 ## make reader-model: retrain the handwritten-line recogniser (exams/scanning/models/), about
 ## half an hour of 2 CPU cores; the trained model is committed, so nothing else needs this.
 reader-model: $(STAMP) $(HANDWRITING)
-	$(VENV)/bin/pip install --quiet torch==2.13.0
+	$(VENV)/bin/pip install --quiet torch==2.13.0 onnx==1.23.2
 	nice -n 10 $(VENV)/bin/python scripts/train_reader.py
 
 ## make demo: install, migrate, load the demo course, grade its copies, serve on localhost.

@@ -28,6 +28,8 @@ class Config:
     page_requests: int
     #: Run math-verify's own cases through both checkers (bench/peer.py, ~20 s).
     peer: bool = True
+    #: Answers per (kind, scan quality) cell of the reading benchmark (bench/reading.py).
+    reading_per_cell: int = 1
 
 
 CONFIGS = {
@@ -41,6 +43,7 @@ CONFIGS = {
         page_sizes=(2, 4),
         page_requests=3,
         peer=False,  # the test suite runs the peer suite itself (tests/autocheck)
+        reading_per_cell=1,
     ),
     "quick": Config(
         "quick",
@@ -50,6 +53,7 @@ CONFIGS = {
         check_repeats=2,
         page_sizes=(10, 50),
         page_requests=10,
+        reading_per_cell=4,
     ),
     "full": Config(
         "full",
@@ -59,6 +63,7 @@ CONFIGS = {
         check_repeats=3,
         page_sizes=(50, 500),
         page_requests=30,
+        reading_per_cell=40,
     ),
 }
 
@@ -77,6 +82,8 @@ REQUIRED = (
     "checker.speed_ratio",
     "checker.agreement_pct",
     "checker.compared_answers",
+    "reading.answers",
+    "reading.ms_per_line",
 )
 #: The staff pages every run must measure (at each size: p50_ms, p95_ms, queries).
 REQUIRED_PAGES = ("review", "statistics")

@@ -2,7 +2,8 @@
 ``python -m bench --corpus [--verbose] [--out FILE]``
 
 ``--corpus`` runs only the auto-checker against the development corpus (``bench/corpus.py``)
-and prints its figures per exam as a table. Sections 1-3 run in this process on the embedded default (a temporary SQLite file, a
+and prints its figures per exam as a table. Sections 1-3 (and the reading benchmark,
+``bench/reading.py``, on the held-out handwriting) run in this process on the embedded default (a temporary SQLite file, a
 temporary MEDIA_ROOT, Celery eager). ``--services`` adds section 4, run in a child process
 (``python -m bench.e2e``) on PostgreSQL + Redis from DATABASE_URL / CELERY_BROKER_URL
 (``bench/services.sh`` starts throw-away ones) with real Celery worker processes.
@@ -30,7 +31,7 @@ def run(config: Config, *, profile_to: str | None = None) -> dict[str, Any]:
     A section that fails is reported as ``{"error": ...}`` and the others still run: the
     code measured is being changed by others while the benchmark runs.
     """
-    from bench import checker, corpus, ingest, pages, peer
+    from bench import checker, corpus, ingest, pages, peer, reading
 
     sections: dict[str, Callable[[], dict[str, Any]]] = {
         "corpus": lambda: _corpus_summary(corpus.run()),
@@ -41,6 +42,7 @@ def run(config: Config, *, profile_to: str | None = None) -> dict[str, Any]:
             repeats=config.check_repeats,
         ),
         "pages": lambda: pages.run(sizes=config.page_sizes, requests=config.page_requests),
+        "reading": lambda: reading.run(per_cell=config.reading_per_cell),
     }
     if config.peer:
         sections["peer"] = peer.run

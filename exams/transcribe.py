@@ -1,9 +1,12 @@
-"""Built-in OCR of answer regions: crop each part's box from a placed page, read it with the
-offline engine, and store the text with its engine and confidence.
+"""Built-in reading of answer regions: crop each part's box from a placed page, read it
+through ``exams.scanning.reading.read_answer`` (the one reading entry point) and store the
+text with its engine and confidence.
 
-A read whose form does not match what the key expects (an integer count read with letters, a
-decimal read without its point) has its confidence lowered below the review threshold: the
-checker then sends it to a person instead of marking it wrong.
+The key tells the reader what to check: the expected value and the typical wrong values are
+scored against what is written (``exams.scanning.hypotheses``). A read the reader does not
+accept (no hypothesis clearly wins and the free read is unsure, or its final value does not
+have the form the key expects) gets a confidence below the review threshold: the checker then
+sends it to a person instead of marking it wrong.
 """
 
 from __future__ import annotations
@@ -20,16 +23,15 @@ from exams.images import open_upright
 from exams.models import Answer, Page, Part, Transcription
 from exams.scanning import ocr
 from exams.scanning.align import UprightPage
+from exams.scanning.hypotheses import reading_plan
+from exams.scanning.reading import Hypothesis, read_answer
 
 log = logging.getLogger(__name__)
-#: The confidence at most of a read that ``ocr.repair`` put in the expected form: still above
-#: ``LOW_CONFIDENCE`` (its value is judged), below the engines' clean reads.
-REPAIRED_CONFIDENCE = 0.8
 
 
 @lru_cache(maxsize=1)
 def engine() -> ocr.TranscriptionEngine | None:
-    """The process's OCR engine (loaded once), or None when none is installed."""
+    """The process's rapidocr/tesseract engine (loaded once), or None when none is installed."""
     try:
         return ocr.default_engine()
     except RuntimeError as exc:
@@ -37,39 +39,23 @@ def engine() -> ocr.TranscriptionEngine | None:
         return None
 
 
-def _expected_form(part_id: str, expected: dict) -> ocr.AnswerKind | None:
-    from autocheck.kinds import kind_for
-
+def _plan(part_id: str, expected: dict) -> tuple[str, tuple[Hypothesis, ...]]:
     answer = expected.get(part_id)
     if answer is None or len(answer.targets) != 1 or answer.targets[0].value is None:
-        return None
-    value = answer.targets[0].value
-    return kind_for(value).ocr_form(value)
+        return "expression", ()
+    return reading_plan(answer.targets[0].value)
 
 
 def read_region(page: UprightPage, part: Part, expected: dict) -> ocr.TranscriptionResult:
-    """OCR one part's answer box; empty text with confidence 1 when the box is blank."""
-    box = part.region.get("box")
-    crop = page.crop(tuple(box), inset=0.004)
-    ink = ocr.ink_crop(crop)
-    reader = engine()
-    if ink is None:
-        return ocr.TranscriptionResult("", 1.0, reader.name if reader else "none")
-    if reader is None:
-        return ocr.TranscriptionResult("", 0.0, "none")
-    result = reader.transcribe(ink)
-    form = _expected_form(part.part_id, expected)
-    repaired = ocr.repair(result.text, form) if form is not None else None
-    if repaired is not None:
-        # A usual misreading ("62 α 62 16", "C.357"): trusted a little less than a clean read.
-        result = ocr.TranscriptionResult(
-            repaired, min(result.confidence, REPAIRED_CONFIDENCE), result.engine
-        )
-    if form is not None and not ocr.check_form(result.text, form).ok:
-        result = ocr.TranscriptionResult(
-            result.text, min(result.confidence, LOW_CONFIDENCE - 0.05), result.engine
-        )
-    return result
+    """Read one part's answer box; empty text with confidence 1 when the box is blank."""
+    crop = page.crop(tuple(part.region.get("box")), inset=0.004)
+    kind, hypotheses = _plan(part.part_id, expected)
+    read = read_answer(crop, kind=kind, hypotheses=hypotheses)
+    if read.blank:
+        return ocr.TranscriptionResult("", 1.0, read.engine)
+    log.debug("part %s: %s", part.part_id, read.summary())
+    confidence = read.confidence if read.accepted else min(read.confidence, LOW_CONFIDENCE - 0.05)
+    return ocr.TranscriptionResult(read.text, confidence, read.engine)
 
 
 #: Why a placed page is not read yet, when its exam has no answer key.

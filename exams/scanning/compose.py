@@ -104,9 +104,7 @@ def _strokes(
 
 def _arc(end: float, bulge: float, n: int = 9) -> list[tuple[float, float]]:
     """A parenthesis from top to bottom: ends at x = ``end``, middle at x = ``bulge``."""
-    return [
-        (end + (bulge - end) * math.sin(math.pi * i / (n - 1)), i / (n - 1)) for i in range(n)
-    ]
+    return [(end + (bulge - end) * math.sin(math.pi * i / (n - 1)), i / (n - 1)) for i in range(n)]
 
 
 def _symbol(ch: str, h: float, pen: float, rng: np.random.Generator) -> _Glyph:

@@ -220,7 +220,5 @@ def test_an_ocr_flattened_subscript_still_names_its_target(label):
 
 
 def test_case_is_not_folded_when_another_target_would_clash():
-    ex = extract(
-        "Pa = 0.3", kind="number", symbols=("P_A",), multi=True, sibling_symbols=("p_a",)
-    )
+    ex = extract("Pa = 0.3", kind="number", symbols=("P_A",), multi=True, sibling_symbols=("p_a",))
     assert ex.chosen is None

@@ -30,6 +30,8 @@ FIGURES = (
     "checker.speed_ratio",
     "checker.compared_answers",
     "checker.agreement_pct",
+    "reading.answers",
+    "reading.ms_per_line",
 )
 PAGES = ("review", "statistics")
 
@@ -57,7 +59,7 @@ def test_the_smallest_run_reports_every_figure(media_root, settings):
     elapsed = time.perf_counter() - started
 
     json.dumps(result)  # what the command prints must be JSON
-    for section in ("ingest", "checker", "pages"):
+    for section in ("ingest", "checker", "pages", "reading"):
         assert "error" not in result[section], result[section]
     for path in FIGURES:
         assert _positive(_at(result, path)), (path, _at(result, path))

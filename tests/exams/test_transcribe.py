@@ -1,5 +1,5 @@
-"""Reading one answer region: the engine's read, put in the key's form when a usual
-misreading explains it, with its confidence."""
+"""Reading one answer region in the pipeline: read_answer with the key's kind and hypotheses,
+and a confidence the checker can act on."""
 
 from __future__ import annotations
 
@@ -10,23 +10,11 @@ from PIL import Image, ImageDraw
 
 from exams import transcribe
 from exams.checking import LOW_CONFIDENCE
-from exams.scanning import ocr
 from exams.scanning.align import UprightPage
+from exams.scanning.reading import AnswerRead
 from solvers.values import Integer, Number, Shape
 
 BOX = (0.1, 0.2, 0.6, 0.4)
-
-
-class FixedEngine:
-    """Reads whatever it was told to: the engine is not what these tests are about."""
-
-    name = "fixed"
-
-    def __init__(self, text: str, confidence: float) -> None:
-        self.result = ocr.TranscriptionResult(text, confidence, self.name)
-
-    def transcribe(self, image: Image.Image) -> ocr.TranscriptionResult:
-        return self.result
 
 
 def _page(ink: bool = True) -> UprightPage:
@@ -36,40 +24,46 @@ def _page(ink: bool = True) -> UprightPage:
     return UprightPage.of(image)
 
 
-def _read(monkeypatch, text: str, confidence: float, value, *, ink: bool = True):
-    monkeypatch.setattr(transcribe, "engine", lambda: FixedEngine(text, confidence))
+def _read(monkeypatch, value, read: AnswerRead | None = None, *, ink: bool = True):
+    calls = []
+    if read is not None:
+
+        def fake(image, *, kind, hypotheses=()):
+            calls.append((kind, tuple(hypotheses)))
+            return read
+
+        monkeypatch.setattr(transcribe, "read_answer", fake)
     part = SimpleNamespace(part_id="1.a", region={"page": 1, "box": list(BOX)})
     expected = {"1.a": SimpleNamespace(targets=[SimpleNamespace(value=value)])}
-    return transcribe.read_region(_page(ink), part, expected)
+    return transcribe.read_region(_page(ink), part, expected), calls
 
 
 @pytest.mark.parametrize(
-    ("read", "value", "text"),
+    ("value", "kind", "first"),
     [
-        ("C.357", Number(0.357), "0.357"),
-        ("ZZ", Integer(22), "22"),
-        ("-I6", Number(-16.0), "-16"),
-        ("62 α 62 16", Shape((62, 62, 16)), "62 x 62 x 16"),
+        (Integer(22), "integer", "22"),
+        (Number(0.357), "decimal", "0.357"),
+        (Number(-16.0), "number", "-16"),
+        (Shape((62, 62, 16)), "shape", "62 x 62 x 16"),
     ],
 )
-def test_a_usual_misreading_is_repaired_and_trusted_a_little_less(monkeypatch, read, value, text):
-    result = _read(monkeypatch, read, 0.97, value)
-    assert result.text == text
-    assert LOW_CONFIDENCE < result.confidence == transcribe.REPAIRED_CONFIDENCE < 0.97
+def test_the_reader_is_told_the_kind_and_the_keys_values(monkeypatch, value, kind, first):
+    read = AnswerRead(first, (first,), 0.97, True, free_text=first)
+    result, calls = _read(monkeypatch, value, read)
+    ((got_kind, hyps),) = calls
+    assert got_kind == kind
+    assert hyps[0].text == first
+    assert hyps[0].label == "expected"
+    assert (result.text, result.confidence) == (first, 0.97)
 
 
-def test_a_clean_read_keeps_the_engines_confidence(monkeypatch):
-    result = _read(monkeypatch, "0.357", 0.97, Number(0.357))
-    assert (result.text, result.confidence) == ("0.357", 0.97)
-
-
-def test_a_read_of_the_wrong_form_goes_below_the_review_threshold(monkeypatch):
-    # A decimal read without its point is the engines' typical confident error.
-    result = _read(monkeypatch, "0357", 0.99, Number(0.357))
+def test_a_read_the_reader_does_not_accept_goes_below_the_review_threshold(monkeypatch):
+    read = AnswerRead("0357", ("0357",), 0.99, False, free_text="0357", form_ok=False)
+    result, _ = _read(monkeypatch, Number(0.357), read)
     assert result.text == "0357"
     assert result.confidence < LOW_CONFIDENCE
 
 
 def test_a_blank_box_is_empty_with_full_confidence(monkeypatch):
-    result = _read(monkeypatch, "7", 0.99, Integer(7), ink=False)
+    result, _ = _read(monkeypatch, Integer(7), ink=False)
     assert (result.text, result.confidence) == ("", 1.0)

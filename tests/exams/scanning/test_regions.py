@@ -71,3 +71,20 @@ def test_a_line_crop_is_normalised_ink_black_on_white(digits_test_split):
     assert line.image.dtype == np.uint8
     assert line.image.min() < 60  # a light scan's pale ink is stretched to black
     assert np.median(line.image) == 255
+
+
+def test_printed_text_in_the_box_is_not_read_as_writing(digits_test_split):
+    from PIL import Image, ImageDraw
+
+    rng = np.random.default_rng(3)
+    sample = compose.compose("integer", rng, digits_test_split, quality="clean")
+    template = Image.new("L", sample.image.size, 250)
+    ImageDraw.Draw(template).text((4, 4), "N =", fill=20, font_size=18)
+    scan = sample.image.copy()
+    # The print is on the scan too, a pixel off: alignment is never perfect.
+    ImageDraw.Draw(scan).text((5, 5), "N =", fill=30, font_size=18)
+    plain = regions.analyse(sample.image).lines[0].box
+    printed = regions.analyse(scan).lines[0].box
+    cleaned = regions.analyse(scan, template=template).lines[0].box
+    assert printed[0] < plain[0] - 10  # the print widened the line
+    assert abs(cleaned[0] - plain[0]) <= 2

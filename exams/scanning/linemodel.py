@@ -1,0 +1,179 @@
+"""The handwritten-line recogniser: a small CNN + CTC model run with onnxruntime.
+
+The model (``models/handwriting-ctc.onnx``, trained by ``scripts/train_reader.py`` on answers
+composed from real handwritten digits, see ``exams.scanning.compose``) maps a line image 24 px
+high to per-frame log-probabilities over :data:`CHARSET` plus the CTC blank (index 0).
+
+Besides the best-path read, CTC gives a proper probability for *any* string: the sum over all
+frame alignments that collapse to it (the forward algorithm, :func:`string_logprob`). That is
+what checks the key's expected value and the typical wrong values against what is written
+("4960: p=0.98; 4969: p=0.01"), instead of trusting one free read.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+#: What the model writes, after the CTC blank (class 0). ``x`` is a times sign or the letter,
+#: ``·`` a multiplication dot (not a decimal point: it sits at mid-height).
+CHARSET = "0123456789.,-+x=%()[]/·" + "CHKLNPSWabcdhknpwyz" + "αβηθλμσ"
+HEIGHT = 24
+MODEL_PATH = Path(__file__).with_name("models") / "handwriting-ctc.onnx"
+_INDEX = {c: i + 1 for i, c in enumerate(CHARSET)}
+
+
+def encode(text: str) -> list[int] | None:
+    """Class indices of ``text``; None if a character is outside the charset."""
+    out = []
+    for ch in text:
+        if ch == " ":
+            continue
+        idx = _INDEX.get(ch)
+        if idx is None:
+            return None
+        out.append(idx)
+    return out
+
+
+def line_input(crop: np.ndarray) -> np.ndarray:
+    """A cleaned line crop (ink dark on white, uint8) as the model's input, (1, 1, 24, W):
+    ink 1, paper 0, scaled to 24 px high keeping the aspect ratio."""
+    h, w = crop.shape[:2]
+    scale = HEIGHT / max(h, 1)
+    width = max(8, round(w * scale))
+    resized = cv2.resize(crop, (width, HEIGHT), interpolation=cv2.INTER_AREA)
+    arr = 1.0 - resized.astype(np.float32) / 255.0
+    return arr[None, None]
+
+
+@dataclass(frozen=True)
+class LineRead:
+    """The best-path read of one line and the frames' log-probabilities."""
+
+    text: str
+    logprobs: np.ndarray  # (T, classes)
+    #: Frame index of each character of ``text`` (where the best path emits it).
+    frames: tuple[int, ...]
+
+    @property
+    def prob(self) -> float:
+        """P(text | line): the read's own probability under CTC."""
+        return math.exp(string_logprob(self.logprobs, encode(self.text) or []))
+
+
+class LineRecogniser:
+    """The ONNX model on one thread: throughput comes from worker processes."""
+
+    name = "handwriting-ctc"
+
+    def __init__(self, path: Path | None = None) -> None:
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        self._session = ort.InferenceSession(
+            str(path or MODEL_PATH), options, providers=["CPUExecutionProvider"]
+        )
+        self._input = self._session.get_inputs()[0].name
+
+    def logprobs(self, crop: np.ndarray) -> np.ndarray:
+        out = self._session.run(None, {self._input: line_input(crop)})[0]
+        return np.asarray(out[0], dtype=np.float64)  # (T, C)
+
+    def read(self, crop: np.ndarray) -> LineRead:
+        lp = self.logprobs(crop)
+        text, frames = best_path(lp)
+        return LineRead(text, lp, frames)
+
+
+@cache
+def recogniser() -> LineRecogniser | None:
+    """The process's recogniser (loaded once), None when the model file is absent."""
+    if not MODEL_PATH.exists():
+        return None
+    return LineRecogniser()
+
+
+def best_path(logprobs: np.ndarray) -> tuple[str, tuple[int, ...]]:
+    """Greedy CTC decoding: the most likely class per frame, repeats merged, blanks dropped."""
+    best = logprobs.argmax(axis=1)
+    text, frames = [], []
+    prev = 0
+    for t, k in enumerate(best.tolist()):
+        if k != prev and k != 0:
+            text.append(CHARSET[k - 1])
+            frames.append(t)
+        prev = k
+    return "".join(text), tuple(frames)
+
+
+def string_logprob(logprobs: np.ndarray, labels: list[int]) -> float:
+    """log P(labels | frames) under CTC: the forward algorithm over all alignments."""
+    t_len = logprobs.shape[0]
+    n = len(labels)
+    if n == 0:
+        return float(logprobs[:, 0].sum())
+    ext = np.zeros(2 * n + 1, dtype=np.int64)
+    ext[1::2] = labels
+    s = len(ext)
+    # A state may skip the blank before it when its label differs from the one two back.
+    skip = np.zeros(s, dtype=bool)
+    skip[3::2] = ext[3::2] != ext[1:-2:2]
+    neg = -np.inf
+    alpha = np.full(s, neg)
+    alpha[0] = logprobs[0, 0]
+    alpha[1] = logprobs[0, ext[1]]
+    for t in range(1, t_len):
+        stay = alpha
+        step = np.concatenate([[neg], alpha[:-1]])
+        jump = np.concatenate([[neg, neg], alpha[:-2]])
+        jump = np.where(skip, jump, neg)
+        alpha = np.logaddexp(np.logaddexp(stay, step), jump) + logprobs[t, ext]
+    return float(np.logaddexp(alpha[-1], alpha[-2]))
+
+
+def strings_logprob(logprobs: np.ndarray, strings: list[list[int]]) -> np.ndarray:
+    """:func:`string_logprob` of several label sequences at once: one pass over the frames,
+    in the probability domain with a per-frame rescaling (no underflow, no logaddexp)."""
+    if not strings:
+        return np.zeros(0)
+    probs = np.exp(logprobs)
+    t_len = probs.shape[0]
+    k = len(strings)
+    s = 2 * max(len(x) for x in strings) + 1
+    ext = np.zeros((k, s), dtype=np.int64)
+    valid = np.zeros((k, s), dtype=bool)
+    ends = np.zeros(k, dtype=np.int64)
+    for i, labels in enumerate(strings):
+        n = 2 * len(labels) + 1
+        ext[i, 1:n:2] = labels
+        valid[i, :n] = True
+        ends[i] = n - 1
+    skip = np.zeros((k, s), dtype=bool)
+    skip[:, 3::2] = ext[:, 3::2] != ext[:, 1:-2:2]
+    alpha = np.zeros((k, s))
+    alpha[:, 0] = probs[0, 0]
+    alpha[:, 1] = np.where(valid[:, 1], probs[0, ext[:, 1]], 0.0)
+    log_scale = np.zeros(k)
+    nxt = np.empty_like(alpha)
+    for t in range(1, t_len):
+        nxt[:] = alpha
+        nxt[:, 1:] += alpha[:, :-1]
+        nxt[:, 2:] += np.where(skip[:, 2:], alpha[:, :-2], 0.0)
+        nxt *= probs[t, ext]
+        nxt[~valid] = 0.0
+        total = nxt.sum(axis=1)
+        total[total == 0] = 1.0
+        alpha = nxt / total[:, None]
+        log_scale += np.log(total)
+    rows = np.arange(k)
+    last = alpha[rows, ends] + np.where(ends >= 1, alpha[rows, np.maximum(ends - 1, 0)], 0.0)
+    with np.errstate(divide="ignore"):
+        return np.log(last) + log_scale

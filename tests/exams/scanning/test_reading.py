@@ -1,0 +1,116 @@
+"""read_answer: the one reading entry point (regions, recogniser, hypotheses, final value)."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from exams.scanning import compose, linemodel
+from exams.scanning.reading import AnswerRead, Hypothesis, HypothesisScore, read_answer
+
+
+def _logprobs(frames: int, classes: int, seed: int) -> np.ndarray:
+    x = np.random.default_rng(seed).normal(size=(frames, classes))
+    return x - np.logaddexp.reduce(x, axis=1, keepdims=True)
+
+
+def test_ctc_string_probabilities_add_up_to_one():
+    lp = _logprobs(3, 3, seed=1)  # blank + two classes, three frames
+    total = sum(
+        np.exp(linemodel.string_logprob(lp, list(s)))
+        for n in range(4)
+        for s in itertools.product([1, 2], repeat=n)
+    )
+    assert total == pytest.approx(1.0)
+
+
+def test_scoring_many_strings_at_once_agrees_with_one_at_a_time():
+    lp = _logprobs(30, len(linemodel.CHARSET) + 1, seed=2)
+    strings = [[1, 2, 3], [1, 1], [], [5, 5, 5, 2], [4]]
+    batch = linemodel.strings_logprob(lp, strings)
+    assert batch == pytest.approx([linemodel.string_logprob(lp, s) for s in strings])
+
+
+def test_the_summary_shows_the_read_and_the_hypotheses():
+    read = AnswerRead(
+        "4960",
+        ("N = 155 x 32 = 4960",),
+        0.98,
+        True,
+        (HypothesisScore("4960", "expected", 0.98, "4960"), HypothesisScore("4969", "", 0.01)),
+        free_text="4960",
+    )
+    assert read.summary() == "read 4960 (expected 4960: p=0.98; 4969: p=0.01)"
+
+
+@pytest.mark.parametrize("quality", compose.QUALITIES)
+def test_an_empty_box_with_specks_is_blank(quality):
+    read = read_answer(compose.blank(np.random.default_rng(5), quality), kind="integer")
+    assert read.blank
+    assert read.accepted
+    assert read.text == ""
+
+
+@pytest.fixture(scope="module")
+def model():
+    from tests.conftest import require_service
+
+    require_service("reader model", linemodel.MODEL_PATH.exists(), "make reader-model")
+    return linemodel.recogniser()
+
+
+def test_the_shipped_model_reads_held_out_handwriting(model, digits_test_split):
+    """A small fixed sample of the held-out split, with a generous floor: the accuracy targets
+    are measured by ``python -m bench.reading``."""
+    rng = np.random.default_rng(2024)
+    exact = accepted_wrong = 0
+    n = 0
+    for kind in ("integer", "decimal", "negative", "shape"):
+        for _ in range(6):
+            sample = compose.compose(kind, rng, digits_test_split, quality="clean")
+            read = read_answer(sample.image, kind="number" if kind != "shape" else "shape")
+            same = read.text.replace(" ", "") == sample.answer.replace(" ", "")
+            exact += same
+            accepted_wrong += read.accepted and not same
+            n += 1
+    assert exact >= 0.75 * n
+    assert accepted_wrong <= 1
+
+
+def test_the_expected_value_outscores_a_wrong_one_when_it_is_written(model, digits_test_split):
+    rng = np.random.default_rng(77)
+    wins = 0
+    for _ in range(10):
+        sample = compose.compose("integer", rng, digits_test_split, quality="light")
+        wrong = str(int(sample.answer) + 1)
+        read = read_answer(
+            sample.image, kind="integer", hypotheses=[Hypothesis(sample.answer, "expected"), wrong]
+        )
+        probs = {h.text: h.prob for h in read.hypotheses}
+        wins += probs[sample.answer] > probs[wrong]
+        if read.accepted:
+            assert read.text == sample.answer
+    assert wins >= 8
+
+
+def test_the_final_value_is_read_after_the_working(model, digits_test_split):
+    rng = np.random.default_rng(31)
+    right = 0
+    for _ in range(8):
+        sample = compose.compose("working_lines", rng, digits_test_split, quality="clean")
+        read = read_answer(sample.image, kind="number", hypotheses=[sample.answer])
+        assert len(read.lines) == 2
+        right += read.text == sample.answer
+    assert right >= 6
+
+
+def test_a_crossed_out_attempt_is_not_the_answer(model, digits_test_split):
+    rng = np.random.default_rng(12)
+    right = 0
+    for _ in range(8):
+        sample = compose.compose("crossed_out", rng, digits_test_split, quality="clean")
+        read = read_answer(sample.image, kind="number")
+        right += read.free_text == sample.answer and read.lines[0].startswith("~~")
+    assert right >= 6
