@@ -1,7 +1,7 @@
 """Train the handwritten-line recogniser and export it to ONNX (``make reader-model``).
 
 Data recipe: answer regions composed by ``exams.scanning.compose`` from the *train* split of
-the real handwritten digits (``make handwriting``), every kind and scan quality, 15% of them
+the real handwritten digits (``make handwriting``), every kind and scan quality, 25% of them
 with the digits in a handwriting font (the fakescan pages are written in fonts). Each region
 goes through ``exams.scanning.regions.analyse`` exactly as at reading time, and its line crops
 (matrix cells for matrices) are the training lines; a region whose lines do not come out as
@@ -42,7 +42,7 @@ QUALITY_WEIGHTS = {"clean": 1, "light": 1, "heavy": 1}
 
 
 def training_lines(
-    n_regions: int, split: str, seed: int, *, font_share: float = 0.15
+    n_regions: int, split: str, seed: int, *, font_share: float = 0.25
 ) -> list[tuple[np.ndarray, str]]:
     """(cleaned line crop, truth) pairs from ``n_regions`` composed regions of ``split``."""
     bank = handwriting.load_bank(split)
@@ -251,13 +251,13 @@ def export(model, out: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--regions", type=int, default=16000)
+    parser.add_argument("--regions", type=int, default=24000)
     parser.add_argument("--val-regions", type=int, default=1200)
-    parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--batch", type=int, default=48)
     parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--seed", type=int, default=SEED)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", type=Path, default=linemodel.MODEL_PATH)
     args = parser.parse_args(argv)
     report = train(args)

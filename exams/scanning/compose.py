@@ -201,7 +201,8 @@ def _glyph(
             return _font_glyph(ch, h, rng, font)
         return _digit(bank, int(ch), h, rng)
     if ch in ".,·-+x=%()[]/":
-        if ch == "x" and font is not None and rng.random() < 0.5:
+        # A page written in a font has the font's symbols too (its small round period).
+        if font is not None and ch in ".,-+x=%()/" and rng.random() < 0.6:
             return _font_glyph(ch, h, rng, font)
         return _symbol(ch, h, pen, rng)
     return _font_glyph(ch, h, rng, font)

@@ -148,7 +148,8 @@ def analyse(
     specks = len(comps) - len(real)
     heights = np.array([stats[c, 3] for c in marks], dtype=np.float32)
     sizable = heights[heights >= 3 * stroke]
-    text_h = float(np.median(sizable if sizable.size else heights))
+    # A low quantile: tall brackets round a short vector must not raise the text height.
+    text_h = float(np.percentile(sizable if sizable.size else heights, 35))
     # Dot-sized components far from any sizable writing are specks too.
     big = [
         c
@@ -306,11 +307,16 @@ def _line(
     image = _clean_crop(found, mask, top, bottom, left, right, text_h)
     # Crossed out: a horizontal run through the middle far longer than any digit's stroke.
     h = bottom - top
-    middle = band[int(h * 0.3) : max(int(h * 0.3) + 1, int(h * 0.7)), left:right]
-    run = max(2, round(max(0.9 * text_h, 0.6 * (right - left))))
+    # A digit's own long strokes (the base of a 2, the top of a 7) lie outside the middle
+    # third, and are shorter than the strike, which runs past the writing.
+    middle = band[int(h * 0.35) : max(int(h * 0.35) + 1, int(h * 0.65)), left:right]
+    run = max(2, round(max(1.3 * text_h, 0.7 * (right - left))))
+    # Rows are merged two pixels up and down first: a strike is drawn by hand, not ruled.
+    merged = cv2.dilate(band.astype(np.uint8), np.ones((5, 1), np.uint8))
+    middle = merged[int(h * 0.35) : max(int(h * 0.35) + 1, int(h * 0.65)), left:right]
     crossed = run <= middle.shape[1] and bool(
         cv2.erode(
-            middle.astype(np.uint8),
+            middle,
             np.ones((1, run), np.uint8),
             borderType=cv2.BORDER_CONSTANT,
             borderValue=0,
