@@ -3,7 +3,7 @@
 :func:`reading_plan` turns a part's expected value (a ``solvers.values`` object) into the
 kind ``read_answer`` reads and the hypotheses it scores: the expected value first, then the
 wrong values a student typically writes (sign, factor 2 or 1/2, powers of ten, log base,
-off by one: ``autocheck.diagnose``'s value transforms). Pure: no Django.
+off by one: the value transforms of ``autocheck.kinds.number``). Pure: no Django.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def number_text(x: float) -> str:
 def reading_plan(value: object) -> tuple[str, tuple[Hypothesis, ...]]:
     """(kind, hypotheses) for an expected value; ("expression", ()) when the value is not a
     number, a shape or a tensor."""
-    from autocheck.diagnose import value_mistakes
+    from autocheck.kinds.number import value_mistakes
     from solvers.values import Integer, Number, Shape, Tensor
 
     if isinstance(value, Integer):
