@@ -30,6 +30,8 @@ class Config:
     peer: bool = True
     #: Answers per (kind, scan quality) cell of the reading benchmark (bench/reading.py).
     reading_per_cell: int = 1
+    #: Fakescan copies (8 answers each, written in fonts) read after the handwriting cells.
+    reading_fakescan_copies: int = 0
 
 
 CONFIGS = {
@@ -54,6 +56,7 @@ CONFIGS = {
         page_sizes=(10, 50),
         page_requests=10,
         reading_per_cell=4,
+        reading_fakescan_copies=1,
     ),
     "full": Config(
         "full",
@@ -64,6 +67,7 @@ CONFIGS = {
         page_sizes=(50, 500),
         page_requests=30,
         reading_per_cell=40,
+        reading_fakescan_copies=12,
     ),
 }
 

@@ -42,7 +42,9 @@ def run(config: Config, *, profile_to: str | None = None) -> dict[str, Any]:
             repeats=config.check_repeats,
         ),
         "pages": lambda: pages.run(sizes=config.page_sizes, requests=config.page_requests),
-        "reading": lambda: reading.run(per_cell=config.reading_per_cell),
+        "reading": lambda: reading.run(
+            per_cell=config.reading_per_cell, fakescan=config.reading_fakescan_copies
+        ),
     }
     if config.peer:
         sections["peer"] = peer.run
