@@ -24,14 +24,43 @@ def vec_text(entries: Sequence[sympy.Expr]) -> str:
     return "(" + ", ".join(show(e) for e in entries) + ")"
 
 
+def shifted_logits(
+    z: Sequence[sympy.Expr], temperature: sympy.Expr | None = None
+) -> list[sympy.Expr]:
+    """``z / T - min(z / T)``: softmax is unchanged by a common shift, and with the smallest
+    logit at 0 the exact forms read simply (``1/(1 + E)``) without a slow ``simplify``."""
+    temperature = sympy.Integer(1) if temperature is None else temperature
+    scaled = [v / temperature for v in z]
+    if not all(v.is_number for v in scaled):
+        return scaled
+    low = min(scaled, key=lambda v: float(sympy.N(v, 30)))
+    return [v - low for v in scaled]
+
+
 def softmax_exact(
     z: Sequence[sympy.Expr], temperature: sympy.Expr | None = None
 ) -> list[sympy.Expr]:
     """Exact softmax of ``z / temperature``."""
-    temperature = sympy.Integer(1) if temperature is None else temperature
-    exps = [safe_exp(v / temperature) for v in z]
+    exps = [safe_exp(v) for v in shifted_logits(z, temperature)]
     total = sum(exps, sympy.Integer(0))
-    return [sympy.simplify(e / total) for e in exps]
+    return [sympy.factor_terms(e / total) for e in exps]
+
+
+def combine(x: sympy.Expr) -> sympy.Expr:
+    """One fraction with common factors pulled out: ``p - 1`` of a softmax reads
+    ``-(1 + E)/(1 + E + exp(2))``. Much faster than ``simplify`` on these sums of exps."""
+    return sympy.factor_terms(sympy.together(x))
+
+
+def log_softmax_exact(
+    z: Sequence[sympy.Expr], temperature: sympy.Expr | None = None
+) -> list[sympy.Expr]:
+    """Exact ``log softmax(z / T)`` = ``s_i - log(sum_j exp(s_j))`` with shifted logits ``s``."""
+    s = shifted_logits(z, temperature)
+    log_total = sympy.expand_log(
+        sympy.log(sum((safe_exp(v) for v in s), sympy.Integer(0))), force=True
+    )
+    return [sympy.expand_log(v, force=True) - log_total for v in s]
 
 
 def check_probs(p: Sequence[sympy.Expr], field: str, *, sums_to_one: bool) -> None:

@@ -10,7 +10,15 @@ import sympy
 
 from solvers.core import ParameterError, Solution
 from solvers.expr import safe_exp
-from solvers.losses._common import Base, check_probs, log_base, softmax_exact, vec_text
+from solvers.losses._common import (
+    Base,
+    check_probs,
+    combine,
+    log_base,
+    log_softmax_exact,
+    softmax_exact,
+    vec_text,
+)
 from solvers.registry import solver
 from solvers.schema import Scalar, param
 from solvers.worked import Worked, number, real, show, tex, value_of, vec_tex, vector
@@ -75,10 +83,11 @@ def softmax(p: SoftmaxParams) -> Solution:
         )
         w.step(f"p = {vec_text(probs)}", r"p = " + vector(probs).latex())
     w.value("probs", vector(probs))
-    w.value(
-        "log_probs",
-        vector([sympy.simplify(sympy.expand_log(sympy.log(v), force=True)) for v in probs]),
-    )
+    if p.logits is not None:
+        log_probs = log_softmax_exact(p.logits, p.temperature)
+    else:
+        log_probs = [sympy.simplify(sympy.expand_log(sympy.log(v), force=True)) for v in probs]
+    w.value("log_probs", vector(log_probs))
     best = max(range(len(probs)), key=lambda i: float(probs[i]))
     w.value("predicted_class", number(best + 1))
     return w.solution()
@@ -194,8 +203,7 @@ def cross_entropy(p: CEParams) -> Solution:
     w.value("loss", real(loss))
     if p.logits is not None:
         grad = [
-            sympy.simplify(pi * sum(y, sympy.Integer(0)) - yi)
-            for pi, yi in zip(probs, y, strict=True)
+            combine(pi * sum(y, sympy.Integer(0)) - yi) for pi, yi in zip(probs, y, strict=True)
         ]
         w.step(f"dL/dz = p - y = {vec_text(grad)}", r"\frac{\partial L}{\partial z} = p - y")
         w.value("grad_logits", vector(grad))
@@ -277,7 +285,7 @@ def binary_cross_entropy(p: BCEParams) -> Solution:
     w.value("terms", vector(terms))
     k = sympy.Integer(1) if p.reduction == "sum" else sympy.Rational(1, n)
     if p.logits is not None:
-        grad = [sympy.simplify(k * (pi - yi)) for pi, yi in zip(probs, p.targets, strict=True)]
+        grad = [combine(k * (pi - yi)) for pi, yi in zip(probs, p.targets, strict=True)]
         w.step(
             f"dL/dz = sigmoid(z) - y = {vec_text(grad)}",
             r"\frac{\partial L}{\partial z} = \sigma(z) - y",

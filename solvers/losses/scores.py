@@ -9,8 +9,7 @@ from typing import Literal
 import sympy
 
 from solvers.core import ParameterError, Solution
-from solvers.expr import safe_exp
-from solvers.losses._common import vec_text
+from solvers.losses._common import log_softmax_exact, vec_text
 from solvers.losses.hinge import CLASS_REDUCTIONS, ClassReduction, hinge, hinge_lines
 from solvers.registry import solver
 from solvers.schema import Scalar, param
@@ -97,9 +96,7 @@ def linear_scores_of(p: LinearParams) -> Scores:
     data = None
     if p.loss == "softmax":
         assert p.target_class is not None
-        total = sum((safe_exp(v) for v in scores), zero)
-        data = -sympy.log(safe_exp(scores[p.target_class - 1]) / total)
-        data = sympy.simplify(sympy.expand_log(data, force=True))
+        data = -log_softmax_exact(scores)[p.target_class - 1]
     elif p.loss == "hinge":
         assert p.target_class is not None
         data = hinge(scores, p.target_class - 1, p.margin, 1, p.class_reduction).loss
