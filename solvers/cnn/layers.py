@@ -205,7 +205,7 @@ def _spatial_rule(layer: Layer, where: str, x: Tensor) -> Row:
         extra = per_axis(layer.output_padding, axes, 0, f"{where}.output_padding")
         mode = "transpose"
     elif is_pool and layer.ceil_mode:
-        mode, rule = "ceil", resolve_ceil_rule(layer.ceil_rule, layer.padding, pads, k, d)
+        mode, rule = "ceil", resolve_ceil_rule(layer.ceil_rule, layer.padding, pads, k)
     lengths = axis_lengths(mode, n, k, s, d, pads, extra, rule or "pool_padding")
     out = tuple(a.out for a in lengths)
     if any(v <= 0 for v in out):

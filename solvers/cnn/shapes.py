@@ -149,12 +149,13 @@ def pool_out_ceil(
 
 
 def resolve_ceil_rule(
-    rule: CeilRule, padding: Padding, pads: list[tuple[int, int]], k: list[int], d: list[int]
+    rule: CeilRule, padding: Padding, pads: list[tuple[int, int]], k: list[int]
 ) -> CeilRule:
-    """The rule ``auto`` stands for, given how the padding was written and its size."""
+    """The rule ``auto`` stands for, given how the padding was written and its size (PyTorch's
+    pooling takes at most half the kernel, dilation aside)."""
     if rule != "auto":
         return rule
-    too_big = any(2 * max(p) > di * (ki - 1) + 1 for p, ki, di in zip(pads, k, d, strict=True))
+    too_big = any(2 * max(p) > ki for p, ki in zip(pads, k, strict=True))
     if too_big or padding_per_side(padding, len(pads)):
         return "padded_input"
     return "pool_padding"

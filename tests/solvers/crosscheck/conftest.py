@@ -1,0 +1,34 @@
+"""Fail the session when a cross-checked solver ran fewer cases than the budget (a strategy
+that exhausted its space or filtered too much), and print the cases per solver."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _runs() -> Any:
+    try:
+        from tests.solvers.crosscheck.common import CASES, RUNS
+    except BaseException:  # torch absent outside CI: the modules were skipped
+        return None, {}
+    return CASES, RUNS
+
+
+def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
+    cases, runs = _runs()
+    short = {name: n for name, n in runs.items() if n < (cases or 0)}
+    if short and exitstatus == 0:
+        session.exitstatus = 1
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(
+                f"PyTorch cross-check ran fewer than {cases} cases: {short}", red=True
+            )
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    _, runs = _runs()
+    if runs:
+        terminalreporter.write_sep("-", "PyTorch cross-check: cases per solver")
+        for name, n in sorted(runs.items()):
+            terminalreporter.write_line(f"{name:28s} {n}")
