@@ -86,10 +86,10 @@ def _floats(xs: Any) -> Any:
 
 
 def floats(value: Value) -> list[float]:
-    """The float entries of a Number or Tensor answer, flattened."""
-    if isinstance(value, Number):
-        return [value.value]
-    assert isinstance(value, Tensor), f"expected a Number or Tensor, got {value!r}"
+    """The float entries of a Number, Integer or Tensor answer, flattened."""
+    if isinstance(value, Number | Integer):
+        return [float(value.value)]
+    assert isinstance(value, Tensor), f"expected a number or a Tensor, got {value!r}"
     return list(value.values)
 
 
