@@ -19,6 +19,11 @@ def log_base(x: sympy.Expr, base: Base) -> sympy.Expr:
     return sympy.log(x) if base == "e" else sympy.log(x, int(base))
 
 
+def log_scale(base: Base) -> sympy.Expr:
+    """``ln b``: the derivative of ``log_b x`` is ``1 / (x ln b)``."""
+    return sympy.Integer(1) if base == "e" else sympy.log(int(base))
+
+
 def vec_text(entries: Sequence[sympy.Expr]) -> str:
     """``(a, b, c)`` with each entry's exact form and decimal."""
     return "(" + ", ".join(show(e) for e in entries) + ")"

@@ -15,6 +15,7 @@ from solvers.losses._common import (
     check_probs,
     combine,
     log_base,
+    log_scale,
     log_softmax_exact,
     softmax_exact,
     vec_text,
@@ -201,14 +202,20 @@ def cross_entropy(p: CEParams) -> Solution:
             f"L = -sum y_i log p_i = {show(loss)}", rf"L = -\sum_i y_i {log_tex} p_i = {tex(loss)}"
         )
     w.value("loss", real(loss))
+    scale = log_scale(p.base)  # d log_b(x) / dx = 1 / (x ln b)
     if p.logits is not None:
         grad = [
-            combine(pi * sum(y, sympy.Integer(0)) - yi) for pi, yi in zip(probs, y, strict=True)
+            combine((pi * sum(y, sympy.Integer(0)) - yi) / scale)
+            for pi, yi in zip(probs, y, strict=True)
         ]
-        w.step(f"dL/dz = p - y = {vec_text(grad)}", r"\frac{\partial L}{\partial z} = p - y")
+        over = "" if p.base == "e" else f" / ln {p.base}"
+        w.step(
+            f"dL/dz = (p - y){over} = {vec_text(grad)}",
+            r"\frac{\partial L}{\partial z} = p - y"
+            + ("" if p.base == "e" else rf" / \ln {p.base}"),
+        )
         w.value("grad_logits", vector(grad))
     elif all(pi != 0 for pi, yi in zip(probs, y, strict=True) if yi != 0):
-        scale = 1 if p.base == "e" else sympy.log(int(p.base))
         grad = [
             -yi / (pi * scale) if yi != 0 else sympy.Integer(0)
             for pi, yi in zip(probs, y, strict=True)
@@ -253,7 +260,8 @@ def binary_cross_entropy(p: BCEParams) -> Solution:
     """(Multi-label) binary cross-entropy ``-[y log p + (1 - y) log(1 - p)]`` per label.
 
     Values: ``loss``, ``terms`` (per label), ``grad_probs`` (``(p - y) / (p (1 - p))``) or
-    ``grad_logits`` (``sigmoid(z) - y``), scaled by ``1/n`` for ``mean``.
+    ``grad_logits`` (``sigmoid(z) - y``), scaled by ``1/n`` for ``mean`` and by ``1 / ln b``
+    for a base-b logarithm.
     """
     w = Worked()
     if p.logits is not None:
@@ -283,11 +291,12 @@ def binary_cross_entropy(p: BCEParams) -> Solution:
     w.step(f"{p.reduction} over {n} labels: L = {show(loss)}", rf"L = {tex(loss)}")
     w.value("loss", real(loss))
     w.value("terms", vector(terms))
-    k = sympy.Integer(1) if p.reduction == "sum" else sympy.Rational(1, n)
+    # The gradients of a base-b logarithm carry 1 / ln b.
+    k = (sympy.Integer(1) if p.reduction == "sum" else sympy.Rational(1, n)) / log_scale(p.base)
     if p.logits is not None:
         grad = [combine(k * (pi - yi)) for pi, yi in zip(probs, p.targets, strict=True)]
         w.step(
-            f"dL/dz = sigmoid(z) - y = {vec_text(grad)}",
+            f"dL/dz = {_scaled('sigmoid(z) - y', p.reduction, n, p.base)} = {vec_text(grad)}",
             r"\frac{\partial L}{\partial z} = \sigma(z) - y",
         )
         w.value("grad_logits", vector(grad))
@@ -297,11 +306,20 @@ def binary_cross_entropy(p: BCEParams) -> Solution:
             for pi, yi in zip(probs, p.targets, strict=True)
         ]
         w.step(
-            f"dL/dp = (p - y) / (p (1 - p)) = {vec_text(grad)}",
+            f"dL/dp = {_scaled('(p - y) / (p (1 - p))', p.reduction, n, p.base)} = "
+            f"{vec_text(grad)}",
             rf"\frac{{\partial L}}{{\partial p}} = \frac{{p - y}}{{p (1 - p)}} = {vec_tex(grad)}",
         )
         w.value("grad_probs", vector(grad))
     return w.solution()
+
+
+def _scaled(rule: str, reduction: str, n: int, base: str) -> str:
+    """A BCE gradient rule with its mean and log-base factors written out."""
+    factors = ([f"1/{n}"] if reduction == "mean" else []) + (
+        [f"1/ln {base}"] if base != "e" else []
+    )
+    return " * ".join([*factors, f"({rule})"]) if factors else rule
 
 
 @dataclass(frozen=True)
