@@ -13,6 +13,7 @@ import yaml
 
 from solvers.core import ParameterError, Solution
 from solvers.registry import describe, get, names, solve
+from solvers.schema import conventions, show_option
 from solvers.serialize import solution_to_dict, to_yaml
 
 
@@ -78,9 +79,26 @@ def render_text(solution: Solution) -> str:
     return "\n".join(lines)
 
 
+def conventions_markdown() -> str:
+    """A table of every convention parameter: solver, parameter, default, options."""
+    rows = [
+        "### Conventions at a glance\n",
+        "Each is a parameter; the worked steps name the option used.\n",
+        "| solver | parameter | default | options |",
+        "| --- | --- | --- | --- |",
+    ]
+    for name in names():
+        for field, default, choices in conventions(get(name).params):
+            options = "<br>".join(f"`{show_option(o)}`: {m}" for o, m in choices.items())
+            cells = [f"`{name}`", f"`{field}`", f"`{show_option(default)}`", options]
+            rows.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(rows) + "\n"
+
+
 def reference_markdown() -> str:
-    """Markdown reference: per solver its documentation, schema, example and worked output."""
-    parts = []
+    """Markdown reference: the conventions table, then per solver its documentation, schema,
+    example and worked output."""
+    parts = [conventions_markdown()]
     for name in names():
         info = get(name)
         parts.append(f"### `{name}`\n")

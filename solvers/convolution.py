@@ -35,9 +35,23 @@ class ConvArrayParams:
     x: list[Scalar] | list[list[Scalar]] = param("input: a list (1-D) or a list of rows (2-D)")
     k: list[Scalar] | list[list[Scalar]] = param("kernel, same dimensionality as x")
     op: Literal["correlate", "convolve"] = param(
-        "cross-correlation (DL libraries) or true convolution", "correlate"
+        "what slides over the input",
+        "correlate",
+        choices={
+            "correlate": "cross-correlation, what deep-learning libraries call convolution "
+            "(PyTorch conv2d)",
+            "convolve": "true convolution: the kernel is flipped first",
+        },
     )
-    mode: Literal["valid", "same", "full"] = param("output size", "valid")
+    mode: Literal["valid", "same", "full"] = param(
+        "output size",
+        "valid",
+        choices={
+            "valid": "no padding",
+            "same": "k - 1 zeros in total, the odd one after (PyTorch padding='same')",
+            "full": "k - 1 zeros on each side",
+        },
+    )
     stride: int = param("stride", 1)
     upstream: list[Scalar] | list[list[Scalar]] | None = param(
         "dL/dy for the backward pass (default: all ones, i.e. L = sum of y)", None

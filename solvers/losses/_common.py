@@ -12,6 +12,11 @@ from solvers.expr import safe_exp
 from solvers.worked import show
 
 Base = Literal["e", "2", "10"]
+BASES = {
+    "e": "natural logarithm (log and ln both mean it in these courses; PyTorch's losses)",
+    "2": "logarithm base 2 (losses in bits); the gradients carry 1 / ln 2",
+    "10": "logarithm base 10; the gradients carry 1 / ln 10",
+}
 
 
 def log_base(x: sympy.Expr, base: Base) -> sympy.Expr:

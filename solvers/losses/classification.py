@@ -11,6 +11,7 @@ import sympy
 from solvers.core import ParameterError, Solution
 from solvers.expr import safe_exp
 from solvers.losses._common import (
+    BASES,
     Base,
     check_probs,
     combine,
@@ -107,7 +108,7 @@ class CEParams:
     logits: list[Scalar] | None = param("logits (softmax is applied) instead of probs", None)
     target_class: int | None = param("the true class, 1-based (one-hot target)", None)
     target: list[Scalar] | None = param("a target distribution instead of target_class", None)
-    base: Base = param("logarithm base", "e")
+    base: Base = param("logarithm base", "e", choices=BASES)
     label_smoothing: Scalar = param("label smoothing epsilon (0: none)", 0)
     smoothing_style: Literal["uniform", "others"] = param(
         "how label smoothing spreads epsilon", "uniform", choices=SMOOTHING_STYLES
@@ -233,8 +234,15 @@ class BCEParams:
     probs: list[Scalar] | None = param("predicted probabilities, one per label", None)
     logits: list[Scalar] | None = param("logits (sigmoid is applied) instead of probs", None)
     targets: list[Scalar] = param("true labels (0/1, or soft targets in [0, 1])", factory=list)
-    reduction: Literal["sum", "mean"] = param("combine the per-label losses", "sum")
-    base: Base = param("logarithm base", "e")
+    reduction: Literal["sum", "mean"] = param(
+        "combine the per-label losses",
+        "sum",
+        choices={
+            "sum": "sum over the labels (multi-label BCE as usually written)",
+            "mean": "mean over the labels (PyTorch's binary_cross_entropy default)",
+        },
+    )
+    base: Base = param("logarithm base", "e", choices=BASES)
 
     def check(self) -> None:
         if (self.probs is None) == (self.logits is None):

@@ -19,7 +19,13 @@ class MSEParams:
     predictions: list[Scalar] = param("model outputs")
     targets: list[Scalar] = param("true values")
     reduction: Literal["mean", "sum", "half_sum"] = param(
-        "mean, sum, or 0.5 * sum of squares", "mean"
+        "combine the squared errors",
+        "mean",
+        choices={
+            "mean": "mean of (a - y)^2 (PyTorch mse_loss default)",
+            "sum": "sum of (a - y)^2",
+            "half_sum": "0.5 * sum of (a - y)^2 (its gradient is a - y)",
+        },
     )
 
     def check(self) -> None:

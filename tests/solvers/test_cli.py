@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from solvers.cli import main
+from solvers.cli import main, reference_markdown
 from solvers.registry import names
 
 
@@ -62,3 +62,11 @@ def test_docs_cover_every_solver() -> None:
         assert f"### `{name}`" in text, (
             f"docs/solvers.md lacks {name}; run python -m solvers reference"
         )
+
+
+def test_docs_reference_is_the_generated_one() -> None:
+    docs = Path(__file__).resolve().parents[2] / "docs" / "solvers.md"
+    assert reference_markdown().strip() in docs.read_text(), (
+        "docs/solvers.md's reference section is out of date: replace everything after "
+        "'## Reference: every solver' and its first line with `python -m solvers reference`"
+    )

@@ -1,9 +1,22 @@
-"""Fail the session when a cross-checked solver ran fewer cases than the budget (a strategy
-that exhausted its space or filtered too much), and print the cases per solver."""
+"""Mark the cross-checks ``torch``; fail the session when a cross-checked solver ran fewer
+cases than the budget (a strategy that exhausted its space or filtered too much), and print
+the cases per solver."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items: list[Any]) -> None:
+    # Marked torch, so `-m "not torch"` leaves them out like the other PyTorch tests.
+    for item in items:
+        if HERE in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(pytest.mark.torch)
 
 
 def _runs() -> Any:
