@@ -274,6 +274,7 @@ def tables(draw: Any) -> tuple[list[int], str, list[dict]]:
 # --- the cross-checks -----------------------------------------------------------------
 
 
+@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")  # PyTorch's perf note
 @given(tables())
 @crosscheck("cnn.layers")
 def test_layer_tables_match_pytorch_modules(table: tuple[list[int], str, list[dict]]) -> None:
@@ -407,6 +408,7 @@ def single_convs(draw: Any) -> dict:
     return params
 
 
+@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")
 @given(single_convs())
 @crosscheck("cnn.conv_gradients")
 def test_gradient_shapes_are_what_autograd_returns(params: dict) -> None:
