@@ -173,6 +173,7 @@ def _answer(
             spans,
             review="answer not found: the part's label was not found in the printed exam",
         )
+    pieces = _ticked_columns(part, pieces)
     lines, evidence = _compose(part, pieces)
     text = "\n".join(line for line in lines if line.strip())
     found = _found_share(part, aligned, printed)
@@ -190,11 +191,43 @@ def _answer(
         if not pieces:
             review = "answer not found: the part's printed text is missing from this copy"
         confidence = 0.6
-    if pieces and not text.strip() and any(p.kind != "mark" for p in pieces):
-        crossed = any(_STRIKE_RE.search(p.text) for p in pieces)
-        if crossed:
+    if pieces and not re.search(r"\w", text) and any(p.kind != "mark" for p in pieces):
+        if any(_STRIKE_RE.search(p.text) for p in pieces):
             review = "everything written for this part is crossed out"
+        elif any(_WRITTEN_RE.search(_clean(p.text)) for p in pieces if p.kind != "label"):
+            review = "something is written for this part but was not read as an answer"
     return AnswerText(pid, text, start, end, confidence, "printed", spans, review, evidence)
+
+
+_WRITTEN_RE = re.compile(r"[\w✓✔√×•]|\\checkmark")
+_TICK_RE = re.compile(r"[xX×✓✔√•]|\\checkmark|\\times")
+
+
+def _ticked_columns(part: PrintedPart, pieces: list[Piece]) -> list[Piece]:
+    """A tick or a cross in a table cell whose column is named like one of the part's options
+    ("Yes" / "No" columns) marks that option; a struck-through one crosses it out."""
+    if not part.prompt.options:
+        return pieces
+    out = []
+    for piece in pieces:
+        option = _option_named(part.prompt.options, piece.slot) if piece.kind == "cell" else None
+        value = _TAG_RE.sub(" ", _UNDERLINE_RE.sub(r"\1", piece.text))
+        value = re.sub(r"~~|\\(?:sout|cancel|xcancel|st)\b|[{}$\s]", "", value)
+        if option is not None and value and _TICK_RE.fullmatch(value):
+            crossed = bool(_STRIKE_RE.search(piece.text))
+            out.append(
+                Piece(piece.part, "mark", option, piece.start, piece.end, piece.text, crossed)
+            )
+        else:
+            out.append(piece)
+    return out
+
+
+def _option_named(options: Sequence[str], header: str) -> str | None:
+    best = max(options, key=lambda o: fuzz.ratio(o.lower(), header.lower()), default=None)
+    if best is None or fuzz.ratio(best.lower(), header.lower()) < 85:
+        return None
+    return best
 
 
 def _found_share(part: PrintedPart, aligned: CopyAlignment, printed: PrintedExam) -> float:

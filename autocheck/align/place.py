@@ -67,11 +67,33 @@ def place(
             pieces.append(Piece(part, "cell", column, start, end, text[start:end]))
             continue
         k = bisect.bisect_left(starts, run.at) - 1
+        if (
+            k + 1 < len(flowing)
+            and starts[k + 1] == run.at
+            and printed.tokens[run.at].kind == "blank"
+            and _opens_line(run, aligned, text)
+        ):
+            k += 1  # the part's line opens with a blank to write in ("____ 1. Dropout")
         if k < 0:
             unplaced.append((start, end))
             continue
         pieces.extend(_in_part(printed, flowing[k], run, aligned, text))
     return pieces, unplaced
+
+
+def _opens_line(run: Run, aligned: CopyAlignment, text: str) -> bool:
+    """Writing that starts its line and is followed on that line by the part's first printed
+    tokens (or written over them): "B 1. Dropout", over the blank printed before the label,
+    answers item 1, not the item before."""
+    first = aligned.tokens[run.j1]
+    if text[text.rfind("\n", 0, first.start) + 1 : first.start].strip(" \t-*>"):
+        return False  # something printed precedes it on its line: it ends that line's part
+    if run.over > run.at:
+        return True
+    j = aligned.matched[run.at] if run.at < len(aligned.matched) else -1
+    if j < run.j2:
+        return False
+    return "\n" not in text[aligned.tokens[run.j2 - 1].end : aligned.tokens[j].start]
 
 
 def _cell_of(printed: PrintedExam, run: Run) -> tuple[str, str] | None:

@@ -306,3 +306,65 @@ def test_every_character_of_a_copy_is_printed_answer_or_unmatched(exam, copy):
             covered[k] = True
     lost = [t.text for t in tokenize(text) if not all(covered[t.start : t.end])]
     assert lost == []
+
+
+MATCHING = """\
+    ____ 1. Dropout
+
+    ____ 2. Weight decay
+
+    A. Adds a penalty on the weights.
+    B. Zeroes random activations.
+    """
+MATCH_PARTS = [PartPrompt(f"b.{n}", f"{n}.", options=("A", "B")) for n in "12"]
+
+
+@pytest.mark.parametrize(
+    ("line1", "line2"),
+    [
+        ("B 1. Dropout", "A 2. Weight decay"),
+        (r"\underline{B} 1. Dropout", "~~B~~ A 2. Weight decay"),
+    ],
+)
+def test_a_letter_on_the_blank_before_a_label_answers_that_label(line1, line2):
+    copy = MATCHING.replace("____ 1. Dropout", line1).replace("____ 2. Weight decay", line2)
+    answers = _align(MATCHING, copy, MATCH_PARTS).answers
+    assert (answers["b.1"].text, answers["b.2"].text) == ("B", "A")
+
+
+def test_an_answer_merged_before_the_next_label_stays_with_its_part():
+    printed = "1. How many epochs? \n\n2. How many steps?\n"
+    copy = "1. How many epochs?\n\n20 2. How many steps?\n\n400\n"
+    answers = _align(printed, copy, [PartPrompt("1", "1."), PartPrompt("2", "2.")]).answers
+    assert (answers["1"].text, answers["2"].text) == ("20", "400")
+
+
+TICKS = """\
+    | Statement | Yes | No |
+    |---|---|---|
+    | S1. Validation data tunes hyperparameters. | | |
+    | S2. Momentum needs full batches. | | |
+    """
+TICK_PARTS = [PartPrompt(f"2.s{n}", f"S{n}.", options=("Yes", "No")) for n in "12"]
+
+
+@pytest.mark.parametrize(
+    ("row1", "row2", "read"),
+    [
+        ("| X | |", "| | X |", ("Yes", "No")),
+        ("| ✓ | |", "| ✓ | |", ("Yes", "Yes")),
+        ("| ~~x~~ | x |", "| Yes | |", ("No", "Yes")),
+    ],
+)
+def test_a_tick_in_a_column_named_like_an_option_marks_that_option(row1, row2, read):
+    copy = TICKS.replace("hyperparameters. | | |", f"hyperparameters. {row1}").replace(
+        "full batches. | | |", f"full batches. {row2}"
+    )
+    answers = _align(TICKS, copy, TICK_PARTS).answers
+    assert (answers["2.s1"].text, answers["2.s2"].text) == read
+
+
+def test_writing_that_reads_as_no_answer_is_never_blank():
+    copy = QUIZ.replace("have?\n\n    Q3.", "have?\n\n    ✓ ✓\n\n    Q3.")
+    answer = _align(QUIZ, copy, QUIZ_PARTS).answers["2"]
+    assert answer.review == "something is written for this part but was not read as an answer"
