@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from autocheck.align.diff import CopyAlignment, Run
-from autocheck.align.printed import Option, PrintedExam, PrintedPart
+from autocheck.align.printed import Option, PrintedExam, PrintedPart, cell_text, flat, table_rows
 from autocheck.align.tokens import MARK_COMMANDS, STRIKE_COMMANDS, Token
 
 __all__ = ["Piece", "place"]
@@ -56,10 +56,12 @@ def place(
     no part (before the first part: a cover page, a name)."""
     flowing = sorted((p for p in printed.parts if p.found and not p.table), key=lambda p: p.start)
     starts = [p.start for p in flowing]
-    pieces: list[Piece] = []
+    pieces, read = _copy_cells(printed, aligned, text)
     unplaced: list[tuple[int, int]] = []
     for run in aligned.runs:
         tokens = aligned.tokens[run.j1 : run.j2]
+        if all(j in read for j in range(run.j1, run.j2)):
+            continue  # inside a table cell read from the copy's own row
         start, end = tokens[0].start, tokens[-1].end
         cell = _cell_of(printed, run)
         if cell is not None:
@@ -102,6 +104,35 @@ def _cell_of(printed: PrintedExam, run: Run) -> tuple[str, str] | None:
             if cell.left < run.at <= cell.right:
                 return part.prompt.part_id, cell.header
     return None
+
+
+def _copy_cells(
+    printed: PrintedExam, aligned: CopyAlignment, text: str
+) -> tuple[list[Piece], set[int]]:
+    """The table parts' cells read from the copy's own rows: the row whose first cell reads
+    like the printed row's, its cell at the printed cell's position. This holds whatever the
+    table's format in the copy (Markdown, HTML, LaTeX) and however its separators aligned.
+    Returns the pieces and the copy tokens read."""
+    cells = [(p.prompt.part_id, c) for p in printed.parts for c in p.cells]
+    if not cells:
+        return [], set()
+    line_of = [text.count("\n", 0, t.start) for t in aligned.tokens]
+    rows = table_rows(aligned.tokens, line_of)
+    names = [flat(cell_text(aligned.tokens, r[0], r[1])) for r in rows]
+    pieces: list[Piece] = []
+    read: set[int] = set()
+    for part_id, cell in cells:
+        want = flat(cell.row)
+        row = next((r for r, n in zip(rows, names, strict=True) if want and n == want), None)
+        if row is None or cell.index + 1 >= len(row):
+            continue
+        a, b = row[cell.index], row[cell.index + 1]
+        read.update(range(a + 1, b))
+        inside = aligned.tokens[a + 1 : b]
+        if inside:
+            start, end = inside[0].start, inside[-1].end
+            pieces.append(Piece(part_id, "cell", cell.header, start, end, text[start:end]))
+    return pieces, read
 
 
 def _in_part(

@@ -22,7 +22,16 @@ from autocheck.align.labels import locate
 from autocheck.align.model import PartPrompt
 from autocheck.align.tokens import Token, tokenize
 
-__all__ = ["Cell", "Option", "PrintedExam", "PrintedPart", "read_printed"]
+__all__ = [
+    "Cell",
+    "Option",
+    "PrintedExam",
+    "PrintedPart",
+    "cell_text",
+    "flat",
+    "read_printed",
+    "table_rows",
+]
 
 
 @dataclass(frozen=True)
@@ -40,11 +49,14 @@ class Option:
 @dataclass(frozen=True)
 class Cell:
     """An empty printed table cell to write in: between the separator tokens ``left`` and
-    ``right``, under the column ``header``."""
+    ``right``, under the column ``header``, the ``index``-th cell of the row whose first cell
+    reads ``row`` (so the copy's own row can be read in any table format)."""
 
     left: int
     right: int
     header: str
+    row: str = ""
+    index: int = 0
 
 
 @dataclass(frozen=True)
@@ -84,7 +96,7 @@ def read_printed(text: str, parts: tuple[PartPrompt, ...]) -> PrintedExam:
     tokens = tuple(tokenize(text))
     line_of = tuple(text.count("\n", 0, t.start) for t in tokens)
     starts = [t.start for t in tokens]
-    tables = _tables(_table_rows(tokens, line_of), line_of)
+    tables = _tables(table_rows(tokens, line_of), line_of)
     table_parts = {p.part_id: _cells(p, tables, tokens) for p in parts}
     flowing = [p for p in parts if not table_parts[p.part_id]]
     anchors, headers = locate(text, flowing) if flowing else ({}, [])
@@ -220,8 +232,8 @@ def _in_order(names: Sequence[str], found: dict[str, int]) -> list[tuple[str, in
 # --- tables ----------------------------------------------------------------------------------------
 
 
-def _table_rows(tokens: Sequence[Token], line_of: Sequence[int]) -> list[list[int]]:
-    """Rows of the printed tables: each row is the list of its separator token indices. A
+def table_rows(tokens: Sequence[Token], line_of: Sequence[int]) -> list[list[int]]:
+    """Rows of tables: each row is the list of its separator token indices. A
     Markdown row is the separators on one line; an HTML or LaTeX row ends at ``</tr>``/``\\\\``;
     the separator line of a Markdown table (``|---|``) is no row."""
     rows: list[list[int]] = []
@@ -258,7 +270,7 @@ def _rule_row(row: list[int], tokens: Sequence[Token]) -> bool:
     return bool(inside) and all(t.text in "-:=" for t in inside)
 
 
-def _cell_text(tokens: Sequence[Token], left: int, right: int) -> str:
+def cell_text(tokens: Sequence[Token], left: int, right: int) -> str:
     return " ".join(t.text for t in tokens[left + 1 : right] if t.kind not in ("markup",))
 
 
@@ -274,28 +286,29 @@ def _cells(
         if row is None:
             continue
         head = rows[0]
-        headers = [_cell_text(tokens, a, b) for a, b in itertools.pairwise(head)]
+        headers = [cell_text(tokens, a, b) for a, b in itertools.pairwise(head)]
+        name = cell_text(tokens, row[0], row[1])
         cells = [
-            Cell(a, b, headers[k] if k < len(headers) else "")
+            Cell(a, b, headers[k] if k < len(headers) else "", name, k)
             for k, (a, b) in enumerate(itertools.pairwise(row))
         ][1:]
         if not part.column:
             return tuple(cells)
-        want = _flat(part.column)
-        best = max(cells, key=lambda c: fuzz.ratio(_flat(c.header), want), default=None)
-        if best is not None and fuzz.ratio(_flat(best.header), want) >= 70:
+        want = flat(part.column)
+        best = max(cells, key=lambda c: fuzz.ratio(flat(c.header), want), default=None)
+        if best is not None and fuzz.ratio(flat(best.header), want) >= 70:
             return (best,)
     return ()
 
 
-def _flat(text: str) -> str:
+def flat(text: str) -> str:
     return re.sub(r"[\W_]+", "", text.lower())
 
 
 def _row_named(label: str, rows: list[list[int]], tokens: Sequence[Token]) -> list[int] | None:
     """The row whose first cell is the label: equal, else starting with it, else similar."""
-    want = _flat(label)
-    firsts = [(row, _flat(_cell_text(tokens, row[0], row[1]))) for row in rows]
+    want = flat(label)
+    firsts = [(row, flat(cell_text(tokens, row[0], row[1]))) for row in rows]
     for row, first in firsts:
         if first == want:
             return row
