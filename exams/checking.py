@@ -225,7 +225,8 @@ def submission_check(*, submission: Submission) -> list[Answer]:
     }
     now = timezone.now()
     stored: list[Answer] = []
-    for verdict in check_submission(key, inputs, expected=expected):
+    decimal_comma = submission.exam.course.decimal_comma
+    for verdict in check_submission(key, inputs, expected=expected, decimal_comma=decimal_comma):
         part = parts.get(verdict.part)
         if part is None:
             continue  # the key has a part the exam structure lacks: key_install keeps them equal

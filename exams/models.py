@@ -24,9 +24,20 @@ STAFF_ROLES = (Role.INSTRUCTOR, Role.TA)
 
 
 class Course(models.Model):
+    class DecimalSign(models.TextChoices):
+        """How the course's students write decimals: it decides whether ``1,204`` is 1204 or
+        1.204. Unset, an answer that reads both ways and is right one way goes to a person."""
+
+        UNSET = "", "Not set: an ambiguous 1,204 goes to a person"
+        POINT = ".", "Decimal point (1.5; 1,204 is 1204)"
+        COMMA = ",", "Decimal comma (1,5; 1,204 is 1.204)"
+
     code = models.CharField(max_length=40)
     title = models.CharField(max_length=200)
     term = models.CharField(max_length=40, help_text="e.g. 2026 Fall")
+    decimal_sign = models.CharField(
+        max_length=1, choices=DecimalSign.choices, blank=True, default=DecimalSign.UNSET
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -37,6 +48,13 @@ class Course(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} ({self.term})"
+
+    @property
+    def decimal_comma(self) -> bool | None:
+        """The auto-checker's setting: True (comma), False (point) or None (unset)."""
+        return {self.DecimalSign.POINT: False, self.DecimalSign.COMMA: True}.get(
+            self.DecimalSign(self.decimal_sign)
+        )
 
 
 class Enrollment(models.Model):

@@ -36,10 +36,16 @@ _PARKED = 10_000
 
 @transaction.atomic
 def course_create(
-    *, code: str, title: str, term: str, instructor: AbstractBaseUser | None = None
+    *,
+    code: str,
+    title: str,
+    term: str,
+    instructor: AbstractBaseUser | None = None,
+    decimal_sign: str = Course.DecimalSign.UNSET,
 ) -> Course:
-    """Create a course; the creating user, if any, becomes its instructor."""
-    course = Course(code=code, title=title, term=term)
+    """Create a course; the creating user, if any, becomes its instructor. ``decimal_sign``
+    is how its students write decimals (``Course.DecimalSign``)."""
+    course = Course(code=code, title=title, term=term, decimal_sign=decimal_sign)
     course.full_clean()
     with refuse_duplicate(f"The course {code} ({term}) was just created."):
         course.save()

@@ -218,3 +218,15 @@ def test_the_keys_rubric_items_are_installed_once(exam):
     }
     services.answer_key_store(exam=exam, source=KEY.replace("key_version: 1", "key_version: 2"))
     assert RubricItem.objects.filter(part=part).count() == 2
+
+
+@pytest.mark.parametrize(
+    ("sign", "verdict"),
+    [("", "needs_review"), (",", "correct"), (".", "incorrect")],
+)
+def test_the_courses_decimal_sign_decides_what_1_386_means(cast, exam, sign, verdict):
+    # 3.a is ln 4 = 1.386...: "1,386" is right with a decimal comma, 1386 with a point.
+    course = cast.exam.course
+    course.decimal_sign = sign
+    course.save()
+    assert _answers(cast, {"3.a": "L = 1,386"})["3.a"].verdict == verdict
