@@ -104,6 +104,10 @@ def scan_batch_upload(
     limit = settings.SCAN_UPLOAD_MAX_BYTES
     checksum, size, head, too_large = _digest(stream, limit)
     existing = ScanBatch.objects.filter(exam=exam, checksum=checksum).first()
+    if existing is not None and existing.status == ScanBatch.Status.FAILED and not existing.file:
+        # Refused before (its file is not kept): try again, a limit may have been raised.
+        existing.delete()
+        existing = None
     if existing is not None:
         return _uploaded_again(existing, enqueue=enqueue)
 
@@ -133,10 +137,12 @@ def scan_batch_upload(
             if not error:
                 batch.file.save(original_name, File(stream), save=False)
             batch.save()
-    except IntegrityError:
-        # The same file, uploaded concurrently: the other upload won.
-        if batch.file:
+    except Exception as exc:
+        if batch.file:  # never a stored file without its row
             batch.file.delete(save=False)
+        if not isinstance(exc, IntegrityError):
+            raise
+        # The same file, uploaded concurrently: the other upload won.
         return UploadResult(ScanBatch.objects.get(exam=exam, checksum=checksum), created=False)
     if not error and enqueue:
         from exams.tasks import split_scan_batch
@@ -164,11 +170,15 @@ def _claim(batch_id: int, from_statuses: Iterable[str], to_status: str) -> bool:
 
 
 def _fail_batch(batch: ScanBatch, error: str) -> None:
-    """Mark the batch failed and remove every page it had produced: no half-written batch."""
+    """Mark the batch failed and remove every page it had produced: no half-written batch.
+    The file goes too (it cannot be read as it is: keeping it would only fill the disk); the
+    same file uploaded again is tried again."""
     with transaction.atomic():
         delete_after_commit(batch.pages.exclude(image="").values_list("image", flat=True))
+        delete_after_commit([batch.file.name])
         batch.pages.all().delete()
         ScanBatch.objects.filter(pk=batch.pk).update(
+            file="",
             status=ScanBatch.Status.FAILED,
             error=error,
             pages_total=0,
@@ -177,6 +187,18 @@ def _fail_batch(batch: ScanBatch, error: str) -> None:
             attempts=0,
             last_error="",
         )
+
+
+def page_limits() -> scan_pages.PageLimits:
+    """What one upload may expand to, from the settings (docs/deployment.md)."""
+    return scan_pages.PageLimits(
+        max_file_bytes=settings.SCAN_UPLOAD_MAX_BYTES,
+        max_pages=settings.SCAN_MAX_PAGES,
+        max_page_pixels=settings.SCAN_MAX_PAGE_MEGAPIXELS * 10**6,
+        max_upload_pixels=settings.SCAN_MAX_UPLOAD_MEGAPIXELS * 10**6,
+        max_pixels_per_byte=settings.SCAN_MAX_PIXELS_PER_BYTE,
+        free_pixels=settings.SCAN_FREE_MEGAPIXELS * 10**6,
+    )
 
 
 def _to_place(batch: ScanBatch) -> list[int]:
@@ -204,7 +226,7 @@ def scan_batch_split(*, batch_id: int, time_budget: float | None = None) -> list
         if batch.status == ScanBatch.Status.PROCESSING:
             return _to_place(batch)
         return []
-    limits = scan_pages.PageLimits(max_file_bytes=settings.SCAN_UPLOAD_MAX_BYTES)
+    limits = page_limits()
     # Pages are stored in order, each before the next: those with an image are done.
     count = start = batch.pages.exclude(image="").count()
     deadline = None if time_budget is None else time.monotonic() + time_budget

@@ -162,6 +162,20 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 SCAN_UPLOAD_MAX_BYTES = envint("SCAN_UPLOAD_MAX_BYTES", 1024 * 1024 * 1024, minimum=1)
+# What one scan upload may expand to (exams.scanning.pages.PageLimits; docs/deployment.md):
+# pages, pixels of a page and of all pages, and pixels per byte of the file beyond a free
+# allowance (a 16 KB ZIP of 40 blank 59.5 Mpx pages is refused before any page is decoded).
+SCAN_MAX_PAGES = envint("SCAN_MAX_PAGES", 10_000, minimum=1)
+SCAN_MAX_PAGE_MEGAPIXELS = envint("SCAN_MAX_PAGE_MEGAPIXELS", 60, minimum=1)
+SCAN_MAX_UPLOAD_MEGAPIXELS = envint("SCAN_MAX_UPLOAD_MEGAPIXELS", 50_000, minimum=1)
+SCAN_MAX_PIXELS_PER_BYTE = envint("SCAN_MAX_PIXELS_PER_BYTE", 1_000, minimum=1)
+SCAN_FREE_MEGAPIXELS = envint("SCAN_FREE_MEGAPIXELS", 1_000, minimum=0)
+# An upload in progress is spooled to a temporary file with no name on disk: a worker killed
+# mid-upload leaves nothing behind.
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "gradebook.uploads.AnonymousTemporaryFileUploadHandler",
+]
 
 # --- Celery -------------------------------------------------------------------------------
 # No broker configured: tasks run eagerly in-process (the embedded default).

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import io
 import os
+import tempfile
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import BinaryIO
+from typing import IO, BinaryIO, cast
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -65,6 +67,11 @@ class ArchiveLimitError(ScanInputError):
     """A ZIP archive with too many entries, too deep nesting, or a suspicious expansion ratio."""
 
 
+class ExpansionError(ScanInputError):
+    """An upload whose pages add up to more pixels than allowed, in all or for its size in
+    bytes: a small file that would cost hours of decoding (a decompression bomb)."""
+
+
 @dataclass(frozen=True)
 class PageLimits:
     """Limits applied while splitting one upload. Defaults suit a few thousand scanned pages.
@@ -79,6 +86,13 @@ class PageLimits:
     max_file_bytes: int = 1024 * 1024 * 1024  # the upload, and each ZIP member
     max_pages: int = 10_000  # pages across the whole upload
     max_page_pixels: int = 60_000_000  # A4 at 600 dpi is 35 Mpx
+    #: Pixels of all the pages together (A4 at 300 dpi is 8.7 Mpx: 5,700 pages).
+    max_upload_pixels: int = 50_000_000_000
+    #: Pixels per byte of the upload, beyond ``free_pixels`` that any upload may declare. A
+    #: greyscale JPEG scan is 10-20 pixels a byte, a bilevel (CCITT G4) one 150-300 with its
+    #: blank pages at ~3,000; a page of blank PNG squeezed into a ZIP is 100,000.
+    max_pixels_per_byte: float = 1_000.0
+    free_pixels: int = 1_000_000_000
     render_dpi: float = 200.0  # for pages that must be rendered
     max_zip_entries: int = 10_000
     max_zip_ratio: float = 200.0  # uncompressed / compressed, per member over 1 MiB
@@ -150,6 +164,45 @@ class _Budget:
             )
 
 
+@dataclass
+class _Measure(_Budget):
+    """The budget of :func:`measure`: pages, and pixels against the upload's size."""
+
+    upload: str = "upload"
+    upload_bytes: int = 0
+    pixels: int = 0
+
+    def take_pixels(self, w: float, h: float, where: str) -> None:
+        limits = self.limits
+        self.check_pixels(w, h, where)
+        self.pixels += int(w * h)
+        if self.pixels > limits.max_upload_pixels:
+            raise ExpansionError(
+                f"{self.upload}: its pages add up to more than "
+                f"{limits.max_upload_pixels / 1e6:,.0f} megapixels; split it into smaller uploads"
+            )
+        allowed = limits.free_pixels + limits.max_pixels_per_byte * self.upload_bytes
+        if self.pixels > allowed:
+            raise ExpansionError(
+                f"{self.upload}: its pages add up to more than {self.pixels / 1e6:,.0f} "
+                f"megapixels (counted up to {where}) from a file of {_size(self.upload_bytes)}; "
+                "scanned pages do not compress that much. Upload the files as they came from "
+                "the scanner (blank or enlarged images, and decompression bombs, are refused)."
+            )
+
+
+@dataclass(frozen=True)
+class UploadSize:
+    """What an upload declares: its pages, and their pixels in all."""
+
+    pages: int
+    pixels: int
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**20:,.1f} MiB" if n >= 2**20 else f"{n / 1024:,.0f} KB"
+
+
 def sniff(data: bytes) -> str | None:
     """The file type from its first bytes: "pdf", "png", "jpeg", "tiff", "zip" or None."""
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
@@ -203,19 +256,50 @@ def iter_pages(
     limits = limits or PageLimits()
     budget = _Budget(limits, start=start)
     counter = iter(range(limits.max_pages + 1))
+    with _opened(upload) as fh:
+        if start == 0:  # a resumed split was measured when it began
+            measure(fh, name=name, limits=limits)
+        yield from _iter_file(fh, name, budget, counter, depth=0)
+
+
+def measure(
+    upload: bytes | str | os.PathLike[str] | BinaryIO,
+    *,
+    name: str = "upload",
+    limits: PageLimits | None = None,
+) -> UploadSize:
+    """The pages and pixels an upload declares, read from its headers only: no page is decoded
+    or rendered, so a file past a limit is refused in a fraction of a second, before any
+    work. :func:`iter_pages` calls it first.
+
+    Raises
+    ------
+    ScanInputError
+        What :func:`iter_pages` would raise for the file's structure and limits, and
+        :class:`ExpansionError` for pixels past ``max_upload_pixels``, or past
+        ``free_pixels + max_pixels_per_byte`` times the upload's size in bytes.
+    """
+    limits = limits or PageLimits()
+    with _opened(upload) as fh:
+        budget = _Measure(limits, upload=name, upload_bytes=fh.seek(0, io.SEEK_END))
+        _measure_file(fh, name, budget, depth=0)
+        fh.seek(0)
+    return UploadSize(budget.pages, budget.pixels)
+
+
+@contextmanager
+def _opened(upload: bytes | str | os.PathLike[str] | BinaryIO) -> Iterator[BinaryIO]:
     if isinstance(upload, bytes | bytearray | memoryview):
-        yield from _iter_file(io.BytesIO(bytes(upload)), name, budget, counter, depth=0)
+        yield io.BytesIO(bytes(upload))
     elif isinstance(upload, str | os.PathLike):
         with open(upload, "rb") as fh:
-            yield from _iter_file(fh, name, budget, counter, depth=0)
+            yield fh
     else:
-        yield from _iter_file(upload, name, budget, counter, depth=0)
+        yield upload
 
 
-def _iter_file(
-    fh: BinaryIO, source: str, budget: _Budget, counter: Iterator[int], depth: int
-) -> Iterator[PageImage]:
-    limits = budget.limits
+def _kind(fh: BinaryIO, source: str, limits: PageLimits) -> str:
+    """The file's type by its first bytes, after its size is checked."""
     size = fh.seek(0, io.SEEK_END)
     if size == 0:
         raise EmptyFileError(f"{source}: the file is empty")
@@ -228,6 +312,44 @@ def _iter_file(
         raise UnsupportedFileTypeError(
             f"{source}: not a PDF, PNG, JPEG, TIFF or ZIP file (whatever its name says)"
         )
+    return kind
+
+
+def _measure_file(fh: BinaryIO, source: str, budget: _Measure, depth: int) -> None:
+    kind = _kind(fh, source, budget.limits)
+    if kind == "pdf":
+        with _pdf_document(fh, source) as pdf:
+            n = len(pdf)
+            budget.take_pages(n, source)
+            scale = budget.limits.render_dpi / 72.0
+            for i in range(n):
+                page = pdf[i]
+                try:
+                    img = _single_page_image(page)
+                    if img is not None:
+                        w, h = img.get_px_size()
+                    else:
+                        pw, ph = page.get_size()
+                        w, h = pw * scale, ph * scale
+                finally:
+                    page.close()
+                budget.take_pixels(w, h, f"{source}, page {i + 1}")
+    elif kind == "zip":
+        for where, member in _zip_members(fh, source, budget, depth):
+            _measure_file(member, where, budget, depth + 1)
+    else:
+        with _image_file(fh, source) as img:
+            n_frames = getattr(img, "n_frames", 1)
+            budget.take_pages(n_frames, source)
+            for number, frame in enumerate(ImageSequence.Iterator(img), start=1):
+                where = source if n_frames == 1 else f"{source}, frame {number}"
+                budget.take_pixels(*frame.size, where)
+
+
+def _iter_file(
+    fh: BinaryIO, source: str, budget: _Budget, counter: Iterator[int], depth: int
+) -> Iterator[PageImage]:
+    kind = _kind(fh, source, budget.limits)
     if kind == "pdf":
         yield from _iter_pdf(fh, source, budget, counter)
     elif kind == "zip":
@@ -236,9 +358,9 @@ def _iter_file(
         yield from _iter_image(fh, source, budget, counter)
 
 
-def _iter_pdf(
-    fh: BinaryIO, source: str, budget: _Budget, counter: Iterator[int]
-) -> Iterator[PageImage]:
+@contextmanager
+def _pdf_document(fh: BinaryIO, source: str) -> Iterator[pdfium.PdfDocument]:
+    """The PDF opened, unless it is damaged, encrypted or has no page."""
     try:
         pdf = pdfium.PdfDocument(fh)
     except pdfium.PdfiumError as exc:
@@ -250,9 +372,18 @@ def _iter_pdf(
     try:
         if pdfium_c.FPDF_GetSecurityHandlerRevision(pdf.raw) != -1:
             raise EncryptedFileError(f"{source}: the PDF is encrypted; upload an unprotected copy")
-        n = len(pdf)
-        if n == 0:
+        if len(pdf) == 0:
             raise CorruptFileError(f"{source}: the PDF has no pages")
+        yield pdf
+    finally:
+        pdf.close()
+
+
+def _iter_pdf(
+    fh: BinaryIO, source: str, budget: _Budget, counter: Iterator[int]
+) -> Iterator[PageImage]:
+    with _pdf_document(fh, source) as pdf:
+        n = len(pdf)
         budget.take_pages(n, source)
         for i in range(n):
             index = next(counter)
@@ -263,8 +394,6 @@ def _iter_pdf(
                 yield _pdf_page(page, i + 1, source, budget, index)
             finally:
                 page.close()
-    finally:
-        pdf.close()
 
 
 def _single_page_image(page: pdfium.PdfPage) -> pdfium.PdfImage | None:
@@ -334,16 +463,44 @@ def _pdf_page(
     return PageImage(index, source, number, "rendered", budget.limits.render_dpi, _image=pil)
 
 
-def _iter_image(
-    fh: BinaryIO, source: str, budget: _Budget, counter: Iterator[int]
-) -> Iterator[PageImage]:
+class _Lent:
+    """A file lent to Pillow, which closes the file of an image it closes: this one stays
+    open for its owner (``measure`` reads an upload before ``iter_pages`` does)."""
+
+    def __init__(self, fh: BinaryIO) -> None:
+        self._fh = fh
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._fh, name)
+
+    def close(self) -> None:
+        pass
+
+
+@contextmanager
+def _image_file(fh: BinaryIO, source: str) -> Iterator[Image.Image]:
+    """The image opened (its header read, no pixel decoded); damage and bombs found while it
+    is used are reported as such."""
     try:
-        img = Image.open(fh)
+        img = Image.open(cast(BinaryIO, _Lent(fh)))
     except Image.DecompressionBombError as exc:
         raise ImageTooLargeError(f"{source}: the image is too large to open safely") from exc
     except (UnidentifiedImageError, OSError) as exc:
         raise CorruptFileError(f"{source}: the image is damaged and cannot be read") from exc
     try:
+        yield img
+    except Image.DecompressionBombError as exc:
+        raise ImageTooLargeError(f"{source}: the image is too large to open safely") from exc
+    except (OSError, SyntaxError) as exc:
+        raise CorruptFileError(f"{source}: the image is damaged and cannot be read") from exc
+    finally:
+        img.close()
+
+
+def _iter_image(
+    fh: BinaryIO, source: str, budget: _Budget, counter: Iterator[int]
+) -> Iterator[PageImage]:
+    with _image_file(fh, source) as img:
         n_frames = getattr(img, "n_frames", 1)
         budget.take_pages(n_frames, source)
         for number, frame in enumerate(ImageSequence.Iterator(img), start=1):
@@ -365,17 +522,26 @@ def _iter_image(
             except (OSError, SyntaxError, ValueError) as exc:
                 raise CorruptFileError(f"{where}: the image is damaged and cannot be read") from exc
             yield PageImage(index, source, number, "image", dpi, _image=page)
-    except Image.DecompressionBombError as exc:
-        raise ImageTooLargeError(f"{source}: the image is too large to open safely") from exc
-    except (OSError, SyntaxError) as exc:
-        raise CorruptFileError(f"{source}: the image is damaged and cannot be read") from exc
-    finally:
-        img.close()
 
 
 def _iter_zip(
     fh: BinaryIO, source: str, budget: _Budget, counter: Iterator[int], depth: int
 ) -> Iterator[PageImage]:
+    for where, member in _zip_members(fh, source, budget, depth):
+        yield from _iter_file(member, where, budget, counter, depth + 1)
+
+
+#: A ZIP member up to this size is held in memory; a larger one goes to an anonymous
+#: temporary file (no name on disk: it disappears with the process, even a killed one).
+_MEMBER_IN_MEMORY = 2 * 2**20
+
+
+def _zip_members(
+    fh: BinaryIO, source: str, budget: _Budget, depth: int
+) -> Iterator[tuple[str, BinaryIO]]:
+    """Each member of a ZIP archive, in name order, streamed into a temporary file of its own
+    (never read whole into memory), after the archive's limits are checked. A member's file
+    lives until the next member is asked for."""
     limits = budget.limits
     if depth >= limits.max_zip_depth:
         raise ArchiveLimitError(f"{source}: archives nested more than {limits.max_zip_depth} deep")
@@ -408,16 +574,31 @@ def _iter_zip(
                     f"{where}: expands {info.file_size / max(info.compress_size, 1):.0f} times; "
                     "this looks like a ZIP bomb"
                 )
-            budget.zip_bytes += info.file_size
-            if budget.zip_bytes > limits.max_zip_total_bytes:
-                raise ArchiveLimitError(f"{source}: the archive expands to more than allowed")
-            try:
-                with zf.open(info) as member:
-                    # Declared sizes can lie: never read more than the limit.
-                    content = member.read(limits.max_file_bytes + 1)
-            except (zipfile.BadZipFile, OSError, EOFError) as exc:
-                raise CorruptFileError(f"{where}: the archive member is damaged") from exc
-            yield from _iter_file(io.BytesIO(content), where, budget, counter, depth + 1)
+            with tempfile.SpooledTemporaryFile(max_size=_MEMBER_IN_MEMORY) as member:
+                # Declared sizes can lie: count what comes out, never more than the limits.
+                budget.zip_bytes += _copy_member(zf, info, member, where, budget)
+                member.seek(0)
+                yield where, cast(BinaryIO, member)
+
+
+def _copy_member(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, out: IO[bytes], where: str, budget: _Budget
+) -> int:
+    limits = budget.limits
+    room = limits.max_zip_total_bytes - budget.zip_bytes
+    copied = 0
+    try:
+        with zf.open(info) as member:
+            while chunk := member.read(2**20):
+                copied += len(chunk)
+                if copied > limits.max_file_bytes:
+                    raise FileTooLargeError(_too_large(where, copied, limits))
+                if copied > room:
+                    raise ArchiveLimitError(f"{where}: the archive expands to more than allowed")
+                out.write(chunk)
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise CorruptFileError(f"{where}: the archive member is damaged") from exc
+    return copied
 
 
 def _is_metadata(name: str) -> bool:

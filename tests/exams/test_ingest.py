@@ -211,3 +211,69 @@ def test_a_blank_page_without_code_needs_attention(exam, media_root):
     page = ingest.page_process(page_id=pk)
     assert page.status == Page.Status.NEEDS_ATTENTION
     assert page.attention_reason == "no QR code found on the page"
+
+
+# --- Amplification and leaks (issue 13) ------------------------------------------------------
+
+
+def _blank_pages_zip(pages: int, size=(7000, 8500)) -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("1", size, 1).save(buf, "PNG", optimize=True)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for i in range(pages):
+            zf.writestr(f"p{i:03d}.png", buf.getvalue())
+    return out.getvalue()
+
+
+def _stored_files(media_root) -> list[str]:
+    return sorted(str(p.relative_to(media_root)) for p in media_root.rglob("*") if p.is_file())
+
+
+def test_a_small_zip_of_huge_pages_fails_before_a_page_is_made_and_leaves_no_file(
+    exam, media_root, django_capture_on_commit_callbacks
+):
+    data = _blank_pages_zip(40)  # 40 blank pages of 59.5 megapixels in ~16 KB
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = _upload(exam, data, "pages.zip").batch
+    batch.refresh_from_db()
+    assert batch.status == ScanBatch.Status.FAILED
+    assert "scanned pages do not compress that much" in batch.error
+    assert not Page.objects.filter(batch=batch).exists()
+    assert not batch.file
+    assert _stored_files(media_root) == []  # the refused file is not kept
+
+
+def test_a_refused_file_is_tried_again_when_uploaded_again(
+    exam, media_root, settings, django_capture_on_commit_callbacks
+):
+    data = _blank_pages_zip(3, size=(1000, 1400))
+    settings.SCAN_MAX_UPLOAD_MEGAPIXELS = 2
+    with django_capture_on_commit_callbacks(execute=True):
+        first = _upload(exam, data, "pages.zip").batch
+    first.refresh_from_db()
+    assert "add up to more than 2 megapixels" in first.error
+    settings.SCAN_MAX_UPLOAD_MEGAPIXELS = 50
+    with django_capture_on_commit_callbacks(execute=True):
+        again = _upload(exam, data, "pages.zip")
+    assert again.created
+    batch = ScanBatch.objects.get(exam=exam)  # the failed one replaced, not kept beside it
+    assert (batch.pk, batch.pages_total) == (again.batch.pk, 3)
+    assert set(Page.objects.filter(batch=batch).values_list("status", flat=True)) == {
+        Page.Status.NEEDS_ATTENTION
+    }
+
+
+def test_an_upload_whose_row_cannot_be_saved_leaves_no_file(exam, media_root, monkeypatch):
+    from django.db import OperationalError
+
+    def down(*args, **kwargs):
+        raise OperationalError("the database went away")
+
+    monkeypatch.setattr(ScanBatch, "save", down)
+    scan = _scans(exam, copies=1)
+    with pytest.raises(OperationalError):
+        _upload(exam, scan.pdf)
+    assert _stored_files(media_root) == []

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import inspect
 import io
+import tracemalloc
 import zipfile
 
 import pytest
@@ -16,6 +17,7 @@ from exams.scanning.pages import (
     CorruptFileError,
     EmptyFileError,
     EncryptedFileError,
+    ExpansionError,
     FileTooLargeError,
     ImageTooLargeError,
     PageLimits,
@@ -23,6 +25,7 @@ from exams.scanning.pages import (
     TooManyPagesError,
     UnsupportedFileTypeError,
     iter_pages,
+    measure,
     sniff,
 )
 
@@ -313,3 +316,77 @@ def test_non_jpeg_page_image_is_taken_out_decoded():
     assert got.encoded is None
     assert got.image.size == (620, 877)
     assert got.image.convert("L").getpixel((150, 140)) < 50
+
+
+# ---------------------------------------------------------------- amplification (issue 13)
+def _blank_png_zip(pages: int = 40, size=(7000, 8500)) -> bytes:
+    """The issue's amplification: blank 59.5-megapixel pages, a few KB each once zipped."""
+    buf = io.BytesIO()
+    Image.new("1", size, 1).save(buf, "PNG", optimize=True)
+    return _zip({f"p{i:03d}.png": buf.getvalue() for i in range(pages)})
+
+
+def test_a_small_zip_of_huge_blank_pages_is_refused_before_any_page_is_decoded():
+    data = _blank_png_zip()
+    assert len(data) < 27_000
+    with pytest.raises(ExpansionError) as info:
+        measure(data, name="pages.zip")
+    message = str(info.value)
+    assert message.startswith("pages.zip: its pages add up to more than 1,0")
+    assert "scanned pages do not compress that much" in message
+    # iter_pages measures first: not one page is decoded.
+    pages = iter_pages(data, name="pages.zip")
+    with pytest.raises(ExpansionError):
+        next(pages)
+
+
+def test_a_thousand_page_blank_pdf_is_refused_for_its_size():
+    with pytest.raises(ExpansionError, match="from a file of"):
+        measure(_pdf(pages=1000, size=(595, 842)).replace(b"page ", b"     "))
+
+
+def test_measure_counts_pages_and_pixels_from_headers(scan):
+    size = measure(scan.pdf)
+    assert size.pages == len(scan.manifest.pages)
+    first = Image.open(io.BytesIO(scan.jpegs[0]))
+    assert size.pixels == first.size[0] * first.size[1] * size.pages
+    tiff = io.BytesIO()
+    frames = [Image.new("L", (100, 50)), Image.new("L", (30, 20))]
+    frames[0].save(tiff, "TIFF", save_all=True, append_images=frames[1:])
+    both = measure(_zip({"a.tif": tiff.getvalue(), "b.pdf": _pdf(pages=2, size=(72, 36))}))
+    assert both.pages == 4
+    assert both.pixels == 100 * 50 + 30 * 20 + 2 * (200 * 100)  # 1 x 0.5 inch at 200 dpi
+
+
+@pytest.mark.parametrize(
+    ("limits", "message"),
+    [
+        (PageLimits(max_upload_pixels=10**6), "add up to more than 1 megapixels; split it"),
+        (PageLimits(free_pixels=0, max_pixels_per_byte=1.0), "scanned pages do not compress"),
+    ],
+)
+def test_the_pixels_of_all_pages_are_bounded(scan, limits, message):
+    with pytest.raises(ExpansionError, match=message):
+        list(iter_pages(scan.pdf, name="tray.pdf", limits=limits))
+
+
+def test_real_scans_are_far_below_the_pixels_per_byte_bound(scan):
+    size = measure(scan.pdf)
+    assert size.pixels / len(scan.pdf) < PageLimits().max_pixels_per_byte / 10
+
+
+def test_zip_members_are_streamed_not_read_whole(scan):
+    """A ZIP holding a 20 MB PDF: the member goes to a temporary file and pdfium reads the
+    page it needs from it; Python never holds the member's bytes."""
+    big = scan.pdf + b"%" + bytes(20 * 2**20)  # bytes after %%EOF: still the same PDF
+    data = _zip({"tray.pdf": big}, compression=zipfile.ZIP_STORED)
+    tracemalloc.start()
+    try:
+        pages = iter_pages(data, name="batch.zip")
+        first = next(pages)
+        _, peak = tracemalloc.get_traced_memory()
+        pages.close()
+    finally:
+        tracemalloc.stop()
+    assert first.source == "batch.zip/tray.pdf"
+    assert peak < 8 * 2**20  # before: the member, 20 MB, read into one bytes object
