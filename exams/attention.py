@@ -72,6 +72,46 @@ def identify_suggestions(
     return (hits + rest)[:limit]
 
 
+#: Pages of a group shown one by one (with their thumbnails and place forms); the rest of a
+#: large group (a stack of blank sheets, another exam's pages) is settled as a whole.
+GROUP_SHOWN = 12
+
+
+@dataclass(frozen=True)
+class PageGroup:
+    """Pages of one uploaded file set aside for the same reason: a stack of blank sheets
+    ("no QR code found"), another exam's pages, pages beyond the copy."""
+
+    batch: ScanBatch
+    reason: str
+    pages: list[Page]
+
+    @property
+    def count(self) -> int:
+        return len(self.pages)
+
+    @property
+    def shown(self) -> list[Page]:
+        return self.pages[:GROUP_SHOWN]
+
+    @property
+    def hidden(self) -> int:
+        return max(0, self.count - GROUP_SHOWN)
+
+    @property
+    def last_pk(self) -> int:
+        """The newest page of the group as listed: a bulk discard goes no further."""
+        return max(p.pk for p in self.pages)
+
+
+def page_groups(pages: Sequence[Page]) -> list[PageGroup]:
+    """Attention pages grouped by file and reason, in the order of their first page."""
+    groups: dict[tuple[int, str], list[Page]] = {}
+    for page in pages:
+        groups.setdefault((page.batch_id, page.attention_reason), []).append(page)
+    return [PageGroup(ps[0].batch, reason, ps) for (_, reason), ps in groups.items()]
+
+
 @dataclass(frozen=True)
 class AttentionSummary:
     pages: list[Page]
@@ -81,6 +121,10 @@ class AttentionSummary:
     unprocessed: list[selectors.BatchProgress] = field(default_factory=list)
     #: Pages whose step stopped after its attempts: a person resumes them.
     stopped: list[Page] = field(default_factory=list)
+
+    @property
+    def page_groups(self) -> list[PageGroup]:
+        return page_groups(self.pages)
 
     @property
     def to_place(self) -> int:
@@ -192,7 +236,39 @@ def page_discard(*, page: Page, actor: AbstractBaseUser | None, reason: str = ""
     if page.status == Page.Status.PLACED:
         raise ValidationError("A placed page is not discarded from here.")
     page.status = Page.Status.DISCARDED
-    page.attention_reason = (reason.strip() or "discarded") + f" (by {actor or 'a person'})"
+    why = (reason.strip() or "discarded") + f" (by {actor or 'a person'})"
+    page.attention_reason = why[: Page._meta.get_field("attention_reason").max_length or 300]
     steps.advance(page, Page.Stage.SETTLED, due=False)
     page.save()
     return page
+
+
+@transaction.atomic
+def pages_discard(
+    *,
+    exam: Exam,
+    batch_id: int,
+    reason: str,
+    up_to: int,
+    actor: AbstractBaseUser | None,
+    note: str = "",
+) -> int:
+    """Discard at once a group of :func:`page_groups`: the pages of one file of ``exam``
+    waiting for a person for ``reason`` (a thousand blank sheets need one click, not a
+    thousand), up to page id ``up_to``, the newest the person saw listed. Returns how many
+    were discarded; 0 when the group was settled meanwhile."""
+    pages = Page.objects.select_for_update().filter(
+        batch__exam=exam,
+        batch_id=batch_id,
+        status=Page.Status.NEEDS_ATTENTION,
+        attention_reason=reason,
+        pk__lte=up_to,
+    )
+    ids = list(pages.values_list("pk", flat=True))
+    why = f"{note.strip() or reason} (discarded with its group by {actor or 'a person'})"
+    max_length = Page._meta.get_field("attention_reason").max_length or 300
+    return Page.objects.filter(pk__in=ids).update(
+        status=Page.Status.DISCARDED,
+        attention_reason=why[:max_length],
+        **steps.advanced(Page.Stage.SETTLED, due=False),
+    )

@@ -95,6 +95,16 @@ class PageDiscardForm(forms.Form):
     reason = forms.CharField(required=False, max_length=200, label="Reason")
 
 
+class PagesDiscardForm(forms.Form):
+    """Discard a group of pages at once: one file's pages set aside for one reason, up to
+    the newest page listed."""
+
+    batch = _whole("File", 1, MAX_ID)
+    reason = forms.CharField(max_length=300, strip=False, label="Reason")
+    up_to = _whole("Last page", 1, MAX_ID)
+    note = forms.CharField(required=False, max_length=200, label="Why")
+
+
 class IdentifyForm(forms.Form):
     """Match a copy to a student: a suggestion (radio) and the full list (select) share the
     field ``student``; the last one chosen wins."""

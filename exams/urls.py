@@ -45,6 +45,7 @@ urlpatterns = [
         name="exam_batches_progress",
     ),
     path("exams/<int:exam_id>/attention/", views.exam_attention, name="exam_attention"),
+    path("exams/<int:exam_id>/attention/discard", views.pages_discard, name="pages_discard"),
     path("batches/<int:batch_id>/progress", views.batch_progress, name="batch_progress"),
     path("batches/<int:batch_id>/resume", views.batch_resume, name="batch_resume"),
     path("pages/<int:page_id>/image", views.page_image, name="page_image"),

@@ -20,6 +20,7 @@ from exams.views.scans import (
     page_image,
     page_place,
     page_thumbnail,
+    pages_discard,
     scan_upload,
     submission_identify,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "page_image",
     "page_place",
     "page_thumbnail",
+    "pages_discard",
     "roster_import",
     "scan_upload",
     "submission_identify",

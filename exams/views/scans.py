@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from exams import attention, ingest, reconcile, selectors, services
-from exams.forms import IdentifyForm, PageDiscardForm, PagePlaceForm
+from exams.forms import IdentifyForm, PageDiscardForm, PagePlaceForm, PagesDiscardForm
 from exams.images import open_upright
 from exams.models import Role, ScanBatch, Submission
 from exams.views.common import (
@@ -186,6 +186,31 @@ def page_discard(request: HttpRequest, page_id: int) -> HttpResponse:
     else:
         messages.success(request, "Page discarded.")
     return redirect("exam_attention", exam_id=page.batch.exam_id)
+
+
+@require_POST
+@login_required
+def pages_discard(request: HttpRequest, exam_id: int) -> HttpResponse:
+    """Discard a group of pages at once (a stack of blank sheets, another exam's pages)."""
+    exam, _ = selectors.get_exam_for_user(request.user, exam_id, roles=INSTRUCTOR)
+    form = PagesDiscardForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_error_text(form))
+        return redirect("exam_attention", exam_id=exam.pk)
+    data = form.cleaned_data
+    count = attention.pages_discard(
+        exam=exam,
+        batch_id=data["batch"],
+        reason=data["reason"],
+        up_to=data["up_to"],
+        actor=request.user,
+        note=data["note"],
+    )
+    if count:
+        messages.success(request, f"{count} page{'s' if count != 1 else ''} discarded.")
+    else:
+        messages.info(request, "Nothing to discard: these pages were settled meanwhile.")
+    return redirect("exam_attention", exam_id=exam.pk)
 
 
 @require_POST
