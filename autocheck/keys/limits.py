@@ -102,11 +102,16 @@ def compose_key(text: str) -> Node | None:
                 )
             ]
         )
-    loader = _BoundedLoader(text)
+    loader = None
     try:
+        loader = _BoundedLoader(text)  # reads the text: a character YAML refuses fails here
         root = loader.get_single_node()
     except _Fatal as fatal:
         raise KeyFormatError([fatal.issue]) from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, max(exc.position, 0)) + 1
+        message = f"the character U+{exc.character:04X} is not allowed in YAML; remove it"
+        raise KeyFormatError([KeyIssue(line, "(yaml)", message)]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
@@ -114,7 +119,8 @@ def compose_key(text: str) -> Node | None:
             [KeyIssue(line, "(yaml)", str(getattr(exc, "problem", exc)))]
         ) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if root is not None:
         issues = sorted(_Checker().issues(root), key=lambda issue: issue.line)
         if issues:

@@ -178,6 +178,12 @@ def test_only_plain_yaml_is_read(part: str, message: str):
     assert any(message in issue for issue in issues), issues
 
 
+def test_a_character_yaml_refuses_is_a_key_error_with_its_line():
+    """Found by the fuzz suite: YAML's reader refuses it before composing starts."""
+    [issue] = issues_of(key() + "# a comment\n\x08\n")
+    assert issue == "line 10: (yaml): the character U+0008 is not allowed in YAML; remove it"
+
+
 def test_a_key_too_long_is_refused_before_parsing():
     text = key() + "#" * limits.MAX_KEY_CHARS
     [issue] = issues_of(text)
