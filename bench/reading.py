@@ -144,7 +144,8 @@ def measure(samples: list[tuple[str, str, Any, str, list]]) -> dict[str, Any]:
             "accepted": read.accepted, "right": canonical(truth) == canonical(expected),
             "confidence": read.confidence,
             "best_hyp": best.form if best else "", "best_p": best.prob if best else 0.0,
-            "free": read.free_text, "free_p": read.free_confidence, "form_ok": read.form_ok,
+            "free": read.free_text, "free_p": read.free_confidence,
+            "form_ok": read.form_ok and read.free_allowed,
         })  # fmt: skip
     del regions
     return {
@@ -237,7 +238,24 @@ def calibrate(rows: list[dict], goal_pct: float = 0.25) -> dict[str, float]:
                 bad += canonical(r["free"]) != canonical(r["truth"])
         return bad
 
-    grid = [0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.99, 0.995, 0.999]
+    grid = [
+        0.5,
+        0.6,
+        0.7,
+        0.8,
+        0.85,
+        0.9,
+        0.93,
+        0.95,
+        0.97,
+        0.98,
+        0.99,
+        0.995,
+        0.999,
+        0.9995,
+        0.9999,
+        1.01,
+    ]  # 1.01: never
     best = (0.999, 0.999)
     best_accepted = -1
     for t_h in grid:

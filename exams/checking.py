@@ -114,8 +114,10 @@ def answer_set_text(
     engine: str,
     confidence: float | None,
     actor: AbstractBaseUser | None,
+    reading: dict | None = None,
 ) -> Answer:
-    """Record a new transcription of one part's answer and make it the current text."""
+    """Record a new transcription of one part's answer and make it the current text;
+    ``reading`` is what the reader saw (lines, the key's values and their probabilities)."""
     answer, _ = Answer.objects.get_or_create(submission=submission, part=part)
     Transcription.objects.create(
         answer=answer,
@@ -123,6 +125,7 @@ def answer_set_text(
         engine=engine,
         text=text,
         confidence=None if confidence is None else max(0.0, min(1.0, confidence)),
+        reading=reading or {},
         created_by=actor,
     )
     answer.answer_text = text

@@ -458,6 +458,9 @@ class Transcription(models.Model):
     engine = models.CharField(max_length=80, blank=True, default="")
     text = models.TextField(blank=True, default="")
     confidence = models.FloatField(null=True, blank=True)
+    #: What the reader saw (``AnswerRead``): every line, the key's values with their
+    #: probabilities and whether it accepted the read: ``{"summary", "lines", "accepted"}``.
+    reading = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
     )

@@ -46,16 +46,18 @@ def _plan(part_id: str, expected: dict) -> tuple[str, tuple[Hypothesis, ...]]:
     return reading_plan(answer.targets[0].value)
 
 
-def read_region(page: UprightPage, part: Part, expected: dict) -> ocr.TranscriptionResult:
-    """Read one part's answer box; empty text with confidence 1 when the box is blank."""
+def read_region(
+    page: UprightPage, part: Part, expected: dict
+) -> tuple[ocr.TranscriptionResult, dict]:
+    """Read one part's answer box: the text with its confidence (empty with confidence 1 when
+    the box is blank), and what the reader saw, for the TA (``AnswerRead.as_json``)."""
     crop = page.crop(tuple(part.region.get("box")), inset=0.004)
     kind, hypotheses = _plan(part.part_id, expected)
     read = read_answer(crop, kind=kind, hypotheses=hypotheses)
     if read.blank:
-        return ocr.TranscriptionResult("", 1.0, read.engine)
-    log.debug("part %s: %s", part.part_id, read.summary())
+        return ocr.TranscriptionResult("", 1.0, read.engine), read.as_json()
     confidence = read.confidence if read.accepted else min(read.confidence, LOW_CONFIDENCE - 0.05)
-    return ocr.TranscriptionResult(read.text, confidence, read.engine)
+    return ocr.TranscriptionResult(read.text, confidence, read.engine), read.as_json()
 
 
 #: Why a placed page is not read yet, when its exam has no answer key.
@@ -111,7 +113,7 @@ def page_transcribe(*, page_id: int) -> list[Answer]:
     for part in parts:
         if part.pk in done:
             continue
-        result = read_region(image, part, expected)
+        result, reading = read_region(image, part, expected)
         with transaction.atomic():
             answers.append(
                 answer_set_text(
@@ -122,6 +124,7 @@ def page_transcribe(*, page_id: int) -> list[Answer]:
                     engine=result.engine,
                     confidence=result.confidence,
                     actor=None,
+                    reading=reading,
                 )
             )
     this_page.update(**steps.advanced(Page.Stage.READ, due=True))

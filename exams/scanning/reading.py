@@ -34,6 +34,10 @@ from PIL import Image
 
 from . import linemodel, ocr, regions
 
+#: rapidocr's own confidence a read of an expression or of text needs to be accepted: fixed,
+#: not calibrated (the calibration is the handwriting model's), and high because rapidocr's
+#: confident errors are its usual ones (docs/pipeline-measurements.md).
+RAPIDOCR_ACCEPT = 0.97
 #: Kinds read by the handwriting recogniser; the others go to rapidocr.
 NUMERIC_KINDS = frozenset({"integer", "decimal", "number", "shape", "vector", "matrix"})
 
@@ -93,10 +97,27 @@ class AnswerRead:
     free_text: str = ""
     free_confidence: float = 0.0
     form_ok: bool = True
+    #: Whether the free read may be accepted without a hypothesis (one line, or working
+    #: ending in "= value"; never a stacked or boxed answer).
+    free_allowed: bool = True
 
     @property
     def blank(self) -> bool:
         return not self.lines
+
+    def as_json(self) -> dict:
+        """What a stored transcription keeps of the read (for the TA and for audits)."""
+        return {
+            "summary": self.summary(),
+            "lines": list(self.lines),
+            "accepted": self.accepted,
+            "structure": self.structure,
+            "hypotheses": [
+                {"text": h.text, "label": h.label, "p": round(h.prob, 4), "form": h.form}
+                for h in self.hypotheses[:6]
+            ],
+            "notes": list(self.notes),
+        }
 
     def summary(self) -> str:
         """``read 4960 (expected 4960: p=0.98; 4969: p=0.01)``."""
@@ -232,31 +253,22 @@ def _read_numeric(
     kind: str,
     hyps: Sequence[Hypothesis],
 ) -> AnswerRead:
-    lines: list[str] = []
-    segments: list[_Segment] = []
-    shape_rows: list[int] = []
     structure = layout.structure
-    reads = []
+    lines: list[str] = []
+    # per_model[m]: model m's reads, as (line, [read of each cell, or of the line]).
+    per_model: list[list[tuple[regions.Line, list[linemodel.LineRead]]]] = [
+        [] for _ in range(model.count)
+    ]
     for line in layout.lines:
-        if line.cells:
-            cell_reads = [model.read(c) for c in line.cells]
-            reads.append((line, cell_reads))
-            lines.append("  ".join(r.text for r in cell_reads))
-        else:
-            r = model.read(line.image)
-            reads.append((line, [r]))
-            lines.append(("~~" if line.crossed else "") + _display(r.text))
-    if structure in ("vector", "matrix", "fraction"):
-        for line, rs in reads:
-            if line.crossed:
-                continue
-            segments += [_Segment(r.logprobs, r.text) for r in rs]
-            shape_rows.append(len(rs))
-    else:
-        final = _final_line(reads)
-        segments.append(_segments_of(final, after_equals=True))
-    texts = [s.text for s in segments]
-    free_text = _value_text(texts, structure, shape_rows)
+        reads = [model.read_all(crop) for crop in (line.cells or (line.image,))]
+        for m in range(model.count):
+            per_model[m].append((line, [r[m] for r in reads]))
+        texts = [r[0].text for r in reads]
+        shown = "  ".join(texts) if line.cells else _display(texts[0])
+        lines.append(("~~" if line.crossed else "") + shown)
+    shape_rows = [len(rs) for line, rs in per_model[0] if not line.crossed]
+    segments = [_final_segments(reads, structure) for reads in per_model]
+    free_text = _value_text([s.text for s in segments[0]], structure, shape_rows)
     scores, free_lp = _score(hyps, segments)
     t = thresholds()
     best = scores[0] if scores else None
@@ -265,22 +277,39 @@ def _read_numeric(
         notes.append(f"{layout.specks} specks ignored")
     confidence = math.exp(free_lp)
     form_ok = _form_ok(free_text, kind)
+    # A free read is trusted alone only where the layout says which line is the answer: one
+    # line, or working ending in "= value". A stacked or boxed answer needs the key's value.
+    plain = structure == "lines" and not any(line.boxed for line in layout.lines)
+    open_lines = [line for line in layout.lines if not line.crossed]
+    plain = plain and (len(open_lines) == 1 or "=" in lines[-1])
     free = {"free_text": free_text, "free_confidence": confidence, "form_ok": form_ok}
     if best is not None and best.prob >= t.hypothesis:
         return AnswerRead(
             best.form, tuple(lines), best.prob, True, tuple(scores),
-            structure=structure, notes=tuple(notes), **free,
+            structure=structure, notes=tuple(notes), free_allowed=plain, **free,
         )  # fmt: skip
     if not form_ok:
         article = "an" if kind == "integer" else "a"
         notes.append(f"the final value does not have the form of {article} {kind}")
+    if not plain:
+        notes.append("several lines: only the key's values are accepted without a person")
+    accepted = plain and form_ok and confidence >= t.free
     return AnswerRead(
-        free_text, tuple(lines), confidence, form_ok and confidence >= t.free, tuple(scores),
-        structure=structure, notes=tuple(notes), **free,
+        free_text, tuple(lines), confidence, accepted, tuple(scores),
+        structure=structure, notes=tuple(notes), free_allowed=plain, **free,
     )  # fmt: skip
 
 
-def _final_line(reads: list) -> linemodel.LineRead:
+def _final_segments(
+    reads: list[tuple[regions.Line, list[linemodel.LineRead]]], structure: str
+) -> list[_Segment]:
+    """The frames the final value is read from, for one model's reads."""
+    if structure in ("vector", "matrix", "fraction"):
+        return [_Segment(r.logprobs, r.text) for line, rs in reads if not line.crossed for r in rs]
+    return [_segments_of(_final_line(reads), after_equals=True)]
+
+
+def _final_line(reads: list[tuple[regions.Line, list[linemodel.LineRead]]]) -> linemodel.LineRead:
     """The boxed line, else the last line not crossed out (else the last line)."""
     boxed = [rs[0] for line, rs in reads if line.boxed and not line.cells]
     if boxed:
@@ -290,43 +319,55 @@ def _final_line(reads: list) -> linemodel.LineRead:
 
 
 def _score(
-    hyps: Sequence[Hypothesis], segments: list[_Segment]
+    hyps: Sequence[Hypothesis], segments: list[list[_Segment]]
 ) -> tuple[list[HypothesisScore], float]:
     """Each hypothesis's probability on the final value's segments (best first), and the
-    free read's log-probability: per segment, every string is scored in one pass."""
+    free read's log-probability. ``segments[m]`` are model m's; a string is as probable as
+    the least sure model finds it. Per segment, every string is scored in one pass."""
+    n_seg = len(segments[0])
     plans: list[list[list[str]] | None] = []
     for h in hyps:
         per_segment = written_forms(h.text)
-        if len(per_segment) == 2 and len(segments) == 1 and "/" in h.text:
+        if len(per_segment) == 2 and n_seg == 1 and "/" in h.text:
             per_segment = [[h.text.replace(" ", "")]]  # a fraction written on one line
-        ok = len(per_segment) == len(segments) and all(per_segment)
+        ok = len(per_segment) == n_seg and all(per_segment)
         plans.append(per_segment if ok else None)
-    logp = [0.0] * len(hyps)
+    free_strings = [seg.text for seg in segments[0]]
+    logp = np.zeros((len(segments), len(hyps)))
+    free_lp = np.zeros(len(segments))
     chosen: list[list[str]] = [[] for _ in hyps]
-    free_lp = 0.0
-    for i, seg in enumerate(segments):
-        strings = [seg.text]
-        owners: list[tuple[int, int]] = []
-        for j, plan in enumerate(plans):
-            if plan is not None:
-                owners.append((j, len(strings)))
-                strings += plan[i]
-        lps = linemodel.strings_logprob(seg.logprobs, [linemodel.encode(x) or [] for x in strings])
-        free_lp += float(lps[0])
-        for n, (j, start) in enumerate(owners):
-            stop = owners[n + 1][1] if n + 1 < len(owners) else len(strings)
-            part = lps[start:stop]
-            logp[j] += float(np.logaddexp.reduce(part))
-            chosen[j].append(strings[start + int(np.argmax(part))])
+    for m, model_segments in enumerate(segments):
+        if len(model_segments) != n_seg:
+            logp[m] = -np.inf  # this model split the answer otherwise: no agreement
+            free_lp[m] = -np.inf
+            continue
+        for i, seg in enumerate(model_segments):
+            strings = [free_strings[i]]
+            owners: list[tuple[int, int]] = []
+            for j, plan in enumerate(plans):
+                if plan is not None:
+                    owners.append((j, len(strings)))
+                    strings += plan[i]
+            lps = linemodel.strings_logprob(
+                seg.logprobs, [linemodel.encode(x) or [] for x in strings]
+            )
+            free_lp[m] += lps[0]
+            for n, (j, start) in enumerate(owners):
+                stop = owners[n + 1][1] if n + 1 < len(owners) else len(strings)
+                part = lps[start:stop]
+                logp[m, j] += np.logaddexp.reduce(part)
+                if m == 0:
+                    chosen[j].append(strings[start + int(np.argmax(part))])
+    combined = logp.min(axis=0) if len(hyps) else logp.sum(axis=0)
     out = []
     for j, h in enumerate(hyps):
         if plans[j] is None:
             out.append(HypothesisScore(h.text, h.label, 0.0, h.text))
             continue
-        form = _value_text(chosen[j], _structure_of(h.text, len(segments)), _rows_of(h.text))
-        out.append(HypothesisScore(h.text, h.label, math.exp(logp[j]), form))
+        form = _value_text(chosen[j], _structure_of(h.text, n_seg), _rows_of(h.text))
+        out.append(HypothesisScore(h.text, h.label, math.exp(combined[j]), form))
     out.sort(key=lambda s: -s.prob)
-    return out, free_lp
+    return out, float(free_lp.min())
 
 
 def _structure_of(text: str, n: int) -> str:
@@ -387,7 +428,7 @@ def _read_with_rapidocr(layout: regions.Layout, kind: str) -> AnswerRead:
     if repaired is not None:
         text, confidence = repaired, min(confidence, 0.8)
     form_ok = _form_ok(text, kind)
-    accepted = confidence >= thresholds().free and form_ok
+    accepted = confidence >= RAPIDOCR_ACCEPT and form_ok
     return AnswerRead(
         text, lines, confidence, accepted, engine=engine.name, structure=layout.structure,
         free_text=text, free_confidence=confidence, form_ok=form_ok,

@@ -35,7 +35,9 @@ def _read(monkeypatch, value, read: AnswerRead | None = None, *, ink: bool = Tru
         monkeypatch.setattr(transcribe, "read_answer", fake)
     part = SimpleNamespace(part_id="1.a", region={"page": 1, "box": list(BOX)})
     expected = {"1.a": SimpleNamespace(targets=[SimpleNamespace(value=value)])}
-    return transcribe.read_region(_page(ink), part, expected), calls
+    (result, reading) = transcribe.read_region(_page(ink), part, expected)
+    assert reading["summary"]  # what the TA is shown beside the read
+    return result, calls
 
 
 @pytest.mark.parametrize(
@@ -50,6 +52,7 @@ def _read(monkeypatch, value, read: AnswerRead | None = None, *, ink: bool = Tru
 def test_the_reader_is_told_the_kind_and_the_keys_values(monkeypatch, value, kind, first):
     read = AnswerRead(first, (first,), 0.97, True, free_text=first)
     result, calls = _read(monkeypatch, value, read)
+    assert read.as_json()["summary"] == f"read {first} (p=0.97)"
     ((got_kind, hyps),) = calls
     assert got_kind == kind
     assert hyps[0].text == first

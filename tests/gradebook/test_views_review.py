@@ -52,6 +52,24 @@ def test_a_ta_sees_the_flagged_answer_first_with_its_expected_value(client, cast
     ]
 
 
+def test_the_ta_sees_what_the_reader_saw(client, cast, part, answers):
+    from exams.models import Transcription
+
+    summary = "read 79 (expected 78: p=0.31; 79: p=0.66)"
+    Transcription.objects.create(
+        answer=answers["wrong"],
+        source=Transcription.Source.OCR,
+        engine="handwriting-ctc",
+        text="79",
+        confidence=0.45,
+        reading={"summary": summary, "lines": ["N = 390/5", "~~80", "79"], "accepted": False},
+    )
+    client.force_login(cast.ta.user)
+    body = client.get(reverse("review", args=[part.pk])).content.decode()
+    assert "read 79 (expected 78: p=0.31; 79: p=0.66)" in body
+    assert "~~80" in body
+
+
 def test_an_open_regrade_request_joins_the_queue(client, cast, part, answers):
     RegradeRequest.objects.create(
         answer=answers["right"], requested_by=cast.other_student.user, message="look again"

@@ -1,0 +1,13 @@
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("exams", "0005_pipeline_steps")]
+
+    operations = [
+        migrations.AddField(
+            model_name="transcription",
+            name="reading",
+            field=models.JSONField(blank=True, default=dict),
+        ),
+    ]
