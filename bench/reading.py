@@ -332,6 +332,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", default="test", choices=("test", "validation"))
     parser.add_argument("--seed", type=int, default=14)
     parser.add_argument("--fakescan", type=int, default=0, help="fakescan copies to add")
+    parser.add_argument("--markdown", action="store_true", help="print the docs' tables")
     parser.add_argument(
         "--calibrate",
         action="store_true",
