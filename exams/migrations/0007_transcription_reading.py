@@ -2,7 +2,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("exams", "0005_pipeline_steps")]
+    dependencies = [("exams", "0006_course_decimal_sign")]
 
     operations = [
         migrations.AddField(
