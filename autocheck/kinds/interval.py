@@ -18,6 +18,7 @@ from itertools import pairwise
 from typing import Any
 
 import sympy
+from sympy.solvers.inequalities import solve_rational_inequalities
 
 from autocheck.compare import compare_number
 from autocheck.extract import (
@@ -240,8 +241,43 @@ def _solve(rel: sympy.Basic, x: sympy.Symbol) -> sympy.Set:
         return sympy.Intersection(*(_solve(a, x) for a in rel.args))
     if isinstance(rel, sympy.Or):
         return sympy.Union(*(_solve(a, x) for a in rel.args))
+    if not isinstance(rel, sympy.core.relational.Relational):
+        raise Unreadable("not a relation")
+    return _solve_expr(rel.lhs - rel.rhs, rel.rel_op, x, MAX_ABS)
+
+
+MAX_ABS = 3
+MAX_DEGREE = 6
+
+
+def _solve_expr(f: sympy.Expr, op: str, x: sympy.Symbol, abs_left: int) -> sympy.Set:
+    """``f op 0`` for ``f`` rational in ``x`` with at most :data:`MAX_ABS` absolute values
+    (each split by its argument's sign). Anything else (``\\sin x > x``) is not solved:
+    SymPy's general solver can take seconds on it, and a person reads it instead."""
+    absolutes = sorted(f.atoms(sympy.Abs), key=sympy.default_sort_key)
+    if absolutes:
+        if abs_left <= 0:
+            raise Unreadable("too many absolute values")
+        a = absolutes[0]
+        u = a.args[0]
+        plus = sympy.Intersection(
+            _solve_expr(u, ">=", x, abs_left - 1), _solve_expr(f.subs(a, u), op, x, abs_left - 1)
+        )
+        minus = sympy.Intersection(
+            _solve_expr(u, "<", x, abs_left - 1), _solve_expr(f.subs(a, -u), op, x, abs_left - 1)
+        )
+        return sympy.Union(plus, minus)
+    numer, denom = sympy.together(f).as_numer_denom()
     try:
-        return sympy.solveset(rel, x, sympy.S.Reals)
+        pn, pd = sympy.Poly(numer, x), sympy.Poly(denom, x)
+    except (sympy.PolynomialError, sympy.GeneratorsNeeded) as exc:
+        raise Unreadable("only polynomial and rational relations are solved") from exc
+    if max(pn.degree(), pd.degree()) > MAX_DEGREE:
+        raise Unreadable("a relation of too high a degree")
+    if not all(c.is_number for c in (*pn.all_coeffs(), *pd.all_coeffs())):
+        raise Unreadable("a relation with unknown coefficients")
+    try:
+        return solve_rational_inequalities([[((pn, pd), op)]])
     except (NotImplementedError, ValueError, TypeError) as exc:
         raise Unreadable("cannot solve the relation") from exc
 

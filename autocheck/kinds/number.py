@@ -41,6 +41,9 @@ def read_number(kind: str, text: str, reading: Reading) -> Read:
     two ways (``1,204`` where the course's decimal sign is unknown) keeps both."""
     norm = normalise(text, kind=kind, log_base=reading.log_base)
     first, *others = decimal_readings(norm, reading.decimal_comma)
+    number = _without_unit(text) if _ENDS_IN_LETTERS_RE.search(first) else None
+    if number is not None and _PLAIN_RE.match(number):
+        return read_number(kind, number, reading)  # no LaTeX parse of "1000.99m²" needed
     try:
         parsed = parse_number(first)
     except Unreadable:
@@ -55,6 +58,10 @@ def read_number(kind: str, text: str, reading: Reading) -> Read:
         except Unreadable:
             continue
     return Read(kind, parsed.value, text, parsed, tuple(alternatives))
+
+
+_ENDS_IN_LETTERS_RE = re.compile(r"[A-Za-z°²³]\s*$")
+_PLAIN_RE = re.compile(r"^\s*[-+−]?[\d.,\s]+$")
 
 
 def _without_unit(text: str) -> str | None:
