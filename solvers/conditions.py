@@ -67,8 +67,46 @@ def continuity(p: ContinuityParams) -> Solution:
     Values: ``condition`` (Predicate over the unknowns), and each solved unknown as an
     ``Expression`` of the others (``beta = -alpha/2``).
     """
-    w = Worked()
     symbols = {name: sympy.Symbol(name, real=True) for name in [*p.unknowns, p.variable]}
+    sides = one_sided(p, symbols)
+    w = Worked()
+    at, var = p.at, p.variable
+    w.step(
+        f"At {var} = {at}: left limit {sympy.sstr(sides.left)}, right limit "
+        f"{sympy.sstr(sides.right)}, value f({at}) = {sympy.sstr(sides.value)}",
+        rf"\lim_{{{var} \to {sympy.latex(at)}^-}} f = {sympy.latex(sides.left)},\quad "
+        rf"\lim_{{{var} \to {sympy.latex(at)}^+}} f = {sympy.latex(sides.right)},\quad "
+        rf"f({sympy.latex(at)}) = {sympy.latex(sides.value)}",
+    )
+    if sides.slopes is not None:
+        d_left, d_right = sides.slopes
+        w.step(
+            f"One-sided derivatives: {sympy.sstr(d_left)} and {sympy.sstr(d_right)}",
+            rf"f'({sympy.latex(at)}^-) = {sympy.latex(d_left)},\quad "
+            rf"f'({sympy.latex(at)}^+) = {sympy.latex(d_right)}",
+        )
+    return _predicate(w, sides.equations(), p.unknowns, symbols, p.nonzero, p.solve_for)
+
+
+@dataclass(frozen=True)
+class OneSided:
+    """Where the pieces meet: both limits, the value, and (for smoothness) both slopes."""
+
+    left: sympy.Expr
+    right: sympy.Expr
+    value: sympy.Expr
+    slopes: tuple[sympy.Expr, sympy.Expr] | None = None
+
+    def equations(self) -> list[sympy.Expr]:
+        """Each ``= 0``: limits equal to the value, and equal slopes."""
+        eqs = [sympy.simplify(self.left - self.value), sympy.simplify(self.right - self.value)]
+        if self.slopes is not None:
+            eqs.append(sympy.simplify(self.slopes[0] - self.slopes[1]))
+        return eqs
+
+
+def one_sided(p: ContinuityParams, symbols: Mapping[str, sympy.Symbol]) -> OneSided:
+    """The one-sided limits (and derivatives) of the two pieces at ``p.at``."""
     x = symbols[p.variable]
     try:
         left = to_sympy(p.left, symbols)
@@ -81,24 +119,13 @@ def continuity(p: ContinuityParams) -> Solution:
     lim_left = sympy.simplify(sympy.limit(left, x, p.at, "-"))
     lim_right = sympy.simplify(sympy.limit(right, x, p.at, "+"))
     value = sympy.simplify((right if p.point_in == "right" else left).subs(x, p.at))
-    w.step(
-        f"At {p.variable} = {p.at}: left limit {sympy.sstr(lim_left)}, right limit "
-        f"{sympy.sstr(lim_right)}, value f({p.at}) = {sympy.sstr(value)}",
-        rf"\lim_{{{p.variable} \to {sympy.latex(p.at)}^-}} f = {sympy.latex(lim_left)},\quad "
-        rf"\lim_{{{p.variable} \to {sympy.latex(p.at)}^+}} f = {sympy.latex(lim_right)},\quad "
-        rf"f({sympy.latex(p.at)}) = {sympy.latex(value)}",
-    )
-    equations = [sympy.simplify(lim_left - value), sympy.simplify(lim_right - value)]
+    slopes = None
     if p.differentiable:
-        d_left = sympy.simplify(sympy.limit(sympy.diff(left, x), x, p.at, "-"))
-        d_right = sympy.simplify(sympy.limit(sympy.diff(right, x), x, p.at, "+"))
-        w.step(
-            f"One-sided derivatives: {sympy.sstr(d_left)} and {sympy.sstr(d_right)}",
-            rf"f'({sympy.latex(p.at)}^-) = {sympy.latex(d_left)},\quad "
-            rf"f'({sympy.latex(p.at)}^+) = {sympy.latex(d_right)}",
+        slopes = (
+            sympy.simplify(sympy.limit(sympy.diff(left, x), x, p.at, "-")),
+            sympy.simplify(sympy.limit(sympy.diff(right, x), x, p.at, "+")),
         )
-        equations.append(sympy.simplify(d_left - d_right))
-    return _predicate(w, equations, p.unknowns, symbols, p.nonzero, p.solve_for)
+    return OneSided(lim_left, lim_right, value, slopes)
 
 
 @solver(
@@ -159,22 +186,37 @@ def _compiled(names: tuple[str, ...], equations: tuple[sympy.Expr, ...]) -> list
     return [sympy.lambdify(symbols, e, "math") for e in equations]
 
 
-def _predicate(
-    w: Worked,
+@dataclass(frozen=True)
+class Condition:
+    """The solved condition: the equations, every solution branch, one example."""
+
+    equations: list[sympy.Expr]
+    solutions: list[dict[sympy.Symbol, sympy.Expr]]
+    example: dict[str, float]
+
+    def relation(self) -> str:
+        """``beta = -alpha/2``, or ``(a = 2) or (a = -2)`` for several branches."""
+        many = len(self.solutions) > 1
+        return " or ".join(
+            "(" * many + ", ".join(f"{k} = {sympy.sstr(v)}" for k, v in branch.items()) + ")" * many
+            for branch in self.solutions
+        )
+
+
+def solve_condition(
     eqs: list[sympy.Expr],
     unknowns: list[str],
     symbols: Mapping[str, sympy.Symbol],
     nonzero: list[str],
     solve_for: list[str] | None,
-) -> Solution:
+) -> Condition:
+    """Solve the non-trivial equations for ``solve_for`` (default: the last unknowns)."""
     for i, name in enumerate(nonzero):
         if name not in unknowns:
             raise ParameterError(f"nonzero[{i}]", f"{name!r} is not an unknown")
     eqs = [e for e in eqs if e != 0]
     if not eqs:
         raise ParameterError("unknowns", "every choice works: there is no condition to state")
-    for e in eqs:
-        w.step(f"Condition: {sympy.sstr(e)} = 0", rf"{sympy.latex(e)} = 0")
     targets = solve_for or unknowns[-len(eqs) :]
     for i, name in enumerate(targets):
         if name not in unknowns:
@@ -183,29 +225,38 @@ def _predicate(
     if not solutions:
         raise ParameterError("unknowns", "the conditions cannot be met")
     sol = solutions[0]
-    relation = " or ".join(
-        "(" * (len(solutions) > 1)
-        + ", ".join(f"{k} = {sympy.sstr(v)}" for k, v in branch.items())
-        + ")" * (len(solutions) > 1)
-        for branch in solutions
-    )
+    free = [symbols[n] for n in unknowns if symbols[n] not in sol]
+    example = {str(s): 1.0 for s in free}
+    for k, v in sol.items():
+        example[str(k)] = float(sympy.N(v.subs(dict.fromkeys(free, 1))))
+    return Condition(eqs, solutions, example)
+
+
+def _predicate(
+    w: Worked,
+    eqs: list[sympy.Expr],
+    unknowns: list[str],
+    symbols: Mapping[str, sympy.Symbol],
+    nonzero: list[str],
+    solve_for: list[str] | None,
+) -> Solution:
+    """Solve the condition, then write it: the equations, the solution, the Predicate."""
+    c = solve_condition(eqs, unknowns, symbols, nonzero, solve_for)
+    sol = c.solutions[0]
+    for e in c.equations:
+        w.step(f"Condition: {sympy.sstr(e)} = 0", rf"{sympy.latex(e)} = 0")
     extra = "".join(f", {n} != 0" for n in nonzero)
     w.step(
-        f"Solve: {relation}{extra}",
+        f"Solve: {c.relation()}{extra}",
         ", ".join(rf"{sympy.latex(k)} = {sympy.latex(v)}" for k, v in sol.items()),
     )
     for k, v in sol.items():
         w.value(str(k), value_of(v))
-    free = [symbols[n] for n in unknowns if symbols[n] not in sol]
-    example_subs = {s: 1 for s in free}
-    example = {str(s): 1.0 for s in free}
-    for k, v in sol.items():
-        example[str(k)] = float(sympy.N(v.subs(example_subs)))
     names = tuple(unknowns)
-    check = EquationCheck(names, tuple(eqs), tuple(nonzero))
-    description = f"any ({', '.join(names)}) with {relation}{extra}"
+    check = EquationCheck(names, tuple(c.equations), tuple(nonzero))
+    description = f"any ({', '.join(names)}) with {c.relation()}{extra}"
     latex = ", ".join(rf"{sympy.latex(k)} = {sympy.latex(v)}" for k, v in sol.items()) + "".join(
         rf",\ {sympy.latex(symbols[n])} \neq 0" for n in nonzero
     )
-    w.value("condition", Predicate(description, names, check, example, latex))
+    w.value("condition", Predicate(description, names, check, c.example, latex))
     return w.solution()

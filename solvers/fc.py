@@ -92,6 +92,47 @@ def hidden_widths(p: FCParams) -> list[int]:
     return widths
 
 
+@dataclass(frozen=True)
+class Dense:
+    """One dense layer: ``n_in * n_out`` weights and ``n_out`` biases (when it has them)."""
+
+    n_in: int
+    n_out: int
+    bias: bool
+    output: bool
+
+    @property
+    def weights(self) -> int:
+        return self.n_in * self.n_out
+
+    @property
+    def biases(self) -> int:
+        return self.n_out if self.bias else 0
+
+    @property
+    def tensors(self) -> int:
+        return 1 + self.bias
+
+
+def output_units(p: FCParams) -> int:
+    """Output units: ``output`` as given, else one per class (plus a 'none' class)."""
+    if p.output is not None:
+        return p.output
+    assert p.classes is not None
+    return p.classes + (1 if p.none_class and p.output_activation == "softmax" else 0)
+
+
+def network(p: FCParams) -> list[Dense]:
+    """The dense layers, input to output (the arithmetic of ``fc.params``)."""
+    widths = [p.input, *hidden_widths(p), output_units(p)]
+    last = len(widths) - 1
+    out_bias = p.output_bias if p.output_bias is not None else p.bias
+    return [
+        Dense(widths[k - 1], widths[k], out_bias if k == last else p.bias, k == last)
+        for k in range(1, len(widths))
+    ]
+
+
 @solver(
     "fc.params",
     FCParams,
@@ -110,50 +151,25 @@ def fc_params(p: FCParams) -> Solution:
     layer that has one: what ``len(list(model.parameters()))`` counts) and, per layer
     k = 1..L, ``layer{k}.params`` and ``layer{k}.tensors``.
     """
+    layers = network(p)
+    hidden = [d.n_out for d in layers[:-1]]
+    total_w = sum(d.weights for d in layers)
+    total_b = sum(d.biases for d in layers)
+    tensors = sum(d.tensors for d in layers)
     w = Worked()
-    hidden = hidden_widths(p)
-    if p.hidden_rule is not None:
+    _write_widths(w, p, [layers[0].n_in, *hidden, layers[-1].n_out])
+    for k, d in enumerate(layers, 1):
+        label = "output" if d.output else f"hidden {k}"
         w.step(
-            f"Hidden widths by rule: {p.hidden_rule.first_factor} * {p.input} = {hidden[0]}, "
-            f"then x{p.hidden_rule.factor} each: " + "-".join(map(str, hidden)),
-            r"n_1 = "
-            + sympy.latex(p.hidden_rule.first_factor)
-            + rf" \cdot {p.input} = {hidden[0]}",
+            f"Layer {k} ({label}, {d.n_in} -> {d.n_out}): {d.n_in}*{d.n_out} weights"
+            + (f" + {d.n_out} biases" if d.bias else ", no biases")
+            + f" = {d.weights + d.biases}",
+            rf"{d.n_in} \cdot {d.n_out}"
+            + (f" + {d.n_out}" if d.bias else "")
+            + f" = {d.weights + d.biases}",
         )
-    if p.output is not None:
-        out = p.output
-    else:
-        assert p.classes is not None
-        out = p.classes + (1 if p.none_class and p.output_activation == "softmax" else 0)
-    how = {
-        "softmax": f"softmax over {out} classes: {out} units",
-        "sigmoid": f"{out} sigmoid units, one per yes/no label",
-        "linear": f"{out} linear units",
-        "none": f"{out} units",
-    }[p.output_activation]
-    w.step(f"Output layer: {how}.", "")
-    widths = [p.input, *hidden, out]
-    w.step("Widths: " + "-".join(map(str, widths)), " - ".join(map(str, widths)))
-    total_w = total_b = tensors = 0
-    for k in range(1, len(widths)):
-        n_in, n_out = widths[k - 1], widths[k]
-        is_output = k == len(widths) - 1
-        has_bias = (p.output_bias if p.output_bias is not None else p.bias) if is_output else p.bias
-        weights, biases = n_in * n_out, n_out if has_bias else 0
-        total_w += weights
-        total_b += biases
-        label = "output" if is_output else f"hidden {k}"
-        w.step(
-            f"Layer {k} ({label}, {n_in} -> {n_out}): {n_in}*{n_out} weights"
-            + (f" + {n_out} biases" if has_bias else ", no biases")
-            + f" = {weights + biases}",
-            rf"{n_in} \cdot {n_out}"
-            + (f" + {n_out}" if has_bias else "")
-            + f" = {weights + biases}",
-        )
-        w.value(f"layer{k}.params", Integer(weights + biases))
-        w.value(f"layer{k}.tensors", Integer(1 + has_bias))
-        tensors += 1 + has_bias
+        w.value(f"layer{k}.params", Integer(d.weights + d.biases))
+        w.value(f"layer{k}.tensors", Integer(d.tensors))
     w.step(
         f"Total: {total_w} weights + {total_b} biases = {total_w + total_b} learnable parameters, "
         f"in {tensors} parameter tensors (a weight matrix per layer, a bias vector per layer "
@@ -163,7 +179,28 @@ def fc_params(p: FCParams) -> Solution:
     w.value("params", Integer(total_w + total_b))
     w.value("weights", Integer(total_w))
     w.value("biases", Integer(total_b))
-    w.value("output_units", Integer(out))
+    w.value("output_units", Integer(layers[-1].n_out))
     w.value("hidden_units", Integer(sum(hidden)))
     w.value("parameter_tensors", Integer(tensors))
     return w.solution()
+
+
+def _write_widths(w: Worked, p: FCParams, widths: list[int]) -> None:
+    """The steps that size the layers: the hidden rule, the output layer, the widths."""
+    out = widths[-1]
+    if p.hidden_rule is not None:
+        w.step(
+            f"Hidden widths by rule: {p.hidden_rule.first_factor} * {p.input} = {widths[1]}, "
+            f"then x{p.hidden_rule.factor} each: " + "-".join(map(str, widths[1:-1])),
+            r"n_1 = "
+            + sympy.latex(p.hidden_rule.first_factor)
+            + rf" \cdot {p.input} = {widths[1]}",
+        )
+    how = {
+        "softmax": f"softmax over {out} classes: {out} units",
+        "sigmoid": f"{out} sigmoid units, one per yes/no label",
+        "linear": f"{out} linear units",
+        "none": f"{out} units",
+    }[p.output_activation]
+    w.step(f"Output layer: {how}.", "")
+    w.step("Widths: " + "-".join(map(str, widths)), " - ".join(map(str, widths)))

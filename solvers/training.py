@@ -416,31 +416,31 @@ def gradient_noise(p: NoiseParams) -> Solution:
     ``sqrt(2)`` when B doubles), ``variance_ratio``, and ``old_std`` / ``new_std`` when sigma
     is given.
     """
-    w = Worked()
     b1 = p.batch_size
     b2 = p.new_batch_size if p.new_batch_size is not None else p.factor * b1
+    ratio = sympy.simplify(sympy.sqrt(b1 / b2))
+    reduction = sympy.simplify(1 / ratio)
+    stds = None if p.sigma is None else (p.sigma / sympy.sqrt(b1), p.sigma / sympy.sqrt(b2))
+    w = Worked()
     w.step(
         "The mini-batch gradient is the mean of B independent per-sample gradients, so its "
         "variance is sigma^2 / B and its standard deviation sigma / sqrt(B).",
         r"\operatorname{Var}\Big[\tfrac{1}{B}\sum_{i=1}^{B} g_i\Big] = \frac{\sigma^2}{B}, "
         r"\quad \operatorname{std} = \frac{\sigma}{\sqrt{B}}",
     )
-    ratio = sympy.simplify(sympy.sqrt(b1 / b2))
     w.step(
         f"New std / old std = sqrt(B1 / B2) = sqrt({b1} / {b2}) = {show(ratio)}",
         rf"\frac{{\sigma/\sqrt{{{sympy.latex(b2)}}}}}{{\sigma/\sqrt{{{sympy.latex(b1)}}}}} = {tex(ratio)}",
     )
     w.value("std_ratio", value_of(ratio))
-    reduction = sympy.simplify(1 / ratio)
     w.step(
         f"The noise std is divided by {show(reduction)}.",
         rf"\text{{reduction factor}} = {tex(reduction)}",
     )
     w.value("reduction_factor", value_of(reduction))
-    var_ratio = sympy.simplify(b1 / b2)
-    w.value("variance_ratio", value_of(var_ratio))
-    if p.sigma is not None:
-        old, new = p.sigma / sympy.sqrt(b1), p.sigma / sympy.sqrt(b2)
+    w.value("variance_ratio", value_of(sympy.simplify(b1 / b2)))
+    if stds is not None:
+        old, new = stds
         w.step(f"std: {show(old)} -> {show(new)}", rf"{tex(old)} \to {tex(new)}")
         w.value("old_std", value_of(old))
         w.value("new_std", value_of(new))

@@ -51,6 +51,34 @@ class SoftmaxParams:
                     )
 
 
+@dataclass(frozen=True)
+class Softmax:
+    """The maths of ``loss.softmax``: probabilities and their logs; from probabilities also
+    the logits (with c = 0) and their differences to the first."""
+
+    probs: list[sympy.Expr]
+    log_probs: list[sympy.Expr]
+    logits: list[sympy.Expr] | None = None
+    differences: list[sympy.Expr] | None = None
+    total: sympy.Expr | None = None  # sum of exp(z_i / T), from logits
+
+
+def softmax_of(p: SoftmaxParams) -> Softmax:
+    if p.probs is not None:
+        probs = list(p.probs)
+        logits = [p.temperature * sympy.log(v) for v in probs]
+        diffs = [sympy.simplify(sympy.expand_log(z - logits[0], force=True)) for z in logits]
+        logs = [sympy.simplify(sympy.expand_log(sympy.log(v), force=True)) for v in probs]
+        return Softmax(probs, logs, logits, diffs)
+    assert p.logits is not None
+    total = sum((safe_exp(v / p.temperature) for v in p.logits), sympy.Integer(0))
+    return Softmax(
+        softmax_exact(p.logits, p.temperature),
+        log_softmax_exact(p.logits, p.temperature),
+        total=total,
+    )
+
+
 @solver("loss.softmax", SoftmaxParams, example={"logits": [2, 1, 0]})
 def softmax(p: SoftmaxParams) -> Solution:
     """Softmax probabilities ``p_i = exp(z_i / T) / sum_j exp(z_j / T)`` with exact forms, or
@@ -59,38 +87,30 @@ def softmax(p: SoftmaxParams) -> Solution:
     Values: ``probs`` (Tensor), ``log_probs`` (Tensor), ``predicted_class`` (1-based); from
     probabilities: ``logits`` (with c = 0) and ``logit_differences`` (``z_i - z_1``).
     """
+    r = softmax_of(p)
     w = Worked()
-    if p.probs is not None:
-        probs = list(p.probs)
-        logits = [p.temperature * sympy.log(v) for v in probs]
+    if r.logits is not None and r.differences is not None:
         w.step(
             "softmax is unchanged by adding a constant to every logit, so z_i = T log p_i + c; "
-            f"with c = 0: z = {vec_text(logits)}",
+            f"with c = 0: z = {vec_text(r.logits)}",
             r"z_i = T \log p_i + c",
         )
-        w.value("logits", vector(logits))
-        diffs = [sympy.simplify(sympy.expand_log(z - logits[0], force=True)) for z in logits]
+        w.value("logits", vector(r.logits))
         w.step(
-            f"differences to the first logit: {vec_text(diffs)}", rf"z_i - z_1 = {vec_tex(diffs)}"
+            f"differences to the first logit: {vec_text(r.differences)}",
+            rf"z_i - z_1 = {vec_tex(r.differences)}",
         )
-        w.value("logit_differences", vector(diffs))
+        w.value("logit_differences", vector(r.differences))
     else:
-        assert p.logits is not None
-        probs = softmax_exact(p.logits, p.temperature)
-        total = sum((safe_exp(v / p.temperature) for v in p.logits), sympy.Integer(0))
         w.step(
             f"Exponentiate the logits{' / T' if p.temperature != 1 else ''} and normalise: "
-            f"sum = {show(total)}",
+            f"sum = {show(r.total)}",
             r"p_i = \frac{e^{z_i}}{\sum_j e^{z_j}}",
         )
-        w.step(f"p = {vec_text(probs)}", r"p = " + vector(probs).latex())
-    w.value("probs", vector(probs))
-    if p.logits is not None:
-        log_probs = log_softmax_exact(p.logits, p.temperature)
-    else:
-        log_probs = [sympy.simplify(sympy.expand_log(sympy.log(v), force=True)) for v in probs]
-    w.value("log_probs", vector(log_probs))
-    best = max(range(len(probs)), key=lambda i: float(probs[i]))
+        w.step(f"p = {vec_text(r.probs)}", r"p = " + vector(r.probs).latex())
+    w.value("probs", vector(r.probs))
+    w.value("log_probs", vector(r.log_probs))
+    best = max(range(len(r.probs)), key=lambda i: float(r.probs[i]))
     w.value("predicted_class", number(best + 1))
     return w.solution()
 
@@ -155,6 +175,30 @@ def ce_targets(p: CEParams, n: int) -> list[sympy.Expr]:
     return [(1 - eps) * yi + eps / n for yi in y]
 
 
+@dataclass(frozen=True)
+class CrossEntropy:
+    """The maths of ``loss.cross_entropy``."""
+
+    probs: list[sympy.Expr]
+    targets: list[sympy.Expr]
+    loss: sympy.Expr
+    grad: list[sympy.Expr] | None  # dL/dz from logits, dL/dp from probabilities
+
+
+def cross_entropy_of(p: CEParams) -> CrossEntropy:
+    probs = softmax_exact(p.logits) if p.logits is not None else list(p.probs or [])
+    y = ce_targets(p, len(probs))
+    pairs = list(zip(probs, y, strict=True))
+    loss = -sum((yi * log_base(pi, p.base) for pi, yi in pairs if yi != 0), sympy.Integer(0))
+    scale = log_scale(p.base)  # d log_b(x) / dx = 1 / (x ln b)
+    grad: list[sympy.Expr] | None = None
+    if p.logits is not None:
+        grad = [combine((pi * sum(y, sympy.Integer(0)) - yi) / scale) for pi, yi in pairs]
+    elif all(pi != 0 for pi, yi in pairs if yi != 0):
+        grad = [-yi / (pi * scale) if yi != 0 else sympy.Integer(0) for pi, yi in pairs]
+    return CrossEntropy(probs, y, loss, grad)
+
+
 @solver(
     "loss.cross_entropy",
     CEParams,
@@ -168,19 +212,11 @@ def cross_entropy(p: CEParams) -> Solution:
     ``targets`` (with label smoothing), ``grad_probs`` (``-y_i / p_i``) or ``grad_logits``
     (``p - y``).
     """
+    r = cross_entropy_of(p)
     w = Worked()
     if p.logits is not None:
-        probs = softmax_exact(p.logits)
-        w.step(f"softmax of the logits: p = {vec_text(probs)}", "p = " + vector(probs).latex())
-        w.value("probs", vector(probs))
-    else:
-        assert p.probs is not None
-        probs = list(p.probs)
-    y = ce_targets(p, len(probs))
-    loss = -sum(
-        (yi * log_base(pi, p.base) for yi, pi in zip(y, probs, strict=True) if yi != 0),
-        sympy.Integer(0),
-    )
+        w.step(f"softmax of the logits: p = {vec_text(r.probs)}", "p = " + vector(r.probs).latex())
+        w.value("probs", vector(r.probs))
     log_tex = r"\log" if p.base == "e" else rf"\log_{{{p.base}}}"
     if p.label_smoothing != 0:
         how = (
@@ -188,44 +224,36 @@ def cross_entropy(p: CEParams) -> Solution:
         )
         w.step(
             f"label smoothing ({p.smoothing_style}, eps = {p.label_smoothing}): targets "
-            f"{how} = {vec_text(y)}",
-            rf"y = {vec_tex(y)}",
+            f"{how} = {vec_text(r.targets)}",
+            rf"y = {vec_tex(r.targets)}",
         )
-        w.value("targets", vector(y))
+        w.value("targets", vector(r.targets))
     if p.target_class is not None and p.label_smoothing == 0:
-        pt = probs[p.target_class - 1]
+        t, pt = p.target_class, r.probs[p.target_class - 1]
         w.step(
-            f"Only the true class (class {p.target_class}) has y = 1: L = -log p_{p.target_class} = -log({sympy.sstr(pt)}) = {show(loss)}",
-            rf"L = -\sum_i y_i {log_tex} p_i = -{log_tex} {sympy.latex(pt)} = {tex(loss)}",
+            f"Only the true class (class {t}) has y = 1: L = -log p_{t} = -log({sympy.sstr(pt)}) = {show(r.loss)}",
+            rf"L = -\sum_i y_i {log_tex} p_i = -{log_tex} {sympy.latex(pt)} = {tex(r.loss)}",
         )
     else:
         w.step(
-            f"L = -sum y_i log p_i = {show(loss)}", rf"L = -\sum_i y_i {log_tex} p_i = {tex(loss)}"
+            f"L = -sum y_i log p_i = {show(r.loss)}",
+            rf"L = -\sum_i y_i {log_tex} p_i = {tex(r.loss)}",
         )
-    w.value("loss", real(loss))
-    scale = log_scale(p.base)  # d log_b(x) / dx = 1 / (x ln b)
-    if p.logits is not None:
-        grad = [
-            combine((pi * sum(y, sympy.Integer(0)) - yi) / scale)
-            for pi, yi in zip(probs, y, strict=True)
-        ]
+    w.value("loss", real(r.loss))
+    if r.grad is not None and p.logits is not None:
         over = "" if p.base == "e" else f" / ln {p.base}"
         w.step(
-            f"dL/dz = (p - y){over} = {vec_text(grad)}",
+            f"dL/dz = (p - y){over} = {vec_text(r.grad)}",
             r"\frac{\partial L}{\partial z} = p - y"
             + ("" if p.base == "e" else rf" / \ln {p.base}"),
         )
-        w.value("grad_logits", vector(grad))
-    elif all(pi != 0 for pi, yi in zip(probs, y, strict=True) if yi != 0):
-        grad = [
-            -yi / (pi * scale) if yi != 0 else sympy.Integer(0)
-            for pi, yi in zip(probs, y, strict=True)
-        ]
+        w.value("grad_logits", vector(r.grad))
+    elif r.grad is not None:
         w.step(
-            f"dL/dp_i = -y_i / p_i = {vec_text(grad)}",
+            f"dL/dp_i = -y_i / p_i = {vec_text(r.grad)}",
             r"\frac{\partial L}{\partial p_i} = -\frac{y_i}{p_i}",
         )
-        w.value("grad_probs", vector(grad))
+        w.value("grad_probs", vector(r.grad))
     return w.solution()
 
 
@@ -259,6 +287,44 @@ class BCEParams:
                     )
 
 
+@dataclass(frozen=True)
+class BinaryCrossEntropy:
+    """The maths of ``loss.binary_cross_entropy``: per-label terms, the loss and its
+    gradient (with respect to the logits, or to the probabilities when all are in (0, 1))."""
+
+    probs: list[sympy.Expr]
+    terms: list[sympy.Expr]
+    loss: sympy.Expr
+    grad: list[sympy.Expr] | None
+
+
+def binary_cross_entropy_of(p: BCEParams) -> BinaryCrossEntropy:
+    if p.logits is not None:
+        probs = [1 / (1 + safe_exp(-z)) for z in p.logits]
+    else:
+        probs = list(p.probs or [])
+    pairs = list(zip(probs, p.targets, strict=True))
+    terms = []
+    for pi, yi in pairs:
+        term = sympy.Integer(0)
+        if yi != 0:
+            term -= yi * log_base(pi, p.base)
+        if yi != 1:
+            term -= (1 - yi) * log_base(1 - pi, p.base)
+        terms.append(term)
+    n = len(terms)
+    total = sum(terms, sympy.Integer(0))
+    loss = total if p.reduction == "sum" else total / n
+    # The gradients of a base-b logarithm carry 1 / ln b.
+    k = (sympy.Integer(1) if p.reduction == "sum" else sympy.Rational(1, n)) / log_scale(p.base)
+    grad = None
+    if p.logits is not None:
+        grad = [combine(k * (pi - yi)) for pi, yi in pairs]
+    elif all(0 < pi < 1 for pi in probs):
+        grad = [sympy.simplify(k * (pi - yi) / (pi * (1 - pi))) for pi, yi in pairs]
+    return BinaryCrossEntropy(probs, terms, loss, grad)
+
+
 @solver(
     "loss.binary_cross_entropy",
     BCEParams,
@@ -271,54 +337,36 @@ def binary_cross_entropy(p: BCEParams) -> Solution:
     ``grad_logits`` (``sigmoid(z) - y``), scaled by ``1/n`` for ``mean`` and by ``1 / ln b``
     for a base-b logarithm.
     """
+    r = binary_cross_entropy_of(p)
+    n = len(r.terms)
     w = Worked()
     if p.logits is not None:
-        probs = [1 / (1 + safe_exp(-z)) for z in p.logits]
         w.step(
-            f"sigmoid of the logits: p = {vec_text(probs)}", rf"p = \sigma(z) = {vec_tex(probs)}"
+            f"sigmoid of the logits: p = {vec_text(r.probs)}",
+            rf"p = \sigma(z) = {vec_tex(r.probs)}",
         )
-        w.value("probs", vector(probs))
-    else:
-        assert p.probs is not None
-        probs = list(p.probs)
-    terms = []
-    for i, (pi, yi) in enumerate(zip(probs, p.targets, strict=True)):
-        term = sympy.Integer(0)
-        if yi != 0:
-            term -= yi * log_base(pi, p.base)
-        if yi != 1:
-            term -= (1 - yi) * log_base(1 - pi, p.base)
-        terms.append(term)
+        w.value("probs", vector(r.probs))
+    for i, (pi, yi, term) in enumerate(zip(r.probs, p.targets, r.terms, strict=True)):
         w.step(
             f"label {i + 1}: y = {yi}, p = {show(pi)}: -[y log p + (1-y) log(1-p)] = {show(term)}",
             rf"\ell_{{{i + 1}}} = {tex(term)}",
         )
-    n = len(terms)
-    total = sum(terms, sympy.Integer(0))
-    loss = total if p.reduction == "sum" else total / n
-    w.step(f"{p.reduction} over {n} labels: L = {show(loss)}", rf"L = {tex(loss)}")
-    w.value("loss", real(loss))
-    w.value("terms", vector(terms))
-    # The gradients of a base-b logarithm carry 1 / ln b.
-    k = (sympy.Integer(1) if p.reduction == "sum" else sympy.Rational(1, n)) / log_scale(p.base)
-    if p.logits is not None:
-        grad = [combine(k * (pi - yi)) for pi, yi in zip(probs, p.targets, strict=True)]
+    w.step(f"{p.reduction} over {n} labels: L = {show(r.loss)}", rf"L = {tex(r.loss)}")
+    w.value("loss", real(r.loss))
+    w.value("terms", vector(r.terms))
+    if r.grad is not None and p.logits is not None:
         w.step(
-            f"dL/dz = {_scaled('sigmoid(z) - y', p.reduction, n, p.base)} = {vec_text(grad)}",
+            f"dL/dz = {_scaled('sigmoid(z) - y', p.reduction, n, p.base)} = {vec_text(r.grad)}",
             r"\frac{\partial L}{\partial z} = \sigma(z) - y",
         )
-        w.value("grad_logits", vector(grad))
-    elif all(0 < pi < 1 for pi in probs):
-        grad = [
-            sympy.simplify(k * (pi - yi) / (pi * (1 - pi)))
-            for pi, yi in zip(probs, p.targets, strict=True)
-        ]
+        w.value("grad_logits", vector(r.grad))
+    elif r.grad is not None:
         w.step(
             f"dL/dp = {_scaled('(p - y) / (p (1 - p))', p.reduction, n, p.base)} = "
-            f"{vec_text(grad)}",
-            rf"\frac{{\partial L}}{{\partial p}} = \frac{{p - y}}{{p (1 - p)}} = {vec_tex(grad)}",
+            f"{vec_text(r.grad)}",
+            rf"\frac{{\partial L}}{{\partial p}} = \frac{{p - y}}{{p (1 - p)}} = {vec_tex(r.grad)}",
         )
-        w.value("grad_probs", vector(grad))
+        w.value("grad_probs", vector(r.grad))
     return w.solution()
 
 
@@ -350,6 +398,38 @@ class SmoothingParams:
             )
 
 
+@dataclass(frozen=True)
+class Smoothing:
+    """The maths of ``loss.label_smoothing``."""
+
+    true_target: sympy.Expr
+    other_target: sympy.Expr
+    targets: list[sympy.Expr]
+    gap: sympy.Expr  # log(t_true / t_other)
+    logits: list[sympy.Expr]  # log t_i (c = 0)
+    entropy: sympy.Expr
+
+
+def smoothing_of(p: SmoothingParams) -> Smoothing:
+    k, eps = p.classes, p.epsilon
+    hi, lo = (1 - eps, eps / (k - 1)) if p.style == "others" else (1 - eps + eps / k, eps / k)
+    targets = [hi if i == p.target_class - 1 else lo for i in range(k)]
+    entropy = -sum((t * sympy.log(t) for t in targets if t != 0), sympy.Integer(0))
+    return Smoothing(hi, lo, targets, sympy.log(hi / lo), [sympy.log(t) for t in targets], entropy)
+
+
+SMOOTHING_STEPS = {
+    "others": (
+        "true class: 1 - eps = {hi}; others: eps / (K - 1) = {lo}",
+        r"t = 1 - \epsilon,\ \frac{\epsilon}{K - 1}",
+    ),
+    "uniform": (
+        "true class: 1 - eps + eps/K = {hi}; others: eps/K = {lo}",
+        r"t = 1 - \epsilon + \frac{\epsilon}{K},\ \frac{\epsilon}{K}",
+    ),
+}
+
+
 @solver(
     "loss.label_smoothing",
     SmoothingParams,
@@ -364,42 +444,26 @@ def label_smoothing(p: SmoothingParams) -> Solution:
     Values: ``targets``, ``true_target``, ``other_target``, ``logit_gap``, ``logits``
     (with c = 0), ``min_loss`` (the entropy of the targets).
     """
+    r = smoothing_of(p)
+    hi, lo = r.true_target, r.other_target
     w = Worked()
-    k, eps = p.classes, p.epsilon
-    if p.style == "others":
-        hi, lo = 1 - eps, eps / (k - 1)
-        w.step(
-            f"true class: 1 - eps = {show(hi)}; others: eps / (K - 1) = {show(lo)}",
-            r"t = 1 - \epsilon,\ \frac{\epsilon}{K - 1}",
-        )
-    else:
-        hi, lo = 1 - eps + eps / k, eps / k
-        w.step(
-            f"true class: 1 - eps + eps/K = {show(hi)}; others: eps/K = {show(lo)}",
-            r"t = 1 - \epsilon + \frac{\epsilon}{K},\ \frac{\epsilon}{K}",
-        )
-    targets = [hi if i == p.target_class - 1 else lo for i in range(k)]
-    w.value(
-        "targets",
-        value_of(sympy.ImmutableMatrix(targets))
-        if not all(t.is_number for t in targets)
-        else vector(targets),
-    )
+    text, latex = SMOOTHING_STEPS[p.style]
+    w.step(text.format(hi=show(hi), lo=show(lo)), latex)
+    numeric = all(t.is_number for t in r.targets)
+    w.value("targets", vector(r.targets) if numeric else value_of(sympy.ImmutableMatrix(r.targets)))
     w.value("true_target", value_of(hi))
     w.value("other_target", value_of(lo))
-    gap = sympy.log(hi / lo)
     w.step(
         "CE is minimised when softmax(z) = t, so z_i = log t_i + c and the gap between the "
-        f"true logit and any other is log(t_true / t_other) = {show(gap)}",
-        rf"z_{{\text{{true}}}} - z_j = \log\frac{{{sympy.latex(hi)}}}{{{sympy.latex(lo)}}} = {tex(gap)}",
+        f"true logit and any other is log(t_true / t_other) = {show(r.gap)}",
+        rf"z_{{\text{{true}}}} - z_j = \log\frac{{{sympy.latex(hi)}}}{{{sympy.latex(lo)}}} = {tex(r.gap)}",
     )
-    w.value("logit_gap", value_of(gap))
-    logits = [sympy.log(t) for t in targets]
-    if all(t.is_number for t in logits):
-        w.value("logits", vector(logits))
-    entropy = -sum((t * sympy.log(t) for t in targets if t != 0), sympy.Integer(0))
+    w.value("logit_gap", value_of(r.gap))
+    if all(t.is_number for t in r.logits):
+        w.value("logits", vector(r.logits))
     w.step(
-        f"the minimum loss is the entropy of t: {show(entropy)}", rf"\min L = H(t) = {tex(entropy)}"
+        f"the minimum loss is the entropy of t: {show(r.entropy)}",
+        rf"\min L = H(t) = {tex(r.entropy)}",
     )
-    w.value("min_loss", value_of(entropy))
+    w.value("min_loss", value_of(r.entropy))
     return w.solution()

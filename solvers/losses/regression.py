@@ -13,6 +13,13 @@ from solvers.registry import solver
 from solvers.schema import Scalar, param
 from solvers.worked import Worked, real, show, tex, vec_tex, vector
 
+# L = factor(n) * sum (a - y)^2
+REDUCTION_FACTORS = {
+    "mean": lambda n: sympy.Rational(1, n),
+    "sum": lambda n: sympy.Integer(1),
+    "half_sum": lambda n: sympy.Rational(1, 2),
+}
+
 
 @dataclass(frozen=True)
 class MSEParams:
@@ -41,22 +48,17 @@ def mse(p: MSEParams) -> Solution:
 
     Values: ``loss``, ``residuals`` (``a - y``), ``grad`` (dL/da).
     """
-    w = Worked()
     res = [a - y for a, y in zip(p.predictions, p.targets, strict=True)]
     sq = sum((r * r for r in res), sympy.Integer(0))
-    n = len(res)
-    factor = {
-        "mean": sympy.Rational(1, n),
-        "sum": sympy.Integer(1),
-        "half_sum": sympy.Rational(1, 2),
-    }[p.reduction]
+    factor = REDUCTION_FACTORS[p.reduction](len(res))
     loss = factor * sq
+    grad = [2 * factor * r for r in res]
+    w = Worked()
     w.step(f"residuals a - y = {vec_text(res)}", f"a - y = {vec_tex(res)}")
     w.step(
         f"sum of squares = {show(sq)}; {p.reduction}: L = {show(loss)}",
         rf"L = {sympy.latex(factor)} \cdot {sympy.latex(sq)} = {tex(loss)}",
     )
-    grad = [2 * factor * r for r in res]
     w.step(
         f"dL/da = {sympy.sstr(2 * factor)} (a - y) = {vec_text(grad)}",
         rf"\frac{{\partial L}}{{\partial a}} = {sympy.latex(2 * factor)} (a - y) = {vec_tex(grad)}",
