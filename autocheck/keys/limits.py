@@ -38,6 +38,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from autocheck.keys.model import ExamKey, KeyFormatError, KeyIssue
+from autocheck.mathparse import MAX_CHARS as MAX_MATH_CHARS
 
 #: A key's text, in characters. The seed exams' keys are 4-6 KB; 500 parts fit in ~150 KB.
 MAX_KEY_CHARS = 512 * 1024
@@ -61,7 +62,7 @@ MAX_TEXT_CHARS = 10_000
 #: A mapping key (a field or parameter name).
 MAX_NAME_CHARS = 100
 #: Lengths the gradebook stores for these fields (printed numbers, labels, titles, rubric
-#: lines), by the end of their dotted field.
+#: lines) and the maths autocheck reads, by the end of their dotted field.
 FIELD_MAX_CHARS = (
     (re.compile(r"^questions\[\d+\](\.parts\[\d+\])?\.number$"), 16),
     (re.compile(r"\.label$"), 40),
@@ -69,6 +70,9 @@ FIELD_MAX_CHARS = (
     (re.compile(r"\.rubric\[\d+\]\.text$"), 200),
     (re.compile(r"^exam\.id$"), 80),
     (re.compile(r"\.unit$"), 40),
+    # Maths is read by autocheck.mathparse, which refuses more (and is slow to normalise it).
+    (re.compile(r"\.answer\.(?:number|expression|(?:vector|matrix)(?:\[\d+\])+)$"), MAX_MATH_CHARS),
+    (re.compile(r"\.predicate\.conditions(?:\[\d+\])?$"), MAX_MATH_CHARS),
 )
 
 #: Fields whose mappings are free-form data (solver parameters, example values, synonyms):

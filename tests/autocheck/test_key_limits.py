@@ -141,9 +141,12 @@ def test_text_must_be_storable(title: str, message: str):
     assert message in issue
 
 
-def test_a_4000_digit_literal_is_refused():
+def test_a_4000_digit_literal_is_refused_before_it_is_read():
     [issue] = issues_of(key(part='{points: 2, answer: {number: "%s"}}' % ("9" * 4000)))
-    assert "questions[0].parts[0].answer.number: cannot read the value" in issue
+    assert issue == (
+        "line 8: questions[0].parts[0].answer.number: the text is 4,000 characters long; "
+        "at most 400"
+    )
 
 
 def test_lists_nested_20000_deep_are_refused_without_recursion():

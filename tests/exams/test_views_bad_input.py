@@ -73,7 +73,7 @@ HOSTILE_KEYS = [
     ),
     pytest.param(
         _key(part='{points: 2, answer: {number: "%s"}}' % ("9" * 4000)),
-        "answer.number: cannot read the value",
+        "answer.number: the text is 4,000 characters long; at most 400",
         id="4000-digit-literal",
     ),
     pytest.param(
