@@ -500,7 +500,7 @@ def _boxed(text: str, kind: Kind, symbols: Sequence[str], multi: bool) -> list[C
 
 # "Answer: ..." at the start of a line, or "the final answer is ..." anywhere.
 _ANSWER_LABEL_RE = re.compile(
-    r"(?im)(?:^[\s*#>-]*(?:final\s+)?(?:answer|ans)|\bfinal\s+answer)\b\**\.?\s*(?:[:=]|is\b)\**\s*(.+)$"
+    r"(?im)(?:^(?:[^\S\n]|[*#>-])*(?:final\s+)?(?:answer|ans)|\bfinal\s+answer)\b\**\.?\s*(?:[:=]|is\b)\**\s*(.+)$"
 )
 
 

@@ -352,9 +352,12 @@ def _split_top(s: str, seps: str = ",;") -> list[str]:
 
 
 _SHAPE_SEP = r"(?:\\times|\\cdot|×|[xX*,])"
-SHAPE_RE = re.compile(r"[\(\[]?\s*\d+(?:\s*" + _SHAPE_SEP + r"\s*\d+)+\s*[\)\]]?")
+# A match starts at a bracket, at the first of a run of spaces or at the first digit of a
+# number: searched from inside a run, the same run would be rescanned from each position.
+_SHAPE_START = r"(?:(?=[\(\[])|(?<!\s)(?=\s)|(?<![\d\s])(?=\d))"
+SHAPE_RE = re.compile(_SHAPE_START + r"[\(\[]?\s*+\d+(?:\s*" + _SHAPE_SEP + r"\s*\d+)+\s*[\)\]]?")
 # a one-axis shape: the output of a dense layer, "10" or "(10,)"
-ONE_AXIS_SHAPE_RE = re.compile(r"[\(\[]?\s*\d+\s*,?\s*[\)\]]?")
+ONE_AXIS_SHAPE_RE = re.compile(r"[\(\[]?\s*+\d+\s*+,?\s*+[\)\]]?")
 
 
 def parse_shape(text: str) -> tuple[int, ...]:

@@ -66,14 +66,16 @@ _FRAC_SECOND_RE = re.compile(r"(\\frac\s*\{[^{}]*\})\s*(\d)")
 _SQRT_DIGITS_RE = re.compile(r"\\sqrt\s*(\d+(?:\.\d+)?)")
 _DEGREES_RE = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|°|\\degree\b")
 _CURRENCY_RE = re.compile(r"\\\$|€|£|¥|\\euro\b|\\pounds\b")
-_PERCENT_WORD_RE = re.compile(r"\s*(?:\\%|\bpercent(?:age)?\b|\bpct\b)")
+# (?<!\s): never from inside a run of spaces, which would be rescanned from each of them.
+_PERCENT_WORD_RE = re.compile(r"(?<!\s)\s*(?:\\%|\bpercent(?:age)?\b|\bpct\b)")
 _LOG_RE = re.compile(r"\\log(?![a-zA-Z])(?!\s*_)")
 _PLAIN_LOG_RE = re.compile(r"(?<![\\a-zA-Z])log(?=\s*[\d(.{\\])")
 _PLAIN_LN_RE = re.compile(r"(?<![\\a-zA-Z])ln(?=\s*[\d(.{\\])")
 # "In" is an OCR misreading of "ln" only where it is followed by a number or bracket.
 _OCR_IN_RE = re.compile(r"(?<![\\A-Za-z])In(?=\s*(?:\d|\(|\\frac|\.\d))")
+# (?<!\d): never from inside a number, which would be rescanned from each of its digits.
 _SCI_RE = re.compile(
-    r"(\d+(?:\.\d+)?)\s*(?:\\times|\\cdot|\*|x)\s*10\s*\^\s*(?:\{\s*([+-]?\d+)\s*\}|([+-]?\d))(?![\d.])"
+    r"(?<!\d)(\d+(?:\.\d+)?)\s*(?:\\times|\\cdot|\*|x)\s*10\s*\^\s*(?:\{\s*([+-]?\d+)\s*\}|([+-]?\d))(?![\d.])"
 )
 _E_NOTATION_RE = re.compile(r"(?<![\w\\.])(\d+(?:\.\d+)?)[eE]([+-]?\d+)(?![\w.])")
 _POW10_RE = re.compile(r"(?<![\d.}])10\s*\^\s*\{\s*([+-]?\d+)\s*\}")

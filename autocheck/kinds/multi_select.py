@@ -65,7 +65,9 @@ def score_selection(
     return max(0.0, (len(chosen & right) - len(chosen - right)) / len(right))
 
 
-_LABEL_RE = re.compile(r"(?im)^[\s*#>-]*(?:final\s+)?(?:answer|ans)\b\.?\s*(?:[:=]|is\b)\s*(.+)$")
+_LABEL_RE = re.compile(
+    r"(?im)^(?:[^\S\n]|[*#>-])*(?:final\s+)?(?:answer|ans)\b\.?\s*(?:[:=]|is\b)\s*(.+)$"
+)
 
 
 def extract_selection(

@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from autocheck.align import align, prompts_from_structure
@@ -22,6 +22,7 @@ from autocheck.check import check_part
 from autocheck.extract import extract
 from autocheck.keys import parse_key, resolve_expected
 from autocheck.kinds.base import all_kinds
+from autocheck.normalise import normalise
 from autocheck.structure import propose_structure
 from tests.fuzz.conftest import fuzz
 
@@ -155,3 +156,38 @@ def test_checking_any_text_against_every_part_gives_a_verdict(data: st.DataObjec
     verdict = check_part(part, expected[part.id], text)
     assert verdict.verdict
     assert verdict.points is None or 0 <= verdict.points <= part.points
+
+
+#: Runs of one piece: what makes a regular expression rescan the same text from each of its
+#: positions (a run of spaces, newlines or digits). 20,000 characters read in linear time
+#: take milliseconds; a quadratic pass took 6 s at 8,000 and would take over a minute here,
+#: past the deadline.
+RUN_PIECES = [" ", "\n", "\t", "9", "$", "1 ", "1,", "(", "{", "\\", "a ", "(a)\n", "x ", "= "]
+
+
+def _read_everything(text: str, kind: str) -> None:
+    _parse(text)
+    extract(text, kind=kind, symbols=["z_1"])
+    normalise(text)
+    key, expected = _key_and_expected()
+    part = key.parts()[1]
+    check_part(part, expected[part.id], text)
+
+
+@fuzz(15)
+@given(
+    st.builds(
+        lambda before, piece, n, after: before + piece * n + after,
+        st.sampled_from(PIECES),
+        st.sampled_from(RUN_PIECES),
+        st.integers(2_000, 20_000),
+        st.sampled_from(PIECES),
+    ),
+    st.sampled_from(KINDS),
+)
+@example(" " * 20_000 + "percent", "percentage")  # autocheck.normalise._PERCENT_WORD_RE
+@example("9" * 20_000 + "x", "number")  # autocheck.normalise._SCI_RE
+@example("\n" * 20_000, "choice")  # autocheck.extract._ANSWER_LABEL_RE
+@example("\t" * 20_000 + "3", "shape")  # autocheck.mathparse.SHAPE_RE
+def test_long_runs_are_read_in_linear_time(text: str, kind: str):
+    _read_everything(text, kind)
