@@ -66,6 +66,15 @@ class PointsField(forms.DecimalField):
         return None  # to_python has checked digits and range, with one message
 
 
+def parse_id(raw: str) -> int | None:
+    """An id as written in a query string or a form (ASCII digits, within the database's
+    range), or None for anything else: never an exception, whatever its length."""
+    raw = raw.strip()
+    if raw.isascii() and raw.isdigit() and len(raw) <= 19 and 1 <= int(raw) <= MAX_ID:
+        return int(raw)
+    return None
+
+
 class IdListField(forms.Field):
     """Ids posted as a repeated field (``rubric_items=3&rubric_items=7``): whole numbers from 1,
     at most :data:`MAX_IDS` of them; blank entries are ignored."""
@@ -77,12 +86,10 @@ class IdListField(forms.Field):
         values = [str(v).strip() for v in values if str(v).strip()]
         if len(values) > MAX_IDS:
             raise ValidationError(f"At most {MAX_IDS} at once.", code="too_many")
-        ids = []
-        for v in values:
-            if not (v.isascii() and v.isdigit() and len(v) <= 19 and 1 <= int(v) <= MAX_ID):
-                raise ValidationError("Not a list of ids; reload the page.", code="invalid")
-            ids.append(int(v))
-        return ids
+        ids = [parse_id(v) for v in values]
+        if None in ids:
+            raise ValidationError("Not a list of ids; reload the page.", code="invalid")
+        return [i for i in ids if i is not None]
 
 
 def _version_field() -> forms.IntegerField:

@@ -40,9 +40,9 @@ def review(request: HttpRequest, part_id: int) -> HttpResponse:
         queue_filter = "todo"
     queue = selectors.review_queue(part, queue_filter)
     current = None
-    wanted = request.GET.get("answer", "")
-    if wanted.isdigit():
-        current = selectors.answer_for_review(int(wanted), part)
+    wanted = forms.parse_id(request.GET.get("answer", ""))
+    if wanted is not None:
+        current = selectors.answer_for_review(wanted, part)
     elif queue:
         current = selectors.answer_for_review(queue[0].pk, part)
     prev_id, next_id, position = _queue_neighbours(queue, current)
@@ -86,9 +86,9 @@ def review(request: HttpRequest, part_id: int) -> HttpResponse:
 def _next_url(request: HttpRequest, answer: Answer) -> str:
     base = reverse("review", args=[answer.part_id])
     queue_filter = request.POST.get("filter", "todo")
-    next_id = request.POST.get("next_answer", "")
+    next_id = forms.parse_id(request.POST.get("next_answer", ""))
     query = f"?filter={queue_filter}"
-    if next_id.isdigit():
+    if next_id is not None:
         query += f"&answer={next_id}"
     return base + query
 

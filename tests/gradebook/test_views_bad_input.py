@@ -180,3 +180,26 @@ def test_typed_text_with_a_nul_character_is_refused(client, cast, answers, view,
     assert response.status_code in (302, 400)
     assert not RegradeRequest.objects.exists()
     assert not answer.transcriptions.filter(text__contains="a").exists()
+
+
+@pytest.mark.parametrize(
+    "answer", ["9" * 5000, "9" * 30, str(2**63), "٣", "-1", "1e3"], ids=lambda v: v[:12]
+)
+def test_the_review_page_ignores_an_answer_id_that_is_not_one(client, cast, answers, answer):
+    part = answers["wrong"].part
+    client.force_login(cast.ta.user)
+    response = client.get(reverse("review", args=[part.pk]), {"answer": answer})
+    assert response.status_code == 200
+    assert response.context["current"] is None or response.context["current"].part == part
+
+
+@pytest.mark.parametrize(
+    "pk", [str(2**63), "9" * 30, "9" * 5000], ids=["2^63", "30 digits", "5000 digits"]
+)
+@pytest.mark.parametrize(
+    "name", ["review", "groups", "submission_detail", "answer_crop", "page_image", "exam_detail"]
+)
+def test_ids_past_the_database_range_are_404(client, cast, name, pk):
+    client.force_login(cast.instructor.user)
+    url = reverse(name, args=[1]).replace("/1/", f"/{pk}/")
+    assert client.get(url).status_code == 404
