@@ -205,3 +205,17 @@ def test_an_exam_text_too_large_is_refused_before_it_is_read(client, cast, view)
     assert response.status_code == 400
     assert "The text is larger than 256 KB: not an exam" in response.content.decode()
     assert not Exam.objects.filter(title="Quiz").exists()
+
+
+def test_a_roster_with_a_nul_character_anywhere_is_refused_whole(client, cast):
+    """PostgreSQL refuses NUL in text; only the first 4 KB were looked at for it."""
+    from exams.models import Enrollment
+
+    padding = "".join(f"Student {i},{9000 + i},s{i}@example.org\n" for i in range(150))  # 4 KB
+    csv = "name,student_number,email\n" + padding + "Nul\x00l Person,777,nul@example.org\n"
+    client.force_login(cast.instructor.user)
+    upload = SimpleUploadedFile("roster.csv", csv.encode())
+    response = client.post(reverse("roster_import", args=[cast.course.pk]), {"file": upload})
+    assert response.status_code == 400
+    assert "Nothing imported: The file is not text" in response.content.decode()
+    assert not Enrollment.objects.filter(course=cast.course, student_number="9000").exists()
