@@ -326,7 +326,7 @@ def _text(node: ScalarNode, where: str, limit: int, what: str) -> Iterator[KeyIs
 
 
 def _number(node: ScalarNode, field: _Field) -> Iterator[KeyIssue]:
-    where, text = field.path, node.value
+    where, text = field.path or "key", node.value
     digits = sum(c.isdigit() for c in text)
     if node.tag == _TAG + "int" and digits > MAX_INT_DIGITS:
         yield _issue(

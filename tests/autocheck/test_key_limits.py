@@ -187,6 +187,12 @@ def test_a_character_yaml_refuses_is_a_key_error_with_its_line():
     assert issue == "line 10: (yaml): the character U+0008 is not allowed in YAML; remove it"
 
 
+def test_a_document_that_is_only_a_number_names_the_key():
+    """Found by the long fuzz run: the issue of a top-level value had an empty field."""
+    [issue] = issues_of("0000000000000000000")
+    assert issue == "line 1: key: an integer of 19 digits; at most 18"
+
+
 def test_a_key_too_long_is_refused_before_parsing():
     text = key() + "#" * limits.MAX_KEY_CHARS
     [issue] = issues_of(text)
