@@ -71,10 +71,11 @@ def submission_import_transcription(
     answer text (with the alignment's confidence). Text that belongs to no part stays in the
     stored transcription. Returns the answers by part id; checking is a separate step."""
     from autocheck.align import split_transcription
+    from exams.printed import printed_exam_current
 
     answer_key = current_answer_key(submission)
     key, _ = key_for(answer_key)
-    Transcription.objects.create(
+    whole = Transcription.objects.create(
         submission=submission,
         source=source,
         engine=engine,
@@ -82,17 +83,25 @@ def submission_import_transcription(
         confidence=confidence,
         created_by=actor,
     )
-    pieces = split_transcription(key, text).answers
+    printed = printed_exam_current(submission.exam)
+    alignment = split_transcription(key, text, printed.text if printed else None)
     parts = {p.part_id: p for p in submission.exam.parts.all()}
     answers: dict[str, Answer] = {}
     for part_id, part in parts.items():
-        piece = pieces.get(part_id)
-        piece_text = "" if piece is None else getattr(piece, "text", piece)
-        piece_conf = getattr(piece, "confidence", 1.0) if piece is not None else 1.0
+        piece = alignment.answers.get(part_id)
+        piece_text = "" if piece is None else piece.text
+        piece_conf = 1.0 if piece is None else piece.confidence
         if piece is not None and piece.review:
             piece_conf = 0.0  # not found, or the copy does not match: never judged blank
         if confidence is not None:
             piece_conf = min(piece_conf, confidence)
+        evidence: dict[str, Any] = {"transcription": whole.pk}
+        if piece is not None:
+            evidence.update(piece.as_dict())
+        if printed is not None:
+            evidence["printed_version"] = printed.version
+        if alignment.review:  # the whole copy goes to a person
+            evidence["review"] = evidence["copy_review"] = alignment.review
         answers[part_id] = answer_set_text(
             submission=submission,
             part=part,
@@ -101,6 +110,7 @@ def submission_import_transcription(
             engine=engine,
             confidence=piece_conf,
             actor=actor,
+            alignment=evidence,
         )
     return answers
 
@@ -115,9 +125,12 @@ def answer_set_text(
     confidence: float | None,
     actor: AbstractBaseUser | None,
     reading: dict | None = None,
+    alignment: dict[str, Any] | None = None,
 ) -> Answer:
     """Record a new transcription of one part's answer and make it the current text;
-    ``reading`` is what the reader saw (lines, the key's values and their probabilities)."""
+    ``reading`` is what the reader saw (lines, the key's values and their probabilities),
+    ``alignment`` where the answer was read in the whole copy (the aligner's evidence; a text
+    typed by a person has none, and nothing of an earlier alignment stays)."""
     answer, _ = Answer.objects.get_or_create(submission=submission, part=part)
     Transcription.objects.create(
         answer=answer,
@@ -129,7 +142,8 @@ def answer_set_text(
         created_by=actor,
     )
     answer.answer_text = text
-    answer.save(update_fields=["answer_text"])
+    answer.alignment = alignment or {}
+    answer.save(update_fields=["answer_text", "alignment"])
     return answer
 
 
@@ -218,7 +232,9 @@ def submission_check(*, submission: Submission) -> list[Answer]:
     # no scanned page (typed or imported answers) is judged on every part.
     placed = set(submission.pages.filter(status="placed").values_list("page_number", flat=True))
     inputs = {
-        part_id: _Text(a.answer_text, current.get(a.pk, ("", 1.0))[1])
+        part_id: _Text(
+            a.answer_text, current.get(a.pk, ("", 1.0))[1], (a.alignment or {}).get("review", "")
+        )
         for part_id, a in existing.items()
     }
     from_ocr = {
@@ -279,8 +295,9 @@ def submission_check(*, submission: Submission) -> list[Answer]:
 
 
 class _Text:
-    __slots__ = ("confidence", "text")
+    __slots__ = ("confidence", "review", "text")
 
-    def __init__(self, text: str, confidence: float) -> None:
+    def __init__(self, text: str, confidence: float, review: str = "") -> None:
         self.text = text
         self.confidence = confidence
+        self.review = review

@@ -65,6 +65,35 @@ class AnswerKeyForm(forms.Form):
         return data
 
 
+class PrintedExamForm(forms.Form):
+    """The exam's printed text as an uploaded transcription of the blank (Markdown or plain
+    text), or pasted; ``text`` is what to store."""
+
+    file = forms.FileField(required=False)
+    source = forms.CharField(required=False, strip=False, label="Printed exam")
+
+    def clean_file(self) -> str | None:
+        from exams.printed import MAX_PRINTED_CHARS
+
+        upload = self.cleaned_data["file"]
+        if upload is None:
+            return None
+        if upload.size > 4 * MAX_PRINTED_CHARS:
+            raise ValidationError(f"the file is {upload.size / 2**20:.1f} MiB; too large")
+        try:
+            return upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValidationError("the file is not UTF-8 text") from None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        text = data.get("file") or data.get("source") or ""
+        if not self.errors and not text.strip():
+            raise ValidationError("upload the blank exam's transcription or paste it")
+        data["text"] = text
+        return data
+
+
 class PrintForm(forms.Form):
     """Printable copies: for the roster's students without one, or ``count`` anonymous ones."""
 

@@ -198,6 +198,38 @@ class AnswerKey(models.Model):
         return f"{self.exam} key v{self.version}"
 
 
+class PrintedExam(models.Model):
+    """One version of the exam's printed (blank) text, versioned like its answer key: copies
+    are aligned against the newest (``autocheck.align``), so that what a student wrote is told
+    from what was printed."""
+
+    class Source(models.TextChoices):
+        CREATED_FROM = "created_from", "The text the exam was created from"
+        UPLOADED = "uploaded", "A transcription of the blank exam"
+        PDF_TEXT = "pdf_text", "The text layer of the blank exam PDF"
+
+    exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="printed_versions")
+    version = models.PositiveIntegerField()
+    text = models.TextField(help_text="The printed exam as text (Markdown with LaTeX)")
+    source = models.CharField(max_length=16, choices=Source.choices)
+    checksum = models.CharField(max_length=64)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["exam", "version"], name="printedexam_exam_version_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.exam} printed text v{self.version}"
+
+
 def scan_upload_path(batch: ScanBatch, filename: str) -> str:
     return f"scans/exam-{batch.exam_id}/{batch.checksum}.{filename.rsplit('.', 1)[-1].lower()}"
 
@@ -415,6 +447,10 @@ class Answer(models.Model):
         AnswerKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     checked_at = models.DateTimeField(null=True, blank=True)
+    #: Where the answer was read in the copy's whole transcription: the aligner's method,
+    #: confidence, character spans, evidence and why a person must read it
+    #: (``autocheck.align.AnswerText.as_dict``, plus the transcription's id).
+    alignment = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["submission", "part__order"]

@@ -119,4 +119,22 @@ def exam_template_upload(*, exam: Exam, data: bytes, name: str) -> Exam:
     exam.template_pdf.save(f"exam-{exam.pk}.pdf", ContentFile(data), save=False)
     exam.pages_per_copy = pages
     exam.save(update_fields=["template_pdf", "pages_per_copy"])
+    _printed_from_pdf(exam, data)
     return exam
+
+
+def _printed_from_pdf(exam: Exam, data: bytes) -> None:
+    """The PDF's text layer becomes the exam's printed text, unless the exam has a better
+    one (the text it was created from, or an uploaded transcription of the blank)."""
+    from django.core.exceptions import ValidationError
+
+    from exams.models import PrintedExam
+    from exams.printed import pdf_text, printed_exam_current, printed_exam_store
+
+    current = printed_exam_current(exam)
+    if current is not None and current.source != PrintedExam.Source.PDF_TEXT:
+        return
+    try:
+        printed_exam_store(exam=exam, text=pdf_text(data), source=PrintedExam.Source.PDF_TEXT)
+    except ValidationError:
+        return  # a scanned PDF without a text layer: nothing to align with

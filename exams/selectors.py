@@ -26,6 +26,7 @@ from exams.models import (
     Role,
     ScanBatch,
     Submission,
+    Transcription,
 )
 
 AnyUser = AbstractBaseUser | AnonymousUser
@@ -308,3 +309,82 @@ def course_student(course_id: int, enrollment_id: int) -> Enrollment | None:
         .select_related("user")
         .first()
     )
+
+
+@dataclass(frozen=True)
+class ReadSegment:
+    """A stretch of a copy's transcription: read as the student's writing for ``part`` (with
+    a colour index), or not (``part`` empty: printed text, a cover page)."""
+
+    text: str
+    part: str = ""
+    color: int = 0
+
+
+@dataclass(frozen=True)
+class PartReading:
+    """How one part's answer was found: the aligner's method, the evidence in words and, when
+    a person must read it, why."""
+
+    part: str
+    color: int
+    method: str
+    review: str
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CopyReading:
+    """A copy's whole transcription cut into segments for highlighting, and per part how its
+    answer was read; ``printed_version`` is the printed text it was aligned with."""
+
+    segments: tuple[ReadSegment, ...]
+    parts: tuple[PartReading, ...]
+    printed_version: int | None
+    review: str
+
+
+def copy_reading(submission: Submission) -> CopyReading | None:
+    """What was read as the student's writing for each part, in the copy's newest whole
+    transcription (``None`` when the copy was never transcribed as a whole)."""
+    whole = (
+        Transcription.objects.filter(submission=submission, answer__isnull=True, page__isnull=True)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if whole is None:
+        return None
+    answers = [
+        a
+        for a in submission.answers.select_related("part").order_by("part__order")
+        if (a.alignment or {}).get("transcription") == whole.pk
+    ]
+    colors = {a.part.part_id: k % 6 for k, a in enumerate(answers)}
+    spans = sorted(
+        (int(s["start"]), int(s["end"]), a.part.part_id)
+        for a in answers
+        for s in a.alignment.get("spans", [])
+    )
+    segments: list[ReadSegment] = []
+    pos = 0
+    for start, end, part in spans:
+        if start < pos or end > len(whole.text):
+            continue  # overlapping or stale: shown once
+        if start > pos:
+            segments.append(ReadSegment(whole.text[pos:start]))
+        segments.append(ReadSegment(whole.text[start:end], part, colors[part]))
+        pos = end
+    segments.append(ReadSegment(whole.text[pos:]))
+    parts = tuple(
+        PartReading(
+            a.part.part_id,
+            colors[a.part.part_id],
+            a.alignment.get("method", ""),
+            a.alignment.get("review", ""),
+            tuple(a.alignment.get("evidence", [])),
+        )
+        for a in answers
+    )
+    printed = next((a.alignment.get("printed_version") for a in answers), None)
+    review = next((a.alignment.get("copy_review", "") for a in answers if a.alignment), "")
+    return CopyReading(tuple(s for s in segments if s.text), parts, printed, review)

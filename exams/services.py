@@ -6,6 +6,7 @@ raises ``ValidationError`` naming the field instead of a database error.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import secrets
 from collections.abc import Collection, Mapping, Sequence
@@ -477,9 +478,16 @@ def _free_slug(course: Course, title: str) -> str:
 
 @transaction.atomic
 def exam_create_from_structure(
-    *, course: Course, title: str, questions: Sequence[QuestionSpec], pages_per_copy: int = 1
+    *,
+    course: Course,
+    title: str,
+    questions: Sequence[QuestionSpec],
+    pages_per_copy: int = 1,
+    printed_text: str = "",
+    actor: AbstractBaseUser | None = None,
 ) -> Exam:
-    """Create a draft exam and its question tree in one transaction (both or neither).
+    """Create a draft exam and its question tree in one transaction (both or neither); the
+    ``printed_text`` it was proposed from becomes its printed text (version 1).
 
     The slug is the title's, made unique in the course. No title, pages per copy outside
     1..``MAX_PAGES_PER_COPY``, an empty structure, two questions with the same number or two
@@ -504,6 +512,15 @@ def exam_create_from_structure(
         pages_per_copy=pages_per_copy,
     )
     exam_structure_set(exam=exam, questions=[q for q in questions if q.parts])
+    if printed_text:
+        from exams.models import PrintedExam
+        from exams.printed import printed_exam_store
+
+        # The text the exam was created from is its printed text, until a better one comes.
+        with contextlib.suppress(ValidationError):
+            printed_exam_store(
+                exam=exam, text=printed_text, source=PrintedExam.Source.CREATED_FROM, actor=actor
+            )
     return exam
 
 

@@ -36,6 +36,7 @@ urlpatterns = [
         name="answer_key_skeleton",
     ),
     path("exams/<int:exam_id>/key", views.answer_key_install, name="answer_key_install"),
+    path("exams/<int:exam_id>/printed", views.printed_exam_install, name="printed_exam_install"),
     path("exams/<int:exam_id>/print", views.exam_print, name="exam_print"),
     path("exams/<int:exam_id>/template", views.exam_template_upload, name="exam_template_upload"),
     path("exams/<int:exam_id>/scans", views.scan_upload, name="scan_upload"),

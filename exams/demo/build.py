@@ -8,7 +8,8 @@ from django.db import transaction
 
 from exams import printing, services
 from exams.demo import plan
-from exams.models import Course, Enrollment, Exam, Role
+from exams.models import Course, Enrollment, Exam, PrintedExam, Role
+from exams.printed import printed_exam_store
 from exams.scanning.fakescan import FakeScan, ScanDefects, fake_scan
 from gradebook.services import exam_delete
 
@@ -61,6 +62,10 @@ def demo_exam(*, students: int) -> tuple[Exam, list[Enrollment]]:
     exam = services.exam_create(course=course, title="Midterm (demo)", pages_per_copy=plan.PAGES)
     # The key says where each answer is written (region: page + box).
     services.answer_key_store(exam=exam, source=plan.KEY_PATH.read_text())
+    # The printed text: copies transcribed as a whole are read against it.
+    printed_exam_store(
+        exam=exam, text=plan.PRINTED_PATH.read_text(), source=PrintedExam.Source.UPLOADED
+    )
     return exam, roster
 
 

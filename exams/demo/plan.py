@@ -7,6 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 KEY_PATH = Path(__file__).with_name("midterm.yaml")
+#: The midterm's printed text (what the blank exam says), written for this project.
+PRINTED_PATH = Path(__file__).with_name("printed.md")
 COURSE = {"code": "DL101", "title": "Deep Learning 101", "term": "Demo term"}
 PASSWORD = "demo-password"
 STAFF = [("instructor", "Ada Instructor", "instructor"), ("ta", "Tomas Assistant", "ta")]

@@ -8,6 +8,7 @@ from exams.views.exam import (
     exam_detail,
     exam_print,
     exam_template_upload,
+    printed_exam_install,
 )
 from exams.views.regions import exam_regions, exam_regions_save, exam_template_page
 from exams.views.scans import (
@@ -56,6 +57,7 @@ __all__ = [
     "page_place",
     "page_thumbnail",
     "pages_discard",
+    "printed_exam_install",
     "roster_import",
     "scan_upload",
     "submission_identify",

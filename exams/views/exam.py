@@ -10,8 +10,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from exams import attention, printing, selectors, services
-from exams.forms import AnswerKeyForm, PrintForm
-from exams.models import Enrollment, Exam, Role
+from exams.forms import AnswerKeyForm, PrintedExamForm, PrintForm
+from exams.models import Enrollment, Exam, PrintedExam, Role
+from exams.printed import printed_exam_current, printed_exam_store
 from exams.printing import exam_print_copies
 from exams.views.common import INSTRUCTOR, _yaml_download
 from gradebook import selectors as grading
@@ -34,6 +35,7 @@ def _exam_page(request, exam: Exam, enrollment: Enrollment, *, status: int = 200
         summary = attention.attention_summary(exam)
         context.update(
             answer_key=services.answer_key_current(exam),
+            printed=printed_exam_current(exam),
             batches=selectors.batches_progress(selectors.exam_scan_batches(exam)[:20]),
             attention_count=summary.count,
             unprinted=len(attention.unmatched_students(exam)),
@@ -80,6 +82,33 @@ def answer_key_install(request: HttpRequest, exam_id: int) -> HttpResponse:
         messages.success(request, f"Answer key version {answer_key.version} installed.")
     else:
         messages.info(request, f"This is already answer key version {answer_key.version}.")
+    return redirect("exam_detail", exam_id=exam.pk)
+
+
+@require_POST
+@login_required
+def printed_exam_install(request: HttpRequest, exam_id: int) -> HttpResponse:
+    """Store the exam's printed text from an uploaded transcription of the blank, or pasted:
+    copies are then aligned against it."""
+    exam, enrollment = selectors.get_exam_for_user(request.user, exam_id, roles=INSTRUCTOR)
+    form = PrintedExamForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _exam_page(
+            request, exam, enrollment, status=400, printed_error=form_error_text(form)
+        )
+    try:
+        printed, created = printed_exam_store(
+            exam=exam,
+            text=form.cleaned_data["text"],
+            source=PrintedExam.Source.UPLOADED,
+            actor=request.user,
+        )
+    except ValidationError as exc:
+        return _exam_page(request, exam, enrollment, status=400, printed_error=_errors(exc))
+    if created:
+        messages.success(request, f"Printed exam version {printed.version} stored.")
+    else:
+        messages.info(request, f"This is already printed exam version {printed.version}.")
     return redirect("exam_detail", exam_id=exam.pk)
 
 

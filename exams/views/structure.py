@@ -121,7 +121,11 @@ def exam_new_confirm(request: HttpRequest, course_id: int) -> HttpResponse:
             raise ValidationError(form_error_text(form))
         _, questions = _confirmed_structure(request)
         exam = services.exam_create_from_structure(
-            course=course, questions=questions, **form.cleaned_data
+            course=course,
+            questions=questions,
+            printed_text=source,
+            actor=request.user,
+            **form.cleaned_data,
         )
     except ValidationError as exc:
         if _too_large(source):

@@ -40,6 +40,10 @@ def submission_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
             "pages": [(p, regions.get(p.page_number, [])) for p in pages],
             "cards": [(row, requests.get(row.answer.pk, []) if row.answer else []) for row in rows],
             "is_staff": enrollment.role in STAFF_ROLES,
+            # what was read as the student's writing, part by part: for the staff only
+            "reading": (
+                exam_selectors.copy_reading(submission) if enrollment.role in STAFF_ROLES else None
+            ),
             "is_owner": submission.student_id == enrollment.pk,
             "max_total": sum((r.part.max_points for r in rows), Decimal(0)),
         },

@@ -36,6 +36,8 @@ def test_the_demo_grades_its_generated_scans(demo):
     assert Submission.objects.filter(student__isnull=False).count() == 4
     assert "student01" in demo
     assert plan.PASSWORD in demo
+    # the demo exam keeps its printed text, for copies transcribed as a whole
+    assert batch.exam.printed_versions.get().text == plan.PRINTED_PATH.read_text()
 
     # Where the reader read the planted text exactly and accepted it, the verdict must be the
     # planted one: the right answer correct, a planted mistake not correct, a blank blank.
