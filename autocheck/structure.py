@@ -420,80 +420,101 @@ def _promote_headers(events: list[_Event]) -> None:
                 break
 
 
-def _build(events: list[_Event], lines: list[str], notes: list[str]) -> list[_QuestionDraft]:
-    questions: dict[str, _QuestionDraft] = {}
-    current: _QuestionDraft | None = None
-    last: _QuestionDraft | _PartDraft | None = None
-    implicit_count = 0
+class _Builder:
+    """Questions and parts assembled from the line events, one handler per kind of event."""
 
-    def question(number: str, line: int, label: str = "", explicit: bool = False) -> _QuestionDraft:
-        if number not in questions:
-            questions[number] = _QuestionDraft(number, label, "", None, line, explicit)
-        return questions[number]
+    def __init__(self, lines: list[str], notes: list[str]) -> None:
+        self.lines = lines
+        self.notes = notes
+        self.questions: dict[str, _QuestionDraft] = {}
+        self.current: _QuestionDraft | None = None
+        self.last: _QuestionDraft | _PartDraft | None = None
+        self.implicit_count = 0
 
-    def new_implicit(line: int) -> _QuestionDraft:
-        nonlocal implicit_count
-        implicit_count += 1
-        while str(implicit_count) in questions:
-            implicit_count += 1
-        return question(str(implicit_count), line)
+    def build(self, events: list[_Event]) -> list[_QuestionDraft]:
+        handlers = {
+            "points": self.points,
+            "header": self.header,
+            "dotted": self.dotted,
+            "bare_dotted": self.dotted,
+            "letter": self.letter,
+        }
+        for event in events:
+            handlers.get(event.kind, self.item)(event)
+        return list(self.questions.values())
 
-    def add(q: _QuestionDraft, event: _Event, key: str) -> _PartDraft | None:
+    def question(
+        self, number: str, line: int, label: str = "", explicit: bool = False
+    ) -> _QuestionDraft:
+        if number not in self.questions:
+            self.questions[number] = _QuestionDraft(number, label, "", None, line, explicit)
+        return self.questions[number]
+
+    def new_implicit(self, line: int) -> _QuestionDraft:
+        self.implicit_count += 1
+        while str(self.implicit_count) in self.questions:
+            self.implicit_count += 1
+        return self.question(str(self.implicit_count), line)
+
+    def add(self, q: _QuestionDraft, event: _Event, key: str) -> None:
+        self.current = q
         if q.has(key):
-            return None  # printed again, e.g. in a solution block
-        prompt = event.text or _next_prompt(lines, event.line)
+            return  # printed again, e.g. in a solution block
+        prompt = event.text or _next_prompt(self.lines, event.line)
         part = _PartDraft(event.label, key, event.points, prompt, event.line)
         q.parts.append(part)
-        return part
+        self.last = part
 
-    for event in events:
-        if event.kind == "points":
-            if last is not None and last.points is None and 0 < event.line - last.line <= 3:
-                last.points = event.points
-            continue
-        if event.kind == "header":
-            number = str(int(event.question or "0"))
-            if number in questions:
-                if questions[number].explicit:
-                    current = questions[number]
-                    last = None
-                continue
-            current = question(number, event.line, event.label, explicit=True)
-            current.title = _tidy(event.title or event.text, 80)
-            current.points = event.points
-            if event.points is not None and event.text != event.title:
-                current.prompt = event.text
-            last = current
-            continue
-        if event.kind in {"dotted", "bare_dotted"}:
-            prefix = re.match(r"[A-Za-z]+\s*", event.label)
-            label = f"{prefix.group(0)}{int(event.question or '0')}" if prefix else ""
-            q = question(str(int(event.question or "0")), event.line, label)
-            current = q
-            last = add(q, event, str(int(event.part or "0"))) or last
-            continue
-        if event.kind == "letter":
-            key = event.part or ""
-            if event.question is not None:
-                q = question(str(int(event.question)), event.line)
-            else:
-                q = current if current is not None else new_implicit(event.line)
-                letters = [part.key for part in q.parts if part.key.isalpha()]
-                if key == "i" and letters and letters[-1] != "h":
-                    continue  # "(i)" under "(a)" is a roman sub-item, graded with its part
-                if q.has(key) and event.points is not None:
-                    # lettering restarts with points printed: a question header was not read
-                    q = new_implicit(event.line)
-                    notes.append(
-                        f"line {event.line}: lettering restarts without a question header; "
-                        f"proposed as question {q.number}"
-                    )
-            current = q
-            last = add(q, event, key) or last
-            continue
-        # numbered items and bullets that are parts
+    def points(self, event: _Event) -> None:
+        """A line holding only points, right below a label that had none."""
+        last = self.last
+        if last is not None and last.points is None and 0 < event.line - last.line <= 3:
+            last.points = event.points
+
+    def header(self, event: _Event) -> None:
+        number = str(int(event.question or "0"))
+        if number in self.questions:
+            if self.questions[number].explicit:
+                self.current = self.questions[number]
+                self.last = None
+            return
+        current = self.question(number, event.line, event.label, explicit=True)
+        current.title = _tidy(event.title or event.text, 80)
+        current.points = event.points
+        if event.points is not None and event.text != event.title:
+            current.prompt = event.text
+        self.current = self.last = current
+
+    def dotted(self, event: _Event) -> None:
+        prefix = re.match(r"[A-Za-z]+\s*", event.label)
+        label = f"{prefix.group(0)}{int(event.question or '0')}" if prefix else ""
+        q = self.question(str(int(event.question or "0")), event.line, label)
+        self.add(q, event, str(int(event.part or "0")))
+
+    def letter(self, event: _Event) -> None:
+        key = event.part or ""
+        if event.question is not None:
+            self.add(self.question(str(int(event.question)), event.line), event, key)
+            return
+        q = self.current if self.current is not None else self.new_implicit(event.line)
+        letters = [part.key for part in q.parts if part.key.isalpha()]
+        if key == "i" and letters and letters[-1] != "h":
+            return  # "(i)" under "(a)" is a roman sub-item, graded with its part
+        if q.has(key) and event.points is not None:
+            # lettering restarts with points printed: a question header was not read
+            q = self.new_implicit(event.line)
+            self.notes.append(
+                f"line {event.line}: lettering restarts without a question header; "
+                f"proposed as question {q.number}"
+            )
+        self.add(q, event, key)
+
+    def item(self, event: _Event) -> None:
+        """A numbered item or a bullet with points: a part of the current question, or of a
+        new implicit one where the numbering restarts or the style changes."""
         style = event.kind
         key = str(int(event.part)) if event.part else ""
+        current = self.current
         if current is None or not current.explicit:
             restart = (
                 current is None
@@ -507,13 +528,16 @@ def _build(events: list[_Event], lines: list[str], notes: list[str]) -> list[_Qu
                 )
             )
             if restart:
-                current = new_implicit(event.line)
+                current = self.new_implicit(event.line)
         assert current is not None
         current.style = current.style or style
         if style == "bullet":
             key = str(len(current.parts) + 1)
-        last = add(current, event, key) or last
-    return list(questions.values())
+        self.add(current, event, key)
+
+
+def _build(events: list[_Event], lines: list[str], notes: list[str]) -> list[_QuestionDraft]:
+    return _Builder(lines, notes).build(events)
 
 
 def _check(
