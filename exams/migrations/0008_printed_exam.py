@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('exams', '0006_course_decimal_sign'),
+        ('exams', '0007_transcription_reading'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
