@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from autocheck.align.diff import CopyAlignment, Run
 from autocheck.align.printed import Option, PrintedExam, PrintedPart, cell_text, flat, table_rows
-from autocheck.align.tokens import MARK_COMMANDS, STRIKE_COMMANDS, Token
+from autocheck.align.tokens import MARK_COMMANDS, STRIKE_COMMANDS, Token, line_numbers
 
 __all__ = ["Piece", "place"]
 
@@ -116,7 +116,7 @@ def _copy_cells(
     cells = [(p.prompt.part_id, c) for p in printed.parts for c in p.cells]
     if not cells:
         return [], set()
-    line_of = [text.count("\n", 0, t.start) for t in aligned.tokens]
+    line_of = line_numbers(text, aligned.tokens)
     rows = table_rows(aligned.tokens, line_of)
     names = [flat(cell_text(aligned.tokens, r[0], r[1])) for r in rows]
     pieces: list[Piece] = []

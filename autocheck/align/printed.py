@@ -20,7 +20,7 @@ from rapidfuzz import fuzz
 
 from autocheck.align.labels import locate
 from autocheck.align.model import PartPrompt
-from autocheck.align.tokens import Token, tokenize
+from autocheck.align.tokens import Token, line_numbers, tokenize
 
 __all__ = [
     "Cell",
@@ -94,7 +94,7 @@ class PrintedExam:
 def read_printed(text: str, parts: tuple[PartPrompt, ...]) -> PrintedExam:
     """Tokens and part regions of a printed exam for the given parts (cached by both)."""
     tokens = tuple(tokenize(text))
-    line_of = tuple(text.count("\n", 0, t.start) for t in tokens)
+    line_of = line_numbers(text, tokens)
     starts = [t.start for t in tokens]
     tables = _tables(table_rows(tokens, line_of), line_of)
     table_parts = {p.part_id: _cells(p, tables, tokens) for p in parts}

@@ -12,10 +12,12 @@ returned as HTML aligns with the printed Markdown one.
 
 from __future__ import annotations
 
+import bisect
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["MARK_COMMANDS", "STRIKE_COMMANDS", "Token", "tokenize"]
+__all__ = ["MARK_COMMANDS", "STRIKE_COMMANDS", "Token", "line_numbers", "tokenize"]
 
 # LaTeX commands OCR services use for what a student drew around or under printed text.
 MARK_COMMANDS = frozenset(
@@ -82,6 +84,12 @@ class Token:
     def content(self) -> bool:
         """A word or number: something a student writes, not decoration."""
         return self.kind in ("word", "number")
+
+
+def line_numbers(text: str, tokens: Sequence[Token]) -> tuple[int, ...]:
+    """The 0-based line of each token (in linear time: long copies have many tokens)."""
+    breaks = [m.start() for m in re.finditer("\n", text)]
+    return tuple(bisect.bisect_left(breaks, t.start) for t in tokens)
 
 
 def _norm(text: str) -> str:
