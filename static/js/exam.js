@@ -4,12 +4,9 @@
 // second until every batch it shows is done or failed.
 (function () {
   "use strict";
-  document.querySelectorAll("form[data-confirm]").forEach((f) =>
-    f.addEventListener("submit", (ev) => { if (!window.confirm(f.dataset.confirm)) ev.preventDefault(); }));
   const form = document.getElementById("scan-form");
   if (!form) return;
   const box = document.getElementById("upload-progress");
-  const token = document.querySelector('meta[name="csrf-token"]').content;
   const listUrl = form.dataset.progressUrl;
   const bars = new Map(); // batch id -> element
   let timer = null;
@@ -50,7 +47,7 @@
 
   async function poll() {
     try {
-      const r = await fetch(listUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+      const r = await gradebook.getJSON(listUrl);
       if (r.ok) {
         const data = await r.json();
         data.batches.forEach((b) => { if (bars.has(b.id) || !known.has(b.id) || !b.done) bar(b); });
@@ -90,10 +87,7 @@
       const data = new FormData();
       data.append("files", file);
       try {
-        const r = await fetch(form.action, {
-          method: "POST", body: data, credentials: "same-origin",
-          headers: { "X-CSRFToken": token, Accept: "application/json" },
-        });
+        const r = await gradebook.post(form.action, data);
         const body = await r.json();
         if (!r.ok) note(file.name + ": " + (body.error || r.statusText), "error");
         else body.batches.forEach((b) => { bar(b); if (!b.created) note(b.message); });

@@ -6,7 +6,6 @@
   const form = document.getElementById("regions-form");
   const list = document.getElementById("part-list");
   if (!form || !list) return;
-  const token = document.querySelector('meta[name="csrf-token"]').content;
   const state = JSON.parse(document.getElementById("regions-data").textContent);
   const marks = JSON.parse(document.getElementById("print-marks").textContent);
   const clash = document.getElementById("regions-clash");
@@ -215,12 +214,7 @@
     const regions = {};
     ids.forEach((id) => { regions[id] = state[id] || null; });
     try {
-      const r = await fetch(form.action, {
-        method: "POST",
-        credentials: "same-origin",
-        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": token },
-        body: JSON.stringify({ regions, pages_per_copy: pages }),
-      });
+      const r = await gradebook.post(form.action, { regions, pages_per_copy: pages });
       const body = await r.json();
       if (!r.ok) {
         say(body.error || r.statusText, "error");

@@ -1,10 +1,9 @@
-// Review page: grade with the keyboard alone. Forms post with fetch (CSRF token in the
+// Review page: grade with the keyboard alone. Forms post with gradebook.post (lib.js, CSRF in the
 // header); a 409 means someone else graded the answer meanwhile and is shown, never hidden.
 (function () {
   "use strict";
   const root = document.getElementById("review");
   if (!root) return;
-  const token = document.querySelector('meta[name="csrf-token"]').content;
   const flash = document.getElementById("flash");
   const gradeForm = document.getElementById("grade-form");
   const acceptForm = document.getElementById("accept-form");
@@ -25,12 +24,7 @@
     busy = true;
     form.querySelectorAll("button").forEach((b) => (b.disabled = true));
     try {
-      const r = await fetch(form.action, {
-        method: "POST",
-        body: new FormData(form),
-        credentials: "same-origin",
-        headers: { "X-CSRFToken": token, Accept: "application/json" },
-      });
+      const r = await gradebook.post(form.action, new FormData(form));
       const body = await r.json().catch(() => ({ error: r.status + " " + r.statusText }));
       if (r.ok) {
         const text = (body.undone ? "" : "Saved: ") + (body.message || "Saved.");

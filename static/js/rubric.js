@@ -1,9 +1,7 @@
-// Rubric page: ask before deleting an item (answers using it are re-scored without it), and
-// before saving new points for an item in use (every answer using it is re-scored).
+// Rubric page: ask before saving new points for an item in use (every answer using it is
+// re-scored); the delete button asks through data-confirm (lib.js).
 (function () {
   "use strict";
-  document.querySelectorAll("form[data-confirm]").forEach((f) =>
-    f.addEventListener("submit", (ev) => { if (!window.confirm(f.dataset.confirm)) ev.preventDefault(); }));
   document.querySelectorAll("form[data-uses]").forEach((f) => {
     const points = f.elements.points;
     const before = points.value;
