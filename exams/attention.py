@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -165,7 +165,7 @@ def page_place(
     page: Page,
     copy_number: int,
     page_number: int,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     replace: bool = False,
 ) -> Page:
     """Place a page by hand on (copy, page number) of its exam.
@@ -230,7 +230,7 @@ def _straighten(page: Page) -> None:
 
 
 @transaction.atomic
-def page_discard(*, page: Page, actor: AbstractBaseUser | None, reason: str = "") -> Page:
+def page_discard(*, page: Page, actor: User | None, reason: str = "") -> Page:
     """Take a page off the list without placing it (a blank sheet, another exam's page)."""
     page = Page.objects.select_for_update().get(pk=page.pk)
     if page.status == Page.Status.PLACED:
@@ -250,7 +250,7 @@ def pages_discard(
     batch_id: int,
     reason: str,
     up_to: int,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     note: str = "",
 ) -> int:
     """Discard at once a group of :func:`page_groups`: the pages of one file of ``exam``

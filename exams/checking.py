@@ -17,7 +17,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -65,7 +65,7 @@ def submission_import_transcription(
     source: str = Transcription.Source.IMPORTED,
     engine: str = "",
     confidence: float | None = None,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
 ) -> dict[str, Answer]:
     """Store a whole-copy transcription, split it into the exam's parts and set each part's
     answer text (with the alignment's confidence). Text that belongs to no part stays in the
@@ -123,7 +123,7 @@ def answer_set_text(
     source: str,
     engine: str,
     confidence: float | None,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     reading: dict | None = None,
     alignment: dict[str, Any] | None = None,
 ) -> Answer:
@@ -148,7 +148,7 @@ def answer_set_text(
 
 
 @transaction.atomic
-def answer_correct_text(*, answer: Answer, text: str, actor: AbstractBaseUser) -> Answer:
+def answer_correct_text(*, answer: Answer, text: str, actor: User) -> Answer:
     """A TA types what the student wrote; the part is checked again with that text."""
     answer_set_text(
         submission=answer.submission,

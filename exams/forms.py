@@ -1,5 +1,6 @@
-"""Forms for the exams app's POSTs: an answer key, printing, placing and discarding pages,
-matching a copy to a student, the pages per copy.
+"""Forms for the exams app's POSTs: a roster, an exam from its text, an answer key, the blank
+exam's PDF, the answer regions, printing, scan files, placing and discarding pages, matching a
+copy to a student.
 
 Each checks what is posted before an integer conversion, a parser or the database sees it; a
 bad value is a 400 (or the page again) with :func:`gradebook.http.form_error_text`, never a
@@ -8,6 +9,7 @@ bad value is a 400 (or the page again) with :func:`gradebook.http.form_error_tex
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django import forms
@@ -35,6 +37,161 @@ def _whole(label: str, minimum: int, maximum: int, **kwargs: Any) -> forms.Integ
     )
 
 
+def _text_upload(upload: Any, *, max_bytes: int, what: str) -> str:
+    """An uploaded text file's content; ``ValidationError`` when too large or not UTF-8."""
+    if (upload.size or 0) > max_bytes:
+        raise ValidationError(f"The file is too large to be {what}.")
+    try:
+        return upload.read().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationError("The file is not UTF-8 text.") from None
+
+
+class _OneFileForm(forms.Form):
+    """A form of one required file, whose absence is said in the form's own words."""
+
+    missing = "Choose a file."
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        if not self.errors and not any(self.cleaned_data.values()):
+            raise ValidationError(self.missing)
+        return self.cleaned_data
+
+
+class RosterForm(_OneFileForm):
+    """A roster CSV file (name, student number, email)."""
+
+    missing = "Choose a CSV file to import."
+    file = forms.FileField(required=False)
+
+
+class TemplatePdfForm(_OneFileForm):
+    """The blank exam's PDF, the template of the printed copies."""
+
+    missing = "Choose the blank exam's PDF."
+    template_pdf = forms.FileField(required=False)
+
+
+class ScanFilesForm(forms.Form):
+    """One or more scan files (PDF, images, a ZIP of them) posted as ``files``, each becoming
+    a batch; ``cleaned_data["files"]`` lists them. (A form field cannot be named ``files``:
+    the name is the form's uploads, read here whole since a FileField cleans one file.)"""
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        chosen = [f for f in self.files.getlist("files") if f]
+        if not chosen:
+            raise ValidationError("Choose at least one file.")
+        self.cleaned_data["files"] = chosen
+        return self.cleaned_data
+
+
+#: A transcription larger than this is not an exam's text (the seed exams are 10-14 KB; the
+#: structure of 256 KB of the worst text is proposed in about 2 s, 2 MB took 19 s).
+EXAM_TEXT_MAX_BYTES = 256 * 1024
+_TOO_LARGE = f"The text is larger than {EXAM_TEXT_MAX_BYTES // 1024} KB: not an exam's text."
+
+
+def _exam_text(source: str) -> str:
+    if len(source) > EXAM_TEXT_MAX_BYTES:
+        raise ValidationError(_TOO_LARGE)
+    return source
+
+
+class ExamTextForm(forms.Form):
+    """An exam's text (its Markdown transcription), uploaded or pasted; ``source`` is the text
+    (the file's when both are given)."""
+
+    file = forms.FileField(required=False)
+    source = forms.CharField(required=False, strip=False)
+    title = forms.CharField(required=False, max_length=200, label="Title")
+
+    def clean_source(self) -> str:
+        return _exam_text(self.cleaned_data["source"])
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        upload = data.get("file")
+        if upload:
+            data["source"] = _text_upload(
+                upload, max_bytes=EXAM_TEXT_MAX_BYTES, what="an exam's text"
+            )
+        if not self.errors and not (data.get("source") or "").strip():
+            raise ValidationError("Upload the exam's Markdown transcription or paste it.")
+        return data
+
+
+class ExamStructureForm(forms.Form):
+    """The proposed structure as confirmed: the exam's text again, its title and pages per
+    copy, and each part's points as typed (fields ``points:<part id>``, in ``points``)."""
+
+    source = forms.CharField(required=False, strip=False)
+    title = forms.CharField(required=False, max_length=200, label="Title")
+    pages_per_copy = _whole("Pages per copy", 1, MAX_PAGES_PER_COPY, required=False)
+
+    def clean_source(self) -> str:
+        return _exam_text(self.cleaned_data["source"])
+
+    def clean_pages_per_copy(self) -> int:
+        return self.cleaned_data["pages_per_copy"] or 1
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        # One field per part of the proposal: their names come from the text itself.
+        data["points"] = {
+            key.removeprefix("points:"): str(value)[:32]
+            for key, value in self.data.items()
+            if key.startswith("points:")
+        }
+        return data
+
+
+class RegionsForm(forms.Form):
+    """Every part's answer region (``{part_id: {"page": n, "box": [x0, y0, x1, y1]} | null}``)
+    and the pages per copy (blank: unchanged), posted as form fields (``regions`` holding the
+    JSON) or as one JSON body (:meth:`from_json`)."""
+
+    regions = forms.JSONField(
+        required=False,
+        label="The regions",
+        error_messages={"invalid": "The regions are not valid JSON; nothing was saved."},
+    )
+    pages_per_copy = _whole("Pages per copy", 1, MAX_PAGES_PER_COPY, required=False)
+
+    @classmethod
+    def from_json(cls, body: bytes) -> RegionsForm:
+        """The form bound to a JSON body ``{"regions": {...}, "pages_per_copy": n}``."""
+        try:
+            data = json.loads(body.decode("utf-8", "replace"))
+        except (ValueError, RecursionError):  # RecursionError: nested thousands deep
+            data = None
+        if data is None:
+            return cls({"regions": "{not json"})
+        if not isinstance(data, dict):
+            return cls({"regions": "null"})
+        pages = data.get("pages_per_copy")
+        return cls(
+            {
+                "regions": json.dumps(data.get("regions")),
+                "pages_per_copy": "" if pages is None else str(pages),
+            }
+        )
+
+    def clean_regions(self) -> dict[str, Any]:
+        regions = self.cleaned_data["regions"]
+        if regions is None and not self.data.get("regions"):
+            return {}  # a form posted without regions: none changed
+        if not isinstance(regions, dict):
+            raise ValidationError(
+                'The regions must be sent as {"regions": {"<part id>": '
+                '{"page": n, "box": [x0, y0, x1, y1]}}}.'
+            )
+        return regions
+
+
 class AnswerKeyForm(forms.Form):
     """An answer key as an uploaded YAML file, or pasted; ``text`` is what to install."""
 
@@ -57,7 +214,8 @@ class AnswerKeyForm(forms.Form):
             raise ValidationError("the file is not UTF-8 text") from None
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         text = data.get("file") or data.get("source") or ""
         if not self.errors and not text.strip():
             raise ValidationError("upload a YAML file or paste it")
@@ -78,7 +236,7 @@ class PrintedExamForm(forms.Form):
         upload = self.cleaned_data["file"]
         if upload is None:
             return None
-        if upload.size > 4 * MAX_PRINTED_CHARS:
+        if (upload.size or 0) > 4 * MAX_PRINTED_CHARS:
             raise ValidationError(f"the file is {upload.size / 2**20:.1f} MiB; too large")
         try:
             return upload.read().decode("utf-8-sig")
@@ -86,7 +244,8 @@ class PrintedExamForm(forms.Form):
             raise ValidationError("the file is not UTF-8 text") from None
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         text = data.get("file") or data.get("source") or ""
         if not self.errors and not text.strip():
             raise ValidationError("upload the blank exam's transcription or paste it")
@@ -103,7 +262,8 @@ class PrintForm(forms.Form):
     count = _whole("Anonymous copies", 1, MAX_PRINT, required=False)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         data["mode"] = data.get("mode") or "roster"
         if data["mode"] == "anonymous" and data.get("count") is None and not self.errors:
             raise ValidationError(f"Print between 1 and {MAX_PRINT} anonymous copies.")
@@ -143,19 +303,3 @@ class IdentifyForm(forms.Form):
     def __init__(self, data: Any) -> None:
         chosen = [v for v in data.getlist("student") if v.strip()]
         super().__init__({"student": chosen[-1] if chosen else ""})
-
-
-class PagesPerCopyForm(forms.Form):
-    """The number of pages of a printed copy (blank: unchanged, where that applies)."""
-
-    pages_per_copy = _whole("Pages per copy", 1, MAX_PAGES_PER_COPY, required=False)
-
-
-class ExamFromTextForm(forms.Form):
-    """The exam made from its text: a title and its pages per copy (blank: 1)."""
-
-    title = forms.CharField(required=False, max_length=200, label="Title")
-    pages_per_copy = _whole("Pages per copy", 1, MAX_PAGES_PER_COPY, required=False)
-
-    def clean_pages_per_copy(self) -> int:
-        return self.cleaned_data["pages_per_copy"] or 1

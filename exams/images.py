@@ -55,4 +55,9 @@ def delete_after_commit(names: Iterable[str]) -> None:
     """Remove stored files once the current transaction commits (never before: if it rolls
     back, the rows still point at them)."""
     names = [name for name in names if name]
-    transaction.on_commit(lambda: [default_storage.delete(name) for name in names])
+
+    def delete() -> None:
+        for name in names:
+            default_storage.delete(name)
+
+    transaction.on_commit(delete)

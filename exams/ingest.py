@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import IO
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -88,7 +88,7 @@ def scan_batch_upload(
     exam: Exam,
     stream: IO[bytes],
     original_name: str,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     enqueue: bool = True,
 ) -> UploadResult:
     """Store an uploaded scan file once and start splitting it.
@@ -390,6 +390,7 @@ def missing_pages(exam: Exam) -> dict[int, list[int]]:
     for copy, number in Page.objects.filter(
         submission__exam=exam, status=Page.Status.PLACED
     ).values_list("submission__copy_number", "page_number"):
-        placed.setdefault(copy, set()).add(number)
+        if copy is not None and number is not None:  # always, on a placed page
+            placed.setdefault(copy, set()).add(number)
     expected = set(range(1, exam.pages_per_copy + 1))
     return {copy: sorted(expected - got) for copy, got in sorted(placed.items()) if expected - got}

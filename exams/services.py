@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -29,7 +28,6 @@ if TYPE_CHECKING:
     from autocheck.keys import PartKey as ExamKeyPart
     from autocheck.structure import ProposedExam as ProposedExamT
 
-User = get_user_model()
 
 #: Added to orders while renumbering, so the (exam, order) unique constraints never clash.
 _PARKED = 10_000
@@ -41,7 +39,7 @@ def course_create(
     code: str,
     title: str,
     term: str,
-    instructor: AbstractBaseUser | None = None,
+    instructor: User | None = None,
     decimal_sign: str = Course.DecimalSign.UNSET,
 ) -> Course:
     """Create a course; the creating user, if any, becomes its instructor. ``decimal_sign``
@@ -57,7 +55,7 @@ def course_create(
 
 @transaction.atomic
 def enrollment_add(
-    *, course: Course, user: AbstractBaseUser, role: str, student_number: str = ""
+    *, course: Course, user: User, role: str, student_number: str = ""
 ) -> Enrollment:
     """Enroll a user, or update their role and student number if already enrolled."""
     enrollment = Enrollment.objects.filter(course=course, user=user).first()
@@ -256,7 +254,7 @@ def parse_answer_key(source: str) -> ExamKeyT:
 
 @transaction.atomic
 def answer_key_store(
-    *, exam: Exam, source: str, actor: AbstractBaseUser | None = None
+    *, exam: Exam, source: str, actor: User | None = None
 ) -> tuple[AnswerKey, ExamKeyT, bool]:
     """Validate ``source`` as the exam's answer key, make the exam's question tree match it
     and store it as a new version. Returns ``(answer_key, parsed, created)``; storing the same
@@ -484,7 +482,7 @@ def exam_create_from_structure(
     questions: Sequence[QuestionSpec],
     pages_per_copy: int = 1,
     printed_text: str = "",
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
 ) -> Exam:
     """Create a draft exam and its question tree in one transaction (both or neither); the
     ``printed_text`` it was proposed from becomes its printed text (version 1).

@@ -9,10 +9,10 @@ class GradeEventAdmin(admin.ModelAdmin):
 
     list_display = ("answer", "action", "old_points", "new_points", "actor", "created_at")
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None):
         return False
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request, obj=None):
         return False
 
 

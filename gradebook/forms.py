@@ -43,7 +43,7 @@ class PointsField(forms.DecimalField):
             code="invalid",
         )
 
-    def to_python(self, value: Any) -> Decimal | None:
+    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]  # stubs: int
         if value in self.empty_values or (isinstance(value, str) and not value.strip()):
             return None
         text = str(value).strip().replace(",", ".")
@@ -129,7 +129,8 @@ class GradeForm(_KeepWhenAbsent, forms.Form):
         return self.cleaned_data["adjustment"] or Decimal(0)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not self.errors and (
             data["points"] is None and not data["rubric_items"] and not data["adjustment"]
         ):
@@ -182,7 +183,8 @@ class GroupGradeForm(forms.Form):
         return self.cleaned_data["comment"] or None
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not self.errors and data["points"] is None and not data["rubric_items"]:
             raise ValidationError("Nothing to grade with: tick rubric items or type points.")
         return data

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
@@ -24,7 +25,7 @@ def form_error_text(form: Form) -> str:
     parts = []
     for name, errors in form.errors.items():
         label = "" if name == "__all__" else str(form.fields[name].label or name)
-        for message in errors:
+        for message in map(str, errors):
             prefixed = label and not message.startswith(label)
             parts.append(f"{label}: {message}" if prefixed else message)
     return " ".join(parts)
@@ -35,3 +36,10 @@ def attachment(content: str | bytes, filename: str, content_type: str) -> HttpRe
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+class AuthenticatedRequest(HttpRequest):
+    """The request of a ``@login_required`` view: its user is signed in (for the type checker;
+    django-stubs types ``request.user`` as possibly anonymous)."""
+
+    user: User

@@ -69,10 +69,10 @@ class Score(models.Model):
 
 
 class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):  # type: ignore[no-untyped-def]
+    def update(self, **kwargs):
         raise TypeError("grade events are append-only")
 
-    def delete(self):  # type: ignore[no-untyped-def]
+    def delete(self):
         raise TypeError("grade events are append-only")
 
 
@@ -107,12 +107,12 @@ class GradeEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.action} {self.old_points} -> {self.new_points}"
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def save(self, *args, **kwargs):
         if self.pk is not None:
             raise TypeError("grade events are append-only")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def delete(self, *args, **kwargs):
         raise TypeError("grade events are append-only")
 
 

@@ -1,6 +1,6 @@
 """Writes on grades: scores, rubric items, publication, regrade requests.
 
-Every score change goes through :func:`_score_write`, which bumps the score's version and
+Every score change goes through :func:`score_write`, which bumps the score's version and
 appends a :class:`GradeEvent` in the same transaction: there is no other path to a grade. The
 event keeps what the change replaced (``detail["before"]``), the version it produced and the
 id of the user action it belongs to (``detail["batch"]``), which is what
@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import uuid4
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
@@ -60,12 +60,12 @@ def _snapshot(score: Score) -> dict[str, Any]:
     }
 
 
-def _score_write(
+def score_write(
     *,
     score: Score,
     points: Decimal | None,
-    actor: AbstractBaseUser | None,
-    graded_by: AbstractBaseUser | None,
+    actor: User | None,
+    graded_by: User | None,
     action: str,
     source: str,
     batch: str | None,
@@ -74,9 +74,10 @@ def _score_write(
     comment: str | None = None,
     detail: dict | None = None,
 ) -> Score:
-    """Change a locked score and append its event. ``rubric_items``, ``adjustment`` and
-    ``comment`` are left as they are when None. ``batch`` is None only for the auto-check,
-    which is no person's action and cannot be undone."""
+    """Change a score locked by :func:`score_for_update` and append its event: the one path
+    to a grade (undo uses it too). ``rubric_items``, ``adjustment`` and ``comment`` are left
+    as they are when None. ``batch`` is None only for the auto-check, which is no person's
+    action and cannot be undone."""
     before = _snapshot(score)
     old = score.points
     if rubric_items is not None:
@@ -106,7 +107,8 @@ def _score_write(
     return score
 
 
-def _locked_score(answer: Answer) -> Score:
+def score_for_update(answer: Answer) -> Score:
+    """The answer's score (created when it has none), locked until the transaction ends."""
     score, _ = Score.objects.get_or_create(answer=answer)
     return Score.objects.select_for_update().get(pk=score.pk)
 
@@ -127,7 +129,7 @@ def rubric_points(
 def score_set(
     *,
     answer: Answer,
-    actor: AbstractBaseUser,
+    actor: User,
     expected_version: int,
     points: Decimal | None = None,
     rubric_item_ids: Sequence[int] | None = None,
@@ -142,7 +144,7 @@ def score_set(
     :class:`StaleScoreError` is raised and nothing is written. ``batch`` ties this grade to
     the others of one action (a group grade); a grade on its own gets a batch of its own.
     """
-    score = _locked_score(answer)
+    score = score_for_update(answer)
     if score.version != expected_version:
         raise StaleScoreError(score)
     part = answer.part
@@ -157,7 +159,7 @@ def score_set(
         raise ValidationError({"points": f"Points must be between 0 and {part.max_points}."})
     detail = {"rubric_items": [i.pk for i in items], "adjustment": str(adjustment)}
     given = rubric_item_ids is not None
-    return _score_write(
+    return score_write(
         score=score,
         points=points,
         actor=actor,
@@ -176,12 +178,12 @@ def score_set(
 def score_apply_auto(*, answer: Answer) -> Score | None:
     """Record the auto-checker's suggested points, unless a person already graded the answer
     (a re-run of the checker never overwrites a human grade). Returns None when skipped."""
-    score = _locked_score(answer)
+    score = score_for_update(answer)
     if score.source == Score.Source.PERSON:
         return None
     if score.points == answer.suggested_points and score.version > 0:
         return score  # a re-run with the same verdict changes nothing and logs nothing
-    return _score_write(
+    return score_write(
         score=score,
         points=answer.suggested_points,
         actor=None,
@@ -205,7 +207,7 @@ def submission_recompute_total(*, submission: Submission) -> Submission:
 
 
 @transaction.atomic
-def exam_publish(*, exam: Exam, actor: AbstractBaseUser) -> Exam:
+def exam_publish(*, exam: Exam, actor: User) -> Exam:
     """Make grades and feedback visible to the exam's students."""
     exam.status = Exam.Status.PUBLISHED
     exam.published_at = timezone.now()
@@ -214,9 +216,7 @@ def exam_publish(*, exam: Exam, actor: AbstractBaseUser) -> Exam:
 
 
 @transaction.atomic
-def regrade_request_create(
-    *, answer: Answer, student: AbstractBaseUser, message: str
-) -> RegradeRequest:
+def regrade_request_create(*, answer: Answer, student: User, message: str) -> RegradeRequest:
     """A student asks for a part to be looked at again (one open request per part)."""
     if not message.strip():
         raise ValidationError({"message": "Say what should be looked at again."})
@@ -255,7 +255,7 @@ def exam_delete(*, exam: Exam) -> None:
 def answer_grade(
     *,
     answer: Answer,
-    actor: AbstractBaseUser,
+    actor: User,
     expected_version: int,
     points: Decimal | None = None,
     rubric_item_ids: Sequence[int] | None = None,
@@ -285,16 +285,16 @@ def answer_grade(
 
 
 @transaction.atomic
-def score_accept_auto(*, answer: Answer, actor: AbstractBaseUser, expected_version: int) -> Score:
+def score_accept_auto(*, answer: Answer, actor: User, expected_version: int) -> Score:
     """A person confirms the auto-checker's suggestion: the suggested points become a person's
     grade (so a later re-check never changes it). Raises ``ValidationError`` when there is no
     suggestion to accept (a "needs review" answer has none)."""
     if answer.suggested_points is None:
         raise ValidationError({"points": "The auto-check has no suggestion for this answer."})
-    score = _locked_score(answer)
+    score = score_for_update(answer)
     if score.version != expected_version:
         raise StaleScoreError(score)
-    score = _score_write(
+    score = score_write(
         score=score,
         points=_clamp(answer.suggested_points, answer.part.max_points),
         actor=actor,
@@ -337,7 +337,7 @@ def rubric_item_create(
 
 
 def _rescore_users_of(
-    item: RubricItem, *, actor: AbstractBaseUser | None, detail: dict, drop: bool = False
+    item: RubricItem, *, actor: User | None, detail: dict, drop: bool = False
 ) -> int:
     """Re-score every answer whose score uses ``item`` (after its points changed, or without
     it when ``drop``), one ``RUBRIC_EDIT`` event per changed score; then the copies' totals."""
@@ -358,7 +358,7 @@ def _rescore_users_of(
             if drop:
                 score.rubric_items.remove(item)
             continue
-        _score_write(
+        score_write(
             score=score,
             points=new,
             actor=actor,
@@ -379,7 +379,7 @@ def _rescore_users_of(
 def rubric_item_update(
     *,
     item: RubricItem,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     label: str | None = None,
     points: Decimal | None = None,
     description: str | None = None,
@@ -410,7 +410,7 @@ def rubric_item_update(
 
 
 @transaction.atomic
-def rubric_item_delete(*, item: RubricItem, actor: AbstractBaseUser | None) -> int:
+def rubric_item_delete(*, item: RubricItem, actor: User | None) -> int:
     """Delete a rubric item; answers that used it are re-scored without it (logged as
     ``RUBRIC_EDIT``). Returns the number of answers that used it."""
     item = RubricItem.objects.select_for_update().select_related("part").get(pk=item.pk)
@@ -433,7 +433,7 @@ def group_grade(
     *,
     part: Part,
     group_key: str,
-    actor: AbstractBaseUser,
+    actor: User,
     expected_versions: Mapping[int, int],
     points: Decimal | None = None,
     rubric_item_ids: Sequence[int] | None = None,
@@ -487,7 +487,7 @@ def group_grade(
 
 @transaction.atomic
 def regrade_request_resolve(
-    *, request: RegradeRequest, actor: AbstractBaseUser, response: str
+    *, request: RegradeRequest, actor: User, response: str
 ) -> RegradeRequest:
     """Close a regrade request with the grader's answer to the student. The new grade, if
     any, is given separately (with the ``REGRADE`` action) so it is in the audit log."""

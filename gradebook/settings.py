@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import dj_database_url
@@ -81,14 +82,16 @@ TEMPLATES = [
 ]
 
 
-def _database_config(url: str) -> dict:
+def _database_config(url: str) -> dict[str, Any]:
     scheme = urlparse(url).scheme
     if scheme not in {"sqlite", "postgres", "postgresql", "pgsql"}:
         raise ImproperlyConfigured(
             f"DATABASE_URL scheme {scheme!r} is not supported (use sqlite:/// or postgres://)"
         )
     try:
-        config = dj_database_url.parse(url, conn_max_age=envint("DB_CONN_MAX_AGE", 60, minimum=0))
+        config: dict[str, Any] = {
+            **dj_database_url.parse(url, conn_max_age=envint("DB_CONN_MAX_AGE", 60, minimum=0))
+        }
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL cannot be parsed: {exc}") from exc
     if config["ENGINE"].endswith("sqlite3"):

@@ -52,7 +52,7 @@ class Histogram:
 
 
 def histogram(
-    title: str, values: Iterable[Decimal], max_points: Decimal, bins: int = BINS
+    title: str, values: Iterable[Decimal | None], max_points: Decimal, bins: int = BINS
 ) -> Histogram:
     """Counts of ``values`` in ``bins`` equal bins over [0, max_points] (the last bin closed)."""
     vals = sorted(Decimal(v) for v in values if v is not None)
@@ -99,7 +99,7 @@ def exam_histogram(exam: Exam) -> Histogram:
 def question_histograms(exam: Exam) -> list[Histogram]:
     """One histogram per question of the copies' points on it. Two queries."""
     questions = list(exam.questions.annotate(part_max=Sum("parts__max_points")).order_by("order"))
-    per: dict[int, list[Decimal]] = {q.pk: [] for q in questions}
+    per: dict[int, list[Decimal | None]] = {q.pk: [] for q in questions}
     for question_id, points in (
         Score.objects.filter(answer__part__exam=exam, points__isnull=False)
         .values("answer__submission_id", "answer__part__question_id")

@@ -1,7 +1,7 @@
 """Undo: a grader takes back their last grading action on a part.
 
 Every score write keeps in its ``GradeEvent`` what it replaced, the version it produced and the
-batch id of the user action (``gradebook.services._score_write``); undoing restores the state
+batch id of the user action (``gradebook.services.score_write``); undoing restores the state
 before the latest batch of the grader's not undone yet, as new ``UNDO`` events (the log is
 append-only), and never overwrites a score someone changed since.
 """
@@ -12,17 +12,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from exams.models import Answer, Part
 from gradebook.models import GradeEvent, RubricItem, Score
 from gradebook.services import (
-    _locked_score,
-    _score_write,
     new_batch,
+    score_for_update,
+    score_write,
     submission_recompute_total,
 )
 
@@ -64,8 +63,67 @@ def _unchanged_since(later: Sequence[GradeEvent]) -> bool:
     return not stack
 
 
+def _latest_not_undone(part: Part, actor: User) -> GradeEvent:
+    """The latest event of ``actor``'s undoable actions on ``part`` whose batch is not undone
+    yet; ``ValidationError`` when there is none."""
+    part_events = GradeEvent.objects.filter(answer__part=part)
+    undone = {
+        event.detail.get("undoes")
+        for event in part_events.filter(action=GradeEvent.Action.UNDO).only("detail")
+    }
+    mine = part_events.filter(actor=actor, action__in=UNDOABLE, detail__has_key="batch")
+    for event in mine.order_by("-created_at", "-id").only("action", "detail").iterator():
+        if event.detail["batch"] not in undone:
+            return event
+    raise ValidationError("Nothing to undo: you have no grade on this part left to undo.")
+
+
+def _undo_one(
+    *,
+    first: GradeEvent,
+    last: GradeEvent,
+    actor: User,
+    graders: dict[int, User],
+    batch: str,
+    undo_batch: str,
+) -> Score | None:
+    """Put one answer's score back to what ``first`` (its first event of the undone batch)
+    replaced, unless it changed after ``last``: then log a skipped ``UNDO`` and return None."""
+    answer = first.answer
+    score = score_for_update(answer)
+    score.answer = answer  # with its copy, for the caller's message
+    later = list(GradeEvent.objects.filter(answer_id=answer.pk, pk__gt=last.pk).order_by("id"))
+    if not _unchanged_since(later):
+        GradeEvent.objects.create(
+            answer=answer,
+            actor=actor,
+            action=GradeEvent.Action.UNDO,
+            old_points=score.points,
+            new_points=score.points,
+            detail={"undoes": batch, "batch": undo_batch, "skipped": True},
+        )
+        return None
+    before = first.detail["before"]
+    return score_write(
+        score=score,
+        points=None if before["points"] is None else Decimal(before["points"]),
+        actor=actor,
+        graded_by=graders.get(before["graded_by"]),
+        action=GradeEvent.Action.UNDO,
+        source=before["source"],
+        batch=undo_batch,
+        # An item deleted since is gone; the points are restored as they were.
+        rubric_items=list(
+            RubricItem.objects.filter(part=answer.part, pk__in=before["rubric_items"])
+        ),
+        adjustment=Decimal(before["adjustment"]),
+        comment=before["comment"],
+        detail={"undoes": batch, "undone_action": first.action},
+    )
+
+
 @transaction.atomic
-def grade_undo(*, part: Part, actor: AbstractBaseUser) -> UndoResult:
+def grade_undo(*, part: Part, actor: User) -> UndoResult:
     """Undo ``actor``'s most recent grading action on ``part`` not undone yet: a grade, an
     accepted auto verdict, a regrade, or a whole group grade.
 
@@ -79,22 +137,11 @@ def grade_undo(*, part: Part, actor: AbstractBaseUser) -> UndoResult:
     """
     # One undo at a time per part: a double press must not undo the same action twice.
     Part.objects.select_for_update().filter(pk=part.pk).first()
-    part_events = GradeEvent.objects.filter(answer__part=part)
-    undone = {
-        event.detail.get("undoes")
-        for event in part_events.filter(action=GradeEvent.Action.UNDO).only("detail")
-    }
-    target = None
-    mine = part_events.filter(actor=actor, action__in=UNDOABLE, detail__has_key="batch")
-    for event in mine.order_by("-created_at", "-id").only("action", "detail").iterator():
-        if event.detail["batch"] not in undone:
-            target = event
-            break
-    if target is None:
-        raise ValidationError("Nothing to undo: you have no grade on this part left to undo.")
+    target = _latest_not_undone(part, actor)
     batch = target.detail["batch"]
     events = list(
-        mine.filter(detail__batch=batch)
+        GradeEvent.objects.filter(answer__part=part, actor=actor, detail__batch=batch)
+        .filter(action__in=UNDOABLE, detail__has_key="batch")
         .select_related("answer__submission", "answer__part")
         .order_by("id")
     )
@@ -103,9 +150,9 @@ def grade_undo(*, part: Part, actor: AbstractBaseUser) -> UndoResult:
     for event in events:
         first_of.setdefault(event.answer_id, event)
         last_of[event.answer_id] = event
-    users = {
+    graders = {
         user.pk: user
-        for user in get_user_model().objects.filter(
+        for user in User.objects.filter(
             pk__in={e.detail["before"]["graded_by"] for e in events} - {None}
         )
     }
@@ -114,42 +161,19 @@ def grade_undo(*, part: Part, actor: AbstractBaseUser) -> UndoResult:
     skipped: list[Answer] = []
     submissions = {}
     for answer_id, first in first_of.items():
-        answer = first.answer
-        last = last_of[answer_id]
-        score = _locked_score(answer)
-        score.answer = answer  # with its copy, for the caller's message
-        later = list(GradeEvent.objects.filter(answer_id=answer_id, pk__gt=last.pk).order_by("id"))
-        if not _unchanged_since(later):
-            skipped.append(answer)
-            GradeEvent.objects.create(
-                answer=answer,
-                actor=actor,
-                action=GradeEvent.Action.UNDO,
-                old_points=score.points,
-                new_points=score.points,
-                detail={"undoes": batch, "batch": undo_batch, "skipped": True},
-            )
-            continue
-        before = first.detail["before"]
-        restored.append(
-            _score_write(
-                score=score,
-                points=None if before["points"] is None else Decimal(before["points"]),
-                actor=actor,
-                graded_by=users.get(before["graded_by"]),
-                action=GradeEvent.Action.UNDO,
-                source=before["source"],
-                batch=undo_batch,
-                # An item deleted since is gone; the points are restored as they were.
-                rubric_items=list(
-                    RubricItem.objects.filter(part=part, pk__in=before["rubric_items"])
-                ),
-                adjustment=Decimal(before["adjustment"]),
-                comment=before["comment"],
-                detail={"undoes": batch, "undone_action": first.action},
-            )
+        score = _undo_one(
+            first=first,
+            last=last_of[answer_id],
+            actor=actor,
+            graders=graders,
+            batch=batch,
+            undo_batch=undo_batch,
         )
-        submissions[answer.submission_id] = answer.submission
+        if score is None:
+            skipped.append(first.answer)
+            continue
+        restored.append(score)
+        submissions[first.answer.submission_id] = first.answer.submission
     for submission in submissions.values():
         submission_recompute_total(submission=submission)
     return UndoResult(action=target.action, batch=batch, restored=restored, skipped=skipped)

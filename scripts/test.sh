@@ -19,7 +19,7 @@ fi
 
 echo "== ruff"
 "$VENV/bin/ruff" check . || exit 1
-echo "== mypy (pure libraries)"
+echo "== mypy"
 "$VENV/bin/mypy" || exit 1
 
 echo "== pytest"

@@ -47,7 +47,9 @@ def student_name(i: int) -> str:
 def demo_exam(*, students: int) -> tuple[Exam, list[Enrollment]]:
     """The demo course with its staff and ``students`` students, and the demo midterm with its
     answer key and answer regions installed."""
-    course = services.course_create(**plan.COURSE)
+    course = services.course_create(
+        code=plan.COURSE["code"], title=plan.COURSE["title"], term=plan.COURSE["term"]
+    )
     for username, name, role in plan.STAFF:
         services.enrollment_add(course=course, user=_user(username, name), role=role)
     roster = [

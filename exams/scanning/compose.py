@@ -71,7 +71,7 @@ def _digit(bank: DigitBank, d: int, h: float, rng: np.random.Generator) -> _Glyp
 def _shear(ink: np.ndarray, k: float) -> np.ndarray:
     """Slant: positive ``k`` leans the top to the right by ``k`` times the height."""
     hh, ww = ink.shape
-    m = np.float32([[1, -k, max(0.0, k) * hh], [0, 1, 0]])
+    m = np.array([[1, -k, max(0.0, k) * hh], [0, 1, 0]], dtype=np.float32)
     return cv2.warpAffine(ink, m, (ww + math.ceil(abs(k) * hh), hh), flags=cv2.INTER_LINEAR)
 
 
@@ -186,7 +186,7 @@ def _font_glyph(ch: str, h: float, rng: np.random.Generator, path: str | None = 
     size = max(8, round(100 * h * rng.uniform(0.85, 1.0) / max(cap, 1)))
     font = _font(path, size)
     x0, y0, x1, y1 = font.getbbox(ch, anchor="ls")
-    img = Image.new("L", (x1 - x0 + 4, y1 - y0 + 4), 0)
+    img = Image.new("L", (round(x1 - x0) + 4, round(y1 - y0) + 4), 0)
     ImageDraw.Draw(img).text((2 - x0, 2 - y0), ch, font=font, fill=255, anchor="ls")
     ink = np.asarray(img, np.float32) / 255.0
     ink = _shear(ink, rng.uniform(-0.1, 0.1))
@@ -465,7 +465,7 @@ def _layout(
     if kind == "boxed":
         x, y0, w, hh = placed[-1]
         mx, my = h * rng.uniform(0.2, 0.45), h * rng.uniform(0.15, 0.35)
-        rect = [[(0, 0), (1, 0), (1, 1), (0, 1), (0, -0.02)]]
+        rect: list[list[tuple[float, float]]] = [[(0, 0), (1, 0), (1, 1), (0, 1), (0, -0.02)]]
         box = _strokes(rect, (w + 2 * mx, hh + 2 * my), pen, rng, h)
         _paste(canvas, box, max(0, x - round(mx + pen * 1.5)), max(0, y0 - round(my + pen * 1.5)))
     return canvas

@@ -38,15 +38,15 @@ def reading_plan(value: object) -> tuple[str, tuple[Hypothesis, ...]]:
         hyps += [Hypothesis(str(v), label) for v, label in wrong.items() if v != e]
         return "integer", _unique(hyps)
     if isinstance(value, Number):
-        e = value.value
-        expected = number_text(e)
+        x = value.value
+        expected = number_text(x)
         if not expected:
             return "number", ()
-        kind = "number" if float(e).is_integer() else "decimal"
+        kind = "number" if float(x).is_integer() else "decimal"
         hyps = [Hypothesis(expected, "expected")]
         for code, _message, transform in value_mistakes(None):
             try:
-                text = number_text(transform(e))
+                text = number_text(transform(x))
             except (ZeroDivisionError, OverflowError, ValueError):
                 continue
             if text:

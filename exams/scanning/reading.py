@@ -28,6 +28,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -282,7 +283,11 @@ def _read_numeric(
     plain = structure == "lines" and not any(line.boxed for line in layout.lines)
     open_lines = [line for line in layout.lines if not line.crossed]
     plain = plain and (len(open_lines) == 1 or "=" in lines[-1])
-    free = {"free_text": free_text, "free_confidence": confidence, "form_ok": form_ok}
+    free: dict[str, Any] = {
+        "free_text": free_text,
+        "free_confidence": confidence,
+        "form_ok": form_ok,
+    }
     if best is not None and best.prob >= t.hypothesis:
         return AnswerRead(
             best.form, tuple(lines), best.prob, True, tuple(scores),

@@ -119,9 +119,9 @@ def subtract_template(grey: np.ndarray, template: Image.Image | np.ndarray) -> n
     if not printed.any():
         return grey
     grow = max(5, round(min(grey.shape) * 0.03)) | 1
-    printed = cv2.dilate(printed, np.ones((grow, grow), np.uint8)) > 0
+    grown = cv2.dilate(printed, np.ones((grow, grow), np.uint8)) > 0
     out = grey.copy()
-    out[printed] = float(np.percentile(grey, 75))
+    out[grown] = float(np.percentile(grey, 75))
     return out
 
 
@@ -267,7 +267,7 @@ def _alone_in_rows(stats: np.ndarray, c: int, big: list[int]) -> bool:
 
 def _bands(mask: np.ndarray, text_h: float, stroke: float) -> list[tuple[int, int]]:
     """(top, bottom) of each text line, top to bottom."""
-    rows = mask.any(axis=1)
+    rows = np.asarray(mask.any(axis=1))
     merged: list[list[int]] = []
     for a, b in _runs(rows):
         # Close gaps smaller than a fifth of the text height (the dot of an "i").
@@ -352,7 +352,7 @@ def _cells(
         return lines, "vector"
     top = min(line.box[1] for line in lines)
     bottom = max(line.box[3] for line in lines)
-    cols = mask[top:bottom].any(axis=0)
+    cols = np.asarray(mask[top:bottom].any(axis=0))
     runs = _runs(cols)
     # Merge ink runs closer than 0.6 text heights: a number's digits, a decimal point.
     groups: list[list[int]] = []

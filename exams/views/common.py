@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from django.http import HttpResponse
 from PIL import Image
@@ -18,10 +19,10 @@ PROGRESS_RECENT_SECONDS = 600
 
 #: How served images are encoded: crops and thumbnails losslessly, a whole page for the eye
 #: as JPEG (about a third of the bytes and a sixth of the time of a PNG of a scan).
-_SAVE_OPTIONS = {"PNG": {"optimize": False}, "JPEG": {"quality": 90}}
+_SAVE_OPTIONS: dict[str, dict[str, Any]] = {"PNG": {"optimize": False}, "JPEG": {"quality": 90}}
 
 
-def _image(image: Image.Image, fmt: str = "PNG") -> HttpResponse:
+def image_response(image: Image.Image, fmt: str = "PNG") -> HttpResponse:
     """An image response (``fmt`` "PNG" or "JPEG"), cached by the viewer's browser only."""
     buf = io.BytesIO()
     image.save(buf, format=fmt, **_SAVE_OPTIONS[fmt])
@@ -30,5 +31,5 @@ def _image(image: Image.Image, fmt: str = "PNG") -> HttpResponse:
     return response
 
 
-def _yaml_download(text: str, name: str) -> HttpResponse:
+def yaml_download(text: str, name: str) -> HttpResponse:
     return attachment(text, f"{name}-key.yaml", "application/yaml; charset=utf-8")

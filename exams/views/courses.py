@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
 from exams import roster, selectors
+from exams.forms import RosterForm
 from exams.models import STAFF_ROLES, Role
 from exams.views.common import (
     INSTRUCTOR,
 )
+from gradebook.http import AuthenticatedRequest, form_error_text
 
 
 @require_GET
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedRequest) -> HttpResponse:
     courses = selectors.courses_for_user(request.user)
     return render(request, "exams/home.html", {"courses": courses})
 
@@ -44,23 +46,23 @@ def _course_page(request, course, enrollment, *, status: int = 200, **extra) -> 
 
 @require_GET
 @login_required
-def course_detail(request: HttpRequest, course_id: int) -> HttpResponse:
+def course_detail(request: AuthenticatedRequest, course_id: int) -> HttpResponse:
     course, enrollment = selectors.get_course_for_user(request.user, course_id)
     return _course_page(request, course, enrollment)
 
 
 @require_POST
 @login_required
-def roster_import(request: HttpRequest, course_id: int) -> HttpResponse:
+def roster_import(request: AuthenticatedRequest, course_id: int) -> HttpResponse:
     """Import a roster CSV; errors per row are shown, valid rows imported."""
     course, enrollment = selectors.get_course_for_user(request.user, course_id, roles=INSTRUCTOR)
-    upload = request.FILES.get("file")
-    if upload is None:
+    form = RosterForm(request.POST, request.FILES)
+    if not form.is_valid():
         return _course_page(
-            request, course, enrollment, status=400, roster_error="Choose a CSV file to import."
+            request, course, enrollment, status=400, roster_error=form_error_text(form)
         )
     try:
-        result = roster.roster_import(course=course, data=upload.read())
+        result = roster.roster_import(course=course, data=form.cleaned_data["file"].read())
     except roster.RosterFileError as exc:
         return _course_page(
             request, course, enrollment, status=400, roster_error=f"Nothing imported: {exc}"

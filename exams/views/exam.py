@@ -5,19 +5,19 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from exams import attention, printing, selectors, services
-from exams.forms import AnswerKeyForm, PrintedExamForm, PrintForm
+from exams.forms import AnswerKeyForm, PrintedExamForm, PrintForm, TemplatePdfForm
 from exams.models import Enrollment, Exam, PrintedExam, Role
 from exams.printed import printed_exam_current, printed_exam_store
 from exams.printing import exam_print_copies
-from exams.views.common import INSTRUCTOR, _yaml_download
+from exams.views.common import INSTRUCTOR, yaml_download
 from gradebook import selectors as grading
+from gradebook.http import AuthenticatedRequest, form_error_text
 from gradebook.http import error_text as _errors
-from gradebook.http import form_error_text
 
 
 def _exam_page(request, exam: Exam, enrollment: Enrollment, *, status: int = 200, **extra):
@@ -46,7 +46,7 @@ def _exam_page(request, exam: Exam, enrollment: Enrollment, *, status: int = 200
 
 @require_GET
 @login_required
-def exam_detail(request: HttpRequest, exam_id: int) -> HttpResponse:
+def exam_detail(request: AuthenticatedRequest, exam_id: int) -> HttpResponse:
     exam, enrollment = selectors.get_exam_for_user(request.user, exam_id)
     if enrollment.role == Role.STUDENT:
         submission = selectors.submission_for_student(exam, enrollment)
@@ -58,7 +58,7 @@ def exam_detail(request: HttpRequest, exam_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def answer_key_install(request: HttpRequest, exam_id: int) -> HttpResponse:
+def answer_key_install(request: AuthenticatedRequest, exam_id: int) -> HttpResponse:
     """Install or replace the answer key from an uploaded YAML file or pasted text."""
     exam, enrollment = selectors.get_exam_for_user(request.user, exam_id, roles=INSTRUCTOR)
     form = AnswerKeyForm(request.POST, request.FILES)
@@ -87,7 +87,7 @@ def answer_key_install(request: HttpRequest, exam_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def printed_exam_install(request: HttpRequest, exam_id: int) -> HttpResponse:
+def printed_exam_install(request: AuthenticatedRequest, exam_id: int) -> HttpResponse:
     """Store the exam's printed text from an uploaded transcription of the blank, or pasted:
     copies are then aligned against it."""
     exam, enrollment = selectors.get_exam_for_user(request.user, exam_id, roles=INSTRUCTOR)
@@ -114,7 +114,7 @@ def printed_exam_install(request: HttpRequest, exam_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def exam_print(request: HttpRequest, exam_id: int) -> HttpResponse:
+def exam_print(request: AuthenticatedRequest, exam_id: int) -> HttpResponse:
     """Printable copies as one PDF: personalised for the roster's students who have no copy
     yet, or N anonymous copies."""
     exam, _ = selectors.get_exam_for_user(request.user, exam_id, roles=INSTRUCTOR)
@@ -144,26 +144,27 @@ def exam_print(request: HttpRequest, exam_id: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def answer_key_skeleton(request: HttpRequest, exam_id: int) -> HttpResponse:
+def answer_key_skeleton(request: AuthenticatedRequest, exam_id: int) -> HttpResponse:
     """A skeleton answer key (YAML) for the exam's current question tree."""
     exam, _ = selectors.get_exam_for_user(request.user, exam_id, roles=INSTRUCTOR)
     text = services.answer_key_skeleton(
         exam_id=exam.slug, title=exam.title, questions=services.exam_structure(exam)
     )
-    return _yaml_download(text, exam.slug)
+    return yaml_download(text, exam.slug)
 
 
 @require_POST
 @login_required
-def exam_template_upload(request: HttpRequest, exam_id: int) -> HttpResponse:
+def exam_template_upload(request: AuthenticatedRequest, exam_id: int) -> HttpResponse:
     """Use an uploaded blank exam PDF as the template of the printed copies."""
     exam, _ = selectors.get_exam_for_user(request.user, exam_id, roles=INSTRUCTOR)
-    upload = request.FILES.get("template_pdf")
-    if upload is None:
-        messages.error(request, "Choose the blank exam's PDF.")
+    form = TemplatePdfForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, form_error_text(form))
         return redirect("exam_detail", exam_id=exam.pk)
+    upload = form.cleaned_data["template_pdf"]
     try:
-        printing.exam_template_upload(exam=exam, data=upload.read(), name=upload.name)
+        printing.exam_template_upload(exam=exam, data=upload.read(), name=upload.name or "")
     except ValidationError as exc:
         messages.error(request, _errors(exc))
         return redirect("exam_detail", exam_id=exam.pk)

@@ -12,19 +12,19 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from exams import printing, selectors, services
-from exams.forms import PagesPerCopyForm
+from exams.forms import RegionsForm
 from exams.models import Exam, Part
 from exams.printing import exam_template
 from exams.scanning.copies import make_copies
 from exams.scanning.layout import A4_MM, MARKER_MM, marker_centres_mm, qr_box_mm
 from exams.views.common import INSTRUCTOR
+from gradebook.http import AuthenticatedRequest, form_error_text
 from gradebook.http import error_text as _errors
-from gradebook.http import form_error_text
 
 #: Resolution of the template pages the instructor draws on (a4 at 100 dpi: 827 x 1170 px).
 TEMPLATE_DPI = 100
@@ -95,7 +95,7 @@ def _regions_page(request, exam: Exam, *, status: int = 200, **extra) -> HttpRes
 
 @require_GET
 @login_required
-def exam_regions(request: HttpRequest, exam_id: int) -> HttpResponse:
+def exam_regions(request: AuthenticatedRequest, exam_id: int) -> HttpResponse:
     """Draw each part's answer region on the template pages (instructors)."""
     exam, _ = selectors.get_exam_for_user(request.user, exam_id, roles=INSTRUCTOR)
     return _regions_page(request, exam)
@@ -103,34 +103,28 @@ def exam_regions(request: HttpRequest, exam_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def exam_regions_save(request: HttpRequest, exam_id: int) -> HttpResponse:
+def exam_regions_save(request: AuthenticatedRequest, exam_id: int) -> HttpResponse:
     """Save every part's region and the pages per copy: a JSON body
     ``{"regions": {part_id: {"page": n, "box": [x0, y0, x1, y1]} | null}, "pages_per_copy": n}``
     from the page's script, or the same as form fields (``regions`` holding the JSON)."""
     exam, _ = selectors.get_exam_for_user(request.user, exam_id, roles=INSTRUCTOR)
     as_json = request.content_type == "application/json"
-    raw = request.body.decode("utf-8", "replace") if as_json else request.POST.get("regions", "")
+    form = RegionsForm.from_json(request.body) if as_json else RegionsForm(request.POST)
 
     def refuse(error: str) -> HttpResponse:
         if as_json:
             return JsonResponse({"ok": False, "error": error}, status=400)
+        raw = str(form.data.get("regions", ""))
         return _regions_page(request, exam, status=400, error=error, regions_source=raw)
 
+    if not form.is_valid():
+        return refuse(form_error_text(form))
     try:
-        data = json.loads(raw) if as_json else {"regions": json.loads(raw or "{}")}
-    except (ValueError, RecursionError):  # RecursionError: nested thousands deep
-        return refuse("The regions are not valid JSON; nothing was saved.")
-    if not isinstance(data, dict) or not isinstance(data.get("regions"), dict):
-        return refuse('Send {"regions": {"<part id>": {"page": n, "box": [x0, y0, x1, y1]}}}.')
-    try:
-        if as_json:
-            pages = data.get("pages_per_copy")
-        else:
-            form = PagesPerCopyForm(request.POST)
-            if not form.is_valid():
-                raise ValidationError(form_error_text(form))
-            pages = form.cleaned_data["pages_per_copy"]  # None: unchanged
-        services.part_regions_set(exam=exam, regions=data["regions"], pages_per_copy=pages)
+        services.part_regions_set(
+            exam=exam,
+            regions=form.cleaned_data["regions"],
+            pages_per_copy=form.cleaned_data["pages_per_copy"],  # None: unchanged
+        )
     except ValidationError as exc:
         return refuse(f"Nothing was saved. {_errors(exc)}")
     regions = [part.region for part in exam.parts.all()]
@@ -146,7 +140,7 @@ def exam_regions_save(request: HttpRequest, exam_id: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def exam_template_page(request: HttpRequest, exam_id: int, page: int) -> HttpResponse:
+def exam_template_page(request: AuthenticatedRequest, exam_id: int, page: int) -> HttpResponse:
     """One page of the exam's blank template as PNG, cached per template version. It is
     stamped like a printed copy (QR code, corner markers) so the instructor keeps the answer
     regions clear of them; the stamp says PREVIEW, which is no exam's code."""

@@ -5,23 +5,29 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from exams import attention, ingest, reconcile, selectors, services
-from exams.forms import IdentifyForm, PageDiscardForm, PagePlaceForm, PagesDiscardForm
+from exams.forms import (
+    IdentifyForm,
+    PageDiscardForm,
+    PagePlaceForm,
+    PagesDiscardForm,
+    ScanFilesForm,
+)
 from exams.images import open_upright
 from exams.models import Role, ScanBatch, Submission
 from exams.views.common import (
     INSTRUCTOR,
     PROGRESS_RECENT_SECONDS,
     THUMB_WIDTH,
-    _image,
+    image_response,
 )
+from gradebook.http import AuthenticatedRequest, form_error_text
 from gradebook.http import error_text as _errors
-from gradebook.http import form_error_text
 from gradebook.http import wants_json as _wants_json
 
 
@@ -53,18 +59,20 @@ def _batches_json(batches) -> list[dict]:
 
 @require_POST
 @login_required
-def scan_upload(request: HttpRequest, exam_id: int) -> HttpResponse:
+def scan_upload(request: AuthenticatedRequest, exam_id: int) -> HttpResponse:
     """Store each uploaded file as a scan batch and start the pipeline on it."""
     exam, _ = selectors.get_exam_for_user(request.user, exam_id, roles=INSTRUCTOR)
-    files = request.FILES.getlist("files")
-    if not files:
+    form = ScanFilesForm(request.POST, request.FILES)
+    if not form.is_valid():
+        error = form_error_text(form)
         if _wants_json(request):
-            return JsonResponse({"ok": False, "error": "Choose at least one file."}, status=400)
-        messages.error(request, "Choose at least one file.")
+            return JsonResponse({"ok": False, "error": error}, status=400)
+        messages.error(request, error)
         return redirect("exam_detail", exam_id=exam.pk)
+    files = form.cleaned_data["files"]
     results = [
         ingest.scan_batch_upload(
-            exam=exam, stream=f, original_name=f.name, actor=request.user, enqueue=True
+            exam=exam, stream=f, original_name=f.name or "", actor=request.user, enqueue=True
         )
         for f in files
     ]
@@ -87,7 +95,7 @@ def scan_upload(request: HttpRequest, exam_id: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def batch_progress(request: HttpRequest, batch_id: int) -> JsonResponse:
+def batch_progress(request: AuthenticatedRequest, batch_id: int) -> JsonResponse:
     """Progress of one scan batch, polled by the upload page every second."""
     batch = selectors.get_batch_for_staff(request.user, batch_id, roles=INSTRUCTOR)
     response = JsonResponse(_batches_json([batch])[0])
@@ -97,7 +105,7 @@ def batch_progress(request: HttpRequest, batch_id: int) -> JsonResponse:
 
 @require_POST
 @login_required
-def batch_resume(request: HttpRequest, batch_id: int) -> HttpResponse:
+def batch_resume(request: AuthenticatedRequest, batch_id: int) -> HttpResponse:
     """Resume a batch whose processing stopped or stalled: every unfinished step is due at
     once (a failed batch whose file is stored is split again)."""
     batch = selectors.get_batch_for_staff(request.user, batch_id, roles=INSTRUCTOR)
@@ -114,7 +122,7 @@ def batch_resume(request: HttpRequest, batch_id: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def exam_batches_progress(request: HttpRequest, exam_id: int) -> JsonResponse:
+def exam_batches_progress(request: AuthenticatedRequest, exam_id: int) -> JsonResponse:
     """Progress of the exam's unfinished and recent batches: the upload page polls this
     while a file is still being sent (its batch id is not known yet)."""
     exam, _ = selectors.get_exam_for_user(request.user, exam_id, roles=INSTRUCTOR)
@@ -129,7 +137,7 @@ def exam_batches_progress(request: HttpRequest, exam_id: int) -> JsonResponse:
 
 @require_GET
 @login_required
-def exam_attention(request: HttpRequest, exam_id: int) -> HttpResponse:
+def exam_attention(request: AuthenticatedRequest, exam_id: int) -> HttpResponse:
     """Pages the pipeline could not place, copies with pages missing, unidentified copies."""
     exam, _ = selectors.get_exam_for_user(request.user, exam_id, roles=INSTRUCTOR)
     summary = attention.attention_summary(exam)
@@ -152,7 +160,7 @@ def exam_attention(request: HttpRequest, exam_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def page_place(request: HttpRequest, page_id: int) -> HttpResponse:
+def page_place(request: AuthenticatedRequest, page_id: int) -> HttpResponse:
     page = selectors.get_page_for_staff(request.user, page_id, roles=INSTRUCTOR)
     back = reverse("exam_attention", args=[page.batch.exam_id])
     form = PagePlaceForm(request.POST)
@@ -166,7 +174,8 @@ def page_place(request: HttpRequest, page_id: int) -> HttpResponse:
         return redirect(back)
     messages.success(
         request,
-        f"Placed as copy {placed.submission.copy_number} page {placed.page_number}; "
+        f"Placed as copy {placed.submission and placed.submission.copy_number} "
+        f"page {placed.page_number}; "
         "its answers are read and checked now.",
     )
     return redirect(back)
@@ -174,7 +183,7 @@ def page_place(request: HttpRequest, page_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def page_discard(request: HttpRequest, page_id: int) -> HttpResponse:
+def page_discard(request: AuthenticatedRequest, page_id: int) -> HttpResponse:
     page = selectors.get_page_for_staff(request.user, page_id, roles=INSTRUCTOR)
     form = PageDiscardForm(request.POST)
     try:
@@ -190,7 +199,7 @@ def page_discard(request: HttpRequest, page_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def pages_discard(request: HttpRequest, exam_id: int) -> HttpResponse:
+def pages_discard(request: AuthenticatedRequest, exam_id: int) -> HttpResponse:
     """Discard a group of pages at once (a stack of blank sheets, another exam's pages)."""
     exam, _ = selectors.get_exam_for_user(request.user, exam_id, roles=INSTRUCTOR)
     form = PagesDiscardForm(request.POST)
@@ -215,7 +224,7 @@ def pages_discard(request: HttpRequest, exam_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def submission_identify(request: HttpRequest, submission_id: int) -> HttpResponse:
+def submission_identify(request: AuthenticatedRequest, submission_id: int) -> HttpResponse:
     """Match an unidentified copy to a student of the roster."""
     submission, enrollment = selectors.get_submission_for_user(request.user, submission_id)
     if enrollment.role != Role.INSTRUCTOR:
@@ -242,14 +251,14 @@ def submission_identify(request: HttpRequest, submission_id: int) -> HttpRespons
 
 @require_GET
 @login_required
-def page_image(request: HttpRequest, page_id: int) -> HttpResponse | FileResponse:
+def page_image(request: AuthenticatedRequest, page_id: int) -> HttpResponse | FileResponse:
     """A scanned page's image, served only after the access check (never by a public URL)."""
     page = selectors.get_page_for_user(request.user, page_id)
     if not page.image:
         raise Http404("This page has no image")
     if page.alignment:
         # Stored as scanned: straightened for the eye (JPEG is plenty for reading a page).
-        return _image(open_upright(page).image(), "JPEG")
+        return image_response(open_upright(page).image(), "JPEG")
     response = FileResponse(
         page.image.open("rb"),
         content_type="image/png" if page.image.name.endswith(".png") else "image/jpeg",
@@ -260,7 +269,7 @@ def page_image(request: HttpRequest, page_id: int) -> HttpResponse | FileRespons
 
 @require_GET
 @login_required
-def page_thumbnail(request: HttpRequest, page_id: int) -> HttpResponse:
+def page_thumbnail(request: AuthenticatedRequest, page_id: int) -> HttpResponse:
     """A small version of a page for the "needs attention" list (staff only)."""
     page = selectors.get_page_for_staff(request.user, page_id)
     if not page.image:
@@ -269,19 +278,19 @@ def page_thumbnail(request: HttpRequest, page_id: int) -> HttpResponse:
     upright = open_upright(page, scale=0.5)
     image = upright.image(scale=min(1.0, THUMB_WIDTH / upright.size[0]))
     image.thumbnail((THUMB_WIDTH, THUMB_WIDTH * 2))
-    return _image(image)
+    return image_response(image)
 
 
 @require_GET
 @login_required
-def answer_crop(request: HttpRequest, answer_id: int) -> HttpResponse:
+def answer_crop(request: AuthenticatedRequest, answer_id: int) -> HttpResponse:
     """The part's answer region cut out of the copy's aligned page, as PNG."""
     answer, _ = selectors.get_answer_for_user(request.user, answer_id)
     box = (answer.part.region or {}).get("box")
     page = selectors.answer_region_page(answer)
     if not box or page is None:
         raise Http404("No scanned region for this answer")
-    return _image(open_upright(page).crop(tuple(box)))
+    return image_response(open_upright(page).crop(tuple(box)))
 
 
 # --- Answer regions -----------------------------------------------------------------------

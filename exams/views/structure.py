@@ -5,42 +5,36 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
 from exams import selectors, services
-from exams.forms import ExamFromTextForm
-from exams.views.common import INSTRUCTOR, _yaml_download
+from exams.forms import ExamStructureForm, ExamTextForm
+from exams.views.common import INSTRUCTOR, yaml_download
+from gradebook.http import AuthenticatedRequest, form_error_text
 from gradebook.http import error_text as _errors
-from gradebook.http import form_error_text
 
 # --- A new exam from its text ---------------------------------------------------------------
-
-#: A transcription larger than this is not an exam's text (the seed exams are 10-14 KB; the
-#: structure of 256 KB of the worst text is proposed in about 2 s, 2 MB took 19 s).
-SOURCE_MAX_BYTES = 256 * 1024
-_TOO_LARGE = f"The text is larger than {SOURCE_MAX_BYTES // 1024} KB: not an exam's text."
-
-
-def _too_large(source: str) -> bool:
-    return len(source) > SOURCE_MAX_BYTES
 
 
 def _exam_new_page(request, course, *, status: int = 200, **extra) -> HttpResponse:
     return render(request, "exams/exam_new.html", {"course": course, **extra}, status=status)
 
 
-def _proposal_page(request, course, source: str, *, status: int = 200, **extra) -> HttpResponse:
+def _proposal_page(
+    request, course, form: ExamStructureForm | ExamTextForm, *, status: int = 200, **extra
+) -> HttpResponse:
     from autocheck.structure import propose_structure
 
+    data = form.cleaned_data if hasattr(form, "cleaned_data") else {}
+    source = data.get("source") or str(form.data.get("source", ""))
     proposed = propose_structure(source)
     # The points as the instructor last typed them, else as printed.
-    typed = request.POST
+    typed = data.get("points") or {}
     questions = [
-        (q, [(p, typed.get(f"points:{p.part_id}", p.points)) for p in q.parts])
-        for q in proposed.questions
+        (q, [(p, typed.get(p.part_id, p.points)) for p in q.parts]) for q in proposed.questions
     ]
     return _exam_new_page(
         request,
@@ -49,35 +43,15 @@ def _proposal_page(request, course, source: str, *, status: int = 200, **extra) 
         proposed=proposed,
         questions=questions,
         source=source,
-        title=request.POST.get("title", "").strip(),
-        pages_per_copy=request.POST.get("pages_per_copy", "1"),
+        title=(data.get("title") or "").strip(),
+        pages_per_copy=form.data.get("pages_per_copy", "1"),
         **extra,
     )
 
 
-def _posted_source(request: HttpRequest) -> str:
-    """The transcription from the uploaded file, else the pasted text; ``ValidationError``
-    when neither is usable."""
-    upload = request.FILES.get("file")
-    if upload is None:
-        source = request.POST.get("source", "")
-        if _too_large(source):
-            raise ValidationError(_TOO_LARGE)
-    elif upload.size > SOURCE_MAX_BYTES:
-        raise ValidationError("The file is too large to be an exam's text.")
-    else:
-        try:
-            source = upload.read().decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise ValidationError("The file is not UTF-8 text.") from exc
-    if not source.strip():
-        raise ValidationError("Upload the exam's Markdown transcription or paste it.")
-    return source
-
-
 @require_GET
 @login_required
-def exam_new(request: HttpRequest, course_id: int) -> HttpResponse:
+def exam_new(request: AuthenticatedRequest, course_id: int) -> HttpResponse:
     """Start a new exam from its text: paste or upload the transcription."""
     course, _ = selectors.get_course_for_user(request.user, course_id, roles=INSTRUCTOR)
     return _exam_new_page(request, course)
@@ -85,52 +59,53 @@ def exam_new(request: HttpRequest, course_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def exam_new_propose(request: HttpRequest, course_id: int) -> HttpResponse:
+def exam_new_propose(request: AuthenticatedRequest, course_id: int) -> HttpResponse:
     """The question tree proposed from the text, with its warnings, for the instructor to
     check and confirm."""
     course, _ = selectors.get_course_for_user(request.user, course_id, roles=INSTRUCTOR)
-    try:
-        source = _posted_source(request)
-    except ValidationError as exc:
-        return _exam_new_page(
-            request, course, status=400, error=_errors(exc), title=request.POST.get("title", "")
-        )
-    return _proposal_page(request, course, source)
+    form = ExamTextForm(request.POST, request.FILES)
+    if not form.is_valid():
+        title = str(form.data.get("title", ""))
+        return _exam_new_page(request, course, status=400, error=form_error_text(form), title=title)
+    return _proposal_page(request, course, form)
 
 
-def _confirmed_structure(request: HttpRequest):
+def _refused(request, course, form: ExamStructureForm, error: str) -> HttpResponse:
+    """The proposal again with the error; the text's page when the text itself is refused
+    (too large to propose a structure from again)."""
+    if "source" in form.errors:
+        return _exam_new_page(request, course, status=400, error=error)
+    return _proposal_page(request, course, form, status=400, error=error)
+
+
+def _confirmed_structure(form: ExamStructureForm):
     from autocheck.structure import propose_structure
 
-    source = request.POST.get("source", "")
-    if _too_large(source):
-        raise ValidationError(_TOO_LARGE)
-    proposed = propose_structure(source)
-    points = {k.removeprefix("points:"): v for k, v in request.POST.items() if k[:7] == "points:"}
+    proposed = propose_structure(form.cleaned_data["source"])
+    points = form.cleaned_data["points"]
     return proposed, services.exam_structure_from_proposal(proposed, points=points)
 
 
 @require_POST
 @login_required
-def exam_new_confirm(request: HttpRequest, course_id: int) -> HttpResponse:
+def exam_new_confirm(request: AuthenticatedRequest, course_id: int) -> HttpResponse:
     """Create the exam and its question tree (one transaction), then go to the exam page."""
     course, _ = selectors.get_course_for_user(request.user, course_id, roles=INSTRUCTOR)
-    source = request.POST.get("source", "")
-    form = ExamFromTextForm(request.POST)
+    form = ExamStructureForm(request.POST)
     try:
         if not form.is_valid():
             raise ValidationError(form_error_text(form))
-        _, questions = _confirmed_structure(request)
+        _, questions = _confirmed_structure(form)
         exam = services.exam_create_from_structure(
             course=course,
             questions=questions,
-            printed_text=source,
+            title=form.cleaned_data["title"],
+            pages_per_copy=form.cleaned_data["pages_per_copy"],
+            printed_text=form.cleaned_data["source"],
             actor=request.user,
-            **form.cleaned_data,
         )
     except ValidationError as exc:
-        if _too_large(source):
-            return _exam_new_page(request, course, status=400, error=_errors(exc))
-        return _proposal_page(request, course, source, status=400, error=_errors(exc))
+        return _refused(request, course, form, _errors(exc))
     messages.success(
         request,
         f"Exam created with {exam.parts.count()} parts, each graded by a person until you "
@@ -141,17 +116,17 @@ def exam_new_confirm(request: HttpRequest, course_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def exam_new_skeleton(request: HttpRequest, course_id: int) -> HttpResponse:
+def exam_new_skeleton(request: AuthenticatedRequest, course_id: int) -> HttpResponse:
     """A skeleton answer key (YAML) for the proposed structure, with the points as edited."""
     course, _ = selectors.get_course_for_user(request.user, course_id, roles=INSTRUCTOR)
-    title = request.POST.get("title", "").strip() or "Exam"
+    form = ExamStructureForm(request.POST)
     try:
-        proposed, questions = _confirmed_structure(request)
+        if not form.is_valid():
+            raise ValidationError(form_error_text(form))
+        proposed, questions = _confirmed_structure(form)
     except ValidationError as exc:
-        source = request.POST.get("source", "")
-        if _too_large(source):
-            return _exam_new_page(request, course, status=400, error=_errors(exc))
-        return _proposal_page(request, course, source, status=400, error=_errors(exc))
+        return _refused(request, course, form, _errors(exc))
+    title = form.cleaned_data["title"].strip() or "Exam"
     slug = slugify(title)[:80] or "exam"
     text = services.answer_key_skeleton(
         exam_id=slug,
@@ -160,4 +135,4 @@ def exam_new_skeleton(request: HttpRequest, course_id: int) -> HttpResponse:
         labels={q.number: q.label for q in proposed.questions},
         bonus={q.number for q in proposed.questions if q.bonus},
     )
-    return _yaml_download(text, slug)
+    return yaml_download(text, slug)

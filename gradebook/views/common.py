@@ -15,15 +15,15 @@ INSTRUCTOR = (Role.INSTRUCTOR,)
 QUEUE_BEFORE, QUEUE_WINDOW = 20, 80
 
 
-def _back(request: HttpRequest, fallback: str) -> HttpResponse:
+def redirect_back(request: HttpRequest, fallback: str) -> HttpResponse:
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
         return redirect(target)
     return redirect(fallback)
 
 
-def _fail(request: HttpRequest, message: str, status: int, fallback: str) -> HttpResponse:
+def fail(request: HttpRequest, message: str, status: int, fallback: str) -> HttpResponse:
     if _wants_json(request):
         return JsonResponse({"ok": False, "error": message}, status=status)
     messages.error(request, message)
-    return _back(request, fallback)
+    return redirect_back(request, fallback)

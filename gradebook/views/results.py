@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from exams import selectors as exam_selectors
 from gradebook import exports, services, stats
-from gradebook.http import attachment
+from gradebook.http import AuthenticatedRequest, attachment
 from gradebook.views.common import (
     INSTRUCTOR,
 )
@@ -22,7 +22,7 @@ _CSV = "text/csv; charset=utf-8"
 
 @require_POST
 @login_required
-def exam_publish(request: HttpRequest, exam_id: int) -> HttpResponse:
+def exam_publish(request: AuthenticatedRequest, exam_id: int) -> HttpResponse:
     exam, _ = exam_selectors.get_exam_for_user(request.user, exam_id, roles=INSTRUCTOR)
     services.exam_publish(exam=exam, actor=request.user)
     messages.success(request, "Grades published: students now see their copies and feedback.")
@@ -31,21 +31,21 @@ def exam_publish(request: HttpRequest, exam_id: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def export_scores(request: HttpRequest, exam_id: int) -> HttpResponse:
+def export_scores(request: AuthenticatedRequest, exam_id: int) -> HttpResponse:
     exam, _ = exam_selectors.get_exam_for_user(request.user, exam_id, roles=INSTRUCTOR)
     return attachment(exports.scores_per_part_csv(exam), f"{exam.slug}-scores-per-part.csv", _CSV)
 
 
 @require_GET
 @login_required
-def export_gradebook(request: HttpRequest, exam_id: int) -> HttpResponse:
+def export_gradebook(request: AuthenticatedRequest, exam_id: int) -> HttpResponse:
     exam, _ = exam_selectors.get_exam_for_user(request.user, exam_id, roles=INSTRUCTOR)
     return attachment(exports.lms_gradebook_csv(exam), f"{exam.slug}-gradebook.csv", _CSV)
 
 
 @require_GET
 @login_required
-def exam_stats(request: HttpRequest, exam_id: int) -> HttpResponse:
+def exam_stats(request: AuthenticatedRequest, exam_id: int) -> HttpResponse:
     exam, _ = exam_selectors.get_exam_for_user(request.user, exam_id, roles=INSTRUCTOR)
     part_stats = stats.part_stats(exam)
     agreed, compared = stats.overall_agreement(part_stats)

@@ -13,16 +13,18 @@ from django.views.decorators.http import require_GET, require_POST
 from exams import selectors as exam_selectors
 from exams.models import STAFF_ROLES, Answer
 from gradebook import forms, selectors, services, undo
+from gradebook.http import AuthenticatedRequest, form_error_text
 from gradebook.http import error_text as _errors
-from gradebook.http import form_error_text
 from gradebook.http import wants_json as _wants_json
 from gradebook.models import GradeEvent
-from gradebook.views.common import QUEUE_BEFORE, QUEUE_WINDOW, _back, _fail
+from gradebook.views.common import QUEUE_BEFORE, QUEUE_WINDOW, fail, redirect_back
 
 # --- TA review ----------------------------------------------------------------------------
 
 
-def _queue_neighbours(queue: list[Answer], current: Answer | None) -> tuple[int | None, ...]:
+def _queue_neighbours(
+    queue: list[Answer], current: Answer | None
+) -> tuple[int | None, int | None, int]:
     ids = [a.pk for a in queue]
     if current is None or current.pk not in ids:
         return None, (ids[0] if ids else None), len(ids)
@@ -32,7 +34,7 @@ def _queue_neighbours(queue: list[Answer], current: Answer | None) -> tuple[int 
 
 @require_GET
 @login_required
-def review(request: HttpRequest, part_id: int) -> HttpResponse:
+def review(request: AuthenticatedRequest, part_id: int) -> HttpResponse:
     """The review queue of one part and the current answer, graded with the keyboard."""
     part, _ = exam_selectors.get_part_for_user(request.user, part_id)
     queue_filter = request.GET.get("filter", "todo")
@@ -135,13 +137,13 @@ def _staff_answer(request: HttpRequest, answer_id: int) -> Answer:
 
 @require_POST
 @login_required
-def answer_grade(request: HttpRequest, answer_id: int) -> HttpResponse:
+def answer_grade(request: AuthenticatedRequest, answer_id: int) -> HttpResponse:
     """Save a TA's grade: rubric items plus an adjustment, or explicit points; a comment."""
     answer = _staff_answer(request, answer_id)
     here = reverse("review", args=[answer.part_id]) + f"?answer={answer.pk}"
     form = forms.GradeForm(request.POST)
     if not form.is_valid():
-        return _fail(request, form_error_text(form), 400, here)
+        return fail(request, form_error_text(form), 400, here)
     data = form.cleaned_data
     try:
         score = services.answer_grade(
@@ -156,7 +158,7 @@ def answer_grade(request: HttpRequest, answer_id: int) -> HttpResponse:
     except services.StaleScoreError as exc:
         return _stale(request, answer, exc)
     except ValidationError as exc:
-        return _fail(request, _errors(exc), 400, here)
+        return fail(request, _errors(exc), 400, here)
     return _grade_response(
         request, answer, score, f"Copy {answer.submission.copy_number}: {score.points} points."
     )
@@ -164,13 +166,13 @@ def answer_grade(request: HttpRequest, answer_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def answer_accept(request: HttpRequest, answer_id: int) -> HttpResponse:
+def answer_accept(request: AuthenticatedRequest, answer_id: int) -> HttpResponse:
     """Accept the auto-check's suggested points as this person's grade."""
     answer = _staff_answer(request, answer_id)
     here = reverse("review", args=[answer.part_id]) + f"?answer={answer.pk}"
     form = forms.AcceptForm(request.POST)
     if not form.is_valid():
-        return _fail(request, form_error_text(form), 400, here)
+        return fail(request, form_error_text(form), 400, here)
     try:
         score = services.score_accept_auto(
             answer=answer, actor=request.user, expected_version=form.cleaned_data["version"]
@@ -178,7 +180,7 @@ def answer_accept(request: HttpRequest, answer_id: int) -> HttpResponse:
     except services.StaleScoreError as exc:
         return _stale(request, answer, exc)
     except ValidationError as exc:
-        return _fail(request, _errors(exc), 400, here)
+        return fail(request, _errors(exc), 400, here)
     return _grade_response(
         request,
         answer,
@@ -189,7 +191,7 @@ def answer_accept(request: HttpRequest, answer_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def review_undo(request: HttpRequest, part_id: int) -> HttpResponse:
+def review_undo(request: AuthenticatedRequest, part_id: int) -> HttpResponse:
     """Undo the grader's last grading action on this part, then show the (first) answer it
     restored, to grade it again (or go back to ``next``, the answer-groups page); answers
     changed by someone else since are listed."""
@@ -201,7 +203,7 @@ def review_undo(request: HttpRequest, part_id: int) -> HttpResponse:
     try:
         result = undo.grade_undo(part=part, actor=request.user)
     except ValidationError as exc:
-        return _fail(request, _errors(exc), 400, base)
+        return fail(request, _errors(exc), 400, base)
     restored = [score.answer for score in result.restored]
     what = GradeEvent.Action(result.action).label
     if len(restored) == 1:
@@ -227,7 +229,7 @@ def review_undo(request: HttpRequest, part_id: int) -> HttpResponse:
         )
     (messages.warning if result.skipped else messages.success)(request, message)
     # From the answer-groups page (``next``), back to it; else to the restored answer.
-    return _back(request, next_url)
+    return redirect_back(request, next_url)
 
 
 def _copies(answers: list[Answer]) -> str:
@@ -236,7 +238,7 @@ def _copies(answers: list[Answer]) -> str:
 
 @require_POST
 @login_required
-def answer_transcription(request: HttpRequest, answer_id: int) -> HttpResponse:
+def answer_transcription(request: AuthenticatedRequest, answer_id: int) -> HttpResponse:
     """A TA types what the student wrote; the part is checked again with it."""
     from exams.checking import NoAnswerKeyError, answer_correct_text
 
@@ -244,13 +246,13 @@ def answer_transcription(request: HttpRequest, answer_id: int) -> HttpResponse:
     here = reverse("review", args=[answer.part_id]) + f"?answer={answer.pk}"
     form = forms.TranscriptionForm(request.POST)
     if not form.is_valid():
-        return _fail(request, form_error_text(form), 400, here)
+        return fail(request, form_error_text(form), 400, here)
     try:
         answer = answer_correct_text(
             answer=answer, text=form.cleaned_data["text"], actor=request.user
         )
     except NoAnswerKeyError as exc:
-        return _fail(request, _errors(exc), 400, here)
+        return fail(request, _errors(exc), 400, here)
     message = f"Transcription corrected; checked again: {answer.get_verdict_display().lower()}."
     if _wants_json(request):
         return JsonResponse({"ok": True, "message": message, "reload_url": here})
@@ -260,7 +262,7 @@ def answer_transcription(request: HttpRequest, answer_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def regrade_resolve(request: HttpRequest, request_id: int) -> HttpResponse:
+def regrade_resolve(request: AuthenticatedRequest, request_id: int) -> HttpResponse:
     """Close a student's regrade request with a response."""
     regrade = selectors.get_regrade_request(request_id)
     if regrade is None:
@@ -269,13 +271,13 @@ def regrade_resolve(request: HttpRequest, request_id: int) -> HttpResponse:
     here = reverse("review", args=[answer.part_id]) + f"?answer={answer.pk}"
     form = forms.RegradeResolveForm(request.POST)
     if not form.is_valid():
-        return _fail(request, form_error_text(form), 400, here)
+        return fail(request, form_error_text(form), 400, here)
     try:
         services.regrade_request_resolve(
             request=regrade, actor=request.user, response=form.cleaned_data["response"]
         )
     except ValidationError as exc:
-        return _fail(request, _errors(exc), 400, here)
+        return fail(request, _errors(exc), 400, here)
     if _wants_json(request):
         return JsonResponse({"ok": True, "message": "Regrade request resolved."})
     messages.success(request, "Regrade request resolved; the student sees your response.")
@@ -284,7 +286,7 @@ def regrade_resolve(request: HttpRequest, request_id: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def groups(request: HttpRequest, part_id: int) -> HttpResponse:
+def groups(request: AuthenticatedRequest, part_id: int) -> HttpResponse:
     """All answers of a part grouped by their extracted value, to grade a group at once."""
     part, _ = exam_selectors.get_part_for_user(request.user, part_id)
     return render(
@@ -302,13 +304,13 @@ def groups(request: HttpRequest, part_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def group_grade(request: HttpRequest, part_id: int) -> HttpResponse:
+def group_grade(request: AuthenticatedRequest, part_id: int) -> HttpResponse:
     """Grade every answer of one group; answers graded meanwhile are skipped and listed."""
     part, _ = exam_selectors.get_part_for_user(request.user, part_id)
     back = reverse("groups", args=[part.pk])
     form = forms.GroupGradeForm(request.POST)
     if not form.is_valid():
-        return _fail(request, form_error_text(form), 400, back)
+        return fail(request, form_error_text(form), 400, back)
     data = form.cleaned_data
     try:
         result = services.group_grade(
@@ -322,7 +324,7 @@ def group_grade(request: HttpRequest, part_id: int) -> HttpResponse:
             comment=data["comment"],
         )
     except ValidationError as exc:
-        return _fail(request, _errors(exc), 400, back)
+        return fail(request, _errors(exc), 400, back)
     skipped = [a.submission.copy_number for a in result.skipped]
     message = f"Graded {len(result.graded)} answers of the group."
     if skipped:
@@ -335,4 +337,4 @@ def group_grade(request: HttpRequest, part_id: int) -> HttpResponse:
             {"ok": True, "graded": len(result.graded), "skipped": skipped, "message": message}
         )
     (messages.warning if skipped else messages.success)(request, message)
-    return _back(request, back)
+    return redirect_back(request, back)

@@ -14,18 +14,18 @@ from django.views.decorators.http import require_GET, require_POST
 from exams import selectors as exam_selectors
 from exams.models import STAFF_ROLES
 from gradebook import forms, selectors, services
+from gradebook.http import AuthenticatedRequest, form_error_text
 from gradebook.http import error_text as _errors
-from gradebook.http import form_error_text
 from gradebook.http import wants_json as _wants_json
 from gradebook.models import RubricItem
-from gradebook.views.common import INSTRUCTOR, _back, _fail
+from gradebook.views.common import INSTRUCTOR, fail, redirect_back
 
 # --- Rubric -------------------------------------------------------------------------------
 
 
 @require_GET
 @login_required
-def rubric(request: HttpRequest, part_id: int) -> HttpResponse:
+def rubric(request: AuthenticatedRequest, part_id: int) -> HttpResponse:
     part, _ = exam_selectors.get_part_for_user(request.user, part_id, roles=INSTRUCTOR)
     return render(
         request,
@@ -36,7 +36,7 @@ def rubric(request: HttpRequest, part_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def rubric_item_create(request: HttpRequest, part_id: int) -> HttpResponse:
+def rubric_item_create(request: AuthenticatedRequest, part_id: int) -> HttpResponse:
     """Add a rubric item. TAs may add one while grading (from the review page, which it
     returns to through ``next``): a new item changes no existing grade. Editing or deleting
     items, which re-scores every answer using them, stays with instructors."""
@@ -44,18 +44,18 @@ def rubric_item_create(request: HttpRequest, part_id: int) -> HttpResponse:
     back = reverse("rubric", args=[part.pk])
     form = forms.RubricItemForm(request.POST)
     if not form.is_valid():
-        return _fail(request, form_error_text(form), 400, back)
+        return fail(request, form_error_text(form), 400, back)
     try:
         item = services.rubric_item_create(part=part, **form.cleaned_data)
     except ValidationError as exc:
-        return _fail(request, _errors(exc), 400, back)
+        return fail(request, _errors(exc), 400, back)
     message = f"Added {item.label} ({item.points:+})."
     if _wants_json(request):
         return JsonResponse(
             {"ok": True, "message": message, "reload_url": request.POST.get("next")}
         )
     messages.success(request, message)
-    return _back(request, back)
+    return redirect_back(request, back)
 
 
 def _item_for_instructor(request: HttpRequest, item_id: int) -> RubricItem:
@@ -68,19 +68,19 @@ def _item_for_instructor(request: HttpRequest, item_id: int) -> RubricItem:
 
 @require_POST
 @login_required
-def rubric_item_update(request: HttpRequest, item_id: int) -> HttpResponse:
+def rubric_item_update(request: AuthenticatedRequest, item_id: int) -> HttpResponse:
     """Edit an item; a change of points re-scores every answer using it (audit-logged)."""
     item = _item_for_instructor(request, item_id)
     back = reverse("rubric", args=[item.part_id])
     form = forms.RubricItemEditForm(request.POST)
     if not form.is_valid():
-        return _fail(request, form_error_text(form), 400, back)
+        return fail(request, form_error_text(form), 400, back)
     try:
         item, changed = services.rubric_item_update(
             item=item, actor=request.user, **form.cleaned_data
         )
     except ValidationError as exc:
-        return _fail(request, _errors(exc), 400, back)
+        return fail(request, _errors(exc), 400, back)
     message = f"Saved {item.label}." + (
         f" Re-scored {changed} answers using it." if changed else ""
     )
@@ -90,7 +90,7 @@ def rubric_item_update(request: HttpRequest, item_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def rubric_item_delete(request: HttpRequest, item_id: int) -> HttpResponse:
+def rubric_item_delete(request: AuthenticatedRequest, item_id: int) -> HttpResponse:
     item = _item_for_instructor(request, item_id)
     back = reverse("rubric", args=[item.part_id])
     label = item.label
