@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections.abc import Callable
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -24,6 +25,44 @@ def _ticks(top: float) -> list[float]:
     mag = 10 ** math.floor(math.log10(raw))
     step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
     return [i * step for i in range(math.ceil(top / step) + 1)]
+
+
+def _frame(
+    result: dict[str, Any],
+    x_ticks: list[float],
+    y_ticks: list[float],
+    px: Callable[[float], float],
+    py: Callable[[float], float],
+) -> list[str]:
+    """The chart's title, grid, ticks and axes (the opening of the SVG)."""
+    pw, ph = _W - _L - _R, _H - _T - _B
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{_W}" height="{_H}" '
+        f'viewBox="0 0 {_W} {_H}" font-family="sans-serif" font-size="12">',
+        f'<rect width="{_W}" height="{_H}" fill="white"/>',
+        f'<text x="{_L}" y="22" font-size="14" font-weight="bold">Ingest throughput '
+        f"({escape(str(result.get('config', '')))} run, "
+        f"{result.get('machine', {}).get('nproc', '?')} cores)</text>",
+    ]
+    for t in y_ticks:
+        out.append(
+            f'<line x1="{_L}" x2="{_L + pw}" y1="{py(t):.1f}" y2="{py(t):.1f}" stroke="#eee"/>'
+        )
+        out.append(f'<text x="{_L - 8}" y="{py(t) + 4:.1f}" text-anchor="end">{t:g}</text>')
+    for t in x_ticks:
+        out.append(f'<text x="{px(t):.1f}" y="{_T + ph + 18}" text-anchor="middle">{t:g}</text>')
+    out.append(
+        f'<line x1="{_L}" x2="{_L}" y1="{_T}" y2="{_T + ph}" stroke="black"/>'
+        f'<line x1="{_L}" x2="{_L + pw}" y1="{_T + ph}" y2="{_T + ph}" stroke="black"/>'
+    )
+    out.append(
+        f'<text x="{_L + pw / 2}" y="{_H - 18}" text-anchor="middle">pages in the batch</text>'
+    )
+    out.append(
+        f'<text transform="translate(18 {_T + ph / 2}) rotate(-90)" '
+        f'text-anchor="middle">pages per second</text>'
+    )
+    return out
 
 
 def throughput_svg(result: dict[str, Any]) -> str:
@@ -52,32 +91,7 @@ def throughput_svg(result: dict[str, Any]) -> str:
     def py(y: float) -> float:
         return _T + ph * (1 - y / y_max)
 
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{_W}" height="{_H}" '
-        f'viewBox="0 0 {_W} {_H}" font-family="sans-serif" font-size="12">',
-        f'<rect width="{_W}" height="{_H}" fill="white"/>',
-        f'<text x="{_L}" y="22" font-size="14" font-weight="bold">Ingest throughput '
-        f"({escape(str(result.get('config', '')))} run, "
-        f"{result.get('machine', {}).get('nproc', '?')} cores)</text>",
-    ]
-    for t in y_ticks:
-        out.append(
-            f'<line x1="{_L}" x2="{_L + pw}" y1="{py(t):.1f}" y2="{py(t):.1f}" stroke="#eee"/>'
-        )
-        out.append(f'<text x="{_L - 8}" y="{py(t) + 4:.1f}" text-anchor="end">{t:g}</text>')
-    for t in x_ticks:
-        out.append(f'<text x="{px(t):.1f}" y="{_T + ph + 18}" text-anchor="middle">{t:g}</text>')
-    out.append(
-        f'<line x1="{_L}" x2="{_L}" y1="{_T}" y2="{_T + ph}" stroke="black"/>'
-        f'<line x1="{_L}" x2="{_L + pw}" y1="{_T + ph}" y2="{_T + ph}" stroke="black"/>'
-    )
-    out.append(
-        f'<text x="{_L + pw / 2}" y="{_H - 18}" text-anchor="middle">pages in the batch</text>'
-    )
-    out.append(
-        f'<text transform="translate(18 {_T + ph / 2}) rotate(-90)" '
-        f'text-anchor="middle">pages per second</text>'
-    )
+    out = _frame(result, x_ticks, y_ticks, px, py)
     legend_y = _T + 10
     for key, label, colour, dash in SERIES:
         pts = [(r["pages"], r[key]) for r in rows if r.get(key)]

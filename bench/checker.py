@@ -15,6 +15,7 @@ import math
 import random
 import statistics
 import time
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -235,6 +236,90 @@ def _math_verify(
     return n, seconds, verdicts
 
 
+@dataclass
+class _SideBySide:
+    """Both checkers timed block by block: the speed ratios per block, the totals (answers,
+    seconds) of each way of running, and math-verify's verdicts by (student, part)."""
+
+    ratio: list[float] = field(default_factory=list)
+    ratio_cold: list[float] = field(default_factory=list)
+    ratio_shipped: list[float] = field(default_factory=list)
+    totals: dict[str, list[float]] = field(
+        default_factory=lambda: {name: [0, 0.0] for name in ("ac", "cold", "mv", "shipped")}
+    )
+    mv_verdicts: dict[tuple[int, str], bool | None] = field(default_factory=dict)
+
+
+def _side_by_side(
+    key: Any, expected: Any, sample: list, numeric: list[str], golds: dict, *, block: int
+) -> _SideBySide:
+    """autocheck (production cache state; and with its parse cache emptied before each
+    student) and math-verify (no cache; and as shipped), block by block."""
+    from autocheck.check import check_submission
+    from autocheck.mathparse import parse_latex
+
+    n_parts = len(list(key.parts()))
+    out = _SideBySide()
+    for start in range(0, len(sample), block):
+        rows = sample[start : start + block]
+        t = time.perf_counter()
+        for a in rows:
+            check_submission(key, a, expected=expected)
+        ac = (len(rows) * n_parts, time.perf_counter() - t)
+        t = time.perf_counter()
+        for a in rows:
+            parse_latex.cache_clear()
+            check_submission(key, a, expected=expected)
+        cold = (len(rows) * n_parts, time.perf_counter() - t)
+        n, seconds, got_mv = _math_verify(rows, numeric, golds, cached=False)
+        mv = (n, seconds)
+        out.mv_verdicts.update({(start + s, pid): v for (s, pid), v in got_mv.items()})
+        n, seconds, _ = _math_verify(rows, numeric, golds, cached=True)
+        shipped = (n, seconds)
+        for name, (k, sec) in (("ac", ac), ("cold", cold), ("mv", mv), ("shipped", shipped)):
+            out.totals[name][0] += k
+            out.totals[name][1] += sec
+        if mv[0] and shipped[0]:
+            out.ratio.append((ac[0] / ac[1]) / (mv[0] / mv[1]))
+            out.ratio_cold.append((cold[0] / cold[1]) / (mv[0] / mv[1]))
+            out.ratio_shipped.append((ac[0] / ac[1]) / (shipped[0] / shipped[1]))
+    return out
+
+
+def _agreement(
+    mv_verdicts: dict[tuple[int, str], bool | None],
+    verdicts: list[dict[str, str]],
+    kinds: dict[str, str],
+    answers: list,
+    golds: dict,
+) -> tuple[int, int, dict[str, list[int]], list[dict[str, Any]]]:
+    """Answers both checkers judged, how many they agree on (all, by kind), and the first
+    disagreements."""
+    both = agree = 0
+    by_kind: dict[str, list[int]] = {}
+    examples = []
+    for (s, pid), mv_ok in sorted(mv_verdicts.items()):
+        ours = verdicts[s][pid]
+        if mv_ok is None or ours not in ("correct", "incorrect"):
+            continue
+        both += 1
+        same = (ours == "correct") == mv_ok
+        agree += same
+        counts = by_kind.setdefault(kinds[pid], [0, 0])
+        counts[0] += same
+        counts[1] += 1
+        if not same and len(examples) < 5:
+            examples.append(
+                {
+                    "answer": answers[s][pid],
+                    "expected": golds[pid],
+                    "autocheck": ours,
+                    "math_verify": mv_ok,
+                }
+            )
+    return both, agree, by_kind, examples
+
+
 def run(*, students: int, mv_students: int, repeats: int = 3, block: int = 10) -> dict[str, Any]:
     """Check ``students`` x 30 answers; compare with math-verify on the first
     ``mv_students`` students, block by block (``block`` students), each block timed with
@@ -268,55 +353,10 @@ def run(*, students: int, mv_students: int, repeats: int = 3, block: int = 10) -
     # Side by side, block by block: autocheck (production cache state; and with its parse
     # cache emptied before each student) and math-verify (no cache; and as shipped).
     sample = answers[: max(1, min(students, mv_students))]
-    ratio, ratio_cold, ratio_shipped = [], [], []
-    totals = {"ac": [0, 0.0], "cold": [0, 0.0], "mv": [0, 0.0], "shipped": [0, 0.0]}
-    mv_verdicts: dict[tuple[int, str], bool | None] = {}
-    for start in range(0, len(sample), block):
-        rows = sample[start : start + block]
-        t = time.perf_counter()
-        for a in rows:
-            check_submission(key, a, expected=expected)
-        ac = (len(rows) * len(parts), time.perf_counter() - t)
-        t = time.perf_counter()
-        for a in rows:
-            parse_latex.cache_clear()
-            check_submission(key, a, expected=expected)
-        cold = (len(rows) * len(parts), time.perf_counter() - t)
-        n, seconds, got_mv = _math_verify(rows, numeric, golds, cached=False)
-        mv = (n, seconds)
-        mv_verdicts.update({(start + s, pid): v for (s, pid), v in got_mv.items()})
-        n, seconds, _ = _math_verify(rows, numeric, golds, cached=True)
-        shipped = (n, seconds)
-        for name, (k, sec) in (("ac", ac), ("cold", cold), ("mv", mv), ("shipped", shipped)):
-            totals[name][0] += k
-            totals[name][1] += sec
-        if mv[0] and shipped[0]:
-            ratio.append((ac[0] / ac[1]) / (mv[0] / mv[1]))
-            ratio_cold.append((cold[0] / cold[1]) / (mv[0] / mv[1]))
-            ratio_shipped.append((ac[0] / ac[1]) / (shipped[0] / shipped[1]))
-
-    both = agree = 0
-    by_kind: dict[str, list[int]] = {}
-    examples = []
-    for (s, pid), mv_ok in sorted(mv_verdicts.items()):
-        ours = verdicts[s][pid]
-        if mv_ok is None or ours not in ("correct", "incorrect"):
-            continue
-        both += 1
-        same = (ours == "correct") == mv_ok
-        agree += same
-        counts = by_kind.setdefault(kinds[pid], [0, 0])
-        counts[0] += same
-        counts[1] += 1
-        if not same and len(examples) < 5:
-            examples.append(
-                {
-                    "answer": answers[s][pid],
-                    "expected": golds[pid],
-                    "autocheck": ours,
-                    "math_verify": mv_ok,
-                }
-            )
+    side = _side_by_side(key, expected, sample, numeric, golds, block=block)
+    ratio, ratio_cold, ratio_shipped = side.ratio, side.ratio_cold, side.ratio_shipped
+    totals = side.totals
+    both, agree, by_kind, examples = _agreement(side.mv_verdicts, verdicts, kinds, answers, golds)
 
     def rate(name: str) -> float:
         k, sec = totals[name]

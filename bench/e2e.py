@@ -163,26 +163,31 @@ def _exam(copies: int, pages: int = 2):
     return exam, roster
 
 
+def _scan(exam: Any, roster: Any, pages_per_copy: int) -> Any:
+    """The night's scanned stack: the six-page exam's or the demo's, one page upside down."""
+    from exams.demo import build
+    from exams.scanning.fakescan import ScanDefects
+
+    defects = ScanDefects(upside_down=1, dropped=0, duplicated=0)
+    if pages_per_copy == 6:
+        from bench import exam6
+
+        return exam6.scans(exam, roster, seed=11, defects=defects)
+    return build.demo_scans(exam, roster, seed=11, defects=defects)[1]
+
+
 def _one(
     copies: int, workers: Workers, count: int, timeout: float, pages_per_copy: int = 2
 ) -> dict[str, Any]:
     from django.db.models import Count
 
     from exams import ingest
-    from exams.demo import build
     from exams.models import Answer, Page, ScanBatch
-    from exams.scanning.fakescan import ScanDefects
     from gradebook.celery import app
 
     exam, roster = _exam(copies, pages_per_copy)
-    defects = ScanDefects(upside_down=1, dropped=0, duplicated=0)
     t = time.perf_counter()
-    if pages_per_copy == 6:
-        from bench import exam6
-
-        scan = exam6.scans(exam, roster, seed=11, defects=defects)
-    else:
-        _, scan = build.demo_scans(exam, roster, seed=11, defects=defects)
+    scan = _scan(exam, roster, pages_per_copy)
     generate_s = time.perf_counter() - t
     pages = len(scan.manifest.pages)
     upload = io.BytesIO(scan.pdf)

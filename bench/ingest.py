@@ -138,6 +138,73 @@ def _rate(run: dict[str, float]) -> float:
     return run["pages"] / run["seconds"]
 
 
+Runs = dict[tuple[int, str], list[dict[str, float]]]
+
+
+def _measure(
+    cfg: IngestConfig, exam: Any, pdfs: dict[int, bytes], sizes: list[int]
+) -> tuple[Runs, dict[int, list[float]], dict[int, list[float]]]:
+    """Every timed pass: (pages, mode) -> runs, and per size the pipeline-to-floor and the
+    OCR on-to-off ratios."""
+    runs: Runs = {}
+    ratios: dict[int, list[float]] = {n: [] for n in sizes}
+    for rep in range(cfg.repeats):
+        for n in sizes:
+            # Alternate which side goes first so a slow spell does not always hit one side.
+            order = ("floor", "off") if rep % 2 == 0 else ("off", "floor")
+            got = {}
+            for mode in order:
+                if mode == "floor":
+                    got[mode] = floor_pass(pdfs[n])
+                    runs.setdefault((n, "floor_draft"), []).append(floor_pass(pdfs[n], draft=True))
+                else:
+                    got[mode] = pipeline_pass(exam, pdfs[n], ocr=False, name=f"s{n}-{rep}.pdf")
+                runs.setdefault((n, mode), []).append(got[mode])
+            ratios[n].append(_rate(got["off"]) / _rate(got["floor"]))
+    ocr_ratios: dict[int, list[float]] = {}
+    for rep in range(cfg.ocr_repeats):
+        for n in cfg.ocr_sizes:
+            if n not in pdfs:
+                continue
+            on = pipeline_pass(exam, pdfs[n], ocr=True, name=f"o{n}-{rep}.pdf")
+            off = pipeline_pass(exam, pdfs[n], ocr=False, name=f"p{n}-{rep}.pdf")
+            runs.setdefault((n, "on"), []).append(on)
+            runs.setdefault((n, "off"), []).append(off)
+            ocr_ratios.setdefault(n, []).append(_rate(on) / _rate(off))
+    return runs, ratios, ocr_ratios
+
+
+def _size_row(
+    n: int, runs: Runs, ratios: dict[int, list[float]], ocr_ratios: dict[int, list[float]]
+) -> dict[str, Any]:
+    """One line of the by-size table: pages per second of each mode, and the ratios."""
+    row: dict[str, Any] = {"pages": n}
+    for mode in ("floor", "floor_draft", "off", "on"):
+        if (n, mode) in runs:
+            row[f"{mode}_pages_per_s"] = round(
+                statistics.median(_rate(r) for r in runs[(n, mode)]), 2
+            )
+    row["pipeline_to_floor"] = round(statistics.median(ratios[n]), 3)
+    if n in ocr_ratios:
+        row["ocr_on_to_off"] = round(statistics.median(ocr_ratios[n]), 3)
+    return row
+
+
+def _ms_per_page(
+    off_runs: list[dict[str, float]], on_runs: list[dict[str, float]] | None
+) -> dict[str, float]:
+    """Milliseconds per page of each stage (median over the runs); OCR from the OCR runs."""
+    stage = {
+        k: round(1000 * statistics.median(r[k] / r["pages"] for r in off_runs), 1)
+        for k in ("upload_s", "split_s", "place_s")
+    }
+    if on_runs:
+        stage["ocr_s"] = round(
+            1000 * statistics.median(r["ocr_s"] / r["pages"] for r in on_runs), 1
+        )
+    return stage
+
+
 def run(cfg: IngestConfig, *, profile_to: str | None = None) -> dict[str, Any]:
     from exams import transcribe
     from exams.demo import build
@@ -167,33 +234,7 @@ def run(cfg: IngestConfig, *, profile_to: str | None = None) -> dict[str, Any]:
         pipeline_pass(exam, warmup, ocr=True, name="warmup.pdf")
         floor_pass(warmup)
 
-        runs: dict[tuple[int, str], list[dict[str, float]]] = {}
-        ratios: dict[int, list[float]] = {n: [] for n in sizes}
-        for rep in range(cfg.repeats):
-            for n in sizes:
-                # Alternate which side goes first so a slow spell does not always hit one side.
-                order = ("floor", "off") if rep % 2 == 0 else ("off", "floor")
-                got = {}
-                for mode in order:
-                    if mode == "floor":
-                        got[mode] = floor_pass(pdfs[n])
-                        runs.setdefault((n, "floor_draft"), []).append(
-                            floor_pass(pdfs[n], draft=True)
-                        )
-                    else:
-                        got[mode] = pipeline_pass(exam, pdfs[n], ocr=False, name=f"s{n}-{rep}.pdf")
-                    runs.setdefault((n, mode), []).append(got[mode])
-                ratios[n].append(_rate(got["off"]) / _rate(got["floor"]))
-        ocr_ratios: dict[int, list[float]] = {}
-        for rep in range(cfg.ocr_repeats):
-            for n in cfg.ocr_sizes:
-                if n not in pdfs:
-                    continue
-                on = pipeline_pass(exam, pdfs[n], ocr=True, name=f"o{n}-{rep}.pdf")
-                off = pipeline_pass(exam, pdfs[n], ocr=False, name=f"p{n}-{rep}.pdf")
-                runs.setdefault((n, "on"), []).append(on)
-                runs.setdefault((n, "off"), []).append(off)
-                ocr_ratios.setdefault(n, []).append(_rate(on) / _rate(off))
+        runs, ratios, ocr_ratios = _measure(cfg, exam, pdfs, sizes)
 
         profile = None
         if profile_to:
@@ -201,30 +242,12 @@ def run(cfg: IngestConfig, *, profile_to: str | None = None) -> dict[str, Any]:
     finally:
         clear_scans(exam)
 
-    by_size = []
-    for n in sizes:
-        row: dict[str, Any] = {"pages": n}
-        for mode in ("floor", "floor_draft", "off", "on"):
-            if (n, mode) in runs:
-                row[f"{mode}_pages_per_s"] = round(
-                    statistics.median(_rate(r) for r in runs[(n, mode)]), 2
-                )
-        row["pipeline_to_floor"] = round(statistics.median(ratios[n]), 3)
-        if n in ocr_ratios:
-            row["ocr_on_to_off"] = round(statistics.median(ocr_ratios[n]), 3)
-        by_size.append(row)
+    by_size = [_size_row(n, runs, ratios, ocr_ratios) for n in sizes]
 
     top = sizes[-1]
     off_runs = runs[(top, "off")]
-    stage = {
-        k: round(1000 * statistics.median(r[k] / r["pages"] for r in off_runs), 1)
-        for k in ("upload_s", "split_s", "place_s")
-    }
     on_runs = runs.get((max(ocr_ratios), "on")) if ocr_ratios else None
-    if on_runs:
-        stage["ocr_s"] = round(
-            1000 * statistics.median(r["ocr_s"] / r["pages"] for r in on_runs), 1
-        )
+    stage = _ms_per_page(off_runs, on_runs)
     floor_runs = runs[(top, "floor")]
     ratio = statistics.median(ratios[top])
     result: dict[str, Any] = {

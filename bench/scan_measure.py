@@ -19,6 +19,7 @@ import random
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -339,10 +340,12 @@ def ocr_crops(
     return crops
 
 
-def bench_ocr(quick: bool) -> str:
-    crops = ocr_crops(4 if quick else 38)
-    kinds = WRITTEN_KINDS
-    configs: dict[str, tuple[dict[ocr.AnswerKind, ocr.TranscriptionEngine], bool]] = {}
+OcrConfigs = dict[str, tuple[dict[ocr.AnswerKind, ocr.TranscriptionEngine], bool]]
+
+
+def _ocr_configs(kinds: Sequence[ocr.AnswerKind]) -> OcrConfigs:
+    """The installed engines as compared: name -> (engine per answer kind, tight ink crop)."""
+    configs: OcrConfigs = {}
     if ocr.tesseract_available():
         digits = ocr.TesseractEngine(whitelist="0123456789.-")
         whitelisted = {
@@ -370,6 +373,13 @@ def bench_ocr(quick: bool) -> str:
             dict.fromkeys(kinds, rec),
             False,
         )
+    return configs
+
+
+def bench_ocr(quick: bool) -> str:
+    crops = ocr_crops(4 if quick else 38)
+    kinds = WRITTEN_KINDS
+    configs = _ocr_configs(kinds)
     rows = []
     font_rows = []
     notes = []

@@ -285,6 +285,21 @@ def find_markers(grey: np.ndarray, px_per_mm: float) -> dict[str, tuple[float, f
     return found
 
 
+def _turn_about_centre(degrees: float, width: float, height: float) -> np.ndarray:
+    """Turn by ``degrees`` clockwise about the centre of a ``width`` x ``height`` image, as
+    ``Image.rotate(-degrees)`` does (a 3x3 homogeneous matrix)."""
+    t = math.radians(degrees)
+    cx, cy = width / 2.0, height / 2.0
+    cos, sin = math.cos(t), math.sin(t)
+    return np.array(
+        [
+            [cos, -sin, cx - cx * cos + cy * sin],
+            [sin, cos, cy - cx * sin - cy * cos],
+            [0.0, 0.0, 1.0],
+        ]
+    )
+
+
 def fit_alignment(
     image: Image.Image,
     *,
@@ -351,18 +366,7 @@ def fit_alignment(
     if qr_angle_deg is not None and rotation is not None:
         fine = ((qr_angle_deg - rotation + 180.0) % 360.0) - 180.0
         if abs(fine) < 8.0:
-            # Turn by ``fine`` degrees clockwise about the turned scan's centre, as
-            # Image.rotate(-fine) does.
-            t = math.radians(fine)
-            cx, cy = gw / 2.0, gh / 2.0
-            cos, sin = math.cos(t), math.sin(t)
-            rotate = np.array(
-                [
-                    [cos, -sin, cx - cx * cos + cy * sin],
-                    [sin, cos, cy - cx * sin - cy * cos],
-                    [0.0, 0.0, 1.0],
-                ]
-            )
+            rotate = _turn_about_centre(fine, gw, gh)
             return alignment(
                 rotate @ resize, skew_deg=fine, markers=tuple(sorted(found)), method="qr-angle"
             )

@@ -239,52 +239,8 @@ def fake_scan(
     rng = random.Random(seed)
     nprng = np.random.default_rng(rng.getrandbits(32))
     fonts = list(fonts or handwriting_fonts())
-    font_offset = rng.randrange(len(fonts))
-    by_page: dict[int, list[Region]] = {}
-    for r in regions:
-        by_page.setdefault(r.page, []).append(r)
-
-    clean: list[tuple[int, int, Image.Image]] = []
-    planted: list[PlantedText] = []
-    copy_font: dict[int, tuple[str, str | None]] = {}
-    doc = pdfium.PdfDocument(copies_pdf)
-    try:
-        for i in range(len(doc)):
-            page = doc[i]
-            img = page.render(scale=dpi / 72.0).to_pil().convert("RGB")
-            page.close()
-            read = decode_page(img, key=key)
-            if read.payload is None:
-                raise ValueError(f"page {i + 1} of the copies PDF has no readable QR code")
-            copy, pno = read.payload.copy, read.payload.page
-            # Round robin over the fonts from a seeded start: every font gets its share of
-            # copies, so accuracy measured over a few copies is not one font's.
-            fam, path = copy_font.setdefault(copy, fonts[(copy - 1 + font_offset) % len(fonts)])
-            w, h = img.size
-            for region in by_page.get(pno, []):
-                text = answers.get((copy, region.label))
-                if not text:
-                    continue
-                box = (
-                    int(region.x0 * w),
-                    int(region.y0 * h),
-                    int(region.x1 * w),
-                    int(region.y1 * h),
-                )
-                ink = _write(img, text, box, path, rng)
-                planted.append(
-                    PlantedText(
-                        copy,
-                        pno,
-                        region.label,
-                        text,
-                        fam,
-                        (ink[0] / w, ink[1] / h, ink[2] / w, ink[3] / h),
-                    )
-                )
-            clean.append((copy, pno, img))
-    finally:
-        doc.close()
+    written = _write_copies(copies_pdf, answers, regions, dpi=dpi, key=key, fonts=fonts, rng=rng)
+    clean = written.pages
 
     order = list(range(len(clean)))
     dropped = sorted(rng.sample(order, min(d.dropped, len(order) - 1)))
@@ -317,10 +273,70 @@ def fake_scan(
         pages=tuple(pages),
         missing=tuple((clean[i][0], clean[i][1]) for i in dropped),
         duplicated=tuple((clean[i][0], clean[i][1]) for i in twice),
-        texts=tuple(planted),
-        fonts=tuple(sorted({f for f, _ in copy_font.values()})),
+        texts=tuple(written.planted),
+        fonts=tuple(sorted({f for f, _ in written.copy_font.values()})),
     )
     return FakeScan(scanner_pdf(jpegs, dpi), jpegs, manifest)
+
+
+@dataclass
+class _Written:
+    """The copies with their answers written, before the scanner: (copy, page, image) per
+    page in print order, the texts planted, and each copy's font."""
+
+    pages: list[tuple[int, int, Image.Image]] = field(default_factory=list)
+    planted: list[PlantedText] = field(default_factory=list)
+    copy_font: dict[int, tuple[str, str | None]] = field(default_factory=dict)
+
+
+def _write_copies(
+    copies_pdf: bytes,
+    answers: Mapping[tuple[int, str], str],
+    regions: Sequence[Region],
+    *,
+    dpi: float,
+    key: bytes,
+    fonts: list[tuple[str, str | None]],
+    rng: random.Random,
+) -> _Written:
+    """Render each printed page, read its QR code and write the copy's answers in its
+    regions, in the copy's handwriting font."""
+    font_offset = rng.randrange(len(fonts))
+    by_page: dict[int, list[Region]] = {}
+    for r in regions:
+        by_page.setdefault(r.page, []).append(r)
+    out = _Written()
+    doc = pdfium.PdfDocument(copies_pdf)
+    try:
+        for i in range(len(doc)):
+            page = doc[i]
+            img = page.render(scale=dpi / 72.0).to_pil().convert("RGB")
+            page.close()
+            read = decode_page(img, key=key)
+            if read.payload is None:
+                raise ValueError(f"page {i + 1} of the copies PDF has no readable QR code")
+            copy, pno = read.payload.copy, read.payload.page
+            # Round robin over the fonts from a seeded start: every font gets its share of
+            # copies, so accuracy measured over a few copies is not one font's.
+            fam, path = out.copy_font.setdefault(copy, fonts[(copy - 1 + font_offset) % len(fonts)])
+            w, h = img.size
+            for region in by_page.get(pno, []):
+                text = answers.get((copy, region.label))
+                if not text:
+                    continue
+                box = (
+                    int(region.x0 * w),
+                    int(region.y0 * h),
+                    int(region.x1 * w),
+                    int(region.y1 * h),
+                )
+                ink = _write(img, text, box, path, rng)
+                where = (ink[0] / w, ink[1] / h, ink[2] / w, ink[3] / h)
+                out.planted.append(PlantedText(copy, pno, region.label, text, fam, where))
+            out.pages.append((copy, pno, img))
+    finally:
+        doc.close()
+    return out
 
 
 def scanner_pdf(jpegs: Sequence[bytes], dpi: float) -> bytes:

@@ -263,12 +263,8 @@ def decode_page(
     # Last, each quarter of the page at full resolution, in case writing near the code or a
     # fold confused the finder on the whole page.
     grey_img = Image.fromarray(grey)
-    for name, (x0, y0) in {
-        "tr": (w // 2, 0),
-        "tl": (0, 0),
-        "br": (w // 2, h // 2),
-        "bl": (0, h // 2),
-    }.items():
+    quarters = {"tr": (w // 2, 0), "tl": (0, 0), "br": (w // 2, h // 2), "bl": (0, h // 2)}
+    for name, (x0, y0) in quarters.items():
         quad = grey_img.crop((x0, y0, x0 + (w + 1) // 2, y0 + (h + 1) // 2))
 
         def shift(pts, x0=x0, y0=y0):
