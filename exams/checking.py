@@ -220,7 +220,7 @@ def submission_check(*, submission: Submission) -> list[Answer]:
     Safe to re-run: answers are updated in place; a person's grade is never overwritten.
     """
     from autocheck.check import check_submission
-    from gradebook import services as grading
+    from grading import services as grading
 
     answer_key = current_answer_key(submission)
     key, expected = key_for(answer_key)

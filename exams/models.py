@@ -363,7 +363,7 @@ class Page(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     attention_reason = models.CharField(max_length=300, blank=True, default="")
     #: PROTECT: a copy with scanned pages is never deleted by accident (its pages would lose
-    #: their place); ``gradebook.services.exam_delete`` removes the pages first.
+    #: their place); ``grading.services.exam_delete`` removes the pages first.
     submission = models.ForeignKey(
         Submission, on_delete=models.PROTECT, null=True, blank=True, related_name="pages"
     )

@@ -296,7 +296,7 @@ def answer_key_store(
             for q in key.questions
         ],
     )
-    from gradebook.services import rubric_items_from_key
+    from grading.services import rubric_items_from_key
 
     rubric_items_from_key(exam=exam, key=key)
     answer_key = AnswerKey.objects.create(

@@ -1,5 +1,5 @@
-"""The gradebook Django project (settings, urls, Celery app) and its grading app: grades,
-rubrics, reviews and feedback."""
+"""The gradebook Django project: settings, URLs, the Celery app, and the few helpers both
+apps share (``http``, ``db``). The apps are ``exams`` and ``grading``."""
 
 from gradebook.celery import app as celery_app
 

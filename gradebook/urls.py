@@ -1,47 +1,16 @@
-"""Project URLs."""
+"""Project URLs: the two apps' pages, sign-in, the admin and the liveness probe."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from gradebook import views
-
-grading = [
-    path("submissions/<int:submission_id>/", views.submission_detail, name="submission_detail"),
-    path(
-        "answers/<int:answer_id>/regrade",
-        views.regrade_request_create,
-        name="regrade_request_create",
-    ),
-    path("answers/<int:answer_id>/grade", views.answer_grade, name="answer_grade"),
-    path("answers/<int:answer_id>/accept", views.answer_accept, name="answer_accept"),
-    path(
-        "answers/<int:answer_id>/transcription",
-        views.answer_transcription,
-        name="answer_transcription",
-    ),
-    path("regrades/<int:request_id>/resolve", views.regrade_resolve, name="regrade_resolve"),
-    path("parts/<int:part_id>/review/", views.review, name="review"),
-    path("parts/<int:part_id>/review/undo", views.review_undo, name="review_undo"),
-    path("parts/<int:part_id>/groups/", views.groups, name="groups"),
-    path("parts/<int:part_id>/groups/grade", views.group_grade, name="group_grade"),
-    path("parts/<int:part_id>/rubric/", views.rubric, name="rubric"),
-    path("parts/<int:part_id>/rubric/add", views.rubric_item_create, name="rubric_item_create"),
-    path("rubric-items/<int:item_id>/edit", views.rubric_item_update, name="rubric_item_update"),
-    path("rubric-items/<int:item_id>/delete", views.rubric_item_delete, name="rubric_item_delete"),
-    path("exams/<int:exam_id>/publish", views.exam_publish, name="exam_publish"),
-    path("exams/<int:exam_id>/export/scores.csv", views.export_scores, name="export_scores"),
-    path(
-        "exams/<int:exam_id>/export/gradebook.csv", views.export_gradebook, name="export_gradebook"
-    ),
-    path("exams/<int:exam_id>/stats/", views.exam_stats, name="exam_stats"),
-]
+from gradebook.health import healthz
 
 urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
-    path("healthz", views.healthz, name="healthz"),
-    *grading,
+    path("healthz", healthz, name="healthz"),
+    path("", include("grading.urls")),
     path("", include("exams.urls")),
 ]

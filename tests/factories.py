@@ -80,7 +80,7 @@ def answer_group(
 ) -> list[Answer]:
     """``n`` copies that wrote the same wrong ``value`` for a part (one answer group), each
     auto-scored as the checker would."""
-    from gradebook.services import score_apply_auto
+    from grading.services import score_apply_auto
 
     part = exam.parts.get(part_id=part_id)
     out = []

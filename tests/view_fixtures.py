@@ -10,8 +10,8 @@ from django.core.files.base import ContentFile
 from PIL import Image, ImageDraw
 
 from exams.models import Answer, Page, ScanBatch, Submission
-from gradebook import services
-from gradebook.models import RubricItem
+from grading import services
+from grading.models import RubricItem
 
 EXPECTED = {
     "display": "78",

@@ -11,7 +11,7 @@ from exams.demo import plan
 from exams.models import Course, Enrollment, Exam, PrintedExam, Role
 from exams.printed import printed_exam_store
 from exams.scanning.fakescan import FakeScan, ScanDefects, fake_scan
-from gradebook.services import exam_delete
+from grading.services import exam_delete
 
 User = get_user_model()
 

@@ -15,9 +15,9 @@ from exams.models import Enrollment, Exam, PrintedExam, Role
 from exams.printed import printed_exam_current, printed_exam_store
 from exams.printing import exam_print_copies
 from exams.views.common import INSTRUCTOR, yaml_download
-from gradebook import selectors as grading
 from gradebook.http import AuthenticatedRequest, form_error_text
 from gradebook.http import error_text as _errors
+from grading import selectors as grading
 
 
 def _exam_page(request, exam: Exam, enrollment: Enrollment, *, status: int = 200, **extra):

@@ -6,14 +6,14 @@ from __future__ import annotations
 import pytest
 
 from exams.models import Enrollment, Submission
-from gradebook.models import RegradeRequest
+from grading.models import RegradeRequest
 from tests.browser.conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_student_reads_feedback_and_asks_for_a_regrade(demo, as_user):
-    from gradebook import services
+    from grading import services
 
     instructor = Enrollment.objects.get(course=demo.course, role="instructor").user
     services.exam_publish(exam=demo, actor=instructor)

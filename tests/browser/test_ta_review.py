@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from exams.models import Answer, Enrollment
-from gradebook.models import GradeEvent, Score
+from grading.models import GradeEvent, Score
 from tests.browser.conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -24,7 +24,7 @@ def _first_flagged(demo) -> Answer:
 
 
 def test_a_ta_grades_a_flagged_answer_with_the_keyboard_alone(demo, as_user):
-    from gradebook import services
+    from grading import services
 
     ta = Enrollment.objects.get(course=demo.course, role="ta").user
     flagged = _first_flagged(demo)

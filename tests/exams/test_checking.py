@@ -9,8 +9,8 @@ import pytest
 from exams import checking, services
 from exams.demo import plan
 from exams.models import Answer, AnswerKey, Part, Transcription
-from gradebook import services as grading
-from gradebook.models import GradeEvent, Score
+from grading import services as grading
+from grading.models import GradeEvent, Score
 
 pytestmark = pytest.mark.django_db
 
@@ -209,7 +209,7 @@ def test_a_key_without_regions_keeps_the_regions_drawn_in_the_browser(exam):
 
 
 def test_the_keys_rubric_items_are_installed_once(exam):
-    from gradebook.models import RubricItem
+    from grading.models import RubricItem
 
     part = exam.parts.get(part_id="3.b")
     assert set(part.rubric_items.values_list("label", "points")) == {

@@ -11,7 +11,7 @@ from exams.demo import build, plan
 from exams.models import Answer, Page, Transcription
 from exams.scanning.fakescan import ScanDefects
 from exams.tasks import check_submission, process_page, split_scan_batch, transcribe_page
-from gradebook.models import GradeEvent
+from grading.models import GradeEvent
 
 pytestmark = pytest.mark.django_db
 

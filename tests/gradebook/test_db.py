@@ -22,9 +22,9 @@ from django.urls import reverse
 
 from exams import services as exam_services
 from exams.models import AnswerKey, Exam, Role
-from gradebook import services
 from gradebook.db import refuse_duplicate
-from gradebook.models import RegradeRequest, RubricItem
+from grading import services
+from grading.models import RegradeRequest, RubricItem
 from tests import factories, view_fixtures
 from tests.conftest import require_service
 

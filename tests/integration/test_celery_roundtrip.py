@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 
 from exams.models import Answer, Submission
-from gradebook import services
-from gradebook.models import GradeEvent
-from gradebook.tasks import recompute_submission_total
+from grading import services
+from grading.models import GradeEvent
+from grading.tasks import recompute_submission_total
 from tests.integration.conftest import wait_for
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]

@@ -24,7 +24,7 @@ from exams import ingest
 from exams.demo import build, plan
 from exams.models import Answer, Page, ScanBatch, Transcription
 from exams.scanning.fakescan import ScanDefects
-from gradebook.models import GradeEvent
+from grading.models import GradeEvent
 from tests.integration.conftest import wait_for
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]

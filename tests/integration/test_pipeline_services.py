@@ -19,7 +19,7 @@ from exams.checking import LOW_CONFIDENCE
 from exams.demo import build, plan
 from exams.models import Answer, Page, ScanBatch, Submission, Transcription
 from exams.scanning.fakescan import ScanDefects
-from gradebook.models import GradeEvent
+from grading.models import GradeEvent
 from tests.integration.conftest import wait_for
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]

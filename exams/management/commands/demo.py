@@ -19,7 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 from exams import ingest
 from exams.demo import build, plan
 from exams.models import Answer, Course, Page, ScanBatch
-from gradebook.audit import AuditLogSealedError
+from grading.audit import AuditLogSealedError
 
 
 class Command(BaseCommand):

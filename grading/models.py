@@ -1,0 +1,149 @@
+"""Grades, rubrics, reviews and feedback.
+
+A :class:`Score` is the current grade of one answer; every change to it is written, in the
+same transaction, as an append-only :class:`GradeEvent` (who, when, from what to what).
+Writes go through ``grading.services``.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from exams.models import Answer, Part
+
+
+class RubricItem(models.Model):
+    """A reusable grading item of a part. ``points`` is a delta (negative for a deduction)
+    unless the part uses positive marking; editing an item re-scores every answer using it."""
+
+    part = models.ForeignKey(Part, on_delete=models.CASCADE, related_name="rubric_items")
+    label = models.CharField(max_length=200)
+    points = models.DecimalField(max_digits=7, decimal_places=2)
+    description = models.TextField(blank=True, default="")
+    order = models.PositiveSmallIntegerField(default=0)
+    #: Set on items the auto-checker applies (e.g. "sign error"), matched by diagnosis code.
+    diagnosis_code = models.CharField(max_length=60, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["part", "label"], name="rubricitem_part_label_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.points:+})"
+
+
+class Score(models.Model):
+    """The current grade of one answer. ``version`` increases with every change so two TAs
+    grading the same answer never overwrite each other silently (optimistic locking)."""
+
+    class Source(models.TextChoices):
+        AUTO = "auto", "Auto-check"
+        PERSON = "person", "Graded by a person"
+
+    answer = models.OneToOneField(Answer, on_delete=models.CASCADE, related_name="score")
+    points = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    rubric_items = models.ManyToManyField(RubricItem, blank=True, related_name="scores")
+    adjustment = models.DecimalField(max_digits=7, decimal_places=2, default=0)
+    comment = models.TextField(blank=True, default="")
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.AUTO)
+    graded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    graded_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(points__isnull=True) | Q(points__gte=0), name="score_points_nonnegative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.answer}: {self.points}"
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("grade events are append-only")
+
+    def delete(self):
+        raise TypeError("grade events are append-only")
+
+
+class GradeEvent(models.Model):
+    """One change of one answer's score: the audit log. Rows are inserted, never updated or
+    deleted (the model and its queryset refuse it)."""
+
+    class Action(models.TextChoices):
+        AUTO_CHECK = "auto_check", "Auto-check"
+        GRADE = "grade", "Graded"
+        ACCEPT = "accept", "Auto verdict accepted"
+        RUBRIC_EDIT = "rubric_edit", "Rubric item edited"
+        GROUP_GRADE = "group_grade", "Graded with its group"
+        REGRADE = "regrade", "Regraded"
+        UNDO = "undo", "Undone"
+
+    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="grade_events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(max_length=20, choices=Action.choices)
+    old_points = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    new_points = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.old_points} -> {self.new_points}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("grade events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("grade events are append-only")
+
+
+class RegradeRequest(models.Model):
+    """A student's request to look again at one part; it lands in the TAs' queue."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        RESOLVED = "resolved", "Resolved"
+
+    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="regrade_requests")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    message = models.TextField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    response = models.TextField(blank=True, default="")
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # One open request per answer; a new one may follow once it is resolved.
+            models.UniqueConstraint(
+                fields=["answer"], condition=Q(status="open"), name="regrade_one_open_per_answer"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"regrade of {self.answer} ({self.status})"

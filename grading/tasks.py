@@ -1,0 +1,19 @@
+"""Celery tasks of the grading side: thin, id-taking, idempotent."""
+
+from __future__ import annotations
+
+from django.db import OperationalError
+
+from exams.models import Submission
+from gradebook.celery import task
+from grading import services
+
+
+@task(retry_on=(OperationalError,))
+def recompute_submission_total(*, submission_id: int) -> str | None:
+    """Recompute one submission's total from its scores. Safe to run any number of times."""
+    submission = Submission.objects.filter(pk=submission_id).first()
+    if submission is None:
+        return None  # deleted meanwhile: nothing to do
+    submission = services.submission_recompute_total(submission=submission)
+    return None if submission.total_points is None else str(submission.total_points)

@@ -1,0 +1,71 @@
+"""What a student sees after publication, and their regrade requests."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from exams import selectors as exam_selectors
+from exams.models import STAFF_ROLES
+from gradebook.http import AuthenticatedRequest, form_error_text
+from gradebook.http import error_text as _errors
+from grading import forms, selectors, services
+from grading.views.common import fail
+
+# --- Student feedback ---------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def submission_detail(request: AuthenticatedRequest, submission_id: int) -> HttpResponse:
+    """A graded copy: for the student after publication, for the course's staff always."""
+    submission, enrollment = exam_selectors.get_submission_for_user(request.user, submission_id)
+    rows = selectors.submission_feedback_rows(submission)
+    pages = exam_selectors.submission_pages(submission)
+    requests = selectors.student_feedback_requests(submission)
+    regions = selectors.page_regions(rows)
+    return render(
+        request,
+        "grading/submission_detail.html",
+        {
+            "submission": submission,
+            "rows": rows,
+            "pages": [(p, regions.get(p.page_number or 0, [])) for p in pages],
+            "cards": [(row, requests.get(row.answer.pk, []) if row.answer else []) for row in rows],
+            "is_staff": enrollment.role in STAFF_ROLES,
+            # what was read as the student's writing, part by part: for the staff only
+            "reading": (
+                exam_selectors.copy_reading(submission) if enrollment.role in STAFF_ROLES else None
+            ),
+            "is_owner": submission.student_id == enrollment.pk,
+            "max_total": sum((r.part.max_points for r in rows), Decimal(0)),
+        },
+    )
+
+
+@require_POST
+@login_required
+def regrade_request_create(request: AuthenticatedRequest, answer_id: int) -> HttpResponse:
+    """A student asks for one part of their own published copy to be looked at again."""
+    answer, enrollment = exam_selectors.get_answer_for_user(request.user, answer_id)
+    if answer.submission.student_id != enrollment.pk:
+        raise Http404("No such answer")
+    back = reverse("submission_detail", args=[answer.submission_id])
+    form = forms.RegradeRequestForm(request.POST)
+    if not form.is_valid():
+        return fail(request, form_error_text(form), 400, back + f"#part-{answer.part_id}")
+    try:
+        services.regrade_request_create(
+            answer=answer, student=request.user, message=form.cleaned_data["message"]
+        )
+    except ValidationError as exc:
+        return fail(request, _errors(exc), 400, back + f"#part-{answer.part_id}")
+    messages.success(request, f"Your regrade request for {answer.part.part_id} was sent.")
+    return redirect(back + f"#part-{answer.part_id}")
