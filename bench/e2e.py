@@ -137,9 +137,10 @@ def _exam(copies: int, pages: int = 2):
     """The demo exam (``pages=6``: the six-page exam of ``bench.exam6``) with ``copies``
     students; on later runs a new exam of the same course set up the same way (nothing is
     deleted: the grade log is append-only on PostgreSQL)."""
-    from exams import services
-    from exams.demo import build, plan
+    from demo import build, plan
     from exams.models import Course, Enrollment, Role
+    from exams.services.keys import answer_key_store
+    from exams.services.structure import exam_create
 
     if pages == 6:
         from bench import exam6
@@ -149,10 +150,10 @@ def _exam(copies: int, pages: int = 2):
     if course is None:
         return build.demo_exam(students=copies)
     n = course.exams.count() + 1
-    exam = services.exam_create(
+    exam = exam_create(
         course=course, title=f"Midterm (run {n})", pages_per_copy=plan.PAGES
     )
-    services.answer_key_store(exam=exam, source=plan.KEY_PATH.read_text())
+    answer_key_store(exam=exam, source=plan.KEY_PATH.read_text())
     for part in exam.parts.all():
         page, box = plan.REGIONS[part.part_id]
         part.region = {"page": page, "box": list(box)}
@@ -165,7 +166,7 @@ def _exam(copies: int, pages: int = 2):
 
 def _scan(exam: Any, roster: Any, pages_per_copy: int) -> Any:
     """The night's scanned stack: the six-page exam's or the demo's, one page upside down."""
-    from exams.demo import build
+    from demo import build
     from exams.scanning.fakescan import ScanDefects
 
     defects = ScanDefects(upside_down=1, dropped=0, duplicated=0)
@@ -181,8 +182,8 @@ def _one(
 ) -> dict[str, Any]:
     from django.db.models import Count
 
-    from exams import ingest
     from exams.models import Answer, Page, ScanBatch
+    from exams.pipeline import upload
     from gradebook.celery import app
 
     exam, roster = _exam(copies, pages_per_copy)
@@ -190,7 +191,7 @@ def _one(
     scan = _scan(exam, roster, pages_per_copy)
     generate_s = time.perf_counter() - t
     pages = len(scan.manifest.pages)
-    upload = io.BytesIO(scan.pdf)
+    stack = io.BytesIO(scan.pdf)
     del scan  # the stack's JPEGs: not needed any more
     expected_answers = copies * exam.parts.count()
     app.control.purge()
@@ -199,7 +200,7 @@ def _one(
     try:
         cpu0 = workers.cpu_s()
         t0 = time.perf_counter()
-        batch = ingest.scan_batch_upload(exam=exam, stream=upload, original_name="night.pdf").batch
+        batch = upload.scan_batch_upload(exam=exam, stream=stack, original_name="night.pdf").batch
         placed_s = None
         checked = 0
         while time.perf_counter() - t0 < timeout:

@@ -1,6 +1,6 @@
 """The six-page exam of the end-to-end benchmark (``python -m bench.e2e --pages 6``).
 
-The demo midterm (``exams.demo``) has 2 pages per copy; the night after a real exam brings
+The demo midterm (``demo``) has 2 pages per copy; the night after a real exam brings
 copies of 6 pages or more. This exam spreads the demo's kinds of part, each with its own
 parameters, over 6 pages with 3 or 4 answer regions on every page, so that every scanned page
 is placed, read by the OCR and checked (``exam6.yaml``: the key, its regions, the solvers that
@@ -119,15 +119,17 @@ def exam(copies: int) -> tuple[Any, list[Any]]:
     from django.contrib.auth import get_user_model
     from django.db import transaction
 
-    from exams import services
-    from exams.demo.build import student_name
+    from demo.build import student_name
     from exams.models import Course, Enrollment, Role
+    from exams.services.courses import course_create, enrollment_add
+    from exams.services.keys import answer_key_store
+    from exams.services.structure import exam_create
 
     user_model = get_user_model()
     with transaction.atomic():
         course = Course.objects.filter(code=COURSE["code"], term=COURSE["term"]).first()
         if course is None:
-            course = services.course_create(**COURSE)
+            course = course_create(**COURSE)
         roster = list(
             Enrollment.objects.filter(course=course, role=Role.STUDENT).order_by("pk")[:copies]
         )
@@ -140,13 +142,13 @@ def exam(copies: int) -> tuple[Any, list[Any]]:
                 last_name=last,
             )
             roster.append(
-                services.enrollment_add(
+                enrollment_add(
                     course=course, user=user, role=Role.STUDENT, student_number=f"2027{i:04d}"
                 )
             )
         n = course.exams.count() + 1
-        new = services.exam_create(course=course, title=f"{TITLE} (run {n})", pages_per_copy=PAGES)
-        services.answer_key_store(exam=new, source=KEY_PATH.read_text())
+        new = exam_create(course=course, title=f"{TITLE} (run {n})", pages_per_copy=PAGES)
+        answer_key_store(exam=new, source=KEY_PATH.read_text())
     return new, roster
 
 
@@ -167,7 +169,6 @@ def scans(
     and the defects that count pages (upside down, dropped, fed twice) apply to the first
     chunk only, so the stack has as many of each as one call would give.
     """
-    from exams import printing
     from exams.scanning.fakescan import (
         FakeScan,
         FakeScanManifest,
@@ -175,6 +176,7 @@ def scans(
         fake_scan,
         scanner_pdf,
     )
+    from exams.services import printing
 
     d = defects or ScanDefects(upside_down=1, dropped=0, duplicated=0)
     later = replace(d, upside_down=0, quarter_turns=0, dropped=0, duplicated=0)

@@ -1,7 +1,8 @@
-"""Ingest throughput: the real pipeline (``exams.ingest``, and ``exams.transcribe`` for OCR)
+"""Ingest throughput: the real pipeline (``exams.pipeline.upload`` and ``placement``, and
+``exams.pipeline.reading`` for OCR)
 against the floor, a bare loop doing only the work no pipeline can avoid.
 
-One scan of the demo exam is generated (``exams.demo.build``), and PDFs of its first
+One scan of the demo exam is generated (``demo.build``), and PDFs of its first
 ``n`` pages are cut from the same scanned JPEGs (``fakescan.scanner_pdf``), so every size
 is the same kind of page. For each repeat and size the floor and the pipeline run back to
 back on the same bytes, and their ratio is taken per pair: the machine's noise (other
@@ -96,29 +97,29 @@ def clear_scans(exam) -> None:
 
 
 def pipeline_pass(exam, pdf: bytes, *, ocr: bool, name: str) -> dict[str, float]:
-    """Upload, split and place every page with ``exams.ingest`` (the code the Celery tasks
+    """Upload, split and place every page with ``exams.pipeline`` (the code the Celery tasks
     call, run in-process one page after the other); with ``ocr`` also read each placed
-    page's answer regions with ``exams.transcribe.page_transcribe``."""
-    from exams import ingest, transcribe
+    page's answer regions with ``exams.pipeline.reading.page_transcribe``."""
     from exams.models import Page
+    from exams.pipeline import placement, reading, upload
 
     clear_scans(exam)
     t0 = time.perf_counter()
-    batch = ingest.scan_batch_upload(
+    batch = upload.scan_batch_upload(
         exam=exam, stream=io.BytesIO(pdf), original_name=name, enqueue=False
     ).batch
     t1 = time.perf_counter()
-    page_ids = ingest.scan_batch_split(batch_id=batch.pk)
+    page_ids = upload.scan_batch_split(batch_id=batch.pk)
     t2 = time.perf_counter()
     ocr_s = 0.0
     placed = regions = 0
     for pk in page_ids:
-        page = ingest.page_process(page_id=pk)
+        page = placement.page_process(page_id=pk)
         if page is not None and page.status == Page.Status.PLACED:
             placed += 1
             if ocr:
                 t = time.perf_counter()
-                regions += len(transcribe.page_transcribe(page_id=pk))
+                regions += len(reading.page_transcribe(page_id=pk))
                 ocr_s += time.perf_counter() - t
     t3 = time.perf_counter()
     return {
@@ -206,8 +207,7 @@ def _ms_per_page(
 
 
 def run(cfg: IngestConfig, *, profile_to: str | None = None) -> dict[str, Any]:
-    from exams import transcribe
-    from exams.demo import build
+    from demo import build
     from exams.scanning.fakescan import ScanDefects, scanner_pdf
 
     build.demo_reset()
@@ -223,7 +223,9 @@ def run(cfg: IngestConfig, *, profile_to: str | None = None) -> dict[str, Any]:
     generate_s = time.perf_counter() - t
     sizes = [n for n in cfg.sizes if n <= len(scan.jpegs)]
     pdfs = {n: scanner_pdf(scan.jpegs[:n], cfg.dpi) for n in sizes}
-    reader = transcribe.engine()  # loaded once per process, as in a worker: not timed
+    from exams.pipeline.engine import engine
+
+    reader = engine()  # loaded once per process, as in a worker: not timed
     if reader is not None:
         reader.transcribe(Image.new("L", (64, 24), 255))
 

@@ -1,7 +1,7 @@
 """Server time and SQL query count of the staff pages, at two course sizes.
 
 The course is the demo course with its answer key; each student's copy is filled with the
-demo answers (``exams.demo.plan``) through the real services (``answer_set_text`` then
+demo answers (``demo.plan``) through the real services (``answer_set_text`` then
 ``submission_check``), so every answer has a verdict, a score and a group. The same exam
 grows from the small to the large size, and each page is requested with Django's test
 client (no network) as the TA or the instructor.
@@ -52,9 +52,11 @@ def _build(sizes: tuple[int, ...]) -> dict[int, _Course]:
     ``n`` students have a checked copy: the sizes are then measured side by side."""
     from django.contrib.auth import get_user_model
 
-    from exams import services
-    from exams.demo import build, plan
+    from demo import build, plan
     from exams.models import Role
+    from exams.services.courses import enrollment_add
+    from exams.services.keys import answer_key_store
+    from exams.services.structure import exam_create
 
     build.demo_reset()
     first, _ = build.demo_exam(students=0)
@@ -67,7 +69,7 @@ def _build(sizes: tuple[int, ...]) -> dict[int, _Course]:
             username=f"student{i:04d}", email=f"student{i:04d}@demo.invalid"
         )
         roster.append(
-            services.enrollment_add(
+            enrollment_add(
                 course=course, user=user, role=Role.STUDENT, student_number=f"2026{i:04d}"
             )
         )
@@ -76,10 +78,10 @@ def _build(sizes: tuple[int, ...]) -> dict[int, _Course]:
         if k == 0:
             exam = first
         else:
-            exam = services.exam_create(
+            exam = exam_create(
                 course=course, title=f"Midterm ({n} students)", pages_per_copy=plan.PAGES
             )
-            services.answer_key_store(exam=exam, source=plan.KEY_PATH.read_text())
+            answer_key_store(exam=exam, source=plan.KEY_PATH.read_text())
         # Transcribed copies, not scans: a part with a region on a page that was never
         # scanned is not judged, so the regions are cleared (the pages here do not use them).
         exam.parts.update(region={})
@@ -97,15 +99,16 @@ def _copies(exam, roster) -> None:
     """A checked copy per student, with the demo answers, through the real services."""
     from django.db import transaction
 
-    from exams import checking, services
-    from exams.demo import plan
+    from demo import plan
     from exams.models import Submission, Transcription
+    from exams.pipeline import checking
+    from exams.services.submissions import submission_ensure, submission_identify
 
     parts = list(exam.parts.all())
     for i, enrollment in enumerate(roster, start=1):
         with transaction.atomic():
-            submission = services.submission_ensure(exam=exam, copy_number=i)
-            services.submission_identify(
+            submission = submission_ensure(exam=exam, copy_number=i)
+            submission_identify(
                 submission=submission,
                 student=enrollment,
                 identified_by=Submission.IdentifiedBy.QR,

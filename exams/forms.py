@@ -16,7 +16,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from autocheck.keys.limits import MAX_KEY_CHARS
-from exams.services import MAX_PAGES_PER_COPY
+from exams.services.structure import MAX_PAGES_PER_COPY
 
 #: Copy numbers and ids, as the database stores them (PositiveIntegerField, BigAutoField).
 MAX_COPY = 2**31 - 1
@@ -231,7 +231,7 @@ class PrintedExamForm(forms.Form):
     source = forms.CharField(required=False, strip=False, label="Printed exam")
 
     def clean_file(self) -> str | None:
-        from exams.printed import MAX_PRINTED_CHARS
+        from exams.services.printed import MAX_PRINTED_CHARS
 
         upload = self.cleaned_data["file"]
         if upload is None:

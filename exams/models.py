@@ -240,7 +240,7 @@ class ScanBatch(models.Model):
     ``status`` follows every page's steps, not only their placement: ``done`` once each page is
     read and checked (or left to a person), ``waiting`` when what is left waits for a person
     (a step stopped after its attempts, or the answer key). The split step's own bookkeeping
-    (attempts, last error, when it is next due) is kept here as on a page (``exams.steps``).
+    (attempts, last error, when it is next due) is kept here as on a page (``exams.pipeline.steps``).
     """
 
     class Status(models.TextChoices):
@@ -269,7 +269,7 @@ class ScanBatch(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=500, blank=True, default="")
     #: When the reconciler sends the split step (again) if it is still not done; null when
-    #: nothing is due. A worker working on it holds a lock instead (``exams.steps``).
+    #: nothing is due. A worker working on it holds a lock instead (``exams.pipeline.steps``).
     due_at = models.DateTimeField(null=True, blank=True)
     #: Set when the split step was stopped after its attempts: a person resumes it.
     gave_up_at = models.DateTimeField(null=True, blank=True)
@@ -336,7 +336,7 @@ class Page(models.Model):
 
     ``status`` is where the page stands for a person (placed, needs attention...); ``stage``
     is how far the pipeline took it, and with ``due_at``, ``attempts``, ``last_error`` and
-    ``gave_up_at`` what is left to do (``exams.steps``): a placed page whose answers were not
+    ``gave_up_at`` what is left to do (``exams.pipeline.steps``): a placed page whose answers were not
     read yet is at stage ``placed`` and due, whatever became of the message that should have
     read it.
     """

@@ -14,10 +14,10 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 from django.http import Http404
 
-from exams import steps
 from exams.models import (
     STAFF_ROLES,
     Answer,
+    AnswerKey,
     Course,
     Enrollment,
     Exam,
@@ -28,6 +28,8 @@ from exams.models import (
     Submission,
     Transcription,
 )
+from exams.pipeline import steps
+from exams.services.structure import PartSpec, QuestionSpec
 
 AnyUser = User | AnonymousUser
 
@@ -388,3 +390,36 @@ def copy_reading(submission: Submission) -> CopyReading | None:
     printed = next((a.alignment.get("printed_version") for a in answers), None)
     review = next((a.alignment.get("copy_review", "") for a in answers if a.alignment), "")
     return CopyReading(tuple(s for s in segments if s.text), parts, printed, review)
+
+
+# --- An exam's key, structure and missing pages -------------------------------------------
+
+
+def answer_key_current(exam: Exam) -> AnswerKey | None:
+    """The exam's newest answer key version, if any."""
+    return exam.answer_keys.order_by("-version").first()
+
+
+def exam_structure(exam: Exam) -> list[QuestionSpec]:
+    """The exam's current question tree as specs (a read: for the key skeleton)."""
+    parts_by_question: dict[int, list[PartSpec]] = {}
+    for part in exam.parts.order_by("order"):
+        parts_by_question.setdefault(part.question_id, []).append(
+            PartSpec(part.part_id, part.label, part.max_points, part.kind, part.region or None)
+        )
+    return [
+        QuestionSpec(q.number, q.max_points, parts_by_question.get(q.pk, []), q.title)
+        for q in exam.questions.order_by("order")
+    ]
+
+
+def missing_pages(exam: Exam) -> dict[int, list[int]]:
+    """Copy number -> page numbers with no placed scan, for copies that have at least one."""
+    placed: dict[int, set[int]] = {}
+    for copy, number in Page.objects.filter(
+        submission__exam=exam, status=Page.Status.PLACED
+    ).values_list("submission__copy_number", "page_number"):
+        if copy is not None and number is not None:  # always, on a placed page
+            placed.setdefault(copy, set()).add(number)
+    expected = set(range(1, exam.pages_per_copy + 1))
+    return {copy: sorted(expected - got) for copy, got in sorted(placed.items()) if expected - got}

@@ -1,7 +1,7 @@
 """Stored files that no row refers to: what a process killed between writing a file and
 committing its row leaves behind (a scan, a page image), found and removed.
 
-Failed batches remove their own file (``exams.ingest``), uploads in progress leave none
+Failed batches remove their own file (``exams.pipeline.upload``), uploads in progress leave none
 (``gradebook.uploads``); this sweep is for what dies between the two writes. Only the folders
 the pipeline writes are swept, and only files older than ``min_age`` (a file younger may
 belong to an upload whose transaction has not committed yet).

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "exams",
     "grading",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -220,7 +221,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
-# --- Pipeline steps and their reconciler (exams.steps, exams.reconcile; docs/pipeline.md) ---
+# --- Pipeline steps and their reconciler (exams.pipeline.steps, exams.pipeline.reconcile; docs/pipeline.md) ---
 # The database records each page's step; the broker only carries the nudges. Celery beat runs
 # the reconciler, which sends again every due step no worker is working on.
 PIPELINE_RECONCILE_SECONDS = envint("PIPELINE_RECONCILE_SECONDS", 30, minimum=1)
@@ -238,8 +239,13 @@ PIPELINE_BUSY_RESEND_SECONDS = envint("PIPELINE_BUSY_RESEND_SECONDS", 1800, mini
 PIPELINE_SPLIT_SLICE_SECONDS = envint(
     "PIPELINE_SPLIT_SLICE_SECONDS", CELERY_TASK_SOFT_TIME_LIMIT // 2, minimum=1
 )
-# Fault injection for tests/integration only (exams.steps.failpoint); empty everywhere else.
+# Fault injection for tests/integration only (exams.pipeline.steps.failpoint); empty elsewhere.
 PIPELINE_FAILPOINT = envstr("GRADEBOOK_FAILPOINT", "")
+# The OCR engine of the pipeline (exams.pipeline.engine): auto takes the best one installed.
+OCR_ENGINE = envchoice("OCR_ENGINE", "auto", ("auto", "rapidocr", "tesseract"))
+# What exams asks of the grading app (exams.hooks): the project is where the two apps meet,
+# so that exams never imports grading (grading depends on exams).
+GRADING_HOOKS = "grading.hooks"
 CELERY_BEAT_SCHEDULE = {
     "pipeline-reconcile": {
         "task": "exams.tasks.reconcile_pipeline",

@@ -5,7 +5,7 @@ directory and removes it when the request ends; a worker killed meanwhile (a tim
 OOM killer, a deploy) leaves the file there for good. Here the file has no name on disk
 (``tempfile.TemporaryFile``: ``O_TMPFILE`` on Linux, unlinked at once elsewhere on POSIX), so
 the kernel frees it when the process goes, however it goes. Nothing needs a path: the scan is
-copied from it into storage (``exams.ingest``).
+copied from it into storage (``exams.pipeline.upload``).
 """
 
 from __future__ import annotations

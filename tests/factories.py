@@ -7,9 +7,9 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 
-from exams import services as exam_services
 from exams.models import Answer, Course, Enrollment, Exam, Part, Role, Submission
-from exams.services import PartSpec, QuestionSpec
+from exams.services.courses import course_create, enrollment_add
+from exams.services.structure import PartSpec, QuestionSpec, exam_create, exam_structure_set
 
 User = get_user_model()
 _seq = itertools.count(1)
@@ -30,7 +30,7 @@ def user(name: str | None = None, *, password: str = "pw-for-tests-only") -> Use
 
 def course(**kwargs) -> Course:
     n = next(_seq)
-    return exam_services.course_create(
+    return course_create(
         code=kwargs.get("code", f"DL{n:03d}"),
         title=kwargs.get("title", "Deep Learning"),
         term=kwargs.get("term", "2026 Fall"),
@@ -40,15 +40,13 @@ def course(**kwargs) -> Course:
 def enroll(course: Course, u, role: str, student_number: str = "") -> Enrollment:
     if role == Role.STUDENT and not student_number:
         student_number = f"{next(_seq):08d}"
-    return exam_services.enrollment_add(
-        course=course, user=u, role=role, student_number=student_number
-    )
+    return enrollment_add(course=course, user=u, role=role, student_number=student_number)
 
 
 def exam(
     course: Course, *, parts: tuple[tuple[str, str], ...] = (("1.a", "4"), ("1.b", "6"))
 ) -> Exam:
-    e = exam_services.exam_create(course=course, title=f"Midterm {next(_seq)}")
+    e = exam_create(course=course, title=f"Midterm {next(_seq)}")
     by_question: dict[str, list[PartSpec]] = {}
     for part_id, points in parts:
         by_question.setdefault(part_id.split(".")[0], []).append(
@@ -56,7 +54,7 @@ def exam(
                 part_id=part_id, label=f"({part_id.split('.')[-1]})", max_points=Decimal(points)
             )
         )
-    exam_services.exam_structure_set(
+    exam_structure_set(
         exam=e,
         questions=[
             QuestionSpec(number=q, max_points=sum((p.max_points for p in ps), Decimal(0)), parts=ps)

@@ -10,6 +10,36 @@ def test_no_model_change_is_missing_a_migration():
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_database_migrated_before_the_grading_app_moved_has_nothing_to_migrate():
+    """The grading app left the project package (gradebook/ -> grading/) under its old label:
+    a deployed database, whose history and tables were made under "gradebook", is up to date
+    and its tables are the app's, with nothing renamed."""
+    from django.apps import apps
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    config = apps.get_app_config("gradebook")
+    assert config.name == "grading"
+    names = {m._meta.db_table for m in config.get_models()}
+    assert names == {
+        "gradebook_rubricitem",
+        "gradebook_score",
+        "gradebook_gradeevent",
+        "gradebook_regraderequest",
+    }
+    executor = MigrationExecutor(connection)
+    # The history as the old layout wrote it: the same (app, name) rows, every one applied.
+    written = set(executor.recorder.applied_migrations())
+    assert ("gradebook", "0004_gradeevent_sealed_by_role") in written
+    assert executor.migration_plan(executor.loader.graph.leaf_nodes()) == []
+    # And taken back before the grading app's first migration and forward again, it migrates.
+    executor.migrate([("gradebook", None)])
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    assert "gradebook_gradeevent" in connection.introspection.table_names()
+
+
+@pytest.mark.django_db(transaction=True)
 def test_existing_rows_get_their_stage_and_what_an_outage_left_undone_is_due():
     """A database from before pipeline steps: pages left pending by an outage, a placed page
     never read, one read but never checked, one read and checked; a batch stuck "done"."""

@@ -64,3 +64,8 @@ def qr_box_mm(page_mm: tuple[float, float] = A4_MM) -> tuple[float, float, float
     w, _ = page_mm
     x1 = w - QR_RIGHT_MM
     return (x1 - QR_SIZE_MM, QR_TOP_MM, x1, QR_TOP_MM + QR_SIZE_MM)
+
+
+#: The student-number box printed on page 1 of every rendered template (``copies``), read to
+#: match an anonymous copy to its student (``exams.pipeline.identification``).
+STUDENT_NUMBER_REGION = Region("student number", 1, 0.12, 0.19, 0.62, 0.235)

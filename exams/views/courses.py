@@ -7,9 +7,10 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
-from exams import roster, selectors
+from exams import selectors
 from exams.forms import RosterForm
-from exams.models import STAFF_ROLES, Role
+from exams.models import STAFF_ROLES, Exam, Role
+from exams.services import roster
 from exams.views.common import (
     INSTRUCTOR,
 )
@@ -26,7 +27,7 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
 def _course_page(request, course, enrollment, *, status: int = 200, **extra) -> HttpResponse:
     exams = course.exams.all()
     if enrollment.role == Role.STUDENT:
-        exams = exams.filter(status="published")
+        exams = exams.filter(status=Exam.Status.PUBLISHED)
     is_instructor = enrollment.role == Role.INSTRUCTOR
     return render(
         request,

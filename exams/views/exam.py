@@ -9,32 +9,32 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from exams import attention, printing, selectors, services
+from exams import hooks, selectors
 from exams.forms import AnswerKeyForm, PrintedExamForm, PrintForm, TemplatePdfForm
 from exams.models import Enrollment, Exam, PrintedExam, Role
-from exams.printed import printed_exam_current, printed_exam_store
-from exams.printing import exam_print_copies
+from exams.services import attention, keys, printing
+from exams.services.printed import printed_exam_current, printed_exam_store
+from exams.services.printing import exam_print_copies
 from exams.views.common import INSTRUCTOR, yaml_download
 from gradebook.http import AuthenticatedRequest, form_error_text
 from gradebook.http import error_text as _errors
-from grading import selectors as grading
 
 
 def _exam_page(request, exam: Exam, enrollment: Enrollment, *, status: int = 200, **extra):
     is_instructor = enrollment.role == Role.INSTRUCTOR
-    progress = grading.part_progress(exam)
+    progress = hooks.grading().exam_progress(exam)
     context = {
         "exam": exam,
         "enrollment": enrollment,
         "is_instructor": is_instructor,
-        "parts": [(part, progress.get(part.pk, {})) for part in exam.parts.order_by("order")],
+        "parts": [(part, progress.parts.get(part.pk, {})) for part in exam.parts.order_by("order")],
         "submissions": selectors.exam_submissions(exam),
-        "regrades": list(grading.open_regrade_requests(exam)),
+        "regrades": progress.regrades,
     }
     if is_instructor:
         summary = attention.attention_summary(exam)
         context.update(
-            answer_key=services.answer_key_current(exam),
+            answer_key=selectors.answer_key_current(exam),
             printed=printed_exam_current(exam),
             batches=selectors.batches_progress(selectors.exam_scan_batches(exam)[:20]),
             attention_count=summary.count,
@@ -67,10 +67,8 @@ def answer_key_install(request: AuthenticatedRequest, exam_id: int) -> HttpRespo
         return _exam_page(request, exam, enrollment, status=400, key_issues=issues)
     source = form.cleaned_data["text"]
     try:
-        answer_key, _, created = services.answer_key_store(
-            exam=exam, source=source, actor=request.user
-        )
-    except services.AnswerKeyError as exc:
+        answer_key, _, created = keys.answer_key_store(exam=exam, source=source, actor=request.user)
+    except keys.AnswerKeyError as exc:
         return _exam_page(
             request, exam, enrollment, status=400, key_issues=exc.issues, key_source=source
         )
@@ -147,8 +145,8 @@ def exam_print(request: AuthenticatedRequest, exam_id: int) -> HttpResponse:
 def answer_key_skeleton(request: AuthenticatedRequest, exam_id: int) -> HttpResponse:
     """A skeleton answer key (YAML) for the exam's current question tree."""
     exam, _ = selectors.get_exam_for_user(request.user, exam_id, roles=INSTRUCTOR)
-    text = services.answer_key_skeleton(
-        exam_id=exam.slug, title=exam.title, questions=services.exam_structure(exam)
+    text = keys.answer_key_skeleton(
+        exam_id=exam.slug, title=exam.title, questions=selectors.exam_structure(exam)
     )
     return yaml_download(text, exam.slug)
 

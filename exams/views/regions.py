@@ -16,12 +16,14 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from exams import printing, selectors, services
+from exams import selectors
 from exams.forms import RegionsForm
 from exams.models import Exam, Part
-from exams.printing import exam_template
 from exams.scanning.copies import make_copies
 from exams.scanning.layout import A4_MM, MARKER_MM, marker_centres_mm, qr_box_mm
+from exams.services import printing
+from exams.services.printing import exam_template
+from exams.services.structure import MAX_PAGES_PER_COPY, part_regions_set
 from exams.views.common import INSTRUCTOR
 from gradebook.http import AuthenticatedRequest, form_error_text
 from gradebook.http import error_text as _errors
@@ -85,7 +87,7 @@ def _regions_page(request, exam: Exam, *, status: int = 200, **extra) -> HttpRes
             "regions": regions,
             "regions_source": json.dumps(regions, indent=1),
             "version": version,
-            "max_pages": services.MAX_PAGES_PER_COPY,
+            "max_pages": MAX_PAGES_PER_COPY,
             "print_marks": _print_marks(exam, parts),
             **extra,
         },
@@ -120,7 +122,7 @@ def exam_regions_save(request: AuthenticatedRequest, exam_id: int) -> HttpRespon
     if not form.is_valid():
         return refuse(form_error_text(form))
     try:
-        services.part_regions_set(
+        part_regions_set(
             exam=exam,
             regions=form.cleaned_data["regions"],
             pages_per_copy=form.cleaned_data["pages_per_copy"],  # None: unchanged

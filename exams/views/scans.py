@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from exams import attention, ingest, reconcile, selectors, services
+from exams import selectors
 from exams.forms import (
     IdentifyForm,
     PageDiscardForm,
@@ -20,6 +20,8 @@ from exams.forms import (
 )
 from exams.images import open_upright
 from exams.models import Role, ScanBatch, Submission
+from exams.pipeline import reconcile, upload
+from exams.services import attention, submissions
 from exams.views.common import (
     INSTRUCTOR,
     PROGRESS_RECENT_SECONDS,
@@ -71,7 +73,7 @@ def scan_upload(request: AuthenticatedRequest, exam_id: int) -> HttpResponse:
         return redirect("exam_detail", exam_id=exam.pk)
     files = form.cleaned_data["files"]
     results = [
-        ingest.scan_batch_upload(
+        upload.scan_batch_upload(
             exam=exam, stream=f, original_name=f.name or "", actor=request.user, enqueue=True
         )
         for f in files
@@ -238,7 +240,7 @@ def submission_identify(request: AuthenticatedRequest, submission_id: int) -> Ht
         messages.error(request, "Choose a student of this course.")
         return redirect(back)
     try:
-        services.submission_identify(
+        submissions.submission_identify(
             submission=submission, student=student, identified_by=Submission.IdentifiedBy.PERSON
         )
     except ValidationError as exc:

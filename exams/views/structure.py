@@ -10,8 +10,10 @@ from django.shortcuts import redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
-from exams import selectors, services
+from exams import selectors
 from exams.forms import ExamStructureForm, ExamTextForm
+from exams.services.keys import answer_key_skeleton
+from exams.services.structure import exam_create_from_structure, exam_structure_from_proposal
 from exams.views.common import INSTRUCTOR, yaml_download
 from gradebook.http import AuthenticatedRequest, form_error_text
 from gradebook.http import error_text as _errors
@@ -83,7 +85,7 @@ def _confirmed_structure(form: ExamStructureForm):
 
     proposed = propose_structure(form.cleaned_data["source"])
     points = form.cleaned_data["points"]
-    return proposed, services.exam_structure_from_proposal(proposed, points=points)
+    return proposed, exam_structure_from_proposal(proposed, points=points)
 
 
 @require_POST
@@ -96,7 +98,7 @@ def exam_new_confirm(request: AuthenticatedRequest, course_id: int) -> HttpRespo
         if not form.is_valid():
             raise ValidationError(form_error_text(form))
         _, questions = _confirmed_structure(form)
-        exam = services.exam_create_from_structure(
+        exam = exam_create_from_structure(
             course=course,
             questions=questions,
             title=form.cleaned_data["title"],
@@ -128,7 +130,7 @@ def exam_new_skeleton(request: AuthenticatedRequest, course_id: int) -> HttpResp
         return _refused(request, course, form, _errors(exc))
     title = form.cleaned_data["title"].strip() or "Exam"
     slug = slugify(title)[:80] or "exam"
-    text = services.answer_key_skeleton(
+    text = answer_key_skeleton(
         exam_id=slug,
         title=title,
         questions=questions,

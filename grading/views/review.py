@@ -16,7 +16,7 @@ from gradebook.http import AuthenticatedRequest, form_error_text
 from gradebook.http import error_text as _errors
 from gradebook.http import wants_json as _wants_json
 from grading import forms, selectors, services, undo
-from grading.models import GradeEvent
+from grading.models import GradeEvent, RegradeRequest
 from grading.views.common import QUEUE_BEFORE, QUEUE_WINDOW, fail, redirect_back
 
 # --- TA review ----------------------------------------------------------------------------
@@ -79,7 +79,12 @@ def review(request: AuthenticatedRequest, part_id: int) -> HttpResponse:
             group=selectors.group_of(current),
             region_page=exam_selectors.answer_region_page(current),
             open_request=next(
-                (r for r in current.regrade_requests.all() if r.status == "open"), None
+                (
+                    r
+                    for r in current.regrade_requests.all()
+                    if r.status == RegradeRequest.Status.OPEN
+                ),
+                None,
             ),
         )
     return render(request, "grading/review.html", context)
@@ -240,7 +245,7 @@ def _copies(answers: list[Answer]) -> str:
 @login_required
 def answer_transcription(request: AuthenticatedRequest, answer_id: int) -> HttpResponse:
     """A TA types what the student wrote; the part is checked again with it."""
-    from exams.checking import NoAnswerKeyError, answer_correct_text
+    from exams.pipeline.checking import NoAnswerKeyError, answer_correct_text
 
     answer = _staff_answer(request, answer_id)
     here = reverse("review", args=[answer.part_id]) + f"?answer={answer.pk}"

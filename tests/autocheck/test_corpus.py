@@ -17,7 +17,6 @@ SEEDS = Path(__file__).resolve().parents[2].parent / "shared" / "seeds"
 KEYS = Path(__file__).resolve().parents[1] / "corpus" / "keys"
 
 
-
 @pytest.fixture(autouse=True)
 def _seeds_beside_the_repository():
     """Skipped locally without the seeds; under CI=true their absence fails the run."""

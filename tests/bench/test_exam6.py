@@ -112,13 +112,13 @@ def test_one_copy_goes_through_the_pipeline_and_every_answer_gets_a_verdict(
     media_root, django_capture_on_commit_callbacks
 ):
     """What the benchmark times, in-process: every page placed, read and checked."""
-    from exams import ingest
     from exams.models import Answer, Page, ScanBatch
+    from exams.pipeline import upload
 
     exam, roster = exam6.exam(1)
     scan = exam6.scans(exam, roster, seed=5)
     with django_capture_on_commit_callbacks(execute=True):
-        batch = ingest.scan_batch_upload(
+        batch = upload.scan_batch_upload(
             exam=exam, stream=io.BytesIO(scan.pdf), original_name="night.pdf"
         ).batch
     batch.refresh_from_db()

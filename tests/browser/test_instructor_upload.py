@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 
 from exams.models import Answer, Page, ScanBatch
+from exams.services.keys import answer_key_store
+from exams.services.structure import exam_create
 from tests import view_fixtures
 from tests.browser.conftest import screenshot
 
@@ -15,18 +17,18 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def scanned(settings, tmp_path, transactional_db):
     """An exam with its key, answer regions and two students, printed and scanned."""
-    from exams import printing, services
-    from exams.demo import plan
+    from demo import plan
     from exams.models import Role
     from exams.scanning.fakescan import ScanDefects, fake_scan
+    from exams.services import printing
     from tests import factories
 
     settings.MEDIA_ROOT = tmp_path / "media"
     course = factories.course()
     instructor = factories.enroll(course, factories.user("ines"), Role.INSTRUCTOR)
     roster = [factories.enroll(course, factories.user(n), Role.STUDENT) for n in ("amy", "ben")]
-    exam = services.exam_create(course=course, title="Quiz", pages_per_copy=plan.PAGES)
-    services.answer_key_store(exam=exam, source=plan.KEY_PATH.read_text())
+    exam = exam_create(course=course, title="Quiz", pages_per_copy=plan.PAGES)
+    answer_key_store(exam=exam, source=plan.KEY_PATH.read_text())
     for part in exam.parts.all():
         page_number, box = plan.REGIONS[part.part_id]
         part.region = {"page": page_number, "box": list(box)}

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from exams import services
-from exams.demo import plan
+from demo import plan
 from exams.models import Answer, ScanBatch
+from exams.services.keys import answer_key_store
 from tests.exams.test_ingest import _scans
 
 
@@ -86,7 +86,7 @@ def test_ingest_uploads_and_reports_each_file(
 
 @pytest.mark.django_db
 def test_import_transcription_splits_and_checks_a_copy(cast, tmp_path):
-    services.answer_key_store(exam=cast.exam, source=plan.KEY_PATH.read_text())
+    answer_key_store(exam=cast.exam, source=plan.KEY_PATH.read_text())
     md = tmp_path / "copy.md"
     md.write_text(
         "## Question 1\n(a) 3000/200 = 15 epochs\n\n(b) 10000/128 = 78\n\n"
@@ -109,7 +109,7 @@ def test_export_key_gives_back_the_installed_key_exactly(cast):
     from autocheck.keys import parse_key
 
     source = plan.KEY_PATH.read_text()
-    services.answer_key_store(exam=cast.exam, source=source)
+    answer_key_store(exam=cast.exam, source=source)
     assert _run("export_key", "--exam", str(cast.exam.pk)) == source
     canonical = _run("export_key", "--exam", str(cast.exam.pk), "--canonical")
     assert parse_key(canonical) == parse_key(source)

@@ -8,9 +8,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from exams import services
 from exams.models import Answer, Enrollment, Page, Role, ScanBatch, Submission, Transcription
-from exams.services import PartSpec, QuestionSpec
+from exams.services.courses import enrollment_add
+from exams.services.structure import PartSpec, QuestionSpec, exam_structure_set
+from exams.services.submissions import submission_ensure, submission_identify
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +29,7 @@ def test_a_user_is_enrolled_once_per_course(cast):
 
 
 def test_enrolling_again_updates_the_role_instead_of_duplicating(cast):
-    services.enrollment_add(course=cast.course, user=cast.ta.user, role=Role.INSTRUCTOR)
+    enrollment_add(course=cast.course, user=cast.ta.user, role=Role.INSTRUCTOR)
     assert Enrollment.objects.filter(course=cast.course, user=cast.ta.user).count() == 1
     assert Enrollment.objects.get(course=cast.course, user=cast.ta.user).role == Role.INSTRUCTOR
 
@@ -36,10 +37,10 @@ def test_enrolling_again_updates_the_role_instead_of_duplicating(cast):
 def test_student_numbers_are_unique_within_a_course_only(cast):
     number = cast.student.student_number
     with pytest.raises(ValidationError):
-        services.enrollment_add(
+        enrollment_add(
             course=cast.course, user=factories.user(), role=Role.STUDENT, student_number=number
         )
-    other = services.enrollment_add(
+    other = enrollment_add(
         course=cast.other_course, user=factories.user(), role=Role.STUDENT, student_number=number
     )
     assert other.student_number == number
@@ -56,24 +57,22 @@ def test_one_submission_per_copy_number(cast):
 
 
 def test_submission_ensure_is_idempotent(cast):
-    first = services.submission_ensure(exam=cast.exam, copy_number=999)
-    again = services.submission_ensure(exam=cast.exam, copy_number=999)
+    first = submission_ensure(exam=cast.exam, copy_number=999)
+    again = submission_ensure(exam=cast.exam, copy_number=999)
     assert first.pk == again.pk
     assert Submission.objects.filter(exam=cast.exam, copy_number=999).count() == 1
 
 
 def test_a_student_has_one_copy_per_exam(cast):
-    spare = services.submission_ensure(exam=cast.exam, copy_number=500)
+    spare = submission_ensure(exam=cast.exam, copy_number=500)
     with pytest.raises(ValidationError, match="Already matched to copy"):
-        services.submission_identify(submission=spare, student=cast.student, identified_by="person")
+        submission_identify(submission=spare, student=cast.student, identified_by="person")
 
 
 def test_a_copy_cannot_be_matched_to_a_student_of_another_course(cast):
-    spare = services.submission_ensure(exam=cast.exam, copy_number=501)
+    spare = submission_ensure(exam=cast.exam, copy_number=501)
     with pytest.raises(ValidationError, match="Not a student of this exam"):
-        services.submission_identify(
-            submission=spare, student=cast.outsider_student, identified_by="person"
-        )
+        submission_identify(submission=spare, student=cast.outsider_student, identified_by="person")
 
 
 def test_the_same_file_is_stored_once_per_exam(cast):
@@ -145,8 +144,8 @@ def test_structure_import_twice_updates_in_place(cast):
             ],
         ),
     ]
-    first = services.exam_structure_set(exam=cast.exam, questions=spec)
-    again = services.exam_structure_set(exam=cast.exam, questions=list(reversed(spec)))
+    first = exam_structure_set(exam=cast.exam, questions=spec)
+    again = exam_structure_set(exam=cast.exam, questions=list(reversed(spec)))
     assert {p.pk for p in first} == {p.pk for p in again}
     assert list(cast.exam.parts.values_list("part_id", flat=True)) == ["2.1", "1.a", "1.b"]
 
@@ -155,7 +154,7 @@ def test_structure_import_refuses_to_drop_a_part_with_answers(cast):
     part = cast.exam.parts.get(part_id="1.a")
     Answer.objects.create(submission=cast.submission, part=part)
     with pytest.raises(ValidationError, match=r"1\.a"):
-        services.exam_structure_set(
+        exam_structure_set(
             exam=cast.exam,
             questions=[
                 QuestionSpec(

@@ -6,9 +6,9 @@ import io
 
 import pytest
 
-from exams import ingest
-from exams.demo import build, plan
+from demo import build, plan
 from exams.models import Answer, Page, Transcription
+from exams.pipeline import upload
 from exams.scanning.fakescan import ScanDefects
 from exams.tasks import check_submission, process_page, split_scan_batch, transcribe_page
 from grading.models import GradeEvent
@@ -21,7 +21,7 @@ def test_each_pipeline_task_twice_gives_the_same_result(media_root):
     _, scan = build.demo_scans(
         exam, roster, seed=2, dpi=120, defects=ScanDefects(dropped=0, duplicated=0, upside_down=0)
     )
-    batch = ingest.scan_batch_upload(
+    batch = upload.scan_batch_upload(
         exam=exam, stream=io.BytesIO(scan.pdf), original_name="s.pdf", enqueue=False
     ).batch
     for _ in range(2):

@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from exams.demo import plan
+from demo import plan
 from exams.models import AnswerKey, Role, Submission
 from tests import factories
 

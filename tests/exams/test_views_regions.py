@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from PIL import Image
 
-from exams import services
 from exams.models import Exam, Part
+from exams.services.structure import part_regions_set
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +81,7 @@ def test_a_template_page_shows_a_newly_saved_region(client, cast):
     client.force_login(cast.instructor.user)
     url = reverse("exam_template_page", args=[cast.exam.pk, 1])
     before = client.get(url).content
-    services.part_regions_set(exam=cast.exam, regions={"1.a": BOX})
+    part_regions_set(exam=cast.exam, regions={"1.a": BOX})
     after = client.get(url).content
     assert before != after  # a new template version, not the cached image
 
@@ -168,7 +168,7 @@ def test_saving_is_for_the_instructor_only_and_post_only(client, cast):
 
 def test_part_regions_set_rounds_and_leaves_unnamed_parts_alone(cast):
     Part.objects.filter(exam=cast.exam, part_id="1.b").update(region=BOX)
-    changed = services.part_regions_set(
+    changed = part_regions_set(
         exam=cast.exam, regions={"1.a": {"page": 1, "box": [0.123456, 0, 0.5, 0.25]}}
     )
     assert [p.part_id for p in changed] == ["1.a"]
@@ -177,7 +177,7 @@ def test_part_regions_set_rounds_and_leaves_unnamed_parts_alone(cast):
 
 def test_part_regions_set_names_every_unknown_part_and_saves_nothing(cast):
     with pytest.raises(ValidationError) as info:
-        services.part_regions_set(
+        part_regions_set(
             exam=cast.exam, regions={"1.a": BOX, "7.c": BOX, "2": BOX}, pages_per_copy=3
         )
     assert "Unknown part ids: 2, 7.c." in info.value.messages
@@ -186,11 +186,11 @@ def test_part_regions_set_names_every_unknown_part_and_saves_nothing(cast):
 
 
 def test_fewer_pages_must_not_strand_a_region_left_as_it_is(cast):
-    services.part_regions_set(
+    part_regions_set(
         exam=cast.exam, regions={"1.b": {"page": 2, "box": [0, 0, 1, 1]}}, pages_per_copy=2
     )
     with pytest.raises(ValidationError, match=r"1\.b is on page 2"):
-        services.part_regions_set(exam=cast.exam, regions={}, pages_per_copy=1)
+        part_regions_set(exam=cast.exam, regions={}, pages_per_copy=1)
     assert Exam.objects.get(pk=cast.exam.pk).pages_per_copy == 2
 
 
@@ -207,12 +207,12 @@ def test_fewer_pages_must_not_strand_a_region_left_as_it_is(cast):
 )
 def test_part_regions_set_refuses_malformed_regions(cast, value):
     with pytest.raises(ValidationError, match=r"Part 1\.a"):
-        services.part_regions_set(exam=cast.exam, regions={"1.a": value})
+        part_regions_set(exam=cast.exam, regions={"1.a": value})
     assert regions(cast.exam)["1.a"] == {}
 
 
 def test_the_page_knows_what_else_is_printed_where_a_box_could_go(client, cast):
-    from exams.printing import exam_regions
+    from exams.services.printing import exam_regions
 
     Part.objects.filter(exam=cast.exam, part_id="1.b").update(region=BOX)
     client.force_login(cast.instructor.user)

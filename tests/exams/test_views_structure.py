@@ -12,9 +12,15 @@ from django.urls import reverse
 
 from autocheck.keys import parse_key
 from autocheck.structure import propose_structure
-from exams import services
 from exams.models import Exam, Part, Question
-from exams.services import PartSpec, QuestionSpec
+from exams.selectors import exam_structure
+from exams.services.keys import answer_key_skeleton, answer_key_store
+from exams.services.structure import (
+    PartSpec,
+    QuestionSpec,
+    exam_create_from_structure,
+    exam_structure_from_proposal,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -182,10 +188,10 @@ def test_the_exam_page_offers_the_skeleton_of_its_parts(client, cast):
 
 
 def test_a_skeleton_installs_as_the_exams_key(cast):
-    source = services.answer_key_skeleton(
-        exam_id=cast.exam.slug, title=cast.exam.title, questions=services.exam_structure(cast.exam)
+    source = answer_key_skeleton(
+        exam_id=cast.exam.slug, title=cast.exam.title, questions=exam_structure(cast.exam)
     )
-    _, _, created = services.answer_key_store(exam=cast.exam, source=source)
+    _, _, created = answer_key_store(exam=cast.exam, source=source)
     assert created
     assert set(cast.exam.parts.values_list("part_id", "kind")) == {
         ("1.a", "descriptive"),
@@ -202,8 +208,8 @@ def test_skeletons_of_bonus_and_single_part_questions_parse(seed):
         "(a) (3 points) Why?\n",
     }[seed]
     proposed = propose_structure(text)
-    questions = services.exam_structure_from_proposal(proposed)
-    source = services.answer_key_skeleton(
+    questions = exam_structure_from_proposal(proposed)
+    source = answer_key_skeleton(
         exam_id="x",
         title="X",
         questions=questions,
@@ -220,21 +226,21 @@ def test_skeletons_of_bonus_and_single_part_questions_parse(seed):
 def test_structure_from_proposal_names_parts_without_points():
     proposed = propose_structure("## Question 1\nExplain dropout.\n\n## Question 2 (3 points)\n")
     with pytest.raises(ValidationError, match=r"Give points .* part 1"):
-        services.exam_structure_from_proposal(proposed)
-    questions = services.exam_structure_from_proposal(proposed, points={"1": "2.5"})
+        exam_structure_from_proposal(proposed)
+    questions = exam_structure_from_proposal(proposed, points={"1": "2.5"})
     assert [(q.number, q.max_points) for q in questions] == [("1", Decimal("2.5")), ("2", 3)]
 
 
 @pytest.mark.parametrize("typed", ["-1", "1.234", "NaN", "1e9", ""])
 def test_structure_from_proposal_refuses_points_that_are_not_points(typed):
     with pytest.raises(ValidationError, match=r"1\.a"):
-        services.exam_structure_from_proposal(propose_structure(TEXT), points={"1.a": typed})
+        exam_structure_from_proposal(propose_structure(TEXT), points={"1.a": typed})
 
 
 def test_exam_create_from_structure_makes_the_slug_unique_in_the_course(cast):
     spec = [QuestionSpec("1", Decimal(2), [PartSpec("1", "Q1", Decimal(2))])]
-    first = services.exam_create_from_structure(course=cast.course, title="Quiz", questions=spec)
-    second = services.exam_create_from_structure(course=cast.course, title="Quiz", questions=spec)
+    first = exam_create_from_structure(course=cast.course, title="Quiz", questions=spec)
+    second = exam_create_from_structure(course=cast.course, title="Quiz", questions=spec)
     assert (first.slug, second.slug) == ("quiz", "quiz-2")
     assert second.parts.get().max_points == 2
 
@@ -260,7 +266,7 @@ def test_exam_create_from_structure_makes_the_slug_unique_in_the_course(cast):
 def test_exam_create_from_structure_is_all_or_nothing(cast, questions):
     before = (Exam.objects.count(), Question.objects.count(), Part.objects.count())
     with pytest.raises(ValidationError):
-        services.exam_create_from_structure(course=cast.course, title="Bad", questions=questions)
+        exam_create_from_structure(course=cast.course, title="Bad", questions=questions)
     assert (Exam.objects.count(), Question.objects.count(), Part.objects.count()) == before
 
 

@@ -7,11 +7,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from exams import printing
 from exams.models import Exam
 from exams.scanning.copies import render_template
 from exams.scanning.layout import Region
 from exams.scanning.qrcodes import decode_page
+from exams.services import printing
 
 pytestmark = pytest.mark.django_db
 

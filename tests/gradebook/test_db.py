@@ -20,8 +20,11 @@ from django.db import IntegrityError, connection, connections, transaction
 from django.test import Client
 from django.urls import reverse
 
-from exams import services as exam_services
 from exams.models import AnswerKey, Exam, Role
+from exams.services.courses import student_enroll
+from exams.services.keys import answer_key_store
+from exams.services.structure import exam_create
+from exams.services.submissions import submission_identify
 from gradebook.db import refuse_duplicate
 from grading import services
 from grading.models import RegradeRequest, RubricItem
@@ -127,7 +130,7 @@ def test_two_copies_matched_to_one_student_at_once(cast):
     copies = [factories.submission(cast.exam) for _ in range(2)]
 
     def match(submission) -> Callable[[], Any]:
-        return lambda: exam_services.submission_identify(
+        return lambda: submission_identify(
             submission=submission, student=newcomer, identified_by="person"
         )
 
@@ -137,14 +140,14 @@ def test_two_copies_matched_to_one_student_at_once(cast):
 
 def test_two_exams_with_one_title_created_at_once(cast):
     def create() -> Exam:
-        return exam_services.exam_create(course=cast.course, title="Final", slug="final")
+        return exam_create(course=cast.course, title="Final", slug="final")
 
     _refused_with(race(create, create), "An exam named 'final' was just created")
 
 
 def test_the_same_student_enrolled_twice_at_once(cast):
     def enroll() -> Any:
-        return exam_services.student_enroll(
+        return student_enroll(
             course=cast.course, name="Zoe Quinn", email="zoe@example.org", student_number="42"
         )
 
@@ -152,13 +155,13 @@ def test_the_same_student_enrolled_twice_at_once(cast):
 
 
 def test_the_first_answer_key_installed_twice_at_once_makes_one_version(cast):
-    from exams.demo import plan
+    from demo import plan
 
     exam = factories.exam(cast.course)
     source = plan.KEY_PATH.read_text()
 
     def install() -> Any:
-        return exam_services.answer_key_store(exam=exam, source=source)
+        return answer_key_store(exam=exam, source=source)
 
     outcome = race(install, install)
     # Serialised on the exam's row: the second finds the first's version and changes nothing.

@@ -255,7 +255,7 @@ def test_correcting_the_transcription_re_runs_the_check(client, cast, answers, m
         calls.append((answer.pk, text, actor))
         return answer
 
-    monkeypatch.setattr("exams.checking.answer_correct_text", fake_correct)
+    monkeypatch.setattr("exams.pipeline.checking.answer_correct_text", fake_correct)
     answer = answers["wrong"]
     client.force_login(cast.ta.user)
     response = client.post(

@@ -20,9 +20,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from exams import ingest
-from exams.demo import build, plan
+from demo import build, plan
 from exams.models import Answer, Page, ScanBatch, Transcription
+from exams.pipeline import upload
 from exams.scanning.fakescan import ScanDefects
 from grading.models import GradeEvent
 from tests.integration.conftest import wait_for
@@ -55,7 +55,7 @@ def _scan(exam, roster, seed: int) -> bytes:
 
 
 def _upload(exam, pdf: bytes, name: str) -> ScanBatch:
-    return ingest.scan_batch_upload(exam=exam, stream=io.BytesIO(pdf), original_name=name).batch
+    return upload.scan_batch_upload(exam=exam, stream=io.BytesIO(pdf), original_name=name).batch
 
 
 def _stages(batch) -> Counter:

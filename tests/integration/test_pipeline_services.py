@@ -14,10 +14,11 @@ from collections import Counter
 
 import pytest
 
-from exams import ingest
-from exams.checking import LOW_CONFIDENCE
-from exams.demo import build, plan
+from demo import build, plan
+from exams import selectors
 from exams.models import Answer, Page, ScanBatch, Submission, Transcription
+from exams.pipeline import upload
+from exams.pipeline.checking import LOW_CONFIDENCE
 from exams.scanning.fakescan import ScanDefects
 from grading.models import GradeEvent
 from tests.integration.conftest import wait_for
@@ -42,7 +43,7 @@ def test_three_students_scans_are_placed_read_and_checked_by_the_worker(celery_w
     celery_workers.start()
     exam, roster = build.demo_exam(students=3)
     _, scan = build.demo_scans(exam, roster, seed=5, dpi=120)
-    batch = ingest.scan_batch_upload(
+    batch = upload.scan_batch_upload(
         exam=exam, stream=io.BytesIO(scan.pdf), original_name="stack.pdf"
     ).batch
 
@@ -52,7 +53,7 @@ def test_three_students_scans_are_placed_read_and_checked_by_the_worker(celery_w
     assert Submission.objects.filter(exam=exam).count() == 3
     statuses = Counter(Page.objects.filter(batch=batch).values_list("status", flat=True))
     assert statuses == {"placed": 3 * plan.PAGES - 1, "duplicate": 1}
-    assert ingest.missing_pages(exam) == {c: [p] for c, p in scan.manifest.missing}
+    assert selectors.missing_pages(exam) == {c: [p] for c, p in scan.manifest.missing}
 
     parts_per_page = Counter(page for page, _ in plan.REGIONS.values())
     ((_missing_copy, missing_page),) = scan.manifest.missing
@@ -86,7 +87,7 @@ def test_killing_the_worker_mid_batch_loses_and_duplicates_nothing(celery_worker
     _, scan = build.demo_scans(
         exam, roster, seed=9, dpi=120, defects=ScanDefects(dropped=0, duplicated=0, upside_down=1)
     )
-    batch = ingest.scan_batch_upload(
+    batch = upload.scan_batch_upload(
         exam=exam, stream=io.BytesIO(scan.pdf), original_name="stack.pdf"
     ).batch
     total = len(scan.manifest.pages)

@@ -7,8 +7,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from exams import checking, services
 from exams.models import Exam, Transcription
+from exams.pipeline import checking
+from exams.services.submissions import submission_ensure
 
 
 class Command(BaseCommand):
@@ -28,7 +29,7 @@ class Command(BaseCommand):
             text = Path(file).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise CommandError(f"{file}: {exc}") from exc
-        submission = services.submission_ensure(exam=target, copy_number=copy)
+        submission = submission_ensure(exam=target, copy_number=copy)
         try:
             checking.submission_import_transcription(
                 submission=submission,

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from exams import ingest
 from exams.models import Exam
+from exams.pipeline import upload
 
 
 class Command(BaseCommand):
@@ -29,7 +29,7 @@ class Command(BaseCommand):
                 failed += 1
                 continue
             with path.open("rb") as fh:
-                result = ingest.scan_batch_upload(exam=target, stream=fh, original_name=path.name)
+                result = upload.scan_batch_upload(exam=target, stream=fh, original_name=path.name)
             batch = result.batch
             batch.refresh_from_db()
             style = self.style.ERROR if batch.status == batch.Status.FAILED else self.style.SUCCESS

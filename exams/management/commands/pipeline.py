@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from exams import reconcile, selectors
+from exams import selectors
 from exams.models import Exam, Page, ScanBatch
+from exams.pipeline import reconcile
 
 
 class Command(BaseCommand):

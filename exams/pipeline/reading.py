@@ -1,0 +1,120 @@
+"""Built-in reading of answer regions: crop each part's box from a placed page, read it
+through ``exams.scanning.reading.read_answer`` (the one reading entry point) and store the
+text with its engine and confidence.
+
+The key tells the reader what to check: the expected value and the typical wrong values are
+scored against what is written (``exams.scanning.hypotheses``). A read the reader does not
+accept (no hypothesis clearly wins and the free read is unsure, or its final value does not
+have the form the key expects) gets a confidence below the review threshold: the checker then
+sends it to a person instead of marking it wrong.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+
+from exams.images import open_upright
+from exams.models import Answer, Page, Part, Transcription
+from exams.pipeline import steps
+from exams.pipeline.checking import LOW_CONFIDENCE, answer_set_text, key_for
+from exams.pipeline.identification import submission_identify_from_cover
+from exams.scanning import ocr
+from exams.scanning.align import UprightPage
+from exams.scanning.hypotheses import reading_plan
+from exams.scanning.reading import Hypothesis, read_answer
+
+log = logging.getLogger(__name__)
+
+
+def _plan(part_id: str, expected: dict) -> tuple[str, tuple[Hypothesis, ...]]:
+    answer = expected.get(part_id)
+    if answer is None or len(answer.targets) != 1 or answer.targets[0].value is None:
+        return "expression", ()
+    return reading_plan(answer.targets[0].value)
+
+
+def read_region(
+    page: UprightPage, part: Part, expected: dict
+) -> tuple[ocr.TranscriptionResult, dict]:
+    """Read one part's answer box: the text with its confidence (empty with confidence 1 when
+    the box is blank), and what the reader saw, for the TA (``AnswerRead.as_json``)."""
+    crop = page.crop(tuple(part.region.get("box")), inset=0.004)
+    kind, hypotheses = _plan(part.part_id, expected)
+    read = read_answer(crop, kind=kind, hypotheses=hypotheses)
+    if read.blank:
+        return ocr.TranscriptionResult("", 1.0, read.engine), read.as_json()
+    confidence = read.confidence if read.accepted else min(read.confidence, LOW_CONFIDENCE - 0.05)
+    return ocr.TranscriptionResult(read.text, confidence, read.engine), read.as_json()
+
+
+#: Why a placed page is not read yet, when its exam has no answer key.
+WAITING_FOR_KEY = "waiting for the exam's answer key"
+
+
+def page_transcribe(*, page_id: int) -> list[Answer]:
+    """Read every answer region on a placed page, then move it to the stage ``read`` (its
+    copy's check due), or ``checked`` when it has no answer region. Idempotent: a part
+    already read by the same engine is not read again (a TA's typed correction is never
+    replaced). Without an answer key the page stays ``placed``, not due, until one is
+    installed (``exams.pipeline.reconcile.exam_key_installed``)."""
+    page = Page.objects.select_related("submission__exam").filter(pk=page_id).first()
+    if (
+        page is None
+        or page.status != Page.Status.PLACED
+        or page.stage != Page.Stage.PLACED
+        or page.submission is None
+    ):
+        return []
+    submission = page.submission
+    image: UprightPage | None = None
+    # The student-number box is printed on rendered templates only; an instructor's own PDF
+    # has its own cover, so its copies are matched by QR or by a person.
+    if page.page_number == 1 and submission.student_id is None and not submission.exam.template_pdf:
+        image = open_upright(page)
+        submission_identify_from_cover(submission=submission, page=image)
+    parts = [
+        p
+        for p in submission.exam.parts.all()
+        if p.region.get("page") == page.page_number and p.region.get("box")
+    ]
+    this_page = Page.objects.filter(pk=page.pk, stage=Page.Stage.PLACED)
+    if not parts:
+        this_page.update(**steps.advanced(Page.Stage.CHECKED, due=False))
+        return []
+    answer_key = submission.exam.answer_keys.order_by("-version").first()
+    if answer_key is None:
+        this_page.update(due_at=None, attempts=0, last_error=WAITING_FOR_KEY)
+        return []
+    _, expected = key_for(answer_key)
+    if image is None:
+        image = open_upright(page)
+    done = set(
+        Transcription.objects.filter(
+            answer__submission=submission,
+            answer__part__in=parts,
+        )
+        .exclude(source=Transcription.Source.IMPORTED)
+        .values_list("answer__part_id", flat=True)
+    )
+    answers = []
+    for part in parts:
+        if part.pk in done:
+            continue
+        result, reading = read_region(image, part, expected)
+        with transaction.atomic():
+            answers.append(
+                answer_set_text(
+                    submission=submission,
+                    part=part,
+                    text=result.text,
+                    source=Transcription.Source.OCR,
+                    engine=result.engine,
+                    confidence=result.confidence,
+                    actor=None,
+                    reading=reading,
+                )
+            )
+    this_page.update(**steps.advanced(Page.Stage.READ, due=True))
+    return answers
