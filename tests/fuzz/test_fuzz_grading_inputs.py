@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gradebook.forms import MAX_POINTS, GradeForm, GroupGradeForm, RubricItemForm
+from grading.forms import MAX_POINTS, GradeForm, GroupGradeForm, RubricItemForm
 from tests import view_fixtures
 from tests.fuzz.conftest import fuzz
 

@@ -23,7 +23,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, remove: bool, min_age_hours: float, **options):
-        from exams.sweep import storage_sweep
+        from exams.services.sweep import storage_sweep
 
         report = storage_sweep(min_age=timedelta(hours=min_age_hours), remove=remove)
         for name in report.orphans:

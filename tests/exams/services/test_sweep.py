@@ -11,7 +11,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 
-from exams.sweep import storage_sweep
+from exams.services.sweep import storage_sweep
 from tests import view_fixtures
 
 pytestmark = pytest.mark.django_db
