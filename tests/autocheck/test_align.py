@@ -483,7 +483,7 @@ def test_the_key_scopes_its_parts_by_question_when_a_transcription_is_split():
     from autocheck.align import split_transcription
     from autocheck.keys import load_key
 
-    key = load_key(str(Path(__file__).resolve().parents[2] / "exams" / "demo" / "midterm.yaml"))
+    key = load_key(str(Path(__file__).resolve().parents[2] / "demo" / "midterm.yaml"))
     answers = split_transcription(key, SKIPPED_QUESTION).answers
 
     assert answers["1.b"].text == "10000/128 = 78"

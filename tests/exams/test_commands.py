@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from demo import plan
 from exams.models import Answer, ScanBatch
 from exams.services.keys import answer_key_store
-from tests.exams.test_ingest import _scans
+from tests.exams.pipeline.test_upload import _scans
 
 
 def _run(*args) -> str:

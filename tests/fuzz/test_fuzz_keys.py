@@ -21,7 +21,7 @@ from tests.fuzz.conftest import fuzz
 REPO = Path(__file__).resolve().parents[2]
 SEED_KEYS = [
     *sorted((REPO / "tests" / "corpus" / "keys").glob("*.yaml")),
-    REPO / "exams" / "demo" / "midterm.yaml",
+    REPO / "demo" / "midterm.yaml",
     REPO / "bench" / "exam6.yaml",
 ]
 SEED_TEXTS = [p.read_text() for p in SEED_KEYS]
