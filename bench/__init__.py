@@ -11,6 +11,7 @@ as well, because the machines it runs on are shared and noisy. See docs/performa
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from bench.ingest import IngestConfig
 
@@ -97,7 +98,7 @@ def missing(result: dict) -> list[str]:
     """The required figures absent from ``result`` or not positive."""
     gaps = []
     for path in REQUIRED:
-        node = result
+        node: Any = result
         for key in path.split("."):
             node = node.get(key) if isinstance(node, dict) else None
         if not isinstance(node, int | float) or isinstance(node, bool) or node <= 0:

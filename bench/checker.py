@@ -168,7 +168,7 @@ def _kind(expected) -> str:
         OcrForm.NUMBER: "integer",
         OcrForm.DECIMAL: "decimal",
     }
-    return categories.get(form, "other")
+    return "other" if form is None else categories.get(form, "other")
 
 
 def students_answers(key, expected, students: int, seed: int = 3) -> list[dict[str, str]]:
@@ -297,7 +297,7 @@ def _agreement(
     disagreements."""
     both = agree = 0
     by_kind: dict[str, list[int]] = {}
-    examples = []
+    examples: list[dict[str, Any]] = []
     for (s, pid), mv_ok in sorted(mv_verdicts.items()):
         ours = verdicts[s][pid]
         if mv_ok is None or ours not in ("correct", "incorrect"):

@@ -150,9 +150,7 @@ def _exam(copies: int, pages: int = 2):
     if course is None:
         return build.demo_exam(students=copies)
     n = course.exams.count() + 1
-    exam = exam_create(
-        course=course, title=f"Midterm (run {n})", pages_per_copy=plan.PAGES
-    )
+    exam = exam_create(course=course, title=f"Midterm (run {n})", pages_per_copy=plan.PAGES)
     answer_key_store(exam=exam, source=plan.KEY_PATH.read_text())
     for part in exam.parts.all():
         page, box = plan.REGIONS[part.part_id]

@@ -129,7 +129,7 @@ def exam(copies: int) -> tuple[Any, list[Any]]:
     with transaction.atomic():
         course = Course.objects.filter(code=COURSE["code"], term=COURSE["term"]).first()
         if course is None:
-            course = course_create(**COURSE)
+            course = course_create(code=COURSE["code"], title=COURSE["title"], term=COURSE["term"])
         roster = list(
             Enrollment.objects.filter(course=course, role=Role.STUDENT).order_by("pk")[:copies]
         )

@@ -19,7 +19,7 @@ import random
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +39,7 @@ from exams.scanning.pages import iter_pages
 from exams.scanning.qrcodes import decode_page
 
 
-def _table(header: list[str], rows: list[list[object]]) -> str:
+def _table(header: list[str], rows: Sequence[Sequence[object]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
@@ -83,7 +83,9 @@ def bench_copies(quick: bool) -> str:
 def _decode_zxing(arr: np.ndarray) -> bool:
     return any(
         b.text.startswith("GB1:")
-        for b in zxingcpp.read_barcodes(arr, formats=zxingcpp.BarcodeFormat.QRCode)
+        for b in zxingcpp.read_barcodes(
+            arr, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+        )
     )
 
 
@@ -139,8 +141,8 @@ def bench_pdf(quick: bool) -> str:
 
 
 # --------------------------------------------------------------------------- qr
-def _decoders() -> dict[str, object]:
-    decoders: dict[str, object] = {"zxing-cpp": _decode_zxing}
+def _decoders() -> dict[str, Callable[[np.ndarray], bool]]:
+    decoders: dict[str, Callable[[np.ndarray], bool]] = {"zxing-cpp": _decode_zxing}
     try:
         import cv2
 
@@ -348,7 +350,7 @@ def _ocr_configs(kinds: Sequence[ocr.AnswerKind]) -> OcrConfigs:
     configs: OcrConfigs = {}
     if ocr.tesseract_available():
         digits = ocr.TesseractEngine(whitelist="0123456789.-")
-        whitelisted = {
+        whitelisted: dict[ocr.AnswerKind, ocr.TranscriptionEngine] = {
             ocr.AnswerKind.INTEGER: digits,
             ocr.AnswerKind.DECIMAL: digits,
             ocr.AnswerKind.SHAPE: ocr.TesseractEngine(whitelist="0123456789x "),
@@ -388,7 +390,7 @@ def bench_ocr(quick: bool) -> str:
         total: dict[object, int] = defaultdict(int)
         form_flagged = form_wrong = confident_wrong = 0
         t = 0.0
-        examples = []
+        examples: list[str] = []
         for kind, truth, font, region in crops:
             total[kind] += 1
             total[font, kind] += 1

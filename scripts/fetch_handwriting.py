@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         arrays = convert(_pack(Path(tmp)).read_bytes())
     partial = out.with_suffix(".partial.npz")
-    np.savez_compressed(partial, **arrays)
+    np.savez_compressed(partial, **arrays)  # type: ignore[arg-type]  # numpy stubs: **kwds
     partial.replace(out)
     print(f"fetch_handwriting: {len(arrays['labels'])} digits -> {out}")
     return 0

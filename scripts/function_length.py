@@ -52,7 +52,9 @@ def main() -> int:
     for path, line, name, length in found:
         print(f"{path}:{line}: {name} is {length} lines (at most {LIMIT})")
     if found:
-        print(f"{len(found)} function(s) over {LIMIT} lines: make each a table or smaller functions")
+        print(
+            f"{len(found)} function(s) over {LIMIT} lines: make each a table or smaller functions"
+        )
     return 1 if found else 0
 
 

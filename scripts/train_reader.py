@@ -25,6 +25,7 @@ import pickle
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -65,7 +66,7 @@ def _pairs(sample: compose.Composed) -> list[tuple[np.ndarray, str]]:
     layout = regions.analyse(sample.image)
     if len(layout.lines) != len(sample.lines):
         return []
-    pairs = []
+    pairs: list[tuple[Any, str]] = []
     for line, truth in zip(layout.lines, sample.lines, strict=True):
         if line.crossed:
             continue
