@@ -1,6 +1,6 @@
 """No function longer than 80 lines outside the tests (make test runs this).
 
-A function past that is a table or smaller functions (shared/STYLE.md's rule, CONTRIBUTING.md):
+A function past that is a table or smaller functions (CONTRIBUTING.md, "Where things live"):
 the count is the function's lines from its ``def`` (decorators excluded) to its last line,
 docstring and comments included, as a reader sees it. ``python scripts/function_length.py``
 lists every offender with its length and exits 1 when there is one.
