@@ -1,4 +1,4 @@
-"""No function longer than 80 lines outside the tests (make test runs this).
+"""No function longer than 80 lines outside the tests (make test checks it: tests/test_architecture.py).
 
 A function past that is a table or smaller functions (CONTRIBUTING.md, "Where things live"):
 the count is the function's lines from its ``def`` (decorators excluded) to its last line,
