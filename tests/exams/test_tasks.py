@@ -51,3 +51,20 @@ def test_each_pipeline_task_twice_gives_the_same_result(media_root):
     assert Transcription.objects.filter(answer__submission=submission).count() == len(plan.REGIONS)
     assert GradeEvent.objects.filter(answer__submission=submission).count() <= len(plan.REGIONS)
     assert check_submission(submission_id=987654) == 0
+
+
+def test_the_steps_send_the_tasks_by_their_registered_names():
+    """The modules below the tasks send a step by name: each name is a registered task."""
+    from exams import tasks
+    from exams.pipeline import steps
+    from gradebook.celery import app
+
+    named = {
+        steps.SPLIT_TASK: tasks.split_scan_batch,
+        steps.PLACE_TASK: tasks.process_page,
+        steps.READ_TASK: tasks.transcribe_page,
+        steps.CHECK_TASK: tasks.check_submission,
+    }
+    for name, task in named.items():
+        assert task.name == name
+        assert app.tasks[name].run is task.run  # the module's task is the one registered
