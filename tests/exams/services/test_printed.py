@@ -189,7 +189,7 @@ class TestInstallView:
 def test_the_staff_see_what_was_read_per_part_highlighted_and_the_student_does_not(
     client, cast, exam
 ):
-    from gradebook.services import exam_publish
+    from grading.services import exam_publish
 
     printed_exam_store(exam=exam, text=PRINTED, source="uploaded")
     _import(cast, PRINTED.replace("50000 images take?\n", "50000 images take?\n\n15 epochs\n"))
