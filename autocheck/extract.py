@@ -326,7 +326,7 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 def extract(
     text: str,
     *,
-    kind: str | Kind,
+    kind: Kind,
     symbols: Sequence[str] = (),
     multi: bool = False,
     sibling_symbols: Sequence[str] = (),
@@ -335,7 +335,7 @@ def extract(
 
     Parameters
     ----------
-    kind : str or Kind
+    kind : Kind
         The answer kind (``autocheck.kinds``): its ``looks_like`` says which values count,
         its ``standalone`` finds values written outside an equation.
     symbols : sequence of str
@@ -346,10 +346,6 @@ def extract(
         The other targets' names: a label matches this target case-folded (``Pa`` for
         ``P_A``, as OCR reads it) only when none of them folds to the same spelling.
     """
-    if isinstance(kind, str):
-        from autocheck.kinds import get
-
-        kind = get(kind)
     cands: list[Candidate] = []
     cands += _boxed(text, kind, symbols, multi)
     cands += _answer_labels(text, kind, multi)

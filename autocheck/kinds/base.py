@@ -22,6 +22,7 @@ of being wrong, a choice has no "right value elsewhere in the working"...).
 from __future__ import annotations
 
 import enum
+import importlib
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -265,4 +266,6 @@ def literal_names() -> tuple[str, ...]:
 
 def _load() -> None:
     if not _KINDS:
-        import autocheck.kinds  # noqa: F401  (importing the package registers every kind)
+        # Importing the package registers every kind. By name, as the package imports its
+        # kind modules: the registry is what the kinds plug into, not a module they need.
+        importlib.import_module("autocheck.kinds")

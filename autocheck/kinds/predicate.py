@@ -16,7 +16,7 @@ from solvers.values import Predicate
 
 from autocheck.extract import Candidate, Extraction, extract
 from autocheck.keys.model import Tolerance
-from autocheck.kinds.base import Hints, Kind, Reading, Target, register
+from autocheck.kinds.base import Hints, Kind, Reading, Target, get, register
 from autocheck.kinds.number import read_number
 from autocheck.mathparse import Unreadable
 from autocheck.outcome import Comparison, Diagnosis, Read
@@ -42,7 +42,7 @@ class PredicateKind(Kind):
     def extract(self, text: str, expected: Predicate, target: Target) -> Extraction:
         found: list[Candidate] = []
         for var in expected.variables:
-            ex = extract(text, kind="number", symbols=(var, "\\" + var), multi=True)
+            ex = extract(text, kind=get("number"), symbols=(var, "\\" + var), multi=True)
             if ex.chosen is not None:
                 found.append(replace(ex.chosen, label=var))
         if not found:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from autocheck.extract import extract
+from autocheck.kinds import get
 from autocheck.kinds.choice import extract_choice
 from autocheck.kinds.keywords import find_keywords
 
@@ -56,7 +57,7 @@ FORWARD = (
     ],
 )
 def test_chosen_candidate(text: str, kind: str, symbols: tuple[str, ...], chosen: str, rule: str):
-    ex = extract(text, kind=kind, symbols=symbols)
+    ex = extract(text, kind=get(kind), symbols=symbols)
     assert ex.chosen is not None
     assert ex.chosen.text == chosen
     assert ex.chosen.rule == rule
@@ -73,18 +74,18 @@ def test_chosen_candidate(text: str, kind: str, symbols: tuple[str, ...], chosen
     ],
 )
 def test_multi_value_parts_read_each_named_value(symbols: tuple[str, ...], kind: str, chosen: str):
-    ex = extract(FORWARD, kind=kind, symbols=symbols, multi=True)
+    ex = extract(FORWARD, kind=get(kind), symbols=symbols, multi=True)
     assert ex.chosen is not None
     assert ex.chosen.text == chosen
 
 
 def test_multi_value_part_does_not_fill_a_missing_value_from_a_neighbour():
-    ex = extract(FORWARD, kind="number", symbols=("L", "loss"), multi=True)
+    ex = extract(FORWARD, kind=get("number"), symbols=("L", "loss"), multi=True)
     assert ex.chosen is None
 
 
 def test_intermediate_values_of_a_chain_are_kept_as_candidates():
-    ex = extract(EPOCHS, kind="integer", symbols=("epoch",))
+    ex = extract(EPOCHS, kind=get("integer"), symbols=("epoch",))
     texts = [c.text for c in ex.candidates]
     assert "\\frac{40000}{200}" in texts
     assert "200" in texts
@@ -93,15 +94,15 @@ def test_intermediate_values_of_a_chain_are_kept_as_candidates():
 
 
 def test_disagreeing_boxes_lower_confidence():
-    agree = extract("\\boxed{3} ... \\boxed{3}", kind="number")
-    disagree = extract("\\boxed{3} ... \\boxed{4}", kind="number")
+    agree = extract("\\boxed{3} ... \\boxed{3}", kind=get("number"))
+    disagree = extract("\\boxed{3} ... \\boxed{4}", kind=get("number"))
     assert disagree.confidence < agree.confidence
     assert disagree.chosen is not None
     assert disagree.chosen.text == "4"
 
 
 def test_nothing_found():
-    ex = extract("I do not know", kind="number")
+    ex = extract("I do not know", kind=get("number"))
     assert ex.chosen is None
     assert ex.confidence == 0.0
 
@@ -163,13 +164,13 @@ def test_keywords_tolerate_hyphens_and_case():
     ],
 )
 def test_more_answer_forms(text: str, kind: str, symbols: tuple[str, ...], chosen: str):
-    ex = extract(text, kind=kind, symbols=symbols)
+    ex = extract(text, kind=get(kind), symbols=symbols)
     assert ex.chosen is not None
     assert ex.chosen.text == chosen
 
 
 def test_prose_joins_statements():
-    ex = extract("we get z_1 = 3 and y = 5", kind="number", symbols=("y",), multi=True)
+    ex = extract("we get z_1 = 3 and y = 5", kind=get("number"), symbols=("y",), multi=True)
     assert ex.chosen is not None
     assert ex.chosen.text == "5"
 
@@ -193,7 +194,7 @@ def test_letter_choice_in_brackets():
 
 def test_aligned_derivations_are_chains():
     text = "$$\\begin{aligned} N &= 20 \\cdot 40 + 40 \\\\ &= 840 \\end{aligned}$$"
-    ex = extract(text, kind="integer", symbols=("N",))
+    ex = extract(text, kind=get("integer"), symbols=("N",))
     assert ex.chosen is not None
     assert ex.chosen.text == "840"
     assert ex.chosen.rule == "target-equation"
@@ -207,18 +208,20 @@ def test_aligned_derivations_are_chains():
     ],
 )
 def test_prose_relations_label_values(text: str, symbols: tuple[str, ...], chosen: str):
-    ex = extract(text, kind="number", symbols=symbols, multi=True)
+    ex = extract(text, kind=get("number"), symbols=symbols, multi=True)
     assert ex.chosen is not None
     assert ex.chosen.text == chosen
 
 
 @pytest.mark.parametrize("label", ["P_A", "PA", "Pa", "p_a"])
 def test_an_ocr_flattened_subscript_still_names_its_target(label):
-    ex = extract(f"{label} = 0.3", kind="number", symbols=("P_A",), multi=True)
+    ex = extract(f"{label} = 0.3", kind=get("number"), symbols=("P_A",), multi=True)
     assert ex.chosen is not None
     assert (ex.chosen.text, ex.chosen.rule) == ("0.3", "target-equation")
 
 
 def test_case_is_not_folded_when_another_target_would_clash():
-    ex = extract("Pa = 0.3", kind="number", symbols=("P_A",), multi=True, sibling_symbols=("p_a",))
+    ex = extract(
+        "Pa = 0.3", kind=get("number"), symbols=("P_A",), multi=True, sibling_symbols=("p_a",)
+    )
     assert ex.chosen is None

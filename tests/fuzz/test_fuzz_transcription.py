@@ -21,7 +21,7 @@ from autocheck.align import align, prompts_from_structure
 from autocheck.check import check_part
 from autocheck.extract import extract
 from autocheck.keys import parse_key, resolve_expected
-from autocheck.kinds.base import all_kinds
+from autocheck.kinds.base import all_kinds, get
 from autocheck.normalise import normalise
 from autocheck.structure import propose_structure
 from tests.fuzz.conftest import fuzz
@@ -134,7 +134,7 @@ KINDS = sorted(kind.name for kind in all_kinds())
 @fuzz(500)
 @given(TEXTS, st.sampled_from(KINDS), st.lists(st.sampled_from(["z_1", "L", "y", "epochs"])))
 def test_extraction_takes_any_text_for_every_kind(text: str, kind: str, symbols: list[str]):
-    extraction = extract(text, kind=kind, symbols=symbols)
+    extraction = extract(text, kind=get(kind), symbols=symbols)
     assert 0.0 <= extraction.confidence <= 1.0
     for candidate in extraction.candidates:
         assert 0 <= candidate.start <= candidate.end <= len(text)
@@ -167,7 +167,7 @@ RUN_PIECES = [" ", "\n", "\t", "9", "$", "1 ", "1,", "(", "{", "\\", "a ", "(a)\
 
 def _read_everything(text: str, kind: str) -> None:
     _parse(text)
-    extract(text, kind=kind, symbols=["z_1"])
+    extract(text, kind=get(kind), symbols=["z_1"])
     normalise(text)
     key, expected = _key_and_expected()
     part = key.parts()[1]
