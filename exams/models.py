@@ -102,6 +102,8 @@ class Exam(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField(null=True, blank=True)
     pages_per_copy = models.PositiveSmallIntegerField(default=1)
+    #: Students' names hidden from TAs until the grades are published.
+    anonymous_grading = models.BooleanField(default=False)
     #: The blank exam as the instructor wrote it (PDF); empty: rendered from the parts' regions.
     template_pdf = models.FileField(upload_to="templates/", max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -124,6 +124,30 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# Email: invitations, "your grades are published", "your regrade was answered". Printed on
+# the console (the process's log) unless EMAIL_HOST names an SMTP server.
+EMAIL_HOST = envstr("EMAIL_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = envint("EMAIL_PORT", 587, minimum=1)
+EMAIL_HOST_USER = envstr("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = envstr("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", True)
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL exclude each other: set one")
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 20, minimum=1)
+DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "gradebook@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The site's address as students reach it: the links in emails start with it.
+SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000")
+# How long an invitation (set-password) link stays valid; `manage.py invitation_links`
+# prints fresh ones at any time.
+PASSWORD_RESET_TIMEOUT = 86400 * envint("INVITATION_DAYS", 14, minimum=1)
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = envstr("TIME_ZONE", "UTC")
 USE_I18N = True

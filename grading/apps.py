@@ -13,3 +13,8 @@ class GradingConfig(AppConfig):
     name = "grading"
     label = "gradebook"
     verbose_name = "Grades and reviews"
+
+    def ready(self) -> None:
+        # grading.notify sends its task by name after the commit: every process registers
+        # the tasks, not only the workers that autodiscover them (as exams does).
+        from grading import tasks  # noqa: F401

@@ -3,7 +3,8 @@
 Two database roles run gradebook in a deployment. The **owner** runs the migrations and owns
 every table; the **application** role (web and workers) gets, from :func:`grant_app_role`,
 what the app needs and no more: SELECT, INSERT, UPDATE, DELETE on the tables, but only SELECT
-and INSERT on the audit log, and SELECT on the migration history. A trigger (migration
+and INSERT on the audit logs (of grades, and of the exams' publication), and SELECT on the
+migration history. A trigger (migration
 ``0004``) refuses UPDATE to everyone, DELETE to anyone but the owner, and TRUNCATE to anyone
 but a superuser, whatever the session has set. The owner can still alter its own table: the
 log is sealed against the application, not against whoever holds the owner's password.
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from django.db import connection as default_connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from grading.models import GradeEvent
+from grading.models import ExamEvent, GradeEvent
 
 _ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -130,6 +131,7 @@ def grant_app_role(
             f"REVOKE TRUNCATE, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA {q(schema)} FROM {role}",
             f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {q(schema)} TO {role}",
             f"REVOKE UPDATE, DELETE ON {q(log)} FROM {role}",
+            f"REVOKE UPDATE, DELETE ON {q(ExamEvent._meta.db_table)} FROM {role}",
             f"REVOKE INSERT, UPDATE, DELETE ON {q('django_migrations')} FROM {role}",
         ):
             cursor.execute(statement)

@@ -234,3 +234,16 @@ class RegradeResolveForm(forms.Form):
     """The grader's answer to a regrade request."""
 
     response = forms.CharField(required=False, max_length=MAX_TEXT, label="Response")
+
+
+class PublishForm(forms.Form):
+    """Publishing: an explicit confirmation, and the number of unfinished items shown."""
+
+    confirm = forms.BooleanField(
+        required=True, error_messages={"required": "Tick the box to confirm the publication."}
+    )
+    unfinished = forms.IntegerField(min_value=0, max_value=MAX_VERSION, required=False)
+
+
+class UnpublishForm(forms.Form):
+    reason = forms.CharField(max_length=500, required=False, strip=True)

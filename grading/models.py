@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from exams.models import Answer, Part
+from exams.models import Answer, Exam, Part
 
 
 class RubricItem(models.Model):
@@ -147,3 +147,75 @@ class RegradeRequest(models.Model):
 
     def __str__(self) -> str:
         return f"regrade of {self.answer} ({self.status})"
+
+
+class ExamEvent(models.Model):
+    """One change of what an exam shows its students (publication, anonymous grading): the
+    exam's audit log, append-only like :class:`GradeEvent` and sealed the same way on
+    PostgreSQL (migration ``0005``, ``grading.audit.grant_app_role``)."""
+
+    class Action(models.TextChoices):
+        PUBLISH = "publish", "Grades published"
+        UNPUBLISH = "unpublish", "Grades unpublished"
+        ANONYMOUS_ON = "anonymous_on", "Anonymous grading switched on"
+        ANONYMOUS_OFF = "anonymous_off", "Anonymous grading switched off"
+
+    exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(max_length=20, choices=Action.choices)
+    #: What the instructor was shown and confirmed (unfinished work at publication), a reason.
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.exam}: {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("exam events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("exam events are append-only")
+
+
+class Notification(models.Model):
+    """An email to one user (grades published, a regrade answered). Written in the transaction
+    of what it announces and sent by a task after the commit: a mail server that is down loses
+    neither the grade nor the message (``manage.py notifications_send`` sends what is left)."""
+
+    class Kind(models.TextChoices):
+        PUBLISHED = "published", "Grades published"
+        REGRADE_ANSWERED = "regrade_answered", "Regrade request answered"
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True, default="")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            # The sender and the resend command look for what is not sent yet.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(sent_at__isnull=True),
+                name="notification_unsent_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.recipient_id}"

@@ -320,3 +320,43 @@ def page_regions(rows: Sequence[FeedbackRow]) -> dict[int, list[tuple[FeedbackRo
         if row.answer is not None and box and len(box) == 4:
             out.setdefault(row.part.region.get("page"), []).append((row, percent_box(box)))
     return out
+
+
+#: Verdicts whose auto-check points a person has still to confirm.
+PROVISIONAL_VERDICTS = (
+    Answer.Verdict.PENDING,
+    Answer.Verdict.NEEDS_REVIEW,
+    Answer.Verdict.INCORRECT,
+    Answer.Verdict.PARTIAL,
+)
+
+
+@dataclass(frozen=True)
+class CopyGaps:
+    """Why a copy's total is not final: parts with no points, parts whose points are the
+    auto-check's still waiting for a person, pages of the copy never scanned."""
+
+    ungraded: list[Part]
+    provisional: list[Part]
+    missing_pages: list[int]
+
+    @property
+    def final(self) -> bool:
+        return not (self.ungraded or self.provisional or self.missing_pages)
+
+
+def copy_gaps(
+    rows: Sequence[FeedbackRow], page_numbers: Sequence[int | None], pages_per_copy: int
+) -> CopyGaps:
+    """What is unfinished in one copy, from its feedback rows and its placed pages' numbers."""
+    ungraded, provisional = [], []
+    for row in rows:
+        if row.answer is None or row.points is None:
+            ungraded.append(row.part)
+        elif row.answer.verdict in PROVISIONAL_VERDICTS and (
+            row.score is None or row.score.source != Score.Source.PERSON
+        ):
+            provisional.append(row.part)
+    placed = {n for n in page_numbers if n}
+    missing = sorted(set(range(1, pages_per_copy + 1)) - placed) if placed else []
+    return CopyGaps(ungraded=ungraded, provisional=provisional, missing_pages=missing)

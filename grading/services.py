@@ -1,4 +1,4 @@
-"""Writes on grades: scores, rubric items, publication, regrade requests.
+"""Writes on grades: scores, rubric items, regrade requests (publication: ``grading.publishing``).
 
 Every score change goes through :func:`score_write`, which bumps the score's version and
 appends a :class:`GradeEvent` in the same transaction: there is no other path to a grade. The
@@ -24,6 +24,7 @@ from django.utils import timezone
 from exams.images import delete_after_commit
 from exams.models import Answer, Exam, Page, Part, Submission
 from gradebook.db import refuse_duplicate
+from grading import notify
 from grading.audit import require_audit_log_erasable
 from grading.models import GradeEvent, RegradeRequest, RubricItem, Score
 
@@ -204,15 +205,6 @@ def submission_recompute_total(*, submission: Submission) -> Submission:
     submission.total_points = None if total is None else Decimal(total).quantize(Decimal("0.01"))
     submission.save(update_fields=["total_points"])
     return submission
-
-
-@transaction.atomic
-def exam_publish(*, exam: Exam, actor: User) -> Exam:
-    """Make grades and feedback visible to the exam's students."""
-    exam.status = Exam.Status.PUBLISHED
-    exam.published_at = timezone.now()
-    exam.save(update_fields=["status", "published_at"])
-    return exam
 
 
 @transaction.atomic
@@ -502,6 +494,7 @@ def regrade_request_resolve(
     request.resolved_at = timezone.now()
     request.full_clean()
     request.save()
+    notify.notify_regrade_answered(request)
     return request
 
 

@@ -6,7 +6,7 @@ from django.db import OperationalError
 
 from exams.models import Submission
 from gradebook.celery import task
-from grading import services
+from grading import notify, services
 
 
 @task(retry_on=(OperationalError,))
@@ -17,3 +17,10 @@ def recompute_submission_total(*, submission_id: int) -> str | None:
         return None  # deleted meanwhile: nothing to do
     submission = services.submission_recompute_total(submission=submission)
     return None if submission.total_points is None else str(submission.total_points)
+
+
+@task(retry_on=(OperationalError,))
+def notifications_send(*, notification_ids: list[int]) -> tuple[int, int]:
+    """Send these notifications if they are still unsent (a second run sends nothing twice).
+    Mail failures are kept on the notifications, not retried here."""
+    return notify.notifications_send(ids=notification_ids)

@@ -29,6 +29,7 @@ urlpatterns = [
     path("rubric-items/<int:item_id>/edit", views.rubric_item_update, name="rubric_item_update"),
     path("rubric-items/<int:item_id>/delete", views.rubric_item_delete, name="rubric_item_delete"),
     path("exams/<int:exam_id>/publish", views.exam_publish, name="exam_publish"),
+    path("exams/<int:exam_id>/unpublish", views.exam_unpublish, name="exam_unpublish"),
     path("exams/<int:exam_id>/export/scores.csv", views.export_scores, name="export_scores"),
     path(
         "exams/<int:exam_id>/export/gradebook.csv", views.export_gradebook, name="export_gradebook"

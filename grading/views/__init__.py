@@ -7,7 +7,13 @@ every page also works without its script.
 """
 
 from grading.views.feedback import regrade_request_create, submission_detail
-from grading.views.results import exam_publish, exam_stats, export_gradebook, export_scores
+from grading.views.results import (
+    exam_publish,
+    exam_stats,
+    exam_unpublish,
+    export_gradebook,
+    export_scores,
+)
 from grading.views.review import (
     answer_accept,
     answer_grade,
@@ -31,6 +37,7 @@ __all__ = [
     "answer_transcription",
     "exam_publish",
     "exam_stats",
+    "exam_unpublish",
     "export_gradebook",
     "export_scores",
     "group_grade",

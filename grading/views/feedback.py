@@ -46,6 +46,9 @@ def submission_detail(request: AuthenticatedRequest, submission_id: int) -> Http
             ),
             "is_owner": submission.student_id == enrollment.pk,
             "max_total": sum((r.part.max_points for r in rows), Decimal(0)),
+            "gaps": selectors.copy_gaps(
+                rows, [p.page_number for p in pages], submission.exam.pages_per_copy
+            ),
         },
     )
 

@@ -6,11 +6,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from exams import selectors as exam_selectors
-from gradebook.http import AuthenticatedRequest, attachment
-from grading import exports, services, stats
+from exams.models import Exam
+from gradebook.http import AuthenticatedRequest, attachment, form_error_text
+from grading import exports, forms, publishing, stats
 from grading.views.common import (
     INSTRUCTOR,
 )
@@ -20,12 +21,66 @@ from grading.views.common import (
 _CSV = "text/csv; charset=utf-8"
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def exam_publish(request: AuthenticatedRequest, exam_id: int) -> HttpResponse:
+    """GET: what is unfinished, and the confirmation. POST: publish, when confirmed."""
     exam, _ = exam_selectors.get_exam_for_user(request.user, exam_id, roles=INSTRUCTOR)
-    services.exam_publish(exam=exam, actor=request.user)
+    if exam.is_published:
+        messages.info(request, "The grades of this exam are already published.")
+        return redirect("exam_detail", exam_id=exam.pk)
+    if request.method == "GET":
+        return _publish_page(request, exam)
+    form = forms.PublishForm(request.POST)
+    if not form.is_valid():
+        return _publish_page(request, exam, error=form_error_text(form), status=400)
+    try:
+        publishing.exam_publish(
+            exam=exam,
+            actor=request.user,
+            confirmed_unfinished=form.cleaned_data["unfinished"] or 0,
+        )
+    except publishing.PublishUnconfirmedError as exc:
+        error = (
+            "Not published: the unfinished work changed since the page was loaded. "
+            "Look at it again."
+        )
+        return _publish_page(request, exam, readiness=exc.readiness, error=error, status=409)
     messages.success(request, "Grades published: students now see their copies and feedback.")
+    return redirect("exam_detail", exam_id=exam.pk)
+
+
+def _publish_page(
+    request: AuthenticatedRequest,
+    exam: Exam,
+    *,
+    readiness: publishing.Readiness | None = None,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    return render(
+        request,
+        "grading/publish.html",
+        {
+            "exam": exam,
+            "readiness": readiness or publishing.publish_readiness(exam),
+            "error": error,
+        },
+        status=status,
+    )
+
+
+@require_POST
+@login_required
+def exam_unpublish(request: AuthenticatedRequest, exam_id: int) -> HttpResponse:
+    """Hide the grades from the students again; logged in the exam's audit log."""
+    exam, _ = exam_selectors.get_exam_for_user(request.user, exam_id, roles=INSTRUCTOR)
+    form = forms.UnpublishForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_error_text(form))
+        return redirect("exam_detail", exam_id=exam.pk)
+    publishing.exam_unpublish(exam=exam, actor=request.user, reason=form.cleaned_data["reason"])
+    messages.success(request, "Grades unpublished: students no longer see this exam's copies.")
     return redirect("exam_detail", exam_id=exam.pk)
 
 

@@ -13,10 +13,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_student_reads_feedback_and_asks_for_a_regrade(demo, as_user):
-    from grading import services
+    from grading import publishing
 
     instructor = Enrollment.objects.get(course=demo.course, role="instructor").user
-    services.exam_publish(exam=demo, actor=instructor)
+    unfinished = publishing.publish_readiness(demo).unfinished
+    publishing.exam_publish(exam=demo, actor=instructor, confirmed_unfinished=unfinished)
     submission = (
         Submission.objects.filter(exam=demo, answers__verdict__in=["incorrect", "needs_review"])
         .select_related("student__user")

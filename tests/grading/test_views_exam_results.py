@@ -9,7 +9,6 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from exams.models import Exam
 from grading import services
 from grading.models import Score
 from tests import view_fixtures
@@ -20,21 +19,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def answers(cast):
     return view_fixtures.graded_answers(cast)
-
-
-def test_the_instructor_publishes(client, cast):
-    client.force_login(cast.instructor.user)
-    assert client.post(reverse("exam_publish", args=[cast.exam.pk])).status_code == 302
-    assert Exam.objects.get(pk=cast.exam.pk).is_published
-
-
-def test_publishing_is_for_the_instructor_only_and_post_only(client, cast):
-    for user in (cast.ta.user, cast.student.user, cast.other_ta.user):
-        client.force_login(user)
-        assert client.post(reverse("exam_publish", args=[cast.exam.pk])).status_code == 404
-    client.force_login(cast.instructor.user)
-    assert client.get(reverse("exam_publish", args=[cast.exam.pk])).status_code == 405
-    assert not Exam.objects.get(pk=cast.exam.pk).is_published
 
 
 def _rows(response) -> list[dict]:

@@ -189,7 +189,7 @@ class TestInstallView:
 def test_the_staff_see_what_was_read_per_part_highlighted_and_the_student_does_not(
     client, cast, exam
 ):
-    from grading.services import exam_publish
+    from grading.publishing import exam_publish, publish_readiness
 
     printed_exam_store(exam=exam, text=PRINTED, source="uploaded")
     _import(cast, PRINTED.replace("50000 images take?\n", "50000 images take?\n\n15 epochs\n"))
@@ -199,7 +199,11 @@ def test_the_staff_see_what_was_read_per_part_highlighted_and_the_student_does_n
     page = client.get(url).content.decode()
     assert 'data-part="1.a">15 epochs</mark>' in page
     assert "aligned with the printed exam (version 1)" in page
-    exam_publish(exam=exam, actor=cast.instructor.user)
+    exam_publish(
+        exam=exam,
+        actor=cast.instructor.user,
+        confirmed_unfinished=publish_readiness(exam).unfinished,
+    )
     client.force_login(cast.student.user)
     page = client.get(url).content.decode()
     assert 'id="copy-reading"' not in page
