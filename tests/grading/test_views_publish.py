@@ -207,3 +207,16 @@ def test_answering_a_regrade_emails_the_student(cast, graded, django_capture_on_
     assert "Agreed: 78." in message.body
     assert "regrade request for 1.b" in message.subject
     assert Score.objects.filter(answer=graded["wrong"]).exists()
+
+
+def test_the_command_sends_what_is_left_and_says_what_failed(cast, graded, settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    publishing.exam_publish(exam=cast.exam, actor=cast.instructor.user, confirmed_unfinished=1)
+    out = StringIO()
+    call_command("notifications_send", stdout=out)  # on_commit never ran: both are left
+    assert out.getvalue().strip() == "sent 2, failed 0, still unsent 0"
+    call_command("notifications_send", stdout=out)
+    assert len(mail.outbox) == 2
