@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("courses/<int:course_id>/", views.course_detail, name="course_detail"),
     path("courses/<int:course_id>/roster/import", views.roster_import, name="roster_import"),
+    path("courses/<int:course_id>/roster/invite", views.roster_invite, name="roster_invite"),
     path("courses/<int:course_id>/exams/new/", views.exam_new, name="exam_new"),
     path(
         "courses/<int:course_id>/exams/new/propose",

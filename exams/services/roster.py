@@ -1,5 +1,8 @@
 """Roster import from a CSV file: name, student number, email.
 
+Students new to gradebook get an account without a password and an email inviting them to
+choose one (``exams.services.invitations``), sent once the import has committed.
+
 File-level problems (not text, no header, a required column missing) import nothing. Row
 problems are reported per row with the row's line number; every valid row is imported, each
 in its own savepoint so one bad row never leaves another half-written.
@@ -16,6 +19,7 @@ from django.db import transaction
 
 from exams.models import STAFF_ROLES, Course, Enrollment
 from exams.services.courses import student_enroll
+from exams.services.invitations import invitations_send_after_commit
 
 #: Accepted spellings of each column, compared lower-case with spaces and dashes as "_".
 COLUMNS = {
@@ -41,6 +45,8 @@ class RowError:
 class RosterResult:
     imported: list[Enrollment] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    #: Students emailed an invitation to set their password (new accounts, once committed).
+    invited: int = 0
 
 
 def _norm(header: str) -> str:
@@ -148,4 +154,5 @@ def roster_import(*, course: Course, data: bytes) -> RosterResult:
             result.errors.append(RowError(line, _messages(exc), values))
             continue
         result.imported.append(enrollment)
+    result.invited = invitations_send_after_commit([e.user for e in result.imported], course)
     return result

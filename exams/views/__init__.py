@@ -1,7 +1,7 @@
 """Views of the exams app, one module per area; thin: access check through selectors, one
 service call, render or redirect."""
 
-from exams.views.courses import course_detail, home, roster_import
+from exams.views.courses import course_detail, home, roster_import, roster_invite
 from exams.views.exam import (
     answer_key_install,
     answer_key_skeleton,
@@ -59,6 +59,7 @@ __all__ = [
     "pages_discard",
     "printed_exam_install",
     "roster_import",
+    "roster_invite",
     "scan_upload",
     "submission_identify",
 ]

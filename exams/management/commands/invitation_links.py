@@ -1,0 +1,44 @@
+"""Print the set-password links of a course's students, for when email cannot reach them
+(or to paste into the LMS's own messaging). With --send, email the invitations as well."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+
+from exams.models import Course, Enrollment, Role
+from exams.services import invitations
+from gradebook.accounts import set_password_url
+
+
+class Command(BaseCommand):
+    help = (
+        "Print student number, email and set-password link of the course's students who have "
+        "not set a password (tab-separated); --all for every student, --send to email them."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--course", type=int, required=True, help="the course's id")
+        parser.add_argument(
+            "--all", action="store_true", help="every student, also those with a password"
+        )
+        parser.add_argument("--send", action="store_true", help="email the invitations too")
+
+    def handle(self, *args, course: int, all: bool, send: bool, **options) -> None:
+        found = Course.objects.filter(pk=course).first()
+        if found is None:
+            raise CommandError(
+                f"no course with id {course} (manage.py shell: Course.objects.all())"
+            )
+        if all:
+            students = list(
+                Enrollment.objects.filter(course=found, role=Role.STUDENT)
+                .select_related("user")
+                .order_by("student_number")
+            )
+        else:
+            students = invitations.students_without_password(found)
+        for e in students:
+            self.stdout.write(f"{e.student_number}\t{e.user.email}\t{set_password_url(e.user)}")
+        if send:
+            sent, failed = invitations.invitations_send([e.user for e in students], found)
+            self.stderr.write(f"invitations sent: {sent}, failed: {failed}")
