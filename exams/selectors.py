@@ -423,3 +423,9 @@ def missing_pages(exam: Exam) -> dict[int, list[int]]:
             placed.setdefault(copy, set()).add(number)
     expected = set(range(1, exam.pages_per_copy + 1))
     return {copy: sorted(expected - got) for copy, got in sorted(placed.items()) if expected - got}
+
+
+def names_hidden(exam: Exam, enrollment: Enrollment) -> bool:
+    """Whether students' names and numbers are hidden from this person on the exam's pages:
+    for TAs, while the exam is graded anonymously and not published yet."""
+    return exam.anonymous_grading and not exam.is_published and enrollment.role == Role.TA

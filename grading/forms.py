@@ -247,3 +247,9 @@ class PublishForm(forms.Form):
 
 class UnpublishForm(forms.Form):
     reason = forms.CharField(max_length=500, required=False, strip=True)
+
+
+class AnonymousForm(forms.Form):
+    """Anonymous grading on (ticked) or off (not ticked, as a browser sends it)."""
+
+    anonymous = forms.BooleanField(required=False)

@@ -20,9 +20,10 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from exams.models import Exam, Page
+from exams.models import Exam
 from exams.pipeline import steps
 from grading.models import Notification, RegradeRequest
+from grading.selectors import sat_submissions
 
 log = logging.getLogger(__name__)
 
@@ -51,10 +52,9 @@ def notify_published(exam: Exam) -> list[int]:
     """One email per student with a scanned copy of the exam (and an email address), with
     the link to their graded copy. Call inside the publishing transaction."""
     submissions = (
-        exam.submissions.filter(student__isnull=False, pages__status=Page.Status.PLACED)
+        exam.submissions.filter(student__isnull=False, pk__in=sat_submissions(exam).values("pk"))
         .exclude(student__user__email="")
         .select_related("student__user", "exam__course")
-        .distinct()
     )
     subject = f"{exam.course.code}: your graded {exam.title} is online"
     return _create(

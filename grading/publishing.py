@@ -17,10 +17,11 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from exams.models import Answer, Exam, Page, Part, Submission
+from exams.models import Answer, Exam, Part, Submission
 from exams.services.attention import attention_summary
 from grading import notify
 from grading.models import ExamEvent, RegradeRequest, Score
+from grading.selectors import sat_submissions
 
 #: Verdicts a person must still look at unless a person graded the answer.
 UNGRADED_VERDICTS = (
@@ -91,13 +92,9 @@ def publish_readiness(exam: Exam) -> Readiness:
     )
     parts = exam.parts.order_by("order")
     summary = attention_summary(exam)
-    scanned = exam.submissions.filter(pages__status=Page.Status.PLACED).distinct().count()
-    rostered_with_copy = (
-        exam.submissions.filter(student__isnull=False, pages__status=Page.Status.PLACED)
-        .values("student_id")
-        .distinct()
-        .count()
-    )
+    sat = sat_submissions(exam)
+    scanned = sat.count()
+    rostered_with_copy = sat.filter(student__isnull=False).count()
     rostered = exam.course.enrollments.filter(role="student").count()
     return Readiness(
         todo_by_part=[(p, counts[p.pk]) for p in parts if counts.get(p.pk)],
@@ -166,4 +163,18 @@ def exam_unpublish(*, exam: Exam, actor: User | None, reason: str = "") -> Exam:
     ExamEvent.objects.create(
         exam=exam, actor=actor, action=ExamEvent.Action.UNPUBLISH, detail=detail
     )
+    return exam
+
+
+@transaction.atomic
+def exam_anonymous_set(*, exam: Exam, actor: User | None, anonymous: bool) -> Exam:
+    """Switch anonymous grading (students' names hidden from TAs until publication) on or
+    off, logged in the exam's audit log. Setting what is already set changes nothing."""
+    exam = Exam.objects.select_for_update().get(pk=exam.pk)
+    if exam.anonymous_grading == anonymous:
+        return exam
+    exam.anonymous_grading = anonymous
+    exam.save(update_fields=["anonymous_grading"])
+    action = ExamEvent.Action.ANONYMOUS_ON if anonymous else ExamEvent.Action.ANONYMOUS_OFF
+    ExamEvent.objects.create(exam=exam, actor=actor, action=action)
     return exam

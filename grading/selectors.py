@@ -19,7 +19,7 @@ from django.db.models import (
     When,
 )
 
-from exams.models import Answer, Exam, Part, Submission, Transcription
+from exams.models import Answer, Exam, Page, Part, Submission, Transcription
 from grading.models import GradeEvent, RegradeRequest, RubricItem, Score
 
 
@@ -360,3 +360,11 @@ def copy_gaps(
     placed = {n for n in page_numbers if n}
     missing = sorted(set(range(1, pages_per_copy + 1)) - placed) if placed else []
     return CopyGaps(ungraded=ungraded, provisional=provisional, missing_pages=missing)
+
+
+def sat_submissions(exam: Exam) -> QuerySet[Submission]:
+    """The exam's copies someone wrote: a page of theirs was scanned and placed, or answers
+    were read or imported for them. A rostered student with none of these was absent."""
+    return exam.submissions.filter(
+        Q(pages__status=Page.Status.PLACED) | Q(answers__isnull=False)
+    ).distinct()

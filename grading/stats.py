@@ -17,7 +17,7 @@ from django.db.models import Avg, Count, F, Max, Q, Sum
 from django.db.models.functions import Abs
 
 from exams.models import Answer, Exam, Part
-from grading.models import Score
+from grading.models import RubricItem, Score
 
 #: Size of a histogram's drawing area in SVG units (the template scales it to the page).
 WIDTH, HEIGHT, BINS = 320, 120, 10
@@ -202,3 +202,115 @@ def part_stats(exam: Exam, *, top: int = 5) -> list[PartStats]:
 def overall_agreement(stats: list[PartStats]) -> tuple[int, int]:
     """(agreed, compared) over all parts."""
     return sum(s.agreed for s in stats), sum(s.compared for s in stats)
+
+
+@dataclass(frozen=True)
+class Usage:
+    """How often something was used (a rubric item, a grader), with its share of a whole."""
+
+    label: str
+    count: int
+    share: float
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.share)
+
+
+@dataclass(frozen=True)
+class PartScores:
+    """One part's score distribution: histogram, mean, full marks, and rubric-item usage."""
+
+    part: Part
+    histogram: Histogram
+    full_marks: int
+    rubric: list[Usage]
+
+    @property
+    def graded(self) -> int:
+        return self.histogram.n
+
+    @property
+    def full_share(self) -> float | None:
+        return self.full_marks / self.graded if self.graded else None
+
+    @property
+    def full_percent(self) -> int | None:
+        return None if self.full_share is None else round(100 * self.full_share)
+
+
+def part_scores(exam: Exam) -> list[PartScores]:
+    """Per part, in printed order: the histogram of its answers' points, how many got full
+    marks, and how often each rubric item was applied (share of the part's scored answers).
+    Three queries."""
+    parts = list(exam.parts.order_by("order"))
+    points: dict[int, list[Decimal]] = {p.pk: [] for p in parts}
+    for part_id, value in Score.objects.filter(
+        answer__part__exam=exam, points__isnull=False
+    ).values_list("answer__part_id", "points"):
+        if value is not None:  # always: the filter says so, the type checker cannot see it
+            points.setdefault(part_id, []).append(value)
+    usage: dict[int, list[tuple[str, int]]] = {}
+    for part_id, label, item_points, uses in (
+        RubricItem.objects.filter(part__exam=exam)
+        .annotate(uses=Count("scores"))
+        .order_by("part_id", "order", "pk")
+        .values_list("part_id", "label", "points", "uses")
+    ):
+        usage.setdefault(part_id, []).append((f"{label} ({item_points:+})", uses))
+    out = []
+    for part in parts:
+        values = points.get(part.pk, [])
+        n = len(values)
+        out.append(
+            PartScores(
+                part=part,
+                histogram=histogram(
+                    f"{part.part_id} {part.label}".strip(), values, part.max_points
+                ),
+                full_marks=sum(1 for v in values if v >= part.max_points),
+                rubric=[
+                    Usage(label, uses, uses / n if n else 0.0)
+                    for label, uses in usage.get(part.pk, [])
+                ],
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class GradingProgress:
+    """How far the people have come: answers graded by a person, what is left, and who
+    graded how many."""
+
+    by_person: int
+    left: int
+    graders: list[Usage]
+
+    @property
+    def percent(self) -> int:
+        total = self.by_person + self.left
+        return round(100 * self.by_person / total) if total else 100
+
+
+def grading_progress(exam: Exam, left: int) -> GradingProgress:
+    """Answers graded by a person, per grader (most first); ``left`` is the number of answers
+    a person still has to grade (``grading.publishing.ungraded_answers``). One query."""
+    rows = list(
+        Score.objects.filter(answer__part__exam=exam, source=Score.Source.PERSON)
+        .values("graded_by__username", "graded_by__first_name", "graded_by__last_name")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "graded_by__username")
+    )
+    total = sum(r["n"] for r in rows)
+    graders = [
+        Usage(
+            " ".join(filter(None, (r["graded_by__first_name"], r["graded_by__last_name"])))
+            or r["graded_by__username"]
+            or "(deleted user)",
+            r["n"],
+            r["n"] / total if total else 0.0,
+        )
+        for r in rows
+    ]
+    return GradingProgress(by_person=total, left=left, graders=graders)

@@ -7,6 +7,7 @@ from grading import views
 
 urlpatterns = [
     path("submissions/<int:submission_id>/", views.submission_detail, name="submission_detail"),
+    path("submissions/<int:submission_id>/graded.pdf", views.submission_pdf, name="submission_pdf"),
     path(
         "answers/<int:answer_id>/regrade",
         views.regrade_request_create,
@@ -30,9 +31,12 @@ urlpatterns = [
     path("rubric-items/<int:item_id>/delete", views.rubric_item_delete, name="rubric_item_delete"),
     path("exams/<int:exam_id>/publish", views.exam_publish, name="exam_publish"),
     path("exams/<int:exam_id>/unpublish", views.exam_unpublish, name="exam_unpublish"),
+    path("exams/<int:exam_id>/anonymous", views.exam_anonymous, name="exam_anonymous"),
     path("exams/<int:exam_id>/export/scores.csv", views.export_scores, name="export_scores"),
     path(
         "exams/<int:exam_id>/export/gradebook.csv", views.export_gradebook, name="export_gradebook"
     ),
+    path("exams/<int:exam_id>/export/canvas.csv", views.export_canvas, name="export_canvas"),
+    path("exams/<int:exam_id>/export/moodle.csv", views.export_moodle, name="export_moodle"),
     path("exams/<int:exam_id>/stats/", views.exam_stats, name="exam_stats"),
 ]

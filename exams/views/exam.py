@@ -30,6 +30,7 @@ def _exam_page(request, exam: Exam, enrollment: Enrollment, *, status: int = 200
         "parts": [(part, progress.parts.get(part.pk, {})) for part in exam.parts.order_by("order")],
         "submissions": selectors.exam_submissions(exam),
         "regrades": progress.regrades,
+        "hide_names": selectors.names_hidden(exam, enrollment),
     }
     if is_instructor:
         summary = attention.attention_summary(exam)

@@ -6,12 +6,15 @@ stale score, 400 for a bad value) and a plain form post with a redirect and a me
 every page also works without its script.
 """
 
-from grading.views.feedback import regrade_request_create, submission_detail
+from grading.views.feedback import regrade_request_create, submission_detail, submission_pdf
 from grading.views.results import (
+    exam_anonymous,
     exam_publish,
     exam_stats,
     exam_unpublish,
+    export_canvas,
     export_gradebook,
+    export_moodle,
     export_scores,
 )
 from grading.views.review import (
@@ -35,10 +38,13 @@ __all__ = [
     "answer_accept",
     "answer_grade",
     "answer_transcription",
+    "exam_anonymous",
     "exam_publish",
     "exam_stats",
     "exam_unpublish",
+    "export_canvas",
     "export_gradebook",
+    "export_moodle",
     "export_scores",
     "group_grade",
     "groups",
@@ -51,4 +57,5 @@ __all__ = [
     "rubric_item_delete",
     "rubric_item_update",
     "submission_detail",
+    "submission_pdf",
 ]

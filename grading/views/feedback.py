@@ -14,9 +14,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from exams import selectors as exam_selectors
 from exams.models import STAFF_ROLES
-from gradebook.http import AuthenticatedRequest, form_error_text
+from gradebook.http import AuthenticatedRequest, attachment, form_error_text
 from gradebook.http import error_text as _errors
-from grading import forms, selectors, services
+from grading import forms, graded_pdf, selectors, services
 from grading.views.common import fail
 
 # --- Student feedback ---------------------------------------------------------------------
@@ -45,12 +45,33 @@ def submission_detail(request: AuthenticatedRequest, submission_id: int) -> Http
                 exam_selectors.copy_reading(submission) if enrollment.role in STAFF_ROLES else None
             ),
             "is_owner": submission.student_id == enrollment.pk,
+            "hide_names": exam_selectors.names_hidden(submission.exam, enrollment),
             "max_total": sum((r.part.max_points for r in rows), Decimal(0)),
             "gaps": selectors.copy_gaps(
                 rows, [p.page_number for p in pages], submission.exam.pages_per_copy
             ),
         },
     )
+
+
+@require_GET
+@login_required
+def submission_pdf(request: AuthenticatedRequest, submission_id: int) -> HttpResponse:
+    """The graded copy as a PDF: the scanned pages with verdicts, points and comments drawn
+    on. Same access as the page: the student after publication, the course's staff."""
+    submission, enrollment = exam_selectors.get_submission_for_user(request.user, submission_id)
+    rows = selectors.submission_feedback_rows(submission)
+    pages = exam_selectors.submission_pages(submission)
+    gaps = selectors.copy_gaps(rows, [p.page_number for p in pages], submission.exam.pages_per_copy)
+    pdf = graded_pdf.graded_pdf(
+        submission,
+        rows,
+        pages,
+        gaps,
+        show_name=not exam_selectors.names_hidden(submission.exam, enrollment),
+    )
+    name = f"{submission.exam.slug}-copy-{submission.copy_number}-graded.pdf"
+    return attachment(pdf, name, "application/pdf")
 
 
 @require_POST

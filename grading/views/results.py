@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from exams import selectors as exam_selectors
-from exams.models import Exam
+from exams.models import STAFF_ROLES, Exam
 from gradebook.http import AuthenticatedRequest, attachment, form_error_text
 from grading import exports, forms, publishing, stats
 from grading.views.common import (
@@ -84,6 +84,22 @@ def exam_unpublish(request: AuthenticatedRequest, exam_id: int) -> HttpResponse:
     return redirect("exam_detail", exam_id=exam.pk)
 
 
+@require_POST
+@login_required
+def exam_anonymous(request: AuthenticatedRequest, exam_id: int) -> HttpResponse:
+    """Switch anonymous grading on or off; logged in the exam's audit log."""
+    exam, _ = exam_selectors.get_exam_for_user(request.user, exam_id, roles=INSTRUCTOR)
+    form = forms.AnonymousForm(request.POST)
+    form.is_valid()  # a checkbox: always valid, absent means off
+    anonymous = form.cleaned_data.get("anonymous", False)
+    publishing.exam_anonymous_set(exam=exam, actor=request.user, anonymous=anonymous)
+    if anonymous:
+        messages.success(request, "Anonymous grading: TAs no longer see students' names.")
+    else:
+        messages.success(request, "Anonymous grading is off: TAs see students' names.")
+    return redirect("exam_detail", exam_id=exam.pk)
+
+
 @require_GET
 @login_required
 def export_scores(request: AuthenticatedRequest, exam_id: int) -> HttpResponse:
@@ -100,10 +116,26 @@ def export_gradebook(request: AuthenticatedRequest, exam_id: int) -> HttpRespons
 
 @require_GET
 @login_required
-def exam_stats(request: AuthenticatedRequest, exam_id: int) -> HttpResponse:
+def export_canvas(request: AuthenticatedRequest, exam_id: int) -> HttpResponse:
     exam, _ = exam_selectors.get_exam_for_user(request.user, exam_id, roles=INSTRUCTOR)
+    return attachment(exports.canvas_csv(exam), f"{exam.slug}-canvas.csv", _CSV)
+
+
+@require_GET
+@login_required
+def export_moodle(request: AuthenticatedRequest, exam_id: int) -> HttpResponse:
+    exam, _ = exam_selectors.get_exam_for_user(request.user, exam_id, roles=INSTRUCTOR)
+    return attachment(exports.moodle_csv(exam), f"{exam.slug}-moodle.csv", _CSV)
+
+
+@require_GET
+@login_required
+def exam_stats(request: AuthenticatedRequest, exam_id: int) -> HttpResponse:
+    """Statistics of the exam, for its instructors and TAs."""
+    exam, _ = exam_selectors.get_exam_for_user(request.user, exam_id, roles=STAFF_ROLES)
     part_stats = stats.part_stats(exam)
     agreed, compared = stats.overall_agreement(part_stats)
+    left = publishing.ungraded_answers(exam).count()
     return render(
         request,
         "grading/stats.html",
@@ -112,6 +144,8 @@ def exam_stats(request: AuthenticatedRequest, exam_id: int) -> HttpResponse:
             "total": stats.exam_histogram(exam),
             "questions": stats.question_histograms(exam),
             "parts": part_stats,
+            "part_scores": stats.part_scores(exam),
+            "progress": stats.grading_progress(exam, left=left),
             "agreed": agreed,
             "compared": compared,
         },

@@ -1,6 +1,7 @@
 """The instructor publishes a half-graded exam: the page lists what is unfinished and the
 button does nothing until the confirmation is ticked; the student then sees a total marked
-"not final"; the instructor unpublishes and the student's copy is gone again."""
+"not final" and a graded PDF to download, a TA the statistics; the instructor unpublishes and
+the student's copy is gone again."""
 
 from __future__ import annotations
 
@@ -40,6 +41,15 @@ def test_a_half_graded_exam_publishes_only_once_confirmed_and_unpublishes(demo, 
     student_page.goto(f"/submissions/{submission.pk}/")
     student_page.wait_for_selector("#total-not-final")
     assert "not final" in student_page.inner_text("#total-note")
+
+    assert student_page.get_attribute("#graded-pdf", "href").endswith("/graded.pdf")
+    ta = Enrollment.objects.get(course=demo.course, role="ta").user
+    ta_page = as_user(ta)
+    ta_page.goto(f"/exams/{demo.pk}/")
+    ta_page.click("#stats-link")  # the TA's statistics: no longer a 404
+    ta_page.wait_for_selector("#part-scores svg")
+    assert "left to grade" in ta_page.inner_text("#grading-progress")
+    screenshot(ta_page, "statistics-ta")
 
     page.once("dialog", lambda dialog: dialog.accept())
     page.click("#unpublish-form button")

@@ -44,7 +44,7 @@ def test_lms_gradebook_csv_and_formula_cells_are_defused(client, cast, answers):
     client.force_login(cast.instructor.user)
     response = client.get(reverse("export_gradebook", args=[cast.exam.pk]))
     rows = _rows(response)
-    assert list(rows[0]) == ["student_number", "name", "email", "total"]
+    assert list(rows[0]) == ["student_number", "name", "email", "total", "status", "note"]
     by_number = {r["student_number"]: r for r in rows}
     assert by_number[cast.other_student.student_number]["total"] == "6.00"
     assert by_number[cast.student.student_number]["name"].startswith("'=")
@@ -68,8 +68,10 @@ def test_statistics_show_histograms_wrong_answers_and_agreement(client, cast, an
     assert "<svg" in response.content.decode()
 
 
-@pytest.mark.parametrize("name", ["export_scores", "export_gradebook", "exam_stats"])
-def test_results_are_for_the_instructor_only_and_get_only(client, cast, name):
+@pytest.mark.parametrize(
+    "name", ["export_scores", "export_gradebook", "export_canvas", "export_moodle"]
+)
+def test_exports_are_for_the_instructor_only_and_get_only(client, cast, name):
     url = reverse(name, args=[cast.exam.pk])
     for user in (cast.ta.user, cast.student.user, cast.other_ta.user):
         client.force_login(user)
