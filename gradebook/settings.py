@@ -277,6 +277,12 @@ CELERY_BEAT_SCHEDULE = {
         # A run that waited longer than the interval is skipped: the next one does its work.
         "options": {"expires": PIPELINE_RECONCILE_SECONDS},
     },
+    # Emails a mail server or the broker kept from going out (grading.notify).
+    "notifications-send": {
+        "task": "grading.tasks.notifications_send_due",
+        "schedule": 300,
+        "options": {"expires": 300},
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = envstr(
     "CELERY_BEAT_SCHEDULE_FILENAME", str(VAR_DIR / "celerybeat-schedule")

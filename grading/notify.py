@@ -3,7 +3,9 @@
 A :class:`~grading.models.Notification` is written in the transaction of what it announces,
 and a task sends it after the commit (``notifications_send``). Mail never takes a grade
 down with it: a mail server that is down or refuses a message leaves the notification unsent,
-with its error, for ``manage.py notifications_send`` (or the next publication) to send again.
+with its error; the beat sends it again every few minutes (``grading.tasks.
+notifications_send_due``, up to :data:`MAX_ATTEMPTS` attempts), and ``manage.py
+notifications_send`` at any time.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Iterable, Sequence
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -102,13 +105,28 @@ def notify_regrade_answered(request: RegradeRequest) -> list[int]:
     return _create(Notification.Kind.REGRADE_ANSWERED, [(user, subject, body)])
 
 
-def notifications_send(*, ids: Sequence[int] | None = None, limit: int = 500) -> tuple[int, int]:
-    """Send the unsent notifications (those of ``ids``, or the oldest ``limit``), each claimed
-    in its own transaction so that two senders never send one twice. Returns (sent, failed);
-    a failure is kept on the notification and logged, never raised."""
+#: Attempts after which the periodic sender leaves a notification to the command.
+MAX_ATTEMPTS = 5
+
+
+def notifications_send(
+    *,
+    ids: Sequence[int] | None = None,
+    limit: int = 500,
+    older_than: timedelta | None = None,
+    max_attempts: int | None = None,
+) -> tuple[int, int]:
+    """Send the unsent notifications (those of ``ids``, or the oldest ``limit``; only those
+    created ``older_than`` ago and tried fewer than ``max_attempts`` times when given), each
+    claimed in its own transaction so that two senders never send one twice. Returns (sent,
+    failed); a failure is kept on the notification and logged, never raised."""
     pending = Notification.objects.filter(sent_at__isnull=True)
     if ids is not None:
         pending = pending.filter(pk__in=ids)
+    if older_than is not None:
+        pending = pending.filter(created_at__lte=timezone.now() - older_than)
+    if max_attempts is not None:
+        pending = pending.filter(attempts__lt=max_attempts)
     sent = failed = 0
     connection = get_connection()
     try:

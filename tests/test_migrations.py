@@ -21,7 +21,8 @@ def test_a_database_migrated_before_the_grading_app_moved_has_nothing_to_migrate
     config = apps.get_app_config("gradebook")
     assert config.name == "grading"
     names = {m._meta.db_table for m in config.get_models()}
-    assert names == {
+    # The tables the old layout made are the app's still (models added since come on top).
+    assert names >= {
         "gradebook_rubricitem",
         "gradebook_score",
         "gradebook_gradeevent",
