@@ -99,9 +99,24 @@ def _exam_text(source: str) -> str:
     return source
 
 
+def _exam_file_text(upload: Any) -> str:
+    """The text of an uploaded exam: a Markdown file's, or a PDF's text layer."""
+    head = upload.read(5)
+    upload.seek(0)
+    if head != b"%PDF-":
+        return _text_upload(upload, max_bytes=EXAM_TEXT_MAX_BYTES, what="an exam's text")
+    from exams.services.authoring import pdf_layer_text
+    from exams.services.printing import MAX_TEMPLATE_BYTES
+
+    if (upload.size or 0) > MAX_TEMPLATE_BYTES:
+        raise ValidationError("The PDF is larger than 50 MiB.")
+    text = pdf_layer_text(upload.read())
+    return _exam_text(text)
+
+
 class ExamTextForm(forms.Form):
-    """An exam's text (its Markdown transcription), uploaded or pasted; ``source`` is the text
-    (the file's when both are given)."""
+    """An exam's text (its Markdown transcription, or its blank PDF's text layer), uploaded
+    or pasted; ``source`` is the text (the file's when both are given)."""
 
     file = forms.FileField(required=False)
     source = forms.CharField(required=False, strip=False)
@@ -115,9 +130,7 @@ class ExamTextForm(forms.Form):
         data = self.cleaned_data
         upload = data.get("file")
         if upload:
-            data["source"] = _text_upload(
-                upload, max_bytes=EXAM_TEXT_MAX_BYTES, what="an exam's text"
-            )
+            data["source"] = _exam_file_text(upload)
         if not self.errors and not (data.get("source") or "").strip():
             raise ValidationError("Upload the exam's Markdown transcription or paste it.")
         return data
@@ -190,6 +203,12 @@ class RegionsForm(forms.Form):
                 '{"page": n, "box": [x0, y0, x1, y1]}}}.'
             )
         return regions
+
+
+class RegionsFindForm(forms.Form):
+    """Find the answer regions again: for the parts without one, or for every part."""
+
+    replace = forms.ChoiceField(choices=[("missing", "missing"), ("all", "all")], required=False)
 
 
 class AnswerKeyForm(forms.Form):

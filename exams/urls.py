@@ -26,6 +26,7 @@ urlpatterns = [
     path("exams/<int:exam_id>/", views.exam_detail, name="exam_detail"),
     path("exams/<int:exam_id>/regions/", views.exam_regions, name="exam_regions"),
     path("exams/<int:exam_id>/regions/save", views.exam_regions_save, name="exam_regions_save"),
+    path("exams/<int:exam_id>/regions/find", views.exam_regions_find, name="exam_regions_find"),
     path(
         "exams/<int:exam_id>/template/<int:page>.png",
         views.exam_template_page,

@@ -25,6 +25,7 @@ import pypdfium2 as pdfium
 from reportlab.lib.colors import Color, black, white
 from reportlab.pdfgen.canvas import Canvas
 
+from .exam_text import PlacedLine
 from .layout import (
     A4_MM,
     MARKER_MM,
@@ -54,12 +55,14 @@ def render_template(
     pages: int | None = None,
     subtitle: str = "",
     page_mm: tuple[float, float] = A4_MM,
+    text: Sequence[PlacedLine] = (),
 ) -> bytes:
-    """A blank exam PDF: title on page 1, and each answer region as a labelled grey box.
+    """A blank exam PDF: title on page 1, the exam's ``text`` laid out (``exam_text``), and
+    each answer region as a grey box with its caption (else its label) above it.
 
-    ``pages`` defaults to the highest page any region is on.
+    ``pages`` defaults to the highest page any region or line of text is on.
     """
-    n_pages = max([pages or 0, *(r.page for r in regions)]) or 1
+    n_pages = max([pages or 0, *(r.page for r in regions), *(t.page for t in text)]) or 1
     w_mm, h_mm = page_mm
     buf = io.BytesIO()
     c = Canvas(buf, pagesize=(w_mm * PT_PER_MM, h_mm * PT_PER_MM), invariant=True)
@@ -71,6 +74,10 @@ def render_template(
             if subtitle:
                 c.setFont("Helvetica", 10)
                 c.drawString(25 * PT_PER_MM, (h_mm - 49) * PT_PER_MM, subtitle)
+        for line in text:
+            if line.page == page:
+                c.setFont("Helvetica-Bold" if line.bold else "Helvetica", line.size)
+                c.drawString(line.x_mm * PT_PER_MM, (h_mm - line.y_mm) * PT_PER_MM, line.text)
         for region in regions:
             if region.page != page:
                 continue
@@ -86,7 +93,9 @@ def render_template(
             )
             c.setFillColor(Color(0.45, 0.45, 0.45))
             c.setFont("Helvetica", 8)
-            c.drawString(x0 * PT_PER_MM, (h_mm - y0 + 1.2) * PT_PER_MM, region.label)
+            c.drawString(
+                x0 * PT_PER_MM, (h_mm - y0 + 1.2) * PT_PER_MM, region.caption or region.label
+            )
             c.setFillColor(black)
         c.showPage()
     c.save()

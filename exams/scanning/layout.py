@@ -31,7 +31,9 @@ QR_TOP_MM = 8.0
 
 @dataclass(frozen=True)
 class Region:
-    """A rectangle on one page in normalised coordinates (page is 1-based)."""
+    """A rectangle on one page in normalised coordinates (page is 1-based). ``label`` names
+    it (a part id); ``caption`` is what is printed above the box, when not the label (the
+    part's printed label, ``4(a)``)."""
 
     label: str
     page: int
@@ -39,6 +41,7 @@ class Region:
     y0: float
     x1: float
     y1: float
+    caption: str = ""
 
     def __post_init__(self) -> None:
         if self.page < 1:

@@ -3,8 +3,10 @@ regions) stamped with a QR code per page and corner markers, optionally personal
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
@@ -12,31 +14,38 @@ from exams.images import delete_after_commit
 from exams.models import Enrollment, Exam, Submission
 from exams.scanning.copies import Student, make_copies, render_template
 from exams.scanning.layout import STUDENT_NUMBER_REGION, Region
+from exams.services.regions import exam_text_layout, part_regions_propose, printed_label
 from exams.services.submissions import submission_identify
 
 
 def exam_regions(exam: Exam) -> list[Region]:
     """The boxes printed on the template: the student-number box on the cover, then the
-    answer regions of the exam's parts (parts without a region are skipped)."""
+    answer regions of the exam's parts (parts without a region are skipped), each labelled
+    with its part id and captioned with the part's printed label (``4(a)``)."""
     regions = [] if exam.template_pdf else [STUDENT_NUMBER_REGION]
-    for part in exam.parts.order_by("order"):
+    for part in exam.parts.select_related("question").order_by("order"):
         region = part.region or {}
         if region.get("page") and region.get("box"):
-            regions.append(Region(part.part_id, int(region["page"]), *map(float, region["box"])))
+            x0, y0, x1, y1 = map(float, region["box"])
+            caption = printed_label(part.question.number, part.label)
+            regions.append(Region(part.part_id, int(region["page"]), x0, y0, x1, y1, caption))
     return regions
 
 
 def exam_template(exam: Exam) -> bytes:
-    """The blank exam PDF: the one the instructor uploaded, else one rendered from the parts'
-    answer regions (with the cover's student-number box)."""
+    """The blank exam PDF: the one the instructor uploaded, else one rendered with the
+    question text of an exam made from text, the parts' answer regions and the cover's
+    student-number box."""
     if exam.template_pdf:
         with exam.template_pdf.open("rb") as fh:
             return fh.read()
+    layout = exam_text_layout(exam)
     return render_template(
         exam.title,
         exam_regions(exam),
-        pages=exam.pages_per_copy,
+        pages=max(exam.pages_per_copy, layout.pages if layout else 1),
         subtitle=f"{exam.course.code} · {exam.course.title}",
+        text=layout.lines if layout else (),
     )
 
 
@@ -86,10 +95,11 @@ def exam_template_upload(*, exam: Exam, data: bytes, name: str) -> Exam:
     """Use the instructor's own blank exam PDF as the template of the printed copies.
 
     The PDF must open, be unencrypted and have at most ``MAX_TEMPLATE_PAGES`` pages; the exam's
-    pages per copy becomes its page count. Answer regions are then drawn on its pages.
+    pages per copy becomes its page count. The parts without an answer region get the one
+    found on the PDF's text layer (``regions.part_regions_propose``), for the instructor to
+    confirm or adjust.
     """
     import pypdfium2 as pdfium
-    from django.core.exceptions import ValidationError
     from django.core.files.base import ContentFile
 
     if not data.startswith(b"%PDF"):
@@ -118,14 +128,16 @@ def exam_template_upload(*, exam: Exam, data: bytes, name: str) -> Exam:
     exam.pages_per_copy = pages
     exam.save(update_fields=["template_pdf", "pages_per_copy"])
     _printed_from_pdf(exam, data)
+    # A region already drawn beyond the new page count is the regions editor's to report:
+    # it does not refuse the blank exam.
+    with contextlib.suppress(ValidationError):
+        part_regions_propose(exam=exam)
     return exam
 
 
 def _printed_from_pdf(exam: Exam, data: bytes) -> None:
     """The PDF's text layer becomes the exam's printed text, unless the exam has a better
     one (the text it was created from, or an uploaded transcription of the blank)."""
-    from django.core.exceptions import ValidationError
-
     from exams.models import PrintedExam
     from exams.services.printed import pdf_text, printed_exam_current, printed_exam_store
 

@@ -10,7 +10,12 @@ from exams.views.exam import (
     exam_template_upload,
     printed_exam_install,
 )
-from exams.views.regions import exam_regions, exam_regions_save, exam_template_page
+from exams.views.regions import (
+    exam_regions,
+    exam_regions_find,
+    exam_regions_save,
+    exam_template_page,
+)
 from exams.views.scans import (
     answer_crop,
     batch_progress,
@@ -48,6 +53,7 @@ __all__ = [
     "exam_new_skeleton",
     "exam_print",
     "exam_regions",
+    "exam_regions_find",
     "exam_regions_save",
     "exam_template_page",
     "exam_template_upload",

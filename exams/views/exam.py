@@ -167,8 +167,11 @@ def exam_template_upload(request: AuthenticatedRequest, exam_id: int) -> HttpRes
     except ValidationError as exc:
         messages.error(request, _errors(exc))
         return redirect("exam_detail", exam_id=exam.pk)
+    placed = exam.parts.exclude(region={}).count()
     messages.success(
         request,
-        f"Blank exam installed ({exam.pages_per_copy} pages): draw the answer regions on it.",
+        f"Blank exam installed ({exam.pages_per_copy} pages). {placed} of "
+        f"{exam.parts.count()} parts have an answer region, found below their printed prompt "
+        "where none was drawn: check them and draw the rest.",
     )
     return redirect("exam_regions", exam_id=exam.pk)

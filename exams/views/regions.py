@@ -17,12 +17,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from exams import selectors
-from exams.forms import RegionsForm
+from exams.forms import RegionsFindForm, RegionsForm
 from exams.models import Exam, Part
 from exams.scanning.copies import make_copies
 from exams.scanning.layout import A4_MM, MARKER_MM, marker_centres_mm, qr_box_mm
 from exams.services import printing
 from exams.services.printing import exam_template
+from exams.services.regions import part_regions_propose
 from exams.services.structure import MAX_PAGES_PER_COPY, part_regions_set
 from exams.views.common import INSTRUCTOR
 from gradebook.http import AuthenticatedRequest, form_error_text
@@ -137,6 +138,31 @@ def exam_regions_save(request: AuthenticatedRequest, exam_id: int) -> HttpRespon
             {"ok": True, "message": text, "pages_per_copy": exam.pages_per_copy, "version": version}
         )
     messages.success(request, text)
+    return redirect("exam_regions", exam_id=exam.pk)
+
+
+@require_POST
+@login_required
+def exam_regions_find(request: AuthenticatedRequest, exam_id: int) -> HttpResponse:
+    """Find the answer regions on the blank PDF's text, or in the layout of the exam's text:
+    for the parts without one, or (``replace=all``) for every part."""
+    exam, _ = selectors.get_exam_for_user(request.user, exam_id, roles=INSTRUCTOR)
+    form = RegionsFindForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_error_text(form))
+        return redirect("exam_regions", exam_id=exam.pk)
+    try:
+        proposal = part_regions_propose(exam=exam, replace=form.cleaned_data["replace"] == "all")
+    except ValidationError as exc:
+        messages.error(request, f"Nothing was changed. {_errors(exc)}")
+        return redirect("exam_regions", exam_id=exam.pk)
+    text = f"{len(proposal.applied)} region{'s' if len(proposal.applied) != 1 else ''} set."
+    if proposal.missing:
+        text += " Not found: " + "; ".join(
+            f"{part_id} ({reason})" for part_id, reason in proposal.missing.items()
+        )
+        text += ". Draw those by hand."
+    (messages.warning if proposal.missing else messages.success)(request, text)
     return redirect("exam_regions", exam_id=exam.pk)
 
 

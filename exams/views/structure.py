@@ -12,8 +12,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from exams import selectors
 from exams.forms import ExamStructureForm, ExamTextForm
+from exams.services.authoring import exam_create_from_text
 from exams.services.keys import answer_key_skeleton
-from exams.services.structure import exam_create_from_structure, exam_structure_from_proposal
+from exams.services.structure import exam_structure_from_proposal
 from exams.views.common import INSTRUCTOR, yaml_download
 from gradebook.http import AuthenticatedRequest, form_error_text
 from gradebook.http import error_text as _errors
@@ -97,13 +98,12 @@ def exam_new_confirm(request: AuthenticatedRequest, course_id: int) -> HttpRespo
     try:
         if not form.is_valid():
             raise ValidationError(form_error_text(form))
-        _, questions = _confirmed_structure(form)
-        exam = exam_create_from_structure(
+        exam = exam_create_from_text(
             course=course,
-            questions=questions,
             title=form.cleaned_data["title"],
+            source=form.cleaned_data["source"],
+            points=form.cleaned_data["points"],
             pages_per_copy=form.cleaned_data["pages_per_copy"],
-            printed_text=form.cleaned_data["source"],
             actor=request.user,
         )
     except ValidationError as exc:
@@ -111,7 +111,8 @@ def exam_new_confirm(request: AuthenticatedRequest, course_id: int) -> HttpRespo
     messages.success(
         request,
         f"Exam created with {exam.parts.count()} parts, each graded by a person until you "
-        "install an answer key; draw the answer regions before printing.",
+        "install an answer key. The copies print the question text with an answer box after "
+        "each part: check the boxes on the answer regions page, or upload your own blank PDF.",
     )
     return redirect("exam_detail", exam_id=exam.pk)
 
