@@ -216,6 +216,8 @@ class AnswerKeyForm(forms.Form):
 
     file = forms.FileField(required=False)
     source = forms.CharField(required=False, strip=False, label="Key")
+    #: The instructor saw what the key changes in the exam's structure and confirms it.
+    confirm = forms.BooleanField(required=False)
 
     def clean_file(self) -> str | None:
         upload = self.cleaned_data["file"]

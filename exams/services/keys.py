@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -15,11 +16,12 @@ from django.db import transaction
 from exams import hooks
 from exams.models import AnswerKey, Exam, Part
 from exams.pipeline.reconcile import exam_key_installed
-from exams.services.structure import PartSpec, QuestionSpec, exam_structure_set
+from exams.services.structure import PartSpec, QuestionSpec, StructureError, exam_structure_set
 
 if TYPE_CHECKING:
     from autocheck.keys import ExamKey as ExamKeyT
     from autocheck.keys import PartKey as ExamKeyPart
+    from autocheck.keys import QuestionKey as ExamKeyQuestion
 
 
 class AnswerKeyError(ValidationError):
@@ -55,15 +57,173 @@ def parse_answer_key(source: str) -> ExamKeyT:
     return key
 
 
+def _default_label(question: ExamKeyQuestion, part: ExamKeyPart) -> str:
+    """The printed label of a part whose key gives none: the question's own for its only
+    part, else the part's number as printed (``(a)``, ``2.``)."""
+    if part.id == question.number or not part.number:
+        return (question.label or f"Question {question.number}")[:40]
+    return f"({part.number})" if part.number.isalpha() else f"{part.number}."
+
+
+def _key_questions(exam: Exam, key: ExamKeyT) -> list[QuestionSpec]:
+    """The key's question tree as specs. A part the key names anew keeps the region of the
+    exam's part it replaces (same question, same printed label: the text's ``4.a`` and the
+    key's ``4.conv11`` labelled ``4(a)``), so regions found or drawn survive the key."""
+    from exams.scanning.answer_areas import label_key
+
+    keyed = {p.id for p in key.parts()}
+    replaced = {
+        (p.question.number, label_key(p.question.number, p.label)): p.region
+        for p in exam.parts.select_related("question")
+        if p.part_id not in keyed and p.region
+    }
+    questions = []
+    for q in key.questions:
+        parts = []
+        for p in q.parts:
+            label = p.label or _default_label(q, p)
+            if p.region is not None:
+                region: dict | None = {"page": p.region.page, "box": list(p.region.box)}
+            else:
+                region = replaced.get((q.number, label_key(q.number, label)))
+            parts.append(
+                PartSpec(
+                    part_id=p.id,
+                    label=label,
+                    max_points=Decimal(str(p.points)),
+                    kind=_part_kind(p),
+                    region=region,
+                )
+            )
+        questions.append(
+            QuestionSpec(
+                number=q.number, title=q.title, max_points=Decimal(str(q.points)), parts=parts
+            )
+        )
+    return questions
+
+
+@dataclass(frozen=True)
+class KeyChanges:
+    """What installing a key changes in the exam: parts added, removed and changed (points,
+    label), and the pages per copy its regions need (``pages_to``; ``pages_from`` now)."""
+
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    pages_from: int = 1
+    pages_to: int = 1
+
+    @property
+    def structure_changed(self) -> bool:
+        return bool(self.added or self.removed or self.changed)
+
+    @property
+    def lines(self) -> list[str]:
+        """The changes in words, one a line, for the instructor to confirm."""
+        out = []
+        if self.added:
+            out.append(f"Adds {len(self.added)} part(s): {', '.join(self.added)}.")
+        if self.removed:
+            out.append(f"Removes {len(self.removed)} part(s): {', '.join(self.removed)}.")
+        out += [f"Changes {change}." for change in self.changed]
+        if self.pages_to != self.pages_from:
+            out.append(
+                f"Its answer regions use page {self.pages_to}: the pages per copy go from "
+                f"{self.pages_from} to {self.pages_to}."
+            )
+        return out
+
+
+def _points_text(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+def _changes(exam: Exam, questions: Sequence[QuestionSpec]) -> KeyChanges:
+    current = {p.part_id: p for p in exam.parts.select_related("question").order_by("order")}
+    asked = {p.part_id: (q, p) for q in questions for p in q.parts}
+    changed = []
+    for q in questions:
+        old = exam.questions.filter(number=q.number).first()
+        if old is not None and current and old.max_points != q.max_points:
+            changed.append(
+                f"question {q.number}: points {_points_text(old.max_points)} -> "
+                f"{_points_text(q.max_points)}"
+            )
+    for part_id, (_, spec) in asked.items():
+        part = current.get(part_id)
+        if part is None:
+            continue
+        if part.max_points != spec.max_points:
+            changed.append(
+                f"part {part_id}: points {_points_text(part.max_points)} -> "
+                f"{_points_text(spec.max_points)}"
+            )
+        if part.label and part.label != spec.label:
+            changed.append(f"part {part_id}: label {part.label!r} -> {spec.label!r}")
+    pages = [p.region["page"] for _, p in asked.values() if p.region]
+    return KeyChanges(
+        added=tuple(
+            f"{part_id} ({spec.label}, {_points_text(spec.max_points)} points)"
+            for part_id, (_, spec) in asked.items()
+            if current and part_id not in current
+        ),
+        removed=tuple(part_id for part_id in current if part_id not in asked),
+        changed=tuple(changed),
+        pages_from=exam.pages_per_copy,
+        pages_to=max([exam.pages_per_copy, *pages]),
+    )
+
+
+def answer_key_changes(*, exam: Exam, source: str) -> KeyChanges:
+    """What installing ``source`` would change in the exam (nothing is written); raises
+    :class:`AnswerKeyError` for a key that cannot be installed."""
+    return _changes(exam, _key_questions(exam, parse_answer_key(source)))
+
+
+class KeyNeedsConfirmation(Exception):
+    """The key changes the exam's structure or its pages: ``changes`` says how; install it
+    again with ``confirmed=True`` to apply them."""
+
+    def __init__(self, changes: KeyChanges) -> None:
+        super().__init__(" ".join(changes.lines))
+        self.changes = changes
+
+
+def _beyond_printed(exam: Exam, key: ExamKeyT, questions: Sequence[QuestionSpec]) -> list[str]:
+    """Issues for the regions beyond the pages of copies printed already."""
+    lines = {p.id: p.line for p in key.parts()}
+    return [
+        f"line {lines.get(p.part_id, 0)}: part {p.part_id}: region: page {p.region['page']} is "
+        f"beyond the {exam.pages_per_copy} page(s) per copy of the printed copies"
+        for q in questions
+        for p in q.parts
+        if p.region and p.region["page"] > exam.pages_per_copy
+    ]
+
+
+def _structure_issues(key: ExamKeyT, exc: StructureError) -> list[str]:
+    lines = {p.id: p.line for p in key.parts()}
+    lines.update({f"question {q.number}": 0 for q in key.questions})
+    return [
+        f"line {lines.get(where.removeprefix('part '), 0)}: {where}: {field}: {message}"
+        for where, field, message in exc.issues
+    ]
+
+
 @transaction.atomic
 def answer_key_store(
-    *, exam: Exam, source: str, actor: User | None = None
+    *, exam: Exam, source: str, actor: User | None = None, confirmed: bool = True
 ) -> tuple[AnswerKey, ExamKeyT, bool]:
     """Validate ``source`` as the exam's answer key, make the exam's question tree match it
     and store it as a new version. Returns ``(answer_key, parsed, created)``; storing the same
     text again returns the current version unchanged (``created`` False).
 
-    All or nothing: a malformed key raises :class:`AnswerKeyError` and changes nothing.
+    Unless ``confirmed``, a key that changes the exam's structure (parts added, removed or
+    re-pointed) or needs more pages per copy raises :class:`KeyNeedsConfirmation` saying
+    how, and changes nothing. Regions beyond the pages of copies already printed are refused.
+    All or nothing: a malformed key raises :class:`AnswerKeyError` naming the line, the part
+    and the field of every problem, and changes nothing.
     """
     key = parse_answer_key(source)
     checksum = hashlib.sha256(source.encode()).hexdigest()
@@ -72,31 +232,19 @@ def answer_key_store(
     latest = AnswerKey.objects.select_for_update().filter(exam=exam).order_by("-version").first()
     if latest is not None and latest.checksum == checksum:
         return latest, key, False
-    exam_structure_set(
-        exam=exam,
-        questions=[
-            QuestionSpec(
-                number=q.number,
-                title=q.title,
-                max_points=Decimal(str(q.points)),
-                parts=[
-                    PartSpec(
-                        part_id=p.id,
-                        label=p.label,
-                        max_points=Decimal(str(p.points)),
-                        kind=_part_kind(p),
-                        region=(
-                            None
-                            if p.region is None
-                            else {"page": p.region.page, "box": list(p.region.box)}
-                        ),
-                    )
-                    for p in q.parts
-                ],
-            )
-            for q in key.questions
-        ],
-    )
+    questions = _key_questions(exam, key)
+    changes = _changes(exam, questions)
+    if changes.pages_to > changes.pages_from and exam.status != Exam.Status.DRAFT:
+        raise AnswerKeyError(_beyond_printed(exam, key, questions))
+    if not confirmed and (changes.structure_changed or changes.pages_to > changes.pages_from):
+        raise KeyNeedsConfirmation(changes)
+    if changes.pages_to > exam.pages_per_copy:
+        exam.pages_per_copy = changes.pages_to
+        exam.save(update_fields=["pages_per_copy"])
+    try:
+        exam_structure_set(exam=exam, questions=questions)
+    except StructureError as exc:
+        raise AnswerKeyError(_structure_issues(key, exc)) from exc
     hooks.grading().key_installed(exam=exam, key=key)
     answer_key = AnswerKey.objects.create(
         exam=exam,

@@ -75,17 +75,67 @@ class QuestionSpec:
     title: str = ""
 
 
+class StructureError(ValidationError):
+    """Questions or parts that cannot be stored; ``issues`` are ``(where, field, message)``
+    with ``where`` naming the part (``"part 4.a"``) or the question (``"question 4"``)."""
+
+    def __init__(self, issues: Sequence[tuple[str, str, str]]) -> None:
+        super().__init__(
+            [f"{where.capitalize()}: {field}: {message}" for where, field, message in issues]
+        )
+        self.issues = tuple(issues)
+
+
+def _field_issues(
+    instance: Question | Part, where: str, exclude: list[str]
+) -> list[tuple[str, str, str]]:
+    try:
+        instance.clean_fields(exclude=exclude)
+    except ValidationError as exc:
+        return [
+            (where, name, " ".join(m for e in errors for m in e.messages))
+            for name, errors in exc.error_dict.items()
+        ]
+    return []
+
+
+def _spec_issues(exam: Exam, questions: Sequence[QuestionSpec]) -> list[tuple[str, str, str]]:
+    """Every value of ``questions`` the database would refuse, named by part and field."""
+    issues = []
+    for spec in questions:
+        question = Question(
+            exam=exam, number=spec.number, title=spec.title, order=0, max_points=spec.max_points
+        )
+        issues += _field_issues(question, f"question {spec.number}", ["exam"])
+        for part_spec in spec.parts:
+            part = Part(
+                exam=exam,
+                part_id=part_spec.part_id,
+                label=part_spec.label,
+                order=0,
+                max_points=part_spec.max_points,
+                kind=part_spec.kind,
+            )
+            where = f"part {part_spec.part_id}"
+            issues += _field_issues(part, where, ["exam", "question", "parent", "region"])
+    return issues
+
+
 @transaction.atomic
 def exam_structure_set(*, exam: Exam, questions: Sequence[QuestionSpec]) -> list[Part]:
     """Create or update the exam's question tree so it matches ``questions``.
 
     Questions and parts are matched by their printed numbering, so importing the same
     structure twice updates in place. A part that disappears is deleted only if no answer
-    refers to it; otherwise a ``ValidationError`` names it (grades are never dropped).
+    refers to it; otherwise a ``ValidationError`` names it (grades are never dropped). A value
+    the database refuses (an empty label, one too long) raises :class:`StructureError`
+    naming the part and the field, before anything is written.
     """
     wanted_parts = {p.part_id for q in questions for p in q.parts}
     if len(wanted_parts) != sum(len(q.parts) for q in questions):
         raise ValidationError("Two parts share the same part id.")
+    if issues := _spec_issues(exam, questions):
+        raise StructureError(issues)
     stale = exam.parts.exclude(part_id__in=wanted_parts)
     answered = list(
         stale.filter(answers__isnull=False).values_list("part_id", flat=True).distinct()

@@ -68,7 +68,13 @@ def answer_key_install(request: AuthenticatedRequest, exam_id: int) -> HttpRespo
         return _exam_page(request, exam, enrollment, status=400, key_issues=issues)
     source = form.cleaned_data["text"]
     try:
-        answer_key, _, created = keys.answer_key_store(exam=exam, source=source, actor=request.user)
+        answer_key, _, created = keys.answer_key_store(
+            exam=exam, source=source, actor=request.user, confirmed=form.cleaned_data["confirm"]
+        )
+    except keys.KeyNeedsConfirmation as exc:
+        return _exam_page(
+            request, exam, enrollment, key_changes=exc.changes.lines, key_source=source
+        )
     except keys.AnswerKeyError as exc:
         return _exam_page(
             request, exam, enrollment, status=400, key_issues=exc.issues, key_source=source

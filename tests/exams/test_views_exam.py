@@ -32,10 +32,20 @@ def test_the_exam_page_is_404_outside_the_course_and_rejects_post(client, cast):
     assert client.post(reverse("exam_detail", args=[cast.exam.pk])).status_code == 405
 
 
-def test_installing_the_key_from_a_file(client, cast):
+def test_installing_the_key_from_a_file_says_what_it_changes_and_asks_first(client, cast):
     client.force_login(cast.instructor.user)
     upload = SimpleUploadedFile("key.yaml", plan.KEY_PATH.read_bytes())
-    response = client.post(reverse("answer_key_install", args=[cast.exam.pk]), {"file": upload})
+    url = reverse("answer_key_install", args=[cast.exam.pk])
+    response = client.post(url, {"file": upload})
+    assert response.status_code == 200
+    changes = "\n".join(response.context["key_changes"])
+    assert "Adds 5 part(s)" in changes
+    assert "part 1.a: points 4 -> 5" in changes
+    assert "pages per copy go from 1 to 2" in changes
+    assert not AnswerKey.objects.filter(exam=cast.exam).exists()
+    assert set(cast.exam.parts.values_list("part_id", flat=True)) == {"1.a", "1.b"}
+    source = response.context["key_source"]
+    response = client.post(url, {"source": source, "confirm": "on"})
     assert response.status_code == 302
     assert AnswerKey.objects.get(exam=cast.exam).version == 1
     assert set(cast.exam.parts.values_list("part_id", flat=True)) >= {"1.a", "3.b", "4.a"}
