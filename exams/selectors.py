@@ -429,3 +429,68 @@ def names_hidden(exam: Exam, enrollment: Enrollment) -> bool:
     """Whether students' names and numbers are hidden from this person on the exam's pages:
     for TAs, while the exam is graded anonymously and not published yet."""
     return exam.anonymous_grading and not exam.is_published and enrollment.role == Role.TA
+
+
+# --- Courses and exams by name (the command line) ---------------------------------------------
+
+
+class NotFound(LookupError):
+    """No course or exam by that name, or more than one: the message says which exist."""
+
+
+def course_by_code(code: str, term: str = "") -> Course:
+    """The course with this code (and term, when given); a code alone must name one course.
+    A number is also taken as the course's id."""
+    courses = Course.objects.filter(code__iexact=code.strip())
+    if term:
+        courses = courses.filter(term__iexact=term.strip())
+    found = list(courses[:10])
+    if not found and code.strip().isdigit():
+        found = list(Course.objects.filter(pk=int(code))[:1])
+    if len(found) == 1:
+        return found[0]
+    if found:
+        terms = ", ".join(repr(c.term) for c in found)
+        raise NotFound(f"{len(found)} courses are named {code}: give --term ({terms}).")
+    known = ", ".join(f"{c.code} ({c.term})" for c in Course.objects.all()[:20]) or "none yet"
+    raise NotFound(f"No course {code}{f' ({term})' if term else ''}. Courses: {known}.")
+
+
+def exam_by_name(name: str, course: Course | None = None) -> Exam:
+    """The exam named by its slug, its title or its id, in ``course`` when given; a name
+    that fits several exams (in several courses) is refused with the candidates."""
+    exams = Exam.objects.select_related("course")
+    if course is not None:
+        exams = exams.filter(course=course)
+    name = name.strip()
+    for query in (
+        {"slug": name},
+        {"title__iexact": name},
+        {"pk": int(name)} if name.isdigit() else None,
+    ):
+        if query is None:
+            continue
+        found = list(exams.filter(**query)[:10])
+        if len(found) == 1:
+            return found[0]
+        if found:
+            where = ", ".join(f"{e.slug} in {e.course}" for e in found)
+            raise NotFound(f"{len(found)} exams are named {name!r} ({where}): give --course.")
+    known = ", ".join(f"{e.slug} ({e.course.code})" for e in exams[:20]) or "none yet"
+    raise NotFound(f"No exam {name!r}{f' in {course}' if course else ''}. Exams: {known}.")
+
+
+def batch_page_counts(batch_ids: Iterable[int]) -> dict[str, int]:
+    """The pages of these batches by status (placed, duplicate, needs_attention...), every
+    status present with 0 when it has no page."""
+    from django.db.models import Count
+
+    counts = dict.fromkeys(Page.Status.values, 0)
+    rows = (
+        Page.objects.filter(batch_id__in=list(batch_ids))
+        .values_list("status")
+        .annotate(n=Count("id"))
+    )
+    for status, n in rows:
+        counts[status] = n
+    return counts

@@ -64,3 +64,24 @@ def student_enroll(*, course: Course, name: str, email: str, student_number: str
     return enrollment_add(
         course=course, user=user, role=Role.STUDENT, student_number=student_number
     )
+
+
+@transaction.atomic
+def staff_enroll(*, course: Course, name: str, role: str) -> tuple[Enrollment, bool]:
+    """Enroll an instructor or TA by username or email. An email without an account gets
+    one, with an unusable password until its owner sets one. Returns ``(enrollment,
+    account_created)``; ``ValidationError`` for a username that has no account."""
+    name = name.strip()
+    user = User.objects.filter(username=name).first() or (
+        User.objects.filter(email__iexact=name).first() if "@" in name else None
+    )
+    created = user is None
+    if user is None:
+        if "@" not in name:
+            raise ValidationError({"user": f"No account {name!r}: give an email to create one."})
+        user = User(username=name.lower(), email=name.lower())
+        user.set_unusable_password()
+        user.full_clean()
+        with refuse_duplicate({"email": f"{name} was just added."}):
+            user.save()
+    return enrollment_add(course=course, user=user, role=role), created

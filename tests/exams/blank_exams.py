@@ -40,3 +40,31 @@ def blank_exam_pdf() -> bytes:
         c.showPage()
     c.save()
     return buf.getvalue()
+
+
+#: An answer key for the blank exam above: its ids, labels and points as printed.
+BLANK_EXAM_KEY = """\
+format: 1
+key_version: 1
+exam: {id: quiz-2, title: Quiz 2}
+questions:
+  - number: 1
+    title: Optimisation
+    points: 10
+    parts:
+      - {number: a, label: (a), points: 4, descriptive: "lower the learning rate"}
+      - {number: b, label: (b), points: 6, descriptive: "m, v, bias correction, step"}
+  - number: 2
+    title: Convolutions
+    points: 8
+    parts:
+      - {number: a, label: (a), points: 3, solver: cnn.conv_gradients,
+         params: {input: [32, 32, 3], kernel: 5, filters: 1, padding: valid}, value: output}
+      - {number: b, label: (b), points: 5, answer: {integer: 1216}}
+"""
+
+ROSTER_CSV = """\
+name,student number,email
+Ada Lovelace,1001,ada@example.org
+Alan Turing,1002,alan@example.org
+"""

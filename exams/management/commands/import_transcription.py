@@ -1,4 +1,4 @@
-"""``manage.py import_transcription --exam ID --copy N FILE.md``: import an OCR service's
+"""``manage.py import_transcription --exam SLUG --copy N FILE.md``: import an OCR service's
 transcription of one copy, split it into parts and auto-check it."""
 
 from __future__ import annotations
@@ -7,7 +7,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from exams.models import Exam, Transcription
+from exams.management.options import add_exam_arguments, exam_from
+from exams.models import Transcription
 from exams.pipeline import checking
 from exams.services.submissions import submission_ensure
 
@@ -16,15 +17,13 @@ class Command(BaseCommand):
     help = "Import a whole-copy transcription (Markdown with LaTeX) and auto-check it."
 
     def add_arguments(self, parser):
-        parser.add_argument("--exam", type=int, required=True)
+        add_exam_arguments(parser)
         parser.add_argument("--copy", type=int, required=True, help="copy number")
         parser.add_argument("--engine", default="imported", help="the OCR service that made it")
         parser.add_argument("file")
 
-    def handle(self, *args, exam: int, copy: int, engine: str, file: str, **options):
-        target = Exam.objects.filter(pk=exam).first()
-        if target is None:
-            raise CommandError(f"no exam with id {exam}")
+    def handle(self, *args, copy: int, engine: str, file: str, **options):
+        target = exam_from(options)
         try:
             text = Path(file).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
