@@ -111,12 +111,14 @@ class KeyChanges:
     added: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     changed: tuple[str, ...] = ()
+    #: Parts whose answer region the key's own replaces (found, or drawn by hand).
+    moved: tuple[str, ...] = ()
     pages_from: int = 1
     pages_to: int = 1
 
     @property
     def structure_changed(self) -> bool:
-        return bool(self.added or self.removed or self.changed)
+        return bool(self.added or self.removed or self.changed or self.moved)
 
     @property
     def lines(self) -> list[str]:
@@ -127,6 +129,11 @@ class KeyChanges:
         if self.removed:
             out.append(f"Removes {len(self.removed)} part(s): {', '.join(self.removed)}.")
         out += [f"Changes {change}." for change in self.changed]
+        if self.moved:
+            out.append(
+                f"Moves the answer regions of {len(self.moved)} part(s) to the key's own: "
+                f"{', '.join(self.moved)}."
+            )
         if self.pages_to != self.pages_from:
             out.append(
                 f"Its answer regions use page {self.pages_to}: the pages per copy go from "
@@ -162,6 +169,11 @@ def _changes(exam: Exam, questions: Sequence[QuestionSpec]) -> KeyChanges:
         if part.label and part.label != spec.label:
             changed.append(f"part {part_id}: label {part.label!r} -> {spec.label!r}")
     pages = [p.region["page"] for _, p in asked.values() if p.region]
+    moved = tuple(
+        part_id
+        for part_id, (_, spec) in asked.items()
+        if spec.region and part_id in current and current[part_id].region not in ({}, spec.region)
+    )
     return KeyChanges(
         added=tuple(
             f"{part_id} ({spec.label}, {_points_text(spec.max_points)} points)"
@@ -170,6 +182,7 @@ def _changes(exam: Exam, questions: Sequence[QuestionSpec]) -> KeyChanges:
         ),
         removed=tuple(part_id for part_id in current if part_id not in asked),
         changed=tuple(changed),
+        moved=moved,
         pages_from=exam.pages_per_copy,
         pages_to=max([exam.pages_per_copy, *pages]),
     )

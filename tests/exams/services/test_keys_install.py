@@ -60,7 +60,13 @@ def test_the_example_keys_install_on_an_exam_made_from_their_text(cast, media_ro
 def test_the_demo_key_installs_on_the_exam_made_from_the_demo_text(cast, media_root):
     text = (ROOT / "demo" / "printed.md").read_text()
     exam = exam_create_from_text(course=cast.course, title="Demo", source=text)
-    answer_key_store(exam=exam, source=plan.KEY_PATH.read_text(), confirmed=False)
+    # Same parts, labels and points: only the key's own regions differ from those laid out.
+    with pytest.raises(KeyNeedsConfirmation) as caught:
+        answer_key_store(exam=exam, source=plan.KEY_PATH.read_text(), confirmed=False)
+    changes = caught.value.changes
+    assert (changes.added, changes.removed, changes.changed) == ((), (), ())
+    assert len(changes.moved) == 7
+    answer_key_store(exam=exam, source=plan.KEY_PATH.read_text(), confirmed=True)
     assert exam.parts.count() == 7
 
 
@@ -144,6 +150,7 @@ def test_a_key_finer_than_the_text_says_what_it_changes_and_changes_nothing(cast
     assert changes.removed == ("2",)
     assert {a.split()[0] for a in changes.added} == {"1.b", "2.a", "2.b", "3.a", "3.b", "4.a"}
     assert "part 1.a: points 10 -> 5" in changes.changed
+    assert "1.a" in changes.moved  # the key's region replaces the one laid out
     assert sorted(exam.parts.values_list("part_id", "max_points")) == before
     assert answer_key_changes(exam=exam, source=plan.KEY_PATH.read_text()) == changes
 
