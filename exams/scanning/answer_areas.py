@@ -101,7 +101,7 @@ def _match(parts: Sequence[PartLabel], text: str) -> tuple[dict[str, int], list[
 
 
 def _area(
-    lines: Sequence[TextLine], start: int, end: int, x: tuple[float, float]
+    lines: Sequence[TextLine], start: int, end: int, x: tuple[float, float], pages: int
 ) -> tuple[Region | None, str]:
     """The area of the block ``lines[start:end]`` (``end`` the next part's label line or
     ``len(lines)``), and how it was found."""
@@ -128,6 +128,9 @@ def _area(
         bottom = round(following.y0 - GAP, 4)
         if bottom - TOP_LIMIT >= MIN_HEIGHT:
             there = Region("", following.page, x[0], TOP_LIMIT, x[1], bottom)
+    elif following is None and here is None and last.page < pages:
+        # The last part's prompt ends at the foot of a page: the next page is its answer's.
+        there = Region("", last.page + 1, x[0], TOP_LIMIT, x[1], BOTTOM_LIMIT)
     if there is not None and (here is None or there.y1 - there.y0 > here.y1 - here.y0):
         return there, "next page"
     if here is not None:
@@ -138,8 +141,11 @@ def _area(
     return None, "no room is left below its prompt before the next part"
 
 
-def find_answer_areas(lines: Sequence[TextLine], parts: Sequence[PartLabel]) -> list[FoundArea]:
-    """Each part's answer area on the printed page, in the order of ``parts``.
+def find_answer_areas(
+    lines: Sequence[TextLine], parts: Sequence[PartLabel], *, pages: int = 0
+) -> list[FoundArea]:
+    """Each part's answer area on the printed page, in the order of ``parts``; ``pages`` is
+    the document's page count (its last pages may hold no text).
 
     A part whose label is not printed, or whose prompt leaves no room before the next part,
     gets ``region`` None with the reason. The areas span the printed text's width, kept clear
@@ -162,7 +168,7 @@ def find_answer_areas(lines: Sequence[TextLine], parts: Sequence[PartLabel]) -> 
             )
             continue
         end = next((s for s in starts if s > start), len(lines))
-        region, how = _area(lines, start, end, x)
+        region, how = _area(lines, start, end, x, max(pages, lines[-1].page))
         if region is None:
             out.append(FoundArea(part.part_id, None, reason=how))
         else:

@@ -10,12 +10,24 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from reportlab.lib.utils import simpleSplit
 
 from .layout import A4_MM, Region
 
-__all__ = ["Paragraph", "PlacedLine", "TextLayout", "answer_height_mm", "layout_text", "plain_text"]
+if TYPE_CHECKING:
+    from .answer_areas import PartLabel
+
+__all__ = [
+    "Paragraph",
+    "PlacedLine",
+    "TextLayout",
+    "answer_height_mm",
+    "layout_text",
+    "paragraphs_from_text",
+    "plain_text",
+]
 
 #: Text column in mm from the page's left edge, clear of the corner marks.
 LEFT_MM, RIGHT_MM = 25.0, 185.0
@@ -145,3 +157,50 @@ def layout_text(
             )
             cursor.y += PARAGRAPH_GAP_MM
     return TextLayout(pages=cursor.page, lines=tuple(lines), regions=tuple(regions))
+
+
+def paragraphs_from_text(text: str, parts: Sequence[tuple[PartLabel, float]]) -> list[Paragraph]:
+    """An exam's text (Markdown with LaTeX) as paragraphs to lay out, each part's answer room
+    (``answer_height_mm`` of its points) after the last line of its text.
+
+    ``parts`` are the exam's parts with their points; each is placed where the text prints
+    its label (by part id, else by question and label: the key's ``4.conv11`` labelled
+    ``4(a)``). The text's own title (a first ``# `` heading) is left out: the template
+    prints the exam's title.
+    """
+    from autocheck.structure import propose_structure
+
+    from .answer_areas import label_key
+
+    lines = text.replace("\r\n", "\n").split("\n")
+    proposed = propose_structure(text)
+    by_id = {label.part_id: (label, points) for label, points in parts}
+    by_label = {
+        (label.question, label_key(label.question, label.label)): (label, points)
+        for label, points in parts
+    }
+    starts: dict[int, tuple[PartLabel, float] | None] = {
+        q.line - 1: None for q in proposed.questions
+    }
+    for question in proposed.questions:
+        for printed in question.parts:
+            key = (question.number, label_key(question.number, printed.label))
+            starts[printed.line - 1] = by_id.get(printed.part_id) or by_label.get(key)
+    first = min(starts, default=len(lines))
+    headings = {q.line - 1 for q in proposed.questions}
+    paragraphs: list[Paragraph] = []
+    owner: tuple[PartLabel, float] | None = None
+    for index, line in enumerate([*lines, ""]):
+        if index in starts or index == len(lines):
+            if owner is not None and paragraphs:
+                last = paragraphs[-1]
+                height = answer_height_mm(owner[1])
+                paragraphs[-1] = Paragraph(last.text, last.heading, owner[0].part_id, height)
+            owner = starts.get(index)
+        if index == len(lines) or not line.strip():
+            continue
+        if index < first and line.lstrip().startswith("# "):
+            continue  # the exam's title: printed at the top of page 1 already
+        heading = index in headings or line.lstrip().startswith("#")
+        paragraphs.append(Paragraph(line, heading=heading))
+    return paragraphs

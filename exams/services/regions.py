@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.db import transaction
 
-from exams.models import Exam, Part, PrintedExam
-from exams.scanning.answer_areas import PartLabel, find_answer_areas, label_key
-from exams.scanning.exam_text import Paragraph, TextLayout, answer_height_mm, layout_text
+from exams.models import Exam, PrintedExam
+from exams.scanning.answer_areas import PartLabel, find_answer_areas
+from exams.scanning.exam_text import TextLayout, layout_text, paragraphs_from_text
 from exams.services.structure import part_regions_set
 
 __all__ = [
@@ -67,47 +66,17 @@ def _created_from(exam: Exam) -> PrintedExam | None:
     )
 
 
-def _paragraphs(text: str, parts: list[Part]) -> list[Paragraph]:
-    """The exam's text as paragraphs, with each part's answer room after its last line."""
-    from autocheck.structure import propose_structure
-
-    lines = text.replace("\r\n", "\n").split("\n")
-    proposed = propose_structure(text)
-    by_id = {p.part_id: p for p in parts}
-    by_label = {(p.question.number, label_key(p.question.number, p.label)): p for p in parts}
-    starts: dict[int, Part | None] = {q.line - 1: None for q in proposed.questions}
-    for question in proposed.questions:
-        for printed in question.parts:
-            key = (question.number, label_key(question.number, printed.label))
-            starts[printed.line - 1] = by_id.get(printed.part_id) or by_label.get(key)
-    first = min(starts, default=len(lines))
-    headings = {q.line - 1 for q in proposed.questions}
-    paragraphs: list[Paragraph] = []
-    owner: Part | None = None
-    for index, line in enumerate([*lines, ""]):
-        if index in starts or index == len(lines):
-            if owner is not None and paragraphs:
-                last = paragraphs[-1]
-                height = answer_height_mm(float(owner.max_points or Decimal(0)))
-                paragraphs[-1] = Paragraph(last.text, last.heading, owner.part_id, height)
-            owner = starts.get(index)
-        if index == len(lines) or not line.strip():
-            continue
-        if index < first and line.lstrip().startswith("# "):
-            continue  # the exam's title: printed at the top of page 1 already
-        heading = index in headings or line.lstrip().startswith("#")
-        paragraphs.append(Paragraph(line, heading=heading))
-    return paragraphs
-
-
 def exam_text_layout(exam: Exam) -> TextLayout | None:
     """The printed layout of an exam made from text (its question text, each part's answer
     room), or None for an exam that was not made from text."""
     printed = _created_from(exam)
     if printed is None:
         return None
-    parts = list(exam.parts.select_related("question").order_by("order"))
-    return layout_text(_paragraphs(printed.text, parts))
+    parts = [
+        (PartLabel(p.part_id, p.label, p.question.number), float(p.max_points))
+        for p in exam.parts.select_related("question").order_by("order")
+    ]
+    return layout_text(paragraphs_from_text(printed.text, parts))
 
 
 def _part_labels(exam: Exam) -> list[PartLabel]:
@@ -125,7 +94,7 @@ def part_regions_find(exam: Exam) -> RegionsProposal:
 
         with exam.template_pdf.open("rb") as fh:
             lines = pdf_lines(fh.read())
-        areas = find_answer_areas(lines, _part_labels(exam))
+        areas = find_answer_areas(lines, _part_labels(exam), pages=exam.pages_per_copy)
         found = {
             a.part_id: {"page": a.region.page, "box": list(a.region.box)}
             for a in areas
