@@ -453,7 +453,7 @@ def course_by_code(code: str, term: str = "") -> Course:
         terms = ", ".join(repr(c.term) for c in found)
         raise NotFound(f"{len(found)} courses are named {code}: give --term ({terms}).")
     known = ", ".join(f"{c.code} ({c.term})" for c in Course.objects.all()[:20]) or "none yet"
-    raise NotFound(f"No course {code}{f' ({term})' if term else ''}. Courses: {known}.")
+    raise NotFound(f"no course {code}{f' ({term})' if term else ''} (courses: {known})")
 
 
 def exam_by_name(name: str, course: Course | None = None) -> Exam:
@@ -477,7 +477,7 @@ def exam_by_name(name: str, course: Course | None = None) -> Exam:
             where = ", ".join(f"{e.slug} in {e.course}" for e in found)
             raise NotFound(f"{len(found)} exams are named {name!r} ({where}): give --course.")
     known = ", ".join(f"{e.slug} ({e.course.code})" for e in exams[:20]) or "none yet"
-    raise NotFound(f"No exam {name!r}{f' in {course}' if course else ''}. Exams: {known}.")
+    raise NotFound(f"no exam {name!r}{f' in {course}' if course else ''} (exams: {known})")
 
 
 def batch_page_counts(batch_ids: Iterable[int]) -> dict[str, int]:

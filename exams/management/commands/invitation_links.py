@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from exams.models import Course, Enrollment, Role
+from exams.management.options import add_course_arguments, course_from
+from exams.models import Enrollment, Role
 from exams.services import invitations
 from gradebook.accounts import set_password_url
 
@@ -17,18 +18,14 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--course", type=int, required=True, help="the course's id")
+        add_course_arguments(parser)
         parser.add_argument(
             "--all", action="store_true", help="every student, also those with a password"
         )
         parser.add_argument("--send", action="store_true", help="email the invitations too")
 
-    def handle(self, *args, course: int, all: bool, send: bool, **options) -> None:
-        found = Course.objects.filter(pk=course).first()
-        if found is None:
-            raise CommandError(
-                f"no course with id {course} (manage.py shell: Course.objects.all())"
-            )
+    def handle(self, *args, all: bool, send: bool, **options) -> None:
+        found = course_from(options)
         if all:
             students = list(
                 Enrollment.objects.filter(course=found, role=Role.STUDENT)

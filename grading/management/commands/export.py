@@ -13,6 +13,8 @@ from grading import exports
 FORMATS = {
     "scores": (exports.scores_per_part_csv, "one row per copy: every part's points and the total"),
     "lms": (exports.lms_gradebook_csv, "identified students: number, name, email, total"),
+    "canvas": (exports.canvas_csv, "Canvas's gradebook import"),
+    "moodle": (exports.moodle_csv, "Moodle's grade import"),
 }
 
 
