@@ -257,12 +257,15 @@ def _compose(part: PrintedPart, pieces: list[Piece]) -> tuple[list[str], tuple[s
             evidence.append(f"cell {piece.slot}: {value}")
             lines.append(_labelled(value, _target_for_column(targets, piece.slot), part))
     blanks = _blank_values(part, pieces, evidence)
+    # the blanks printed for it elsewhere (an answer sheet) hold the answer its working led to
+    own = len(part.blanks) - len(part.elsewhere)
+    blanks, sheet = blanks[:own], blanks[own:]
     texts = [p for p in pieces if p.kind == "text"]
     free = [_clean(p.text) for p in texts]
     for piece, value in zip(texts, free, strict=True):
         if piece.slot in ("list", "continued"):
             evidence.append(f"{'answer list' if piece.slot == 'list' else 'continued'}: {value}")
-    if not any(blanks) and len(part.blanks) == len(targets) > 1 and len(free) == 1:
+    if not any(blanks) and own == len(targets) > 1 and len(free) == 1:
         # the values written after the sentence instead of on its blanks, in their order
         values = [v.strip() for v in re.split(r"[,;]\s*|\n+|\s{2,}", free[0]) if v.strip()]
         if len(values) == len(targets):
@@ -277,6 +280,7 @@ def _compose(part: PrintedPart, pieces: list[Piece]) -> tuple[list[str], tuple[s
     else:
         lines += [_option_letter(v, options) for v in blanks if v]
     lines += [_option_letter(v, options) for v in free]
+    lines += [_option_letter(v, options) for v in sheet if v]
     if targets and all(t.numeric for t in targets):
         lines = [_as_number(line) for line in lines]
     return lines, tuple(evidence)

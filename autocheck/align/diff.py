@@ -69,6 +69,7 @@ def align_copy(printed: PrintedExam, text: str) -> CopyAlignment:
     _fill_gaps(pkeys, ckeys, ptoks, ctoks, link)
     moves = _recover_moves(pkeys, ckeys, ptoks, ctoks, link)
     _slide_right(ptoks, ctoks, link)
+    _keep_print_together(ctoks, link)
     runs = _runs(link)
     words = [i for i, t in enumerate(ptoks) if t.content]
     share = sum(link.p[i] >= 0 for i in words) / len(words) if words else 1.0
@@ -194,6 +195,25 @@ def _slide_right(ptoks: Sequence[Token], ctoks: Sequence[Token], link: _Link) ->
         if later:
             link.c[j] = -1
             link.join(i, later[-1])
+
+
+def _keep_print_together(ctoks: Sequence[Token], link: _Link) -> None:
+    """Printed neighbours stay neighbours: when printed token ``i`` matched a copy token
+    ``j`` whose printed neighbour ``i + 1`` matched further on, past writing that holds the
+    same token again, ``i`` is that later one. In ``4. 1/8   8. 1.25`` the printed label
+    ``8.`` is the second ``8``, not the student's denominator."""
+    for i in range(len(link.p) - 1):
+        j, after = link.p[i], link.p[i + 1]
+        if j < 0 or after <= j + 1:
+            continue
+        if j > 0 and link.c[j - 1] == i - 1 and i > 0:
+            continue  # its left neighbour in print is its left neighbour in the copy
+        if any(link.c[k] >= 0 for k in range(j + 1, after)):
+            continue
+        same = [k for k in range(j + 1, after) if ctoks[k].norm == ctoks[j].norm]
+        if same:
+            link.c[j] = -1
+            link.join(i, same[-1])
 
 
 def _canonical(ptoks: Sequence[Token], ctoks: Sequence[Token]) -> list[str]:

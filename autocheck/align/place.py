@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from autocheck.align.diff import CopyAlignment, Run
@@ -67,6 +67,13 @@ def place(
         if cell is not None:
             part, column = cell
             pieces.append(Piece(part, "cell", column, start, end, text[start:end]))
+            continue
+        slot = _slot_elsewhere(printed, run, aligned, text)
+        if slot is not None:
+            pieces.append(Piece(slot[0], "blank", str(slot[1]), start, end, text[start:end]))
+            continue
+        if _fills(printed.fields, run, aligned, text):
+            unplaced.append((start, end))  # a name or a student number, no part's answer
             continue
         k = bisect.bisect_left(starts, run.at) - 1
         if (
@@ -194,16 +201,41 @@ def _option_at(options: Sequence[Option], at: int, tokens: Sequence[Token]) -> O
     return None
 
 
-def _blank_at(part: PrintedPart, run: Run, aligned: CopyAlignment, text: str) -> int | None:
-    """Which of the part's blanks the run fills: one it replaced, else one it is written right
-    before or after on the same line."""
-    for k, index in enumerate(part.blanks):
+def _slot_elsewhere(
+    printed: PrintedExam, run: Run, aligned: CopyAlignment, text: str
+) -> tuple[str, int] | None:
+    """``(part id, blank index)`` when the run fills a blank printed after a part's label
+    outside the part (an answer sheet's line)."""
+    for part in printed.parts:
+        if not part.elsewhere:
+            continue
+        k = _blank_at(part, run, aligned, text, part.elsewhere)
+        if k is not None:
+            return part.prompt.part_id, len(part.blanks) - len(part.elsewhere) + k
+    return None
+
+
+def _fills(blanks: Collection[int], run: Run, aligned: CopyAlignment, text: str) -> bool:
+    return bool(blanks) and _blank_at(None, run, aligned, text, sorted(blanks)) is not None
+
+
+def _blank_at(
+    part: PrintedPart | None,
+    run: Run,
+    aligned: CopyAlignment,
+    text: str,
+    blanks: Sequence[int] | None = None,
+) -> int | None:
+    """Which of the part's blanks (or of ``blanks``) the run fills: one it replaced, else one
+    it is written right before or after on the same line."""
+    indices = blanks if blanks is not None else part.blanks if part is not None else ()
+    for k, index in enumerate(indices):
         if run.at <= index < run.over:
             return k
     if run.over != run.at:
         return None
     first, last = aligned.tokens[run.j1], aligned.tokens[run.j2 - 1]
-    for k, index in enumerate(part.blanks):
+    for k, index in enumerate(indices):
         j = aligned.matched[index]
         if j < 0:
             continue

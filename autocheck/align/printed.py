@@ -13,12 +13,13 @@ import bisect
 import itertools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from rapidfuzz import fuzz
 
 from autocheck.align.labels import locate
+from autocheck.align.lists import label_forms
 from autocheck.align.model import PartPrompt
 from autocheck.align.tokens import Token, line_numbers, tokenize
 
@@ -62,7 +63,9 @@ class Cell:
 @dataclass(frozen=True)
 class PrintedPart:
     """Where one part is in the printed exam. ``start``/``end``: its tokens (a table part has
-    only ``cells``); ``found`` is False when neither its label nor its table row was found."""
+    only ``cells``); ``found`` is False when neither its label nor its table row was found.
+    ``blanks`` are the blanks to write its answer in: those of its own text, then
+    ``elsewhere``, those printed after its label outside it (an answer sheet's)."""
 
     prompt: PartPrompt
     start: int
@@ -71,6 +74,7 @@ class PrintedPart:
     options: tuple[Option, ...] = ()
     blanks: tuple[int, ...] = ()
     cells: tuple[Cell, ...] = ()
+    elsewhere: tuple[int, ...] = ()
 
     @property
     def table(self) -> bool:
@@ -79,12 +83,15 @@ class PrintedPart:
 
 @dataclass(frozen=True)
 class PrintedExam:
-    """The printed text, its tokens and line number per token, and its parts in key order."""
+    """The printed text, its tokens and line number per token, and its parts in key order;
+    ``fields`` are the blanks of the cover's fields (a name, a student number): writing there
+    answers no part."""
 
     text: str
     tokens: tuple[Token, ...]
     lines: tuple[int, ...]
     parts: tuple[PrintedPart, ...]
+    fields: frozenset[int] = frozenset()
 
     def part(self, part_id: str) -> PrintedPart:
         return next(p for p in self.parts if p.prompt.part_id == part_id)
@@ -117,7 +124,73 @@ def read_printed(text: str, parts: tuple[PartPrompt, ...]) -> PrintedExam:
         end = bisect.bisect_left(starts, after)
         region = PrintedPart(part, start, end, True)
         out.append(_with_slots(region, tokens, line_of))
-    return PrintedExam(text, tokens, line_of, tuple(out))
+    out, fields = _labelled_blanks(out, tokens, line_of)
+    return PrintedExam(text, tokens, line_of, tuple(out), fields)
+
+
+# --- blanks printed after a label: answer sheets and cover fields ------------------------------
+
+# what a cover's fields are called (compared in the tokens' folded form)
+_FIELD_WORDS = frozenset(
+    t.norm
+    for t in tokenize(
+        "name surname first last student id number no matriculation seat section date "
+        "signature sign email e-mail netid login group"
+    )
+)
+
+
+def _labelled_blanks(
+    parts: list[PrintedPart], tokens: Sequence[Token], line_of: Sequence[int]
+) -> tuple[list[PrintedPart], frozenset[int]]:
+    """Blanks whose printed label on their line names a part, on another line than the
+    part's own label (an answer sheet: ``1. ______   5. ______``), move to that part; blanks labelled as a
+    cover field (``Name: ____``) are set apart. A sheet is two such blanks or more: one alone
+    is more likely a blank of the text it sits in."""
+    forms: dict[tuple[str, ...], int | None] = {}
+    for k, part in enumerate(parts):
+        for form in label_forms(part.prompt):
+            words = tuple(t.norm for t in tokenize(form) if t.content)
+            if words:  # a label several parts share ("(a)" of every question) names none
+                forms[words] = k if forms.get(words, k) == k else None
+    fields: set[int] = set()
+    moved: dict[int, list[int]] = {}
+    for i, token in enumerate(tokens):
+        if token.kind != "blank":
+            continue
+        words = _label_before(i, tokens, line_of)
+        if words and words[0] in _FIELD_WORDS:
+            fields.add(i)
+            continue
+        named = forms.get(words) if words else None
+        if named is None:
+            continue
+        part = parts[named]
+        # the label printed again on another line than the part's own: a sheet's line (the
+        # last part's region runs to the end of the text, over the sheet)
+        if part.found and not part.table and line_of[i] != line_of[part.start]:
+            moved.setdefault(named, []).append(i)
+    if sum(len(v) for v in moved.values()) < 2:
+        moved = {}
+    taken = {i for v in moved.values() for i in v} | fields
+    out = []
+    for k, part in enumerate(parts):
+        own = tuple(i for i in part.blanks if i not in taken)
+        extra = tuple(moved.get(k, ()))
+        out.append(replace(part, blanks=own + extra, elsewhere=extra))
+    return out, frozenset(fields)
+
+
+def _label_before(i: int, tokens: Sequence[Token], line_of: Sequence[int]) -> tuple[str, ...]:
+    """The words printed before blank ``i`` on its line, back to the line's start or the
+    previous blank (at most three)."""
+    words: list[str] = []
+    j = i - 1
+    while j >= 0 and line_of[j] == line_of[i] and tokens[j].kind != "blank":
+        if tokens[j].content:
+            words.append(tokens[j].norm)
+        j -= 1
+    return tuple(reversed(words)) if len(words) <= 3 else ()
 
 
 # --- options and blanks -------------------------------------------------------------------------

@@ -368,3 +368,67 @@ def test_writing_that_reads_as_no_answer_is_never_blank():
     copy = QUIZ.replace("have?\n\n    Q3.", "have?\n\n    ✓ ✓\n\n    Q3.")
     answer = _align(QUIZ, copy, QUIZ_PARTS).answers["2"]
     assert answer.review == "something is written for this part but was not read as an answer"
+
+
+SHEET = """\
+    Name: ______________    Student number: __________
+
+    1. How many epochs are needed?
+
+    2. Which optimiser has no momentum? A. Adam B. SGD
+
+    3. What is the learning rate at step 10?
+
+    ANSWER SHEET
+
+    Name: ______________
+
+    1. ________        3. ________
+
+    2. ________
+    """
+SHEET_PARTS = [
+    PartPrompt("1", "1."),
+    PartPrompt("2", "2.", options=("A", "B")),
+    PartPrompt("3", "3."),
+]
+
+
+@pytest.mark.parametrize(
+    ("line1", "line2"),
+    [
+        ("1. 20        3. 0.01", "2. B"),
+        ("1. 20 3. 0.01", "2. ____ B"),  # merged by the OCR; written after the blank
+        ("1 . 20   3. 1/100", "2. B"),  # the label's dot apart; a number that ends in "3"
+    ],
+)
+def test_an_answer_sheet_line_answers_the_part_its_label_names(line1, line2):
+    copy = SHEET.replace("1. ________        3. ________", line1).replace("2. ________", line2)
+    answers = _align(SHEET, copy, SHEET_PARTS).answers
+    assert answers["1"].text == "20"
+    assert answers["2"].text == "B"
+    assert answers["3"].text in ("0.01", "1/100")
+
+
+def test_a_name_on_the_sheet_answers_no_part_and_working_comes_before_the_sheet_value():
+    copy = (
+        SHEET.replace("Name: ______________\n\n    1.", "Name: Ada Okafor\n\n    1.")
+        .replace("at step 10?", "at step 10?\n\n    0.1 / 10 = 0.01")
+        .replace("1. ________        3. ________", "1. 20        3. 0.01")
+    )
+    alignment = _align(SHEET, copy, SHEET_PARTS)
+    assert alignment.answers["3"].text == "0.1 / 10 = 0.01\n0.01"
+    assert "Ada Okafor" in [s.text for s in alignment.unmatched]
+    assert alignment.answers["2"].text == ""  # nothing on its line: it is blank
+
+
+def test_a_label_printed_in_one_part_only_is_no_answer_sheet():
+    printed = "(a) Fill in: the ____ layer.\n\n(b) Give two numbers.\n\n1. ____ 2. ____\n"
+    parts = [PartPrompt("1.a", "(a)"), PartPrompt("1.b", "(b)")]
+    copy = printed.replace("the ____ layer", "the pooling layer").replace(
+        "1. ____ 2. ____", "1. 4 2. 8"
+    )
+    answers = _align(printed, copy, parts).answers
+    assert answers["1.a"].text == "pooling"
+    assert "4" in answers["1.b"].text
+    assert "8" in answers["1.b"].text
