@@ -41,6 +41,7 @@ from autocheck.keys import (
 from autocheck.kinds import Kind, Reading, kind_for
 from autocheck.kinds import Target as KindTarget
 from autocheck.mathparse import Unreadable
+from autocheck.normalise import symbol_key
 from autocheck.outcome import MISSING, Comparison, Outcome, Read
 
 __all__ = ["MIN_CONFIDENCE", "RULES", "Attempt", "TargetResult", "check_target"]
@@ -140,11 +141,27 @@ def _extracted(a: Attempt) -> TargetResult | None:
     a.notes.append(a.ex.note)
     if a.chosen is not None or _in_another_form(a):
         return None
+    if a.multi and _written_under_its_name(a):
+        # "params = no parameters": written, but not as a value: a person reads it
+        return a.result(
+            Outcome.NEEDS_REVIEW, note="something is written for this value but was not read"
+        )
     return a.result(
         # A missing keyword may be a paraphrase: a person reads it.
         MISSING if a.multi and not a.kind.wrong_needs_person else Outcome.NEEDS_REVIEW,
         note=a.ex.note or "no final answer found",
     )
+
+
+def _written_under_its_name(a: Attempt) -> bool:
+    """A line of the answer names the target (``params = ...``, ``params: ...``) and has
+    something after the name: the value is not missing, only unread."""
+    keys = {symbol_key(s) for s in a.symbols} - {""}
+    for line in a.text.splitlines():
+        name, sep, rest = line.partition("=") if "=" in line else line.partition(":")
+        if sep and rest.strip() and symbol_key(name) in keys:
+            return True
+    return False
 
 
 def _in_another_form(a: Attempt) -> bool:

@@ -19,6 +19,7 @@ from rapidfuzz import fuzz
 from autocheck.align.diff import CopyAlignment, align_copy
 from autocheck.align.lists import answer_list, continued_part, points_elsewhere
 from autocheck.align.model import Alignment, AnswerText, PartPrompt, TextSpan
+from autocheck.align.named import named_parts
 from autocheck.align.place import Piece, place
 from autocheck.align.printed import PrintedExam, PrintedPart
 
@@ -72,6 +73,7 @@ def align_printed(transcription: str, printed: PrintedExam) -> Alignment:
     """
     aligned = align_copy(printed, transcription)
     pieces, unplaced = place(printed, aligned, transcription)
+    pieces, unplaced = named_parts(printed, pieces, unplaced, aligned, transcription)
     prompts = [p.prompt for p in printed.parts]
     pieces = _redistribute(pieces, prompts, transcription)
     review = _copy_review(aligned)
@@ -162,6 +164,8 @@ def _answer(
     spans = tuple(TextSpan(p.text, p.start, p.end) for p in pieces)
     start = min((p.start for p in pieces), default=0)
     end = max((p.end for p in pieces), default=0)
+    if not part.found and any(p.kind != "label" or p.slot == "empty row" for p in pieces):
+        return _named_answer(part, pieces, start, end, spans)
     if not part.found:
         return AnswerText(
             pid,
@@ -197,6 +201,18 @@ def _answer(
         elif any(_WRITTEN_RE.search(_clean(p.text)) for p in pieces if p.kind != "label"):
             review = "something is written for this part but was not read as an answer"
     return AnswerText(pid, text, start, end, confidence, "printed", spans, review, evidence)
+
+
+def _named_answer(
+    part: PrintedPart, pieces: list[Piece], start: int, end: int, spans: tuple[TextSpan, ...]
+) -> AnswerText:
+    """A part not found in print, read from writing that names it (its row of the student's
+    own table, a line starting with its label, a comment on the printed line naming it)."""
+    lines, evidence = _compose(part, pieces)
+    text = "\n".join(line for line in lines if line.strip())
+    label = part.prompt.label
+    evidence = (f"written under the student's own label {label!r}", *evidence)
+    return AnswerText(part.prompt.part_id, text, start, end, 0.85, "named", spans, "", evidence)
 
 
 _WRITTEN_RE = re.compile(r"[\w✓✔√×•]|\\checkmark")
@@ -373,12 +389,18 @@ def _blank_values(part: PrintedPart, pieces: Sequence[Piece], evidence: list[str
 
 
 def _target_for_column(targets: Sequence, header: str) -> str:
+    """The target a column holds: by the printed header the key names, else (a table the
+    student drew) by a header that names the target or its symbol (``# params``)."""
     if not targets:
         return ""
-    best = max(targets, key=lambda t: fuzz.ratio(t.column.lower(), header.lower()))
-    if not best.column or fuzz.ratio(best.column.lower(), header.lower()) < 70:
-        return ""
-    return best.symbol or best.name
+    if any(t.column for t in targets):
+        best = max(targets, key=lambda t: fuzz.ratio(t.column.lower(), header.lower()))
+        if not best.column or fuzz.ratio(best.column.lower(), header.lower()) < 70:
+            return ""
+        return best.symbol or best.name
+    words = set(re.findall(r"[a-z]+", header.lower()))
+    named = [t for t in targets if words & {t.name.lower(), t.symbol.lower()} - {""}]
+    return (named[0].symbol or named[0].name) if len(named) == 1 else ""
 
 
 def _labelled(value: str, symbol: str, part: PrintedPart) -> str:

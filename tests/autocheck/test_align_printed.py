@@ -432,3 +432,65 @@ def test_a_label_printed_in_one_part_only_is_no_answer_sheet():
     assert answers["1.a"].text == "pooling"
     assert "4" in answers["1.b"].text
     assert "8" in answers["1.b"].text
+
+
+OWN_TABLE = """\
+    Problem 3. The network: conv1 = Conv2d(3, 8, 3, padding=1), then pool1 = MaxPool2d(2),
+    then fc = Linear(2048, 10).
+
+    (a) For each of the layers conv1, pool1 and fc give the output shape and the number of
+    parameters. Draw your own table.
+
+    (b) How many parameters in total?
+    """
+LAYER_TARGETS = (TargetSlot("output", "shape", numeric=True), TargetSlot("params", "params"))
+OWN_PARTS = [
+    *(PartPrompt(f"3.{n}", n, targets=LAYER_TARGETS) for n in ("conv1", "pool1", "fc")),
+    PartPrompt("3.b", "(b)"),
+]
+
+
+@pytest.mark.parametrize(
+    "drawn",
+    [
+        "| layer | output | params |\n|---|---|---|\n| conv1 | 8x32x32 | 224 |\n"
+        "| pool1 | 8x16x16 | 0 |\n| fc | 10 | 20490 |",
+        "| layer | # params | output shape |\n|---|---|---|\n| conv1 | 224 | 8x32x32 |\n"
+        "| pool1 | 0 | 8x16x16 |\n| fc | 20490 | 10 |",
+        "Layer | Output | Params\nconv 1 | 8x32x32 | 224\npool1 | 8x16x16 | 0\nfc | 10 | 20490",
+        "conv1: 8x32x32, 224 parameters\npool1 -> 8x16x16, 0\nfc: 10, 20490",
+        "conv1: 224 params, 8x32x32\npool1 -> 8x16x16, 0\nfc: 10, 20490",
+    ],
+)
+def test_a_part_not_printed_as_a_label_is_read_from_the_students_own_rows(drawn):
+    copy = OWN_TABLE.replace("Draw your own table.\n", "Draw your own table.\n\n" + drawn + "\n")
+    alignment = _align(OWN_TABLE, copy, OWN_PARTS)
+    for part, shape, params in (("conv1", "8x32x32", "224"), ("pool1", "8x16x16", "0")):
+        answer = alignment.answers[f"3.{part}"]
+        assert answer.method == "named"
+        lines = answer.text.splitlines()
+        assert f"shape = {shape}" in lines
+        assert any(line.startswith(f"params = {params}") for line in lines)
+    assert "shape = 10" in alignment.answers["3.fc"].text.splitlines()
+    assert alignment.answers["3.b"].text == ""
+
+
+def test_a_comment_on_the_printed_line_naming_one_part_answers_it():
+    printed = (
+        "```\nself.conv1 = nn.Conv2d(3, 8, 3)\nself.fc = nn.Linear(16, 10)\n```\n\n(b) Total?\n"
+    )
+    copy = printed.replace("(3, 8, 3)", "(3, 8, 3)   # 8x30x30, 224").replace(
+        "(16, 10)", "(16, 10)  # 10, 170"
+    )
+    answers = _align(printed, copy, OWN_PARTS).answers
+    assert answers["3.conv1"].text == "shape = 8x30x30\nparams = 224"
+    assert answers["3.fc"].text == "shape = 10\nparams = 170"
+    assert answers["3.pool1"].method == "not_found"
+
+
+def test_an_empty_row_of_the_students_table_is_blank_and_a_bare_label_is_not():
+    drawn = "| layer | output | params |\n| conv1 | 8x32x32 | 224 |\n| pool1 | | |\nfc:\n"
+    copy = OWN_TABLE.replace("Draw your own table.\n", "Draw your own table.\n\n" + drawn)
+    answers = _align(OWN_TABLE, copy, OWN_PARTS).answers
+    assert (answers["3.pool1"].text, answers["3.pool1"].review) == ("", "")
+    assert answers["3.fc"].review.startswith("answer not found")
