@@ -1,38 +1,139 @@
 """``integer``: a count (parameters, epochs, iterations), compared exactly.
 
-Key: ``answer: {integer: 1949}``. A value that is not whole is "not an integer", never
-rounded. Diagnoses: off by one (floor vs ceil, a +1), then the scalar mistakes of a number.
+Key: ``answer: {integer: 1949}``. A count written in full is compared exactly (``67100000``
+is not 67,108,864), and a value that is not whole is "not an integer". A count written
+rounded, in scientific notation or in a larger unit (``6.7 \times 10^{7}``, ``6.3 MB``,
+``32 MiB``, ``98.5K``), is right when it equals the count to the digits written (at least
+two); close to it but not to those digits, a person decides (rounded down, MB for MiB). A
+count in bytes may be written in any byte unit (``kB``, ``MB``, ``MiB``...); an unknown unit
+after a value that is not whole goes to a person. Diagnoses: off by one (floor vs ceil, a
++1), then the scalar mistakes of a number.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
 from solvers.values import Integer
 
-from autocheck.extract import Candidate, math_candidates
+from autocheck.compare import MIN_SIG_FIGS, sig_figs
+from autocheck.extract import Candidate, Extraction, math_candidates
 from autocheck.keys.model import LiteralAnswer, Tolerance
-from autocheck.kinds.base import Hints, KeyReader, Kind, OcrForm, Reading, register
+from autocheck.kinds.base import Hints, KeyReader, Kind, OcrForm, Reading, Target, register
 from autocheck.kinds.number import (
     compare_readings,
     looks_numeric,
     read_number,
     scalar_diagnosis,
 )
-from autocheck.mathparse import ParsedNumber
+from autocheck.mathparse import ParsedNumber, Unreadable
 from autocheck.outcome import Comparison, Diagnosis, Read
+from autocheck.units import parse_unit, split_quantity
 
 _OFF_BY_ONE = "your answer is off by one: check what is counted at the start and at the end"
 
 
+#: A rounded count this close to the right one, but not to the digits written, goes to a
+#: person (rounded down, or MB for MiB).
+NEAR = 0.05
+
+_MAGNITUDES = {
+    "k": 1e3,
+    "K": 1e3,
+    "thousand": 1e3,
+    "M": 1e6,
+    "mio": 1e6,
+    "million": 1e6,
+    "G": 1e9,
+    "bn": 1e9,
+    "billion": 1e9,
+}
+
+
 def compare_integer(expected: int, got: ParsedNumber) -> Comparison:
-    """Exactly equal, or not; a value that is not whole says so."""
+    """Exactly equal, or not; a value that is not whole says so. A count written rounded
+    (its last digit above the units: ``6.7e7``) is judged to the digits written."""
+    diff = abs(got.value - expected)
+    place = got.last_place
+    if place is not None and place > 0:
+        to_digits = diff <= 0.5 * 10.0**place * (1 + 1e-9)
+        if to_digits and sig_figs(got.text) >= MIN_SIG_FIGS:
+            return Comparison(True, 1.0, "rounded", "correct to the digits written")
+        if to_digits or diff <= NEAR * abs(expected):  # one digit only, or close
+            return Comparison(
+                False,
+                0.0,
+                "near",
+                f"{got.value:.6g} is close to {expected:,} but not to the digits written",
+                unsure=True,
+            )
     if abs(got.value - round(got.value)) > 1e-9:
         return Comparison(False, 0.0, "not_integer", f"{got.value:g} is not a whole number")
     ok = round(got.value) == expected
     return Comparison(ok, float(ok), "exact" if ok else "not_equal")
+
+
+def _scale(text: str) -> tuple[str, float] | None:
+    """``(number, scale)`` of a count written with a magnitude (``98.5K``, ``67 million``)
+    or in a byte unit (``6.3 MB``: 10^6 bytes, ``32 MiB``: 2^20), else None."""
+    try:
+        number, unit = split_quantity(text)
+    except Unreadable:
+        return None
+    words = unit.split()
+    if not words:
+        return None
+    if words[0] in _MAGNITUDES:
+        return number, _MAGNITUDES[words[0]]
+    try:
+        parsed = parse_unit(unit)
+    except Unreadable:
+        return None
+    per_byte = parsed.factor / 8
+    if parsed.dims != (("bit", 1),) or per_byte < 1:
+        return None
+    if not (math.log10(per_byte).is_integer() or math.log2(per_byte).is_integer()):
+        return None
+    return number, per_byte
+
+
+def _scaled(n: ParsedNumber, scale: float) -> ParsedNumber:
+    """``n`` times ``scale``: its last digit moves up with it (``6.3 MB``: 100 kB)."""
+    place = None if n.last_place is None else n.last_place + round(math.log10(scale))
+    exact = None if n.exact is None or scale != round(scale) else n.exact * int(scale)
+    return replace(n, value=n.value * scale, exact=exact, last_place=place)
+
+
+_UNIT_AFTER_RE = re.compile(r"(?:[ \t]|\\[,;: ]|~)*(?:\\text\s*\{\s*)?([A-Za-z]{1,9})\}?")
+
+
+def _with_unit(text: str, found: Candidate) -> Candidate:
+    """``found`` grown over the unit or magnitude written right after it, if any: a byte
+    unit or a magnitude scales the count, another unit sends a value that is not whole to a
+    person."""
+    m = _UNIT_AFTER_RE.match(text, found.end)
+    if m is None or not (_scale(found.text + " " + m.group(1)) or _known_unit(m.group(1))):
+        return found
+    return replace(found, text=text[found.start : m.end()], end=m.end())
+
+
+def _known_unit(word: str) -> bool:
+    """A unit of the table (``Mbit``, ``s``), not any word (``params``)."""
+    try:
+        return not any(d.startswith("word:") for d, _ in parse_unit(word).dims)
+    except Unreadable:
+        return False
+
+
+def _has_unit(text: str) -> bool:
+    try:
+        return bool(split_quantity(text)[1].strip())
+    except Unreadable:
+        return False
 
 
 @register
@@ -47,6 +148,16 @@ class IntegerKind(Kind):
     def from_key(self, spec: LiteralAnswer, *, log_base: str = "e") -> Integer:
         return Integer(int(spec.value))
 
+    def extract(self, text: str, expected: Any, target: Target) -> Extraction:
+        """The candidates of every number, each taking the byte unit or the magnitude
+        written after it (``32 MiB``, ``98.5K params``): a count may be given in those."""
+        ex = super().extract(text, expected, target)
+        grown = [_with_unit(text, c) for c in ex.candidates]
+        chosen = next(
+            (g for c, g in zip(ex.candidates, grown, strict=True) if c is ex.chosen), ex.chosen
+        )
+        return replace(ex, candidates=tuple(grown), chosen=chosen)
+
     def looks_like(self, s: str) -> bool:
         return looks_numeric(s)
 
@@ -54,7 +165,14 @@ class IntegerKind(Kind):
         return math_candidates(text, self, bare_numbers=True)
 
     def read_text(self, expected: Any, text: str, reading: Reading) -> Read:
-        got = read_number(self.name, text, reading)
+        scaled = _scale(text)
+        if scaled is not None and scaled[1] != 1:
+            got = self.read_text(expected, scaled[0], reading)
+            assert got.number is not None
+            number = _scaled(got.number, scaled[1])
+            alternatives = tuple(_scaled(n, scaled[1]) for n in got.alternatives)
+            return Read(self.name, number.value, text, number, alternatives)
+        got = replace(read_number(self.name, text, reading), text=text)  # with its unit
         # A count is whole: "1,949" is 1949 whatever the course's decimal sign.
         readings = [n for n in (got.number, *got.alternatives) if n is not None]
         whole = [n for n in readings if float(n.value).is_integer()]
@@ -67,7 +185,11 @@ class IntegerKind(Kind):
     def compare(
         self, expected: Integer, got: Read, tol: Tolerance, flags: Mapping[str, Any]
     ) -> Comparison:
-        return compare_readings(got, lambda n: compare_integer(expected.value, n))
+        cmp = compare_readings(got, lambda n: compare_integer(expected.value, n))
+        if cmp.code == "not_integer" and _has_unit(got.text):
+            # "6.3 Mbit", "2.5 pages": a unit the count cannot be converted from
+            return replace(cmp, unsure=True, detail=f"{cmp.detail}, in a unit: a person reads it")
+        return cmp
 
     def diagnose(
         self, expected: Integer, got: Read, tol: Tolerance, hints: Hints

@@ -66,3 +66,28 @@ def test_numbers_as_written(answer, text, verdict):
 )
 def test_key_problems(answer, problem):
     assert problem in key_problem(answer)
+
+
+@pytest.mark.parametrize(
+    ("text", "verdict"),
+    [
+        ("33,554,432", "correct"),
+        ("33554431", "incorrect"),  # written in full: exact
+        ("33550000", "incorrect"),  # trailing zeros written are digits
+        (r"$3.36 \times 10^{7}$", "correct"),  # rounded to the digits written
+        ("3.355e7", "correct"),
+        ("32 MiB", "correct"),  # 2^25 bytes
+        (r"32\,\text{MiB}", "correct"),
+        ("33.6 MB", "correct"),
+        ("the buffer takes 33.55M", "correct"),
+        ("3.36 x 10^7 B", "correct"),
+        ("33.5 MB", "needs_review"),  # truncated, or MB for MiB: close, a person decides
+        ("3.2e7", "needs_review"),
+        ("3e7", "needs_review"),  # one digit: too few to be right to
+        ("6.7e7", "incorrect"),
+        ("6.3 Mbit", "needs_review"),  # bits cannot be a count of bytes here: a person reads it
+        ("3.2 \\times 10^{6}", "incorrect"),
+    ],
+)
+def test_a_count_may_be_written_rounded_or_in_a_larger_byte_unit(text, verdict):
+    assert check({"integer": 33554432}, text).verdict == verdict
