@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from autocheck.normalise import symbol_key
@@ -105,12 +105,14 @@ _DISPLAY_RE = re.compile(r"\$\$(.*?)\$\$|\\\[(.*?)\\\]", re.S)
 _ARROWS = (
     r"\\Rightarrow|\\implies|\\rightarrow|\\longrightarrow|\\to(?![a-zA-Z])|\\therefore"
     r"|\\rightsquigarrow|\\leftarrow|\\Leftarrow|\\iff|\\Leftrightarrow|⇒|→|↳|\\Downarrow"
+    # ASCII arrows as typed or read by the OCR: "0.1 -> 0.01", "=> 391"
+    r"|(?<![<\-])-{1,2}>|={1,2}>"
     # Prose joining two statements: "z_1 = 3 and y = 3", "so epochs = 20".
     r"|(?<=\s)(?:and|so|thus|hence|then|therefore)(?=\s)"
 )
 _ARROW_RE = re.compile(_ARROWS)
 _SYMBOL_ARROW_RE = re.compile(_ARROWS.split("|(?<=")[0])
-_LIMIT_RE = re.compile(r"\\to(?![a-zA-Z])|\\rightarrow|\\longrightarrow|→")
+_LIMIT_RE = re.compile(r"\\to(?![a-zA-Z])|\\rightarrow|\\longrightarrow|→|(?<![<\-])-{1,2}>")
 # "\text{ and }" joins two statements like a bare "and" does.
 _TEXT_JOIN_RE = re.compile(r"\\text\s*\{(\s*(?:and|or)\s*)\}")
 # Relations that chain equal values. ":" labels a value ("shape of x: 126 x 126").
@@ -246,14 +248,22 @@ def _chains(text: str) -> list[_Chain]:
     """Chains of equalities; a statement that starts with ``=`` continues the previous one."""
     masked = _mask(text)
     chains: list[_Chain] = []
+    last_end = -1  # where the statement that made or continued the last chain ends
     for st in _statements(text, masked):
         # A statement with no relation may state a limit: "f(x) \to 0" says f(x) tends to 0.
-        rels = (
-            list(_REL_RE.finditer(masked, st.start, st.end))
-            or list(_LIMIT_RE.finditer(masked, st.start, st.end))[-1:]
-        )
+        equalities = list(_REL_RE.finditer(masked, st.start, st.end))
+        rels = equalities or list(_LIMIT_RE.finditer(masked, st.start, st.end))[-1:]
+        between = masked[last_end : st.start] if chains and last_end >= 0 else ""
+        if not equalities and between and "\n" not in between and _ARROW_RE.search(between):
+            # "\eta: 0.1 \to 0.01 \to 0.001": values after an arrow continue the chain
+            prev = chains.pop()
+            steps = _split_by(masked, st.start, st.end, _LIMIT_RE)
+            chains.append(_Chain(prev.lhs, (*prev.values, *steps)))
+            last_end = st.end
+            continue
         if not rels:
             continue
+        last_end = st.end
         bounds = [st.start] + [x for r in rels for x in (r.start(), r.end())] + [st.end]
         segs = [(bounds[i], bounds[i + 1]) for i in range(0, len(bounds), 2)]
         lhs, values = segs[0], segs[1:]
@@ -368,7 +378,56 @@ def extract(
             )
     if not multi:
         cands += kind.standalone(text)
-    return _choose(dedupe(cands))
+    return _choose(dedupe(_outside_notes(text, cands, kind)))
+
+
+# A value's note: words or an equation in brackets after it ("391 (the last batch has 40)",
+# "78 (10000 = 78·128 + 16)", "3 (= 6/2)"), or the value an option letter stands for
+# ("B (200)").
+_NOTE_AFTER_RE = re.compile(r"(?:[\d%}$]|(?<![A-Za-z\\])[A-E])[ \t]*$")
+_NOTE_INSIDE_RE = re.compile(r"[=≈<>]|\\(?:approx|le|ge|leq|geq|neq)\b")
+_NOTE_WORD_RE = re.compile(r"[A-Za-z]{3,}")
+
+
+def _notes(text: str) -> list[tuple[int, int]]:
+    """The spans of notes in brackets written after a value on its line."""
+    out = []
+    for m in re.finditer(r"\(", text):
+        line = text[text.rfind("\n", 0, m.start()) + 1 : m.start()]
+        after = _NOTE_AFTER_RE.search(line)
+        if after is None:
+            continue
+        close = text.find(")", m.end())
+        if close < 0 or "\n" in text[m.end() : close] or "(" in text[m.end() : close]:
+            continue
+        inner = text[m.end() : close]
+        letter = after.group(0).strip(" \t").isalpha()
+        prose = _NOTE_WORD_RE.search(re.sub(r"\\[A-Za-z]+", " ", inner))
+        if letter or prose or _NOTE_INSIDE_RE.search(inner):
+            out.append((m.start(), close + 1))
+    return out
+
+
+def _outside_notes(text: str, cands: list[Candidate], kind: Kind) -> list[Candidate]:
+    """Candidates with the notes after their values left out: a value inside a note is
+    working (not final), a candidate running into a note ends before it."""
+    notes = _notes(text)
+    if not notes:
+        return cands
+    out = []
+    for c in cands:
+        inside = next((n for n in notes if n[0] <= c.start and c.end <= n[1]), None)
+        if inside is not None:
+            out.append(replace(c, final=False))
+            continue
+        cut = next((n for n in notes if c.start < n[0] < c.end), None)
+        if cut is not None:
+            a, b = _trim(text, c.start, cut[0])
+            if b <= a or not kind.looks_like(text[a:b]):
+                continue
+            c = replace(c, text=text[a:b], start=a, end=b)
+        out.append(c)
+    return out
 
 
 def extract_statements(text: str, kind: Kind) -> Extraction:

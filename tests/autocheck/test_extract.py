@@ -225,3 +225,37 @@ def test_case_is_not_folded_when_another_target_would_clash():
         "Pa = 0.3", kind=get("number"), symbols=("P_A",), multi=True, sibling_symbols=("p_a",)
     )
     assert ex.chosen is None
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "symbols", "chosen"),
+    [
+        ("391 (the last mini-batch has 40 examples)", "integer", (), "391"),
+        ("78 (10000 = 78·128 + 16)", "integer", (), "78"),
+        ("3 (= 6/2)", "number", (), "3"),
+        ("0.844 (then 0.114 and 0.042)", "number", (), "0.844"),
+        ("so I = 391 (40 in the last one)", "integer", ("I",), "391"),
+        # brackets that are maths, not a note, stay
+        ("2(3 + 4) = 14", "integer", (), "14"),
+        (r"w = \frac{1}{2}(3 + 5) = 4", "number", ("w",), "4"),
+    ],
+)
+def test_a_note_in_brackets_after_the_value_is_not_the_value(text, kind, symbols, chosen):
+    ex = extract(text, kind=kind, symbols=symbols)
+    assert ex.chosen is not None
+    assert ex.chosen.text == chosen
+
+
+@pytest.mark.parametrize(
+    ("text", "symbols", "chosen"),
+    [
+        (r"$\eta: 0.1 \rightarrow 0.01 \rightarrow 0.001$", (r"\eta",), "0.001"),
+        ("lr = 0.1 -> 0.01 -> 0.001", ("lr",), "0.001"),
+        ("6 / 4 -> 6/2 -> 3", (), "3"),
+        ("lr = 0.1 -> then w = 2", ("lr",), "0.1"),  # a new equation is no step of the chain
+    ],
+)
+def test_values_after_arrows_continue_the_chain_they_follow(text, symbols, chosen):
+    ex = extract(text, kind="number", symbols=symbols)
+    assert ex.chosen is not None
+    assert ex.chosen.text == chosen
