@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from solvers.core import Step
 
 from autocheck.align.compose import strip_crossed_out
+from autocheck.align.lists import points_elsewhere
 from autocheck.diagnose import Diagnosis, Upstream
 from autocheck.extract import Candidate
 from autocheck.keys import (
@@ -139,6 +140,17 @@ def check_part(
             diagnosis=None,
             confidence=1.0,
             notes=("descriptive: graded by a person",),
+            **base,
+        )
+    if _numeric_only(expected) and not re.search(r"\d", text) and points_elsewhere(text):
+        # "see next page" and the continuation was not found: the answer is somewhere
+        return Verdict(
+            verdict="needs_review",
+            points=None,
+            found=(),
+            diagnosis=None,
+            confidence=0.5,
+            notes=("the answer continues elsewhere and was not found there",),
             **base,
         )
     if _numeric_only(expected) and not re.search(r"\d", text):

@@ -382,11 +382,12 @@ def extract(
 
 
 # A value's note: words or an equation in brackets after it ("391 (the last batch has 40)",
-# "78 (10000 = 78·128 + 16)", "3 (= 6/2)"), or the value an option letter stands for
-# ("B (200)").
+# "78 (10000 = 78·128 + 16)", "3 (= 6/2)"), anything in brackets after a value and its word
+# ("67 parameters (40 + 27)"), or the value an option letter stands for ("B (200)").
 _NOTE_AFTER_RE = re.compile(r"(?:[\d%}$]|(?<![A-Za-z\\])[A-E])[ \t]*$")
 _NOTE_INSIDE_RE = re.compile(r"[=≈<>]|\\(?:approx|le|ge|leq|geq|neq)\b")
 _NOTE_WORD_RE = re.compile(r"[A-Za-z]{3,}")
+_VALUE_WORD_RE = re.compile(r"\d[ \t]*[A-Za-z]{2,}[ \t]*$")
 
 
 def _notes(text: str) -> list[tuple[int, int]]:
@@ -395,15 +396,17 @@ def _notes(text: str) -> list[tuple[int, int]]:
     for m in re.finditer(r"\(", text):
         line = text[text.rfind("\n", 0, m.start()) + 1 : m.start()]
         after = _NOTE_AFTER_RE.search(line)
-        if after is None:
+        # after a value and its unit or word ("67 parameters (40 + 27)") brackets are a note
+        worded = _VALUE_WORD_RE.search(line) is not None
+        if after is None and not worded:
             continue
         close = text.find(")", m.end())
         if close < 0 or "\n" in text[m.end() : close] or "(" in text[m.end() : close]:
             continue
         inner = text[m.end() : close]
-        letter = after.group(0).strip(" \t").isalpha()
+        letter = after is not None and after.group(0).strip(" \t").isalpha()
         prose = _NOTE_WORD_RE.search(re.sub(r"\\[A-Za-z]+", " ", inner))
-        if letter or prose or _NOTE_INSIDE_RE.search(inner):
+        if worded or letter or prose or _NOTE_INSIDE_RE.search(inner):
             out.append((m.start(), close + 1))
     return out
 

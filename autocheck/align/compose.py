@@ -178,7 +178,7 @@ def _answer(
             review="answer not found: the part's label was not found in the printed exam",
         )
     pieces = _ticked_columns(part, pieces)
-    lines, evidence = _compose(part, pieces)
+    lines, evidence = _compose(part, pieces, printed)
     text = "\n".join(line for line in lines if line.strip())
     found = _found_share(part, aligned, printed)
     review = ""
@@ -215,7 +215,9 @@ def _named_answer(
     return AnswerText(part.prompt.part_id, text, start, end, 0.85, "named", spans, "", evidence)
 
 
-_WRITTEN_RE = re.compile(r"[\w✓✔√×•]|\\checkmark")
+# Something written: anything but spaces and the punctuation of layout (a filled bubble, a
+# tick, a question mark all are).
+_WRITTEN_RE = re.compile(r"[^\s\-_.,:;|*#$~=()\[\]{}'\"`<>/\\&^]|\\checkmark")
 _TICK_RE = re.compile(r"[xX×✓✔√•]|\\checkmark|\\times")
 
 
@@ -258,7 +260,9 @@ def _found_share(part: PrintedPart, aligned: CopyAlignment, printed: PrintedExam
     return sum(aligned.matched[i] >= 0 for i in indices) / len(indices)
 
 
-def _compose(part: PrintedPart, pieces: list[Piece]) -> tuple[list[str], tuple[str, ...]]:
+def _compose(
+    part: PrintedPart, pieces: list[Piece], printed: PrintedExam | None = None
+) -> tuple[list[str], tuple[str, ...]]:
     """The lines the checker reads for a part, and the evidence in words."""
     targets = part.prompt.targets
     lines: list[str] = []
@@ -287,6 +291,11 @@ def _compose(part: PrintedPart, pieces: list[Piece]) -> tuple[list[str], tuple[s
         if len(values) == len(targets):
             blanks, free = values, []
     options = part.prompt.options
+    if printed is not None and own > 1 and len(targets) == 1 and any(blanks):
+        # one value in several blanks (a vector's entries in printed brackets): the printed
+        # line with the values written into it
+        lines.append(_filled_in(part, blanks, printed))
+        blanks = []
     if len(blanks) == len(targets) > 1:
         lines += [
             _labelled(v, t.symbol or t.name, part)
@@ -300,6 +309,26 @@ def _compose(part: PrintedPart, pieces: list[Piece]) -> tuple[list[str], tuple[s
     if targets and all(t.numeric for t in targets):
         lines = [_as_number(line) for line in lines]
     return lines, tuple(evidence)
+
+
+def _filled_in(part: PrintedPart, values: Sequence[str], printed: PrintedExam) -> str:
+    """The printed lines holding the part's own blanks, each blank replaced by its value
+    (``z = [ 5 , -1 ]^T``); a blank left empty stays a blank, so the value does not read."""
+    own = part.blanks[: len(values)]
+    tokens, text = printed.tokens, printed.text
+    a = text.rfind("\n", 0, tokens[own[0]].start) + 1
+    b = text.find("\n", tokens[own[-1]].end)
+    b = len(text) if b < 0 else b
+    out, pos = [], a
+    numeric = all(t.numeric for t in part.prompt.targets)
+    for index, value in zip(own, values, strict=True):
+        token = tokens[index]
+        if numeric and re.fullmatch(r"[-−]?[lI|O]", value.strip()):
+            value = value.strip().translate(_DIGIT_LOOKALIKES)  # "-l" in a blank is -1
+        out += [text[pos : token.start], value or token.text]
+        pos = token.end
+    out.append(text[pos:b])
+    return "".join(out).strip()
 
 
 _LOOKALIKE_RE = re.compile(

@@ -58,7 +58,9 @@ def place(
     starts = [p.start for p in flowing]
     pieces, read = _copy_cells(printed, aligned, text)
     unplaced: list[tuple[int, int]] = []
-    for run in aligned.runs:
+    runs = list(reversed(aligned.runs))
+    while runs:
+        run = runs.pop()
         tokens = aligned.tokens[run.j1 : run.j2]
         if all(j in read for j in range(run.j1, run.j2)):
             continue  # inside a table cell read from the copy's own row
@@ -69,11 +71,18 @@ def place(
             pieces.append(Piece(part, "cell", column, start, end, text[start:end]))
             continue
         slot = _slot_elsewhere(printed, run, aligned, text)
-        if slot is not None:
-            pieces.append(Piece(slot[0], "blank", str(slot[1]), start, end, text[start:end]))
-            continue
-        if _fills(printed.fields, run, aligned, text):
-            unplaced.append((start, end))  # a name or a student number, no part's answer
+        field = slot is None and _fills(printed.fields, run, aligned, text)
+        if slot is not None or field:
+            # what fills a sheet's or a field's blank is on its line; the lines after it are
+            # writing of their own (an answer continued at the top of the next page)
+            line, rest = _first_line(run, aligned, text)
+            if rest is not None:
+                runs.append(rest)
+                end = aligned.tokens[line.j2 - 1].end
+            if slot is not None:
+                pieces.append(Piece(slot[0], "blank", str(slot[1]), start, end, text[start:end]))
+            else:
+                unplaced.append((start, end))  # a name or a student number, no answer
             continue
         k = bisect.bisect_left(starts, run.at) - 1
         if (
@@ -88,6 +97,15 @@ def place(
             continue
         pieces.extend(_in_part(printed, flowing[k], run, aligned, text))
     return pieces, unplaced
+
+
+def _first_line(run: Run, aligned: CopyAlignment, text: str) -> tuple[Run, Run | None]:
+    """The run's tokens on its first line, and the rest (placed after what it replaced)."""
+    toks = aligned.tokens
+    for j in range(run.j1 + 1, run.j2):
+        if "\n" in text[toks[j - 1].end : toks[j].start]:
+            return Run(run.j1, j, run.at, run.over), Run(j, run.j2, run.over, run.over)
+    return run, None
 
 
 def _opens_line(run: Run, aligned: CopyAlignment, text: str) -> bool:
@@ -177,7 +195,7 @@ def _marks_only(printed: PrintedExam, run: Run, tokens: Sequence[Token]) -> bool
     return True
 
 
-_OPENING = frozenset(("{", "(", "[", "**", "*", "~~", "$", "$$", "◯"))
+_OPENING = frozenset(("{", "(", "[", "**", "*", "~~", "$", "$$", "◯", "●"))
 
 
 def _option_at(options: Sequence[Option], at: int, tokens: Sequence[Token]) -> Option | None:

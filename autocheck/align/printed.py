@@ -21,7 +21,7 @@ from rapidfuzz import fuzz
 from autocheck.align.labels import locate
 from autocheck.align.lists import label_forms
 from autocheck.align.model import PartPrompt
-from autocheck.align.tokens import Token, line_numbers, tokenize
+from autocheck.align.tokens import BUBBLES, Token, line_numbers, tokenize
 
 __all__ = [
     "Cell",
@@ -134,8 +134,7 @@ def read_printed(text: str, parts: tuple[PartPrompt, ...]) -> PrintedExam:
 _FIELD_WORDS = frozenset(
     t.norm
     for t in tokenize(
-        "name surname first last student id number no matriculation seat section date "
-        "signature sign email e-mail netid login group"
+        "name surname student id matriculation seat date signature email e-mail netid login"
     )
 )
 
@@ -159,10 +158,13 @@ def _labelled_blanks(
         if token.kind != "blank":
             continue
         words = _label_before(i, tokens, line_of)
-        if words and words[0] in _FIELD_WORDS:
+        colon = i > 0 and tokens[i - 1].text == ":"
+        if (words and words[0] in _FIELD_WORDS and len(words) <= 3) or (
+            colon and _FIELD_WORDS & set(words[-2:])
+        ):  # "Name: ____", "Page 2 of 3   Student ID: ____"
             fields.add(i)
             continue
-        named = forms.get(words) if words else None
+        named = forms.get(words) if 0 < len(words) <= 3 else None
         if named is None:
             continue
         part = parts[named]
@@ -183,14 +185,14 @@ def _labelled_blanks(
 
 def _label_before(i: int, tokens: Sequence[Token], line_of: Sequence[int]) -> tuple[str, ...]:
     """The words printed before blank ``i`` on its line, back to the line's start or the
-    previous blank (at most three)."""
+    previous blank."""
     words: list[str] = []
     j = i - 1
     while j >= 0 and line_of[j] == line_of[i] and tokens[j].kind != "blank":
         if tokens[j].content:
             words.append(tokens[j].norm)
         j -= 1
-    return tuple(reversed(words)) if len(words) <= 3 else ()
+    return tuple(reversed(words))
 
 
 # --- options and blanks -------------------------------------------------------------------------
@@ -253,7 +255,7 @@ def _letter_labels(
         if prev == "(" and nxt == ")":
             label = i - 1
         elif nxt in (".", ")", ":") and (
-            prev in ("-", "]", "*", "•") or _line_start(i, part.start, line_of)
+            prev in ("-", "]", "*", "•", *BUBBLES) or _line_start(i, part.start, line_of)
         ):
             label = i
         else:
@@ -287,7 +289,7 @@ def _checkbox_labels(
     boxes = [
         i
         for i in range(part.start, part.end - 1)
-        if tokens[i].norm == "[" and tokens[i + 1].norm == "]"
+        if (tokens[i].norm == "[" and tokens[i + 1].norm == "]") or tokens[i].text in BUBBLES
     ]
     if len(boxes) != len(names) or len({line_of[i] for i in boxes}) != len(boxes):
         return []

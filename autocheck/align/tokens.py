@@ -3,9 +3,10 @@
 Every token keeps its character span, so whatever the alignment decides about a token is
 decided about those characters. ``norm`` is the form tokens are compared in: lower case, with
 the characters OCR confuses most folded together (``l``, ``i``, ``|`` and ``!`` become ``1``,
-``o`` becomes ``0``) on both sides alike, so ``Fa1se`` meets ``False`` and ``Q2.l`` meets
+``o`` becomes ``0``, ``rn`` becomes ``m``) on both sides alike, so ``Fa1se`` meets ``False`` and ``Q2.l`` meets
 ``Q2.1``. A few characters are split into the tokens they stand for: a circled letter
-(``Ⓑ``) is a circle mark and the letter, a ballot box (``☑``) is a checkbox with a tick.
+(``Ⓑ``) is a circle mark and the letter, a ballot box (``☑``) is a checkbox with a tick, an
+answer sheet's empty bubble (``○``) compares as ``O`` and a filled one (``●``) is a mark.
 Cell separators of Markdown, HTML and LaTeX tables all become ``|``, so a table the OCR
 returned as HTML aligns with the printed Markdown one.
 """
@@ -17,7 +18,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["MARK_COMMANDS", "STRIKE_COMMANDS", "Token", "line_numbers", "tokenize"]
+__all__ = ["BUBBLES", "MARK_COMMANDS", "STRIKE_COMMANDS", "Token", "line_numbers", "tokenize"]
 
 # LaTeX commands OCR services use for what a student drew around or under printed text.
 MARK_COMMANDS = frozenset(
@@ -43,6 +44,10 @@ STRIKE_COMMANDS = frozenset(
     ("\\sout", "\\st", "\\cancel", "\\bcancel", "\\xcancel", "\\xout", "\\strike")
 )
 _TICKS = "✓✔✗✘☓√"
+# Answer-sheet bubbles: an empty one compares as the letter O the OCR often reads it as; a
+# filled or crossed one is a mark.
+BUBBLES = "○◯⚪"
+_FILLED = "●◉⬤⊗⊙◍⦿"
 _BOXES = {"☐": "", "□": "", "☑": "x", "☒": "x", "▣": "x", "■": "x"}
 _CIRCLED = {
     **{chr(0x24B6 + i): chr(ord("A") + i) for i in range(26)},
@@ -93,7 +98,8 @@ def line_numbers(text: str, tokens: Sequence[Token]) -> tuple[int, ...]:
 
 
 def _norm(text: str) -> str:
-    return text.lower().translate(_FOLD)
+    # "rn" read for "m" ("rnarks") is the OCR's most common split letter
+    return text.lower().translate(_FOLD).replace("rn", "m")
 
 
 def _special(char: str, start: int) -> list[Token] | None:
@@ -114,6 +120,10 @@ def _special(char: str, start: int) -> list[Token] | None:
         ]
     if char in _TICKS:
         return [Token(char, "✓", start, end, "mark")]
+    if char in BUBBLES:
+        return [Token(char, "0", start, end, "punct")]
+    if char in _FILLED:
+        return [Token(char, "●", start, end, "mark")]
     return None
 
 
@@ -140,7 +150,9 @@ def tokenize(text: str) -> list[Token]:
             if special is not None:
                 out.extend(special)
                 continue
-        if kind == "word" and any(c in _CIRCLED or c in _BOXES or c in _TICKS for c in raw):
+        if kind == "word" and any(
+            c in _CIRCLED or c in _BOXES or c in _TICKS or c in BUBBLES or c in _FILLED for c in raw
+        ):
             for offset, char in enumerate(raw):
                 special = _special(char, start + offset)
                 out.extend(

@@ -494,3 +494,73 @@ def test_an_empty_row_of_the_students_table_is_blank_and_a_bare_label_is_not():
     answers = _align(OWN_TABLE, copy, OWN_PARTS).answers
     assert (answers["3.pool1"].text, answers["3.pool1"].review) == ("", "")
     assert answers["3.fc"].review.startswith("answer not found")
+
+
+BUBBLES = """\
+    1. Which activation outputs values in (0, 1)?
+    ○ A. ReLU
+    ○ B. sigmoid
+
+    2. Which is a regulariser?
+    ○ A. dropout
+    ○ B. a larger learning rate
+    """
+BUBBLE_PARTS = [PartPrompt(n, f"{n}.", options=("A", "B")) for n in ("1", "2")]
+
+
+@pytest.mark.parametrize("filled", ["●", "◉", "⊗"])
+def test_a_filled_bubble_marks_its_option_and_an_empty_one_read_as_o_is_print(filled):
+    copy = BUBBLES.replace("○ B. sigmoid", f"{filled} B. sigmoid").replace("○ A. ReLU", "O A. ReLU")
+    copy = copy.replace("○ A. dropout", f"~~{filled}~~ A. dropout").replace(
+        "○ B. a larger", f"{filled} B. a larger"
+    )
+    answers = _align(BUBBLES, copy, BUBBLE_PARTS).answers
+    assert (answers["1"].text, answers["2"].text) == ("B", "B")
+
+
+def test_a_symbol_nobody_reads_as_an_answer_is_never_blank():
+    copy = BUBBLES.replace("sigmoid", "sigmoid ⬠")
+    answer = _align(BUBBLES, copy, BUBBLE_PARTS).answers["1"]
+    assert answer.review == "something is written for this part but was not read as an answer"
+
+
+PAGES = """\
+    Midterm, Page 1 of 2          Student ID: __________
+
+    (a) How many epochs?
+
+    Continued on the next page
+
+    Midterm, Page 2 of 2          Student ID: __________
+
+    (b) How many steps?
+    """
+PAGE_PARTS = [PartPrompt("1.a", "(a)"), PartPrompt("1.b", "(b)")]
+
+
+def test_a_student_id_in_a_page_header_answers_no_part_and_the_lines_after_it_are_placed():
+    copy = (
+        PAGES.replace(
+            "Page 1 of 2          Student ID: __________", "Page 1 of 2  Student ID: 4471"
+        )
+        .replace("How many epochs?", "How many epochs?\n\n    see next page")
+        .replace(
+            "Page 2 of 2          Student ID: __________",
+            "Page 2 of 2  Student ID: 4471\n\n    (a) continued: 20 epochs",
+        )
+        .replace("How many steps?", "How many steps?\n\n    400")
+    )
+    alignment = _align(PAGES, copy, PAGE_PARTS)
+    assert alignment.answers["1.a"].text.endswith("(a) continued: 20 epochs")
+    assert alignment.answers["1.b"].text == "400"
+    assert [s.text for s in alignment.unmatched] == ["4471", "4471"]
+
+
+def test_the_entries_of_one_vector_written_into_printed_brackets_read_as_the_vector():
+    printed = "(a) Compute z = W x.\n\nz = [ ____ , ____ ]^T\n\n(b) Next.\n"
+    parts = [PartPrompt("1.a", "(a)", targets=(TargetSlot("z", "z", numeric=True),))]
+    parts.append(PartPrompt("1.b", "(b)"))
+    copy = printed.replace("[ ____ , ____ ]", "[ 5 , -l ]")
+    assert _align(printed, copy, parts).answers["1.a"].text == "z = [ 5 , -1 ]^T"
+    half = printed.replace("[ ____ , ____ ]", "[ 5 , ____ ]")
+    assert _align(printed, half, parts).answers["1.a"].text == "z = [ 5 , ____ ]^T"

@@ -259,3 +259,9 @@ def test_values_after_arrows_continue_the_chain_they_follow(text, symbols, chose
     ex = extract(text, kind="number", symbols=symbols)
     assert ex.chosen is not None
     assert ex.chosen.text == chosen
+
+
+def test_brackets_after_a_value_and_its_word_are_a_note():
+    ex = extract("67 parameters (40 + 27)", kind="integer")
+    assert ex.chosen is not None
+    assert ex.chosen.text.startswith("67")

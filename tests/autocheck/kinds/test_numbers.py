@@ -91,3 +91,15 @@ def test_key_problems(answer, problem):
 )
 def test_a_count_may_be_written_rounded_or_in_a_larger_byte_unit(text, verdict):
     assert check({"integer": 33554432}, text).verdict == verdict
+
+
+@pytest.mark.parametrize(
+    ("text", "verdict"),
+    [
+        ("see the back page", "needs_review"),  # the answer is somewhere: never blank
+        ("continued on the next page", "needs_review"),
+        ("no idea", "blank"),  # words that answer nothing, as the seeds' TA reads them
+    ],
+)
+def test_words_without_a_number_are_blank_unless_they_point_elsewhere(text, verdict):
+    assert check({"integer": 20}, text).verdict == verdict
