@@ -241,7 +241,7 @@ def test_case_is_not_folded_when_another_target_would_clash():
     ],
 )
 def test_a_note_in_brackets_after_the_value_is_not_the_value(text, kind, symbols, chosen):
-    ex = extract(text, kind=kind, symbols=symbols)
+    ex = extract(text, kind=get(kind), symbols=symbols)
     assert ex.chosen is not None
     assert ex.chosen.text == chosen
 
@@ -256,12 +256,12 @@ def test_a_note_in_brackets_after_the_value_is_not_the_value(text, kind, symbols
     ],
 )
 def test_values_after_arrows_continue_the_chain_they_follow(text, symbols, chosen):
-    ex = extract(text, kind="number", symbols=symbols)
+    ex = extract(text, kind=get("number"), symbols=symbols)
     assert ex.chosen is not None
     assert ex.chosen.text == chosen
 
 
 def test_brackets_after_a_value_and_its_word_are_a_note():
-    ex = extract("67 parameters (40 + 27)", kind="integer")
+    ex = extract("67 parameters (40 + 27)", kind=get("integer"))
     assert ex.chosen is not None
     assert ex.chosen.text.startswith("67")
