@@ -9,6 +9,7 @@ are pictures of the scans, as the student's page shows them. Each page is drawn 
 
 from __future__ import annotations
 
+import functools
 import io
 import textwrap
 from collections.abc import Sequence
@@ -32,9 +33,14 @@ COLOURS: dict[str, tuple[int, int, int]] = {
 OTHER = (40, 80, 190)  # a person must read it, or it is not checked yet
 
 
+@functools.lru_cache(maxsize=16)
 def _font(size: int) -> ImageFont.FreeTypeFont:
-    """Pillow's own font (Aileron, shipped in its wheels) at ``size`` pixels."""
-    font = ImageFont.load_default(size=size)
+    """DejaVu Sans (Debian's fonts-dejavu-core: Latin, Greek, Cyrillic, maths signs) at
+    ``size`` pixels, else Pillow's own font (Latin only)."""
+    try:
+        return ImageFont.truetype("DejaVuSans.ttf", size)
+    except OSError:
+        font = ImageFont.load_default(size=size)
     if not isinstance(font, ImageFont.FreeTypeFont):  # a Pillow built without FreeType
         raise RuntimeError("Pillow has no FreeType support: the graded PDF needs it")
     return font
@@ -54,8 +60,10 @@ def _verdict(row: FeedbackRow) -> str:
 
 
 def _notes(row: FeedbackRow) -> list[str]:
-    """What the grader said about the part: rubric items and the comment."""
+    """What the part's feedback says: the diagnosis, rubric items and the comment."""
     out = []
+    if row.answer is not None and row.answer.diagnosis:
+        out.append(row.answer.diagnosis[:1].upper() + row.answer.diagnosis[1:])
     if row.score is not None:
         out += [f"{i.label} ({i.points:+})" for i in row.score.rubric_items.all()]
         if row.score.adjustment:

@@ -178,3 +178,9 @@ def exam_anonymous_set(*, exam: Exam, actor: User | None, anonymous: bool) -> Ex
     action = ExamEvent.Action.ANONYMOUS_ON if anonymous else ExamEvent.Action.ANONYMOUS_OFF
     ExamEvent.objects.create(exam=exam, actor=actor, action=action)
     return exam
+
+
+def exam_history(exam: Exam, *, limit: int = 20) -> list[ExamEvent]:
+    """The exam's audit log, newest first: who published, unpublished, switched anonymous
+    grading, when, and why. One query."""
+    return list(exam.events.select_related("actor").order_by("-created_at", "-id")[:limit])

@@ -64,6 +64,7 @@ def _publish_page(
         {
             "exam": exam,
             "readiness": readiness or publishing.publish_readiness(exam),
+            "history": publishing.exam_history(exam),
             "error": error,
         },
         status=status,

@@ -83,6 +83,7 @@ def test_the_course_page_sends_the_invitations_again(
     mail.outbox.clear()
     page = client.get(reverse("course_detail", args=[cast.course.pk])).content.decode()
     assert "2 students of the roster have not set a password yet" in page
+    assert page.count("invited, no password yet") == 2
     response = client.post(reverse("roster_invite", args=[cast.course.pk]))
     assert response.status_code == 302
     assert sorted(m.to[0] for m in mail.outbox) == ["dana@example.org", "eli@example.org"]

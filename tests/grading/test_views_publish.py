@@ -147,6 +147,9 @@ def test_the_instructor_unpublishes_and_it_is_audited(client, cast, graded):
         ExamEvent.objects.filter(pk=event.pk).delete()
     client.force_login(cast.student.user)
     assert client.get(copy).status_code == 404
+    client.force_login(cast.instructor.user)  # the publish page shows the history
+    page = client.get(reverse("exam_publish", args=[cast.exam.pk])).content.decode()
+    assert "Grades unpublished by Ines Tester: “1.b key was wrong”" in page
 
 
 @pytest.mark.parametrize("name", ["exam_publish", "exam_unpublish"])
