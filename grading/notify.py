@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from exams.models import Exam
 from exams.pipeline import steps
+from grading.exports import copy_results
 from grading.models import Notification, RegradeRequest
 from grading.selectors import sat_submissions
 
@@ -60,6 +61,7 @@ def notify_published(exam: Exam) -> list[int]:
         .select_related("student__user", "exam__course")
     )
     subject = f"{exam.course.code}: your graded {exam.title} is online"
+    results = copy_results(exam)
     return _create(
         Notification.Kind.PUBLISHED,
         (
@@ -72,6 +74,7 @@ def notify_published(exam: Exam) -> list[int]:
                         "user": s.student.user,
                         "exam": exam,
                         "submission": s,
+                        "not_final": results[s.pk].note if s.pk in results else "",
                         "url": absolute_url(reverse("submission_detail", args=[s.pk])),
                     },
                 ),

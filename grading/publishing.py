@@ -2,7 +2,8 @@
 
 Before publishing, :func:`publish_readiness` lists what is unfinished: answers a person still
 has to grade, copies with pages missing, scanned copies without a student, open regrade
-requests, scanned pages not placed. :func:`exam_publish` refuses an exam with unfinished work
+requests, scanned pages not placed, and pages the pipeline is still placing, reading or
+checking. :func:`exam_publish` refuses an exam with unfinished work
 unless the caller confirms the very count it was shown, so half-graded grades never reach
 students by a click made before the last upload. Both directions are written to the exam's
 audit log (:class:`~grading.models.ExamEvent`), and publication emails the students.
@@ -17,7 +18,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from exams.models import Answer, Exam, Part, Submission
+from exams.models import Answer, Exam, Page, Part, Submission
 from exams.services.attention import attention_summary
 from grading import notify
 from grading.models import ExamEvent, RegradeRequest, Score
@@ -51,6 +52,9 @@ class Readiness:
     unidentified: list[Submission]
     open_regrades: int
     unplaced_pages: int
+    #: Scanned pages the pipeline has not finished with (not placed, read or checked yet):
+    #: their answers are not there yet.
+    processing: int = 0
     #: Scanned copies and roster students without one: shown, not unfinished (absent).
     scanned_copies: int = 0
     absent: int = 0
@@ -68,6 +72,7 @@ class Readiness:
             + len(self.unidentified)
             + self.open_regrades
             + self.unplaced_pages
+            + self.processing
         )
 
     @property
@@ -82,6 +87,7 @@ class Readiness:
             "unidentified_copies": len(self.unidentified),
             "open_regrades": self.open_regrades,
             "unplaced_pages": self.unplaced_pages,
+            "pages_processing": self.processing,
         }
 
 
@@ -103,7 +109,11 @@ def publish_readiness(exam: Exam) -> Readiness:
         open_regrades=RegradeRequest.objects.filter(
             answer__part__exam=exam, status=RegradeRequest.Status.OPEN
         ).count(),
-        unplaced_pages=len(summary.pages) + summary.to_place,
+        unplaced_pages=len(summary.pages),
+        processing=summary.to_place
+        + Page.objects.filter(batch__exam=exam, status=Page.Status.PLACED)
+        .exclude(stage=Page.Stage.CHECKED)
+        .count(),
         scanned_copies=scanned,
         absent=max(0, rostered - rostered_with_copy),
     )

@@ -9,7 +9,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from exams.models import Exam
+from exams.models import Exam, Page
 from grading import notify, publishing, services
 from grading.models import ExamEvent, Notification, RegradeRequest, Score
 from tests import view_fixtures
@@ -91,6 +91,9 @@ def test_a_confirmed_publication_is_audited_and_emails_the_students_after_commit
     assert sorted(m.to[0] for m in mail.outbox) == ["alice@example.org", "bob@example.org"]
     alice = next(m for m in mail.outbox if m.to == ["alice@example.org"])
     assert reverse("submission_detail", args=[cast.submission.pk]) in alice.body
+    assert "Your total is not final yet (auto-check points to confirm: 1.b)" in alice.body
+    bob = next(m for m in mail.outbox if m.to == ["bob@example.org"])
+    assert "not final" not in bob.body
     assert Notification.objects.filter(sent_at__isnull=True).count() == 0
 
 
@@ -223,3 +226,19 @@ def test_the_command_sends_what_is_left_and_says_what_failed(cast, graded, setti
     assert out.getvalue().strip() == "sent 2, failed 0, still unsent 0"
     call_command("notifications_send", stdout=out)
     assert len(mail.outbox) == 2
+
+
+def test_pages_the_pipeline_has_not_read_yet_are_unfinished(client, cast, media_root):
+    """A page placed but not read (the key is missing, or the worker is on it): its answers
+    do not exist yet, so a publication now would show the student nothing for them."""
+    page = view_fixtures.scan_page(cast, submission=cast.submission, index=0)
+    Page.objects.filter(pk=page.pk).update(stage=Page.Stage.PLACED)
+    readiness = publishing.publish_readiness(cast.exam)
+    assert readiness.processing == 1
+    client.force_login(cast.instructor.user)
+    page_html = client.get(reverse("exam_publish", args=[cast.exam.pk])).content.decode()
+    assert "1 scanned page still being processed" in page_html
+    assert (
+        _publish(client, cast, confirm="on", unfinished=readiness.unfinished - 1).status_code == 409
+    )
+    assert not _published(cast)
