@@ -298,7 +298,7 @@ def _env_matrix(s: str) -> tuple[tuple[ParsedNumber, ...], tuple[int, ...]] | No
 
 def _bracket_list(s: str) -> tuple[tuple[ParsedNumber, ...], tuple[int, ...]] | None:
     """``(2, 2)``, ``[2, 2]``, ``[[1, 2], [3, 4]]`` without SymPy; None if not that shape."""
-    if s.startswith("[[") or s.startswith("(("):
+    if re.match(r"\[\s*\[|\(\s*\(", s):  # "[[1, 2], [3, 4]]", spaced too: "[ [ 1 , 2 ] ... ]"
         inner = s[1:-1].strip()
         rows = re.findall(r"[\(\[]([^\(\)\[\]]*)[\)\]]", inner)
         if not rows:

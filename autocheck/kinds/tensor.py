@@ -33,6 +33,9 @@ _LIST_RE = re.compile(
     r"\[\s*\[[^\[\]]*\](?:\s*,\s*\[[^\[\]]*\])+\s*\]"
     r"|[\(\[]\s*[-−]?[\d.]+(?:\s*,\s*[-−]?[\d.]+)+\s*[\)\]]"
 )
+_NUM = r"[-−]?\d+(?:\.\d+)?"
+# numbers separated by a comma and a space or a sign ("5, -1"; never "1,204")
+_BARE_LIST_RE = re.compile(rf"(?m)^[ \t]*({_NUM}(?:[ \t]*,(?:[ \t]+|(?=[-−])){_NUM})+)[ \t]*$")
 _TRANSPOSED = "your matrix is transposed (W used where W^T was needed, or the reverse)"
 
 
@@ -206,6 +209,11 @@ class _TensorKind(Kind):
         ]
         out += [
             Candidate(m.group(0), m.start(), m.end(), "matrix") for m in _LIST_RE.finditer(text)
+        ]
+        # a line that is only numbers and commas ("5, -1"): the components without brackets
+        out += [
+            Candidate(m.group(1), m.start(1), m.end(1), "matrix")
+            for m in _BARE_LIST_RE.finditer(text)
         ]
         return out + math_candidates(text, self, bare_numbers=False)
 

@@ -103,3 +103,15 @@ def test_a_count_may_be_written_rounded_or_in_a_larger_byte_unit(text, verdict):
 )
 def test_words_without_a_number_are_blank_unless_they_point_elsewhere(text, verdict):
     assert check({"integer": 20}, text).verdict == verdict
+
+
+@pytest.mark.parametrize(
+    ("text", "verdict"),
+    [
+        ("5, -1", "correct"),  # the components without brackets, alone on their line
+        ("z is\n5, -1", "correct"),
+        ("-5, 1", "incorrect"),
+    ],
+)
+def test_a_vector_may_be_written_without_brackets_on_a_line_of_its_own(text, verdict):
+    assert check({"vector": [5, -1]}, text).verdict == verdict
