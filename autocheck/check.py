@@ -35,6 +35,7 @@ from autocheck.keys import (
     resolve_expected,
 )
 from autocheck.kinds import Reading, kind_for
+from autocheck.kinds.integer import says_zero
 from autocheck.mathparse import Unreadable
 from autocheck.normalise import undouble_escapes
 from autocheck.outcome import Outcome, Read
@@ -153,7 +154,7 @@ def check_part(
             notes=("the answer continues elsewhere and was not found there",),
             **base,
         )
-    if _numeric_only(expected) and not re.search(r"\d", text):
+    if _numeric_only(expected) and not re.search(r"\d", text) and not says_zero(text):
         # Notes or doodles with no number at all do not answer a numeric part; the text is
         # kept in the verdict so a reviewer can still see it.
         return Verdict(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -31,6 +31,7 @@ from autocheck.kinds.number import (
     scalar_diagnosis,
 )
 from autocheck.mathparse import ParsedNumber, Unreadable
+from autocheck.normalise import symbol_key
 from autocheck.outcome import Comparison, Diagnosis, Read
 from autocheck.units import parse_unit, split_quantity
 
@@ -129,6 +130,32 @@ def _known_unit(word: str) -> bool:
         return False
 
 
+# a count of zero said in words ("none", "no params, it only pools"): where a value goes, or
+# opening its line
+_ZERO = (
+    r"((?:zero|none|nil|no[ \t]+(?:learnable[ \t]+|trainable[ \t]+)?"
+    r"(?:parameters?|params|weights?|biases?))\b)(?![ \t]*[-=+*/^\w])"
+)
+_ZERO_WORDS_RE = re.compile(_ZERO, re.I)
+_ZERO_RE = re.compile(r"^[ \t]*" + _ZERO, re.I | re.M)
+
+
+def _zero_named(text: str, symbols: Sequence[str]) -> Candidate | None:
+    """``params = none``: a count of zero in words under one of the target's names."""
+    keys = {symbol_key(s) for s in symbols} - {""}
+    for m in re.finditer(r"(?m)^[ \t]*([^=:\n]+?)[ \t]*[=:][ \t]*", text):
+        zero = _ZERO_WORDS_RE.match(text, m.end())
+        if zero is not None and symbol_key(m.group(1)) in keys:
+            return Candidate(zero.group(1), zero.start(1), zero.end(1), "target-equation")
+    return None
+
+
+def says_zero(text: str) -> bool:
+    """A line of ``text`` opens with a count of zero said in words: ``none``, ``zero``,
+    ``no parameters`` (an explanation may follow after a comma or a stop)."""
+    return _ZERO_RE.search(text) is not None
+
+
 def _has_unit(text: str) -> bool:
     try:
         return bool(split_quantity(text)[1].strip())
@@ -152,6 +179,10 @@ class IntegerKind(Kind):
         """The candidates of every number, each taking the byte unit or the magnitude
         written after it (``32 MiB``, ``98.5K params``): a count may be given in those."""
         ex = super().extract(text, expected, target)
+        if ex.chosen is None and target.symbols:
+            named = _zero_named(text, target.symbols)  # "params = none" in a row of values
+            if named is not None:
+                return replace(ex, candidates=(*ex.candidates, named), chosen=named, confidence=0.9)
         grown = [_with_unit(text, c) for c in ex.candidates]
         chosen = next(
             (g for c, g in zip(ex.candidates, grown, strict=True) if c is ex.chosen), ex.chosen
@@ -159,12 +190,17 @@ class IntegerKind(Kind):
         return replace(ex, candidates=tuple(grown), chosen=chosen)
 
     def looks_like(self, s: str) -> bool:
-        return looks_numeric(s)
+        return looks_numeric(s) or says_zero(s)
 
     def standalone(self, text: str) -> list[Candidate]:
-        return math_candidates(text, self, bare_numbers=True)
+        zeros = [
+            Candidate(m.group(1), m.start(1), m.end(1), "number") for m in _ZERO_RE.finditer(text)
+        ]
+        return zeros + math_candidates(text, self, bare_numbers=True)
 
     def read_text(self, expected: Any, text: str, reading: Reading) -> Read:
+        if says_zero(text):
+            return replace(read_number(self.name, "0", reading), text=text)
         scaled = _scale(text)
         if scaled is not None and scaled[1] != 1:
             got = self.read_text(expected, scaled[0], reading)

@@ -115,3 +115,27 @@ def test_words_without_a_number_are_blank_unless_they_point_elsewhere(text, verd
 )
 def test_a_vector_may_be_written_without_brackets_on_a_line_of_its_own(text, verdict):
     assert check({"vector": [5, -1]}, text).verdict == verdict
+
+
+@pytest.mark.parametrize(
+    ("expected", "text", "verdict"),
+    [
+        (0, "none", "correct"),
+        (0, "no parameters", "correct"),
+        (0, "No params, a pooling layer only picks maxima", "correct"),
+        (0, "zero", "correct"),
+        (5, "none", "incorrect"),  # zero said in words is zero
+        (0, "zero padding", "blank"),  # no count: words that answer nothing
+    ],
+)
+def test_a_count_of_zero_may_be_said_in_words(expected, text, verdict):
+    assert check({"integer": expected}, text).verdict == verdict
+
+
+def test_a_count_of_zero_in_words_under_its_name_among_other_values():
+    targets = [
+        {"name": "output", "answer": {"shape": [8, 16, 16]}, "symbols": ["shape"]},
+        {"name": "params", "answer": {"integer": 0}, "symbols": ["params"]},
+    ]
+    verdict = check(None, "shape = 8 x 16 x 16\nparams = no parameters", targets=targets)
+    assert verdict.verdict == "correct"
