@@ -17,12 +17,15 @@ decide, else ``None`` to let the next rule look:
 7. a wrong final value with a right value in the working goes to a person;
 8. a known mistake is looked for; an error carried forward is partial (full credit, flagged);
 9. another axis order (a convention) goes to a person;
-10. a partly right value (some components) is partial;
-11. otherwise the answer is incorrect, with the diagnosis found if any.
+10. the opposite sign written with words that may say the direction ("decreases by 0.03")
+    goes to a person;
+11. a partly right value (some components) is partial;
+12. otherwise the answer is incorrect, with the diagnosis found if any.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -297,6 +300,25 @@ def _convention_question(a: Attempt) -> TargetResult | None:
     )
 
 
+_DIRECTION_RE = re.compile(
+    r"\b(?:de|in)creas\w*|\breduc\w*|\bdrop\w*|\bfall\w*|\bris\w*|\blower\w*"
+    r"|\bgoes\s+(?:up|down)\b|\bgo\s+(?:up|down)\b|\bby\s+[-+]?\d",
+    re.I,
+)
+
+
+def _sign_in_words(a: Attempt) -> TargetResult | None:
+    """The opposite sign of the right value, with words that say the direction ("w decreases
+    by 0.03" for a change of -0.03): the words may carry the sign, a person reads them."""
+    if a.diagnosis is None or a.diagnosis.code != "sign" or not _DIRECTION_RE.search(a.text):
+        return None
+    return a.result(
+        Outcome.NEEDS_REVIEW,
+        diagnosis=a.diagnosis,
+        note="the value has the opposite sign, but the words around it may say the direction",
+    )
+
+
 def _partly_right(a: Attempt) -> TargetResult | None:
     assert a.cmp is not None
     if a.cmp.score > 0 and a.part.partial_credit:
@@ -322,6 +344,7 @@ RULES: tuple[Rule, ...] = (
     _right_in_the_working,
     _carried_forward,
     _convention_question,
+    _sign_in_words,
     _partly_right,
     _wrong,
 )

@@ -62,7 +62,10 @@ def _pattern(form: str) -> re.Pattern[str]:
         body = r"(?:q\s*)?" + body
     flags = 0 if letters else re.I
     # a label starts the text or follows a space or a separator, never "^2" or "x1"
-    return re.compile(r"(?<![^\s,;:(])\(?" + body + r"\)?(?![\w]|\.\d)\s*[).:=\-]?", flags)
+    # the separator after a label, never the sign of a negative value ("6) -0.03")
+    return re.compile(
+        r"(?<![^\s,;:(])\(?" + body + r"\)?(?![\w]|\.\d)\s*(?:[).:=]|-(?![\d.]))?", flags
+    )
 
 
 def answer_list(text: str, parts: Sequence[PartPrompt]) -> list[Entry]:
@@ -104,6 +107,8 @@ def _entries(
         end = found[n + 1][1] if n + 1 < len(found) else len(text)
         start = label_end
         while start < end and text[start] in " \t\n,;:-":
+            if text[start] == "-" and re.match(r"-[\d.]", text[start : start + 2]):
+                break  # a negative value's sign
             start += 1
         stop = end
         while stop > start and text[stop - 1] in " \t\n,;":

@@ -92,6 +92,13 @@ def place(
             and _opens_line(run, aligned, text)
         ):
             k += 1  # the part's line opens with a blank to write in ("____ 1. Dropout")
+        elif (
+            k + 1 < len(flowing)
+            and starts[k + 1] == run.at
+            and run.at in flowing[k + 1].blanks
+            and run.over > run.at
+        ):
+            k += 1  # written over the blank a part is (a cloze paragraph's "(1) ______")
         if k < 0:
             unplaced.append((start, end))
             continue

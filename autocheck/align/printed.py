@@ -124,8 +124,32 @@ def read_printed(text: str, parts: tuple[PartPrompt, ...]) -> PrintedExam:
         end = bisect.bisect_left(starts, after)
         region = PrintedPart(part, start, end, True)
         out.append(_with_slots(region, tokens, line_of))
+    out = _cloze_blanks(out, tokens)
     out, fields = _labelled_blanks(out, tokens, line_of)
     return PrintedExam(text, tokens, line_of, tuple(out), fields)
+
+
+def _cloze_blanks(parts: list[PrintedPart], tokens: Sequence[Token]) -> list[PrintedPart]:
+    """A part whose label is printed only right before a blank inside running text (a cloze
+    paragraph: "... has (1) ______ weights ...") is that blank: found there, its region the
+    blank alone."""
+    out = []
+    for part in parts:
+        label = [t.norm for t in tokenize(part.prompt.label)]
+        if part.found or part.table or not any(t.content for t in tokenize(part.prompt.label)):
+            out.append(part)
+            continue
+        n = len(label)
+        at = [
+            i + n
+            for i in range(len(tokens) - n)
+            if tokens[i + n].kind == "blank" and [t.norm for t in tokens[i : i + n]] == label
+        ]
+        if len(at) == 1:
+            out.append(PrintedPart(part.prompt, at[0], at[0] + 1, True, blanks=(at[0],)))
+        else:
+            out.append(part)
+    return out
 
 
 # --- blanks printed after a label: answer sheets and cover fields ------------------------------

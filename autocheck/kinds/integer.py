@@ -137,6 +137,48 @@ _ZERO = (
     r"(?:parameters?|params|weights?|biases?))\b)(?![ \t]*[-=+*/^\w])"
 )
 _ZERO_WORDS_RE = re.compile(_ZERO, re.I)
+# a small count written as a word, alone on its line or with its unit ("five", "Twelve.",
+# "five windows")
+_NUMBER_WORDS = {
+    w: n
+    for n, w in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        ]
+    )
+}
+_WORD_RE = re.compile(r"^[ \t]*([A-Za-z]+)(?:[ \t]+[A-Za-z]+)?[ \t]*[.!]?[ \t]*$", re.M)
+
+
+def _word_count(text: str) -> tuple[int, int, int] | None:
+    """``(value, start, end)`` of a count written as a word alone on its line."""
+    for m in _WORD_RE.finditer(text):
+        value = _NUMBER_WORDS.get(m.group(1).lower())
+        if value is not None:
+            return value, m.start(1), m.end(1)
+    return None
+
+
 _ZERO_RE = re.compile(r"^[ \t]*" + _ZERO, re.I | re.M)
 
 
@@ -152,8 +194,9 @@ def _zero_named(text: str, symbols: Sequence[str]) -> Candidate | None:
 
 def says_zero(text: str) -> bool:
     """A line of ``text`` opens with a count of zero said in words: ``none``, ``zero``,
-    ``no parameters`` (an explanation may follow after a comma or a stop)."""
-    return _ZERO_RE.search(text) is not None
+    ``no parameters`` (an explanation may follow after a comma or a stop), or is a small
+    count written as a word (``five``)."""
+    return _ZERO_RE.search(text) is not None or _word_count(text) is not None
 
 
 def _has_unit(text: str) -> bool:
@@ -196,9 +239,15 @@ class IntegerKind(Kind):
         zeros = [
             Candidate(m.group(1), m.start(1), m.end(1), "number") for m in _ZERO_RE.finditer(text)
         ]
+        word = _word_count(text)
+        if word is not None:
+            zeros.append(Candidate(text[word[1] : word[2]], word[1], word[2], "number"))
         return zeros + math_candidates(text, self, bare_numbers=True)
 
     def read_text(self, expected: Any, text: str, reading: Reading) -> Read:
+        word = _word_count(text)
+        if word is not None and not text[: word[1]].strip() and "\n" not in text[word[2] :]:
+            return replace(read_number(self.name, str(word[0]), reading), text=text)
         if says_zero(text):
             return replace(read_number(self.name, "0", reading), text=text)
         scaled = _scale(text)

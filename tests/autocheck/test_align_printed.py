@@ -564,3 +564,29 @@ def test_the_entries_of_one_vector_written_into_printed_brackets_read_as_the_vec
     assert _align(printed, copy, parts).answers["1.a"].text == "z = [ 5 , -1 ]^T"
     half = printed.replace("[ ____ , ____ ]", "[ 5 , ____ ]")
     assert _align(printed, half, parts).answers["1.a"].text == "z = [ 5 , ____ ]^T"
+
+
+CLOZE = """\
+    Complete the paragraph.
+
+    A 3 x 3 convolution from 3 to 16 channels has (1) ______ weights and, with biases,
+    (2) ______ parameters. One SGD step with learning rate 0.01 and gradient 3 changes the
+    weight by (3) ______.
+    """
+CLOZE_PARTS = [PartPrompt(f"b.{n}", f"({n})") for n in "123"]
+
+
+def test_a_numbered_blank_inside_running_text_is_its_part():
+    copy = (
+        CLOZE.replace("(1) ______", "(1) 432")
+        .replace("(2) ______", "(2) 448")
+        .replace("(3) ______", "(3) -0.03")
+    )
+    answers = _align(CLOZE, copy, CLOZE_PARTS).answers
+    assert [answers[f"b.{n}"].text for n in "123"] == ["432", "448", "-0.03"]
+
+
+def test_a_negative_value_in_an_answer_list_keeps_its_sign():
+    copy = CLOZE + "\n    1) 432 2) 448 3) -0.03\n"
+    answers = _align(CLOZE, copy, CLOZE_PARTS).answers
+    assert [answers[f"b.{n}"].text for n in "123"] == ["432", "448", "-0.03"]

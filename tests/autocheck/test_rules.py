@@ -47,6 +47,7 @@ def test_the_rules_run_in_their_documented_order():
         "_right_in_the_working",
         "_carried_forward",
         "_convention_question",
+        "_sign_in_words",
         "_partly_right",
         "_wrong",
     ]

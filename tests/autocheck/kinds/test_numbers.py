@@ -125,7 +125,7 @@ def test_a_vector_may_be_written_without_brackets_on_a_line_of_its_own(text, ver
         (0, "No params, a pooling layer only picks maxima", "correct"),
         (0, "zero", "correct"),
         (5, "none", "incorrect"),  # zero said in words is zero
-        (0, "zero padding", "blank"),  # no count: words that answer nothing
+        (0, "no idea at all", "blank"),  # no count: words that answer nothing
     ],
 )
 def test_a_count_of_zero_may_be_said_in_words(expected, text, verdict):
@@ -139,3 +139,28 @@ def test_a_count_of_zero_in_words_under_its_name_among_other_values():
     ]
     verdict = check(None, "shape = 8 x 16 x 16\nparams = no parameters", targets=targets)
     assert verdict.verdict == "correct"
+
+
+@pytest.mark.parametrize(
+    ("text", "verdict"),
+    [
+        ("five", "correct"),
+        ("Five windows", "correct"),
+        ("six", "incorrect"),
+        ("one of the reasons", "blank"),  # no count: words that answer nothing
+    ],
+)
+def test_a_small_count_may_be_written_as_a_word(text, verdict):
+    assert check({"integer": 5}, text).verdict == verdict
+
+
+@pytest.mark.parametrize(
+    ("text", "verdict"),
+    [
+        ("w decreases by 0.03", "needs_review"),  # the words may carry the sign
+        ("0.03", "incorrect"),
+        ("-0.03", "correct"),
+    ],
+)
+def test_the_opposite_sign_with_words_of_direction_goes_to_a_person(text, verdict):
+    assert check({"number": -0.03}, text).verdict == verdict
