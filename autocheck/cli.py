@@ -24,7 +24,7 @@ import yaml
 from autocheck.align import Alignment, split_transcription
 from autocheck.check import check_submission
 from autocheck.keys import ExamKey, KeyFormatError, load_key, resolve_expected, validate_key
-from autocheck.keys.limits import MAX_KEY_CHARS
+from autocheck.keys.parse import read_key_text
 
 
 def keysolve(key_path: str | Path) -> dict[str, Any]:
@@ -32,8 +32,7 @@ def keysolve(key_path: str | Path) -> dict[str, Any]:
 
     Raises :class:`KeyFormatError` listing every problem of the key at once: structural ones
     and those its solvers report for the parts that could be read."""
-    with open(key_path, encoding="utf-8") as fh:
-        key, issues = validate_key(fh.read(MAX_KEY_CHARS + 1))
+    key, issues = validate_key(read_key_text(key_path))
     if issues or key is None:
         raise KeyFormatError(issues)
     expected = resolve_expected(key)

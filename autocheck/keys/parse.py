@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from os import PathLike
 from typing import Any
 
 import yaml
@@ -195,8 +196,19 @@ def read_key(text: str) -> tuple[ExamKey | None, list[KeyIssue]]:
 
 def load_key(path: str) -> ExamKey:
     """Read and parse a key file."""
-    with open(path, encoding="utf-8") as fh:
-        return parse_key(fh.read(MAX_KEY_CHARS + 1))  # one more: too long is reported
+    return parse_key(read_key_text(path))
+
+
+def read_key_text(path: str | PathLike[str]) -> str:
+    """A key file's text (UTF-8, with or without a byte-order mark), read no further than a
+    key may be long: ``KeyFormatError`` with the line of the first byte that is not UTF-8."""
+    with open(path, "rb") as fh:
+        data = fh.read(4 * MAX_KEY_CHARS + 1)  # UTF-8 is at most 4 bytes a character
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise KeyFormatError([KeyIssue(line, "(file)", "not UTF-8 text")]) from None
 
 
 def _exam_meta(r: _Reader, node: Node) -> ExamMeta | None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from autocheck.keys import KeyFormatError, limits, parse_key, resolve_expected
+from autocheck.keys import KeyFormatError, limits, load_key, parse_key, resolve_expected
 
 KEYS = Path(__file__).resolve().parents[1] / "corpus" / "keys"
 
@@ -191,6 +191,14 @@ def test_a_document_that_is_only_a_number_names_the_key():
     """Found by the long fuzz run: the issue of a top-level value had an empty field."""
     [issue] = issues_of("0000000000000000000")
     assert issue == "line 1: key: an integer of 19 digits; at most 18"
+
+
+def test_a_key_file_that_is_not_utf8_is_a_key_error(tmp_path):
+    path = tmp_path / "key.yaml"
+    path.write_bytes(key().encode() + b"# caf\xe9\n")
+    with pytest.raises(KeyFormatError) as info:
+        load_key(str(path))
+    assert [str(i) for i in info.value.issues] == ["line 9: (file): not UTF-8 text"]
 
 
 def test_a_key_too_long_is_refused_before_parsing():
