@@ -6,7 +6,10 @@ after a warm-up (imports, SymPy's first parse); it prints what happened (refused
 accepted), the time the call took and the child's peak resident memory. No Django, no database: the answer-key
 loader (``autocheck.keys.parse_key``, then ``resolve_expected``) and the scan measurer
 (``exams.scanning.pages.measure``, which ``iter_pages`` runs before decoding anything) are
-called as the web upload and the split task call them. Figures: docs/reliability.md.
+called as the web upload and the split task call them; a student's answer whose value would be
+huge goes through ``autocheck.mathparse.parse_number``, as the checker reads it. The time each
+refusal takes is measured here, not asserted by a test (tests/autocheck/test_mathparse.py
+checks that they are refused, and how). Figures: docs/reliability.md.
 """
 
 from __future__ import annotations
@@ -106,6 +109,12 @@ KEYS: dict[str, Callable[[], str]] = {
         REPO / "tests" / "corpus" / "keys" / "ece1508-midterm-2025-student.yaml"
     ).read_text(),
 }
+#: Answers whose exact value is astronomically large: refused before SymPy evaluates them.
+MATHS: dict[str, str] = {
+    "answer: binom(10^9, 10^5)": r"\binom{10^{9}}{10^{5}}",
+    "answer: (10^200)!": "(10^{200})!",
+    "answer: e^(e^(e^10))": r"e^{e^{e^{10}}}",
+}
 SCANS: dict[str, Callable[[], bytes]] = {
     "scan: ZIP of 40 blank 59.5 Mpx pages": _blank_pages_zip,
     "scan: 1,000-page blank PDF": _blank_pdf,
@@ -125,6 +134,15 @@ def _run_case(name: str, path: str) -> dict[str, Any]:
             outcome = "accepted"
         except KeyFormatError as exc:
             outcome = "refused: " + str(exc.issues[0])
+    elif name in MATHS:
+        from autocheck.mathparse import Unreadable, parse_number
+
+        text = Path(path).read_text(encoding="utf-8")
+        start = time.perf_counter()
+        try:
+            outcome = f"read as {parse_number(text).value:.6g}"
+        except Unreadable as exc:
+            outcome = f"refused ({type(exc).__name__}): {exc}"
     else:
         from exams.scanning.pages import ScanInputError, measure
 
@@ -169,10 +187,12 @@ def main() -> None:
         return
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for name in [*KEYS, *SCANS]:
+        for name in [*KEYS, *MATHS, *SCANS]:
             path = Path(tmp) / "input"
             if name in KEYS:
                 path.write_bytes(KEYS[name]().encode("utf-8", "surrogatepass"))
+            elif name in MATHS:
+                path.write_text(MATHS[name], encoding="utf-8")
             else:
                 path.write_bytes(SCANS[name]())
             rows.append(_child(name, path))

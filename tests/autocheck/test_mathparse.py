@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from autocheck.mathparse import (
@@ -51,10 +49,8 @@ def test_parse_number(text: str, value: float, last_place: int | None):
     ],
 )
 def test_refusals_are_unreadable_not_wrong(text: str, error: type[Exception]):
-    start = time.perf_counter()
     with pytest.raises(error):
         parse_number(text)
-    assert time.perf_counter() - start < 1.0
 
 
 def test_parses_are_cached_by_string():
@@ -116,9 +112,19 @@ def test_evaluation_is_exact_where_floats_cancel(text: str, value: float):
     assert parse_number(text).value == value
 
 
-@pytest.mark.parametrize("text", [r"\binom{10^{9}}{10^{5}}", "(10^{200})!", r"e^{e^{e^{10}}}"])
-def test_huge_evaluations_are_refused_quickly(text: str):
-    start = time.perf_counter()
-    with pytest.raises(Unreadable):
+@pytest.mark.parametrize(
+    ("text", "error", "message"),
+    [
+        (r"\binom{10^{9}}{10^{5}}", TooComplex, "binomial too large to evaluate"),
+        ("(10^{200})!", TooComplex, "factorial too large to evaluate"),
+        (r"e^{e^{e^{10}}}", Unreadable, "not a finite real number"),
+    ],
+)
+def test_huge_evaluations_are_refused_with_their_reason(
+    text: str, error: type[Unreadable], message: str
+):
+    # What a refusal costs is measured by `python -m bench.hostile` (docs/reliability.md).
+    with pytest.raises(error) as info:
         parse_number(text)
-    assert time.perf_counter() - start < 1.0
+    assert type(info.value) is error
+    assert str(info.value) == message
