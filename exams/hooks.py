@@ -4,8 +4,8 @@ Grading depends on exams, never the reverse (``exams/ruff.toml`` bans the import
 moments of exams have a consequence in grading, and this protocol is the whole contract:
 
 - a copy was checked: each answer's suggested points become its score unless a person graded
-  it, and the copy's total follows, in the checking's transaction
-  (``exams.pipeline.checking``);
+  it (a person's grade whose automatic check changed is marked to be looked at again), and
+  the copy's total follows, in the checking's transaction (``exams.pipeline.checking``);
 - an answer key was installed: the rubric items it lists are created
   (``exams.services.keys``);
 - the exam page shows each part's grading progress and the open regrade requests.
@@ -17,7 +17,7 @@ project's settings are the one place where the two apps meet.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
@@ -39,8 +39,16 @@ class ExamProgress:
 
 
 class GradingHooks(Protocol):
-    def submission_checked(self, *, submission: Submission, answers: Sequence[Answer]) -> None:
-        """The auto-checker stored these answers' verdicts: score them."""
+    def submission_checked(
+        self,
+        *,
+        submission: Submission,
+        answers: Sequence[Answer],
+        changed: Mapping[int, str] | None = None,
+    ) -> None:
+        """The auto-checker stored these answers' verdicts: score them. ``changed`` maps the
+        answers whose automatic check changed since their previous one to how it changed: a
+        person's grade on them stands and is marked to be looked at again."""
 
     def key_installed(self, *, exam: Exam, key: ExamKey) -> int:
         """A new key version was stored: create its rubric items; returns how many."""

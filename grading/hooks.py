@@ -4,7 +4,7 @@ copy, installs a key, or shows an exam's page (``settings.GRADING_HOOKS`` names 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from exams.hooks import ExamProgress
@@ -12,11 +12,14 @@ from exams.models import Answer, Exam, Submission
 from grading import selectors, services
 
 
-def submission_checked(*, submission: Submission, answers: Sequence[Answer]) -> None:
-    """Each answer's suggested points become its score (never over a person's grade), then the
-    copy's total."""
+def submission_checked(
+    *, submission: Submission, answers: Sequence[Answer], changed: Mapping[int, str] | None = None
+) -> None:
+    """Each answer's suggested points become its score (never over a person's grade, which is
+    marked to be looked at again when its check changed), then the copy's total."""
+    changed = changed or {}
     for answer in answers:
-        services.score_apply_auto(answer=answer)
+        services.score_apply_auto(answer=answer, changed=changed.get(answer.pk, ""))
     services.submission_recompute_total(submission=submission)
 
 

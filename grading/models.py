@@ -56,6 +56,10 @@ class Score(models.Model):
     )
     graded_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=0)
+    #: Why a person's grade should be looked at again: the automatic check of the answer
+    #: changed after the grade was given (a new scan of its page, a new key version). The
+    #: grade stands; the next grade or undo clears this.
+    recheck = models.CharField(max_length=300, blank=True, default="")
 
     class Meta:
         constraints = [

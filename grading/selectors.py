@@ -66,9 +66,15 @@ VERDICT_RANK = {
 REGRADE_RANK = 3
 FLAGGED = (Answer.Verdict.NEEDS_REVIEW, Answer.Verdict.INCORRECT, Answer.Verdict.PARTIAL)
 
+#: What a person still has to do on an answer: judge a flagged one nobody graded, or look
+#: again at a grade whose automatic check changed since (``Score.recheck``).
+TODO = (Q(verdict__in=FLAGGED) & ~Q(score__source=Score.Source.PERSON)) | (
+    Q(score__source=Score.Source.PERSON) & ~Q(score__recheck="")
+)
+
 #: Filters of the queue page: name -> (label, description).
 QUEUE_FILTERS = {
-    "todo": "To do: flagged or regrade, not yet graded by a person",
+    "todo": "To do: flagged or regrade, not yet graded by a person, or a grade to look at again",
     "flagged": "Flagged: needs review, incorrect, partial",
     "regrade": "Open regrade requests",
     "all": "All answers",
@@ -107,6 +113,7 @@ def _queue_queryset(part: Part) -> QuerySet[Answer]:
             "submission__copy_number",
             "score__points",
             "score__source",
+            "score__recheck",
         )
         .order_by("rank", "submission__copy_number")
     )
@@ -116,9 +123,8 @@ def review_queue(part: Part, queue_filter: str = "todo") -> list[Answer]:
     """A part's answers for review, in queue order, narrowed by ``queue_filter`` (a key of
     :data:`QUEUE_FILTERS`). One query whatever the number of answers."""
     qs = _queue_queryset(part)
-    graded_by_person = Q(score__source=Score.Source.PERSON)
     if queue_filter == "todo":
-        qs = qs.filter((Q(verdict__in=FLAGGED) & ~graded_by_person) | Q(open_regrade=True))
+        qs = qs.filter(TODO | Q(open_regrade=True))
     elif queue_filter == "flagged":
         qs = qs.filter(verdict__in=FLAGGED)
     elif queue_filter == "regrade":
@@ -261,10 +267,7 @@ def part_progress(exam: Exam) -> dict[int, dict[str, int]]:
             total=Count("pk"),
             flagged=Count("pk", filter=Q(verdict__in=FLAGGED)),
             by_person=Count("pk", filter=Q(score__source=Score.Source.PERSON)),
-            todo=Count(
-                "pk",
-                filter=Q(verdict__in=FLAGGED) & ~Q(score__source=Score.Source.PERSON),
-            ),
+            todo=Count("pk", filter=TODO),
         )
     )
     out = {r["part_id"]: r for r in rows}

@@ -92,6 +92,7 @@ def score_write(
     score.graded_by = graded_by
     score.graded_at = timezone.now()
     score.version += 1
+    score.recheck = ""
     score.full_clean()
     score.save()
     detail = {**(detail or {}), "before": before, "version": score.version}
@@ -176,11 +177,18 @@ def score_set(
 
 
 @transaction.atomic
-def score_apply_auto(*, answer: Answer) -> Score | None:
+def score_apply_auto(*, answer: Answer, changed: str = "") -> Score | None:
     """Record the auto-checker's suggested points, unless a person already graded the answer
-    (a re-run of the checker never overwrites a human grade). Returns None when skipped."""
+    (a re-run of the checker never overwrites a human grade). Returns None when skipped.
+
+    ``changed`` says how the automatic check changed since the answer's previous check (a new
+    scan read differently, a new key version): a person's grade then stands, marked for a
+    person to look at again (``Score.recheck``), never silently kept on another basis."""
     score = score_for_update(answer)
     if score.source == Score.Source.PERSON:
+        if changed and score.recheck != changed:
+            score.recheck = changed[: Score._meta.get_field("recheck").max_length or 300]
+            score.save(update_fields=["recheck"])
         return None
     if score.points == answer.suggested_points and score.version > 0:
         return score  # a re-run with the same verdict changes nothing and logs nothing

@@ -130,13 +130,16 @@ def answer_set_text(
     actor: User | None,
     reading: dict | None = None,
     alignment: dict[str, Any] | None = None,
+    page: Page | None = None,
 ) -> Answer:
     """Record a new transcription of one part's answer and make it the current text;
     ``reading`` is what the reader saw (lines, the key's values and their probabilities),
     ``alignment`` where the answer was read in the whole copy (the aligner's evidence; a text
-    typed by a person has none, and nothing of an earlier alignment stays)."""
+    typed by a person has none, and nothing of an earlier alignment stays), ``page`` the scan
+    it was read from."""
     answer, _ = Answer.objects.get_or_create(submission=submission, part=part)
     Transcription.objects.create(
+        page=page,
         answer=answer,
         source=source,
         engine=engine,
@@ -249,6 +252,7 @@ def submission_check(*, submission: Submission) -> list[Answer]:
     }
     now = timezone.now()
     stored: list[Answer] = []
+    changed: dict[int, str] = {}
     decimal_comma = submission.exam.course.decimal_comma
     for verdict in check_submission(key, inputs, expected=expected, decimal_comma=decimal_comma):
         part = parts.get(verdict.part)
@@ -279,23 +283,51 @@ def submission_check(*, submission: Submission) -> list[Answer]:
         answer = existing.get(verdict.part) or Answer.objects.create(
             submission=submission, part=part
         )
-        answer.verdict = verdict.verdict
-        answer.suggested_points = (
-            None if verdict.points is None else Decimal(str(round(verdict.points, 2)))
-        )
-        answer.final_answer = " | ".join(t.found.text for t in verdict.targets if t.found)[:500]
-        answer.group_key = group_key_of(verdict)
-        answer.candidates = [c.as_dict() for c in verdict.found]
-        answer.expected = _expected_json(verdict)
-        answer.diagnosis_code = verdict.diagnosis.code if verdict.diagnosis else ""
-        answer.diagnosis = verdict.diagnosis.message if verdict.diagnosis else ""
-        answer.confidence = verdict.confidence
-        answer.checked_with_key = answer_key
-        answer.checked_at = now
-        answer.save()
+        how = _store_verdict(answer, verdict, answer_key, now)
+        if how:
+            changed[answer.pk] = how
         stored.append(answer)
-    hooks.grading().submission_checked(submission=submission, answers=stored)
+    hooks.grading().submission_checked(submission=submission, answers=stored, changed=changed)
     return stored
+
+
+def _outcome(answer: Answer) -> tuple[str, Decimal | None, str]:
+    return answer.verdict, answer.suggested_points, answer.final_answer
+
+
+def _store_verdict(answer: Answer, verdict: Verdict, answer_key: AnswerKey, now: Any) -> str:
+    """Store a verdict on its answer; returns how the automatic check changed from the
+    answer's previous one ("" for a first check or the same outcome)."""
+    before = _outcome(answer) if answer.checked_at is not None else None
+    previous_key = answer.checked_with_key_id
+    answer.verdict = verdict.verdict
+    answer.suggested_points = (
+        None if verdict.points is None else Decimal(str(round(verdict.points, 2)))
+    )
+    answer.final_answer = " | ".join(t.found.text for t in verdict.targets if t.found)[:500]
+    answer.group_key = group_key_of(verdict)
+    answer.candidates = [c.as_dict() for c in verdict.found]
+    answer.expected = _expected_json(verdict)
+    answer.diagnosis_code = verdict.diagnosis.code if verdict.diagnosis else ""
+    answer.diagnosis = verdict.diagnosis.message if verdict.diagnosis else ""
+    answer.confidence = verdict.confidence
+    answer.checked_with_key = answer_key
+    answer.checked_at = now
+    answer.save()
+    if before is None or before == _outcome(answer):
+        return ""
+    old_verdict, old_points, old_final = before
+    why = "a new key version" if previous_key != answer_key.pk else "a new reading of the answer"
+    text = f"; read now as {answer.final_answer!r}" if answer.final_answer != old_final else ""
+    return (
+        f"The automatic check changed after this grade ({why}, key version "
+        f"{answer_key.version}): it was {old_verdict} ({_points(old_points)}), it is "
+        f"{answer.verdict} ({_points(answer.suggested_points)}){text}."
+    )
+
+
+def _points(points: Decimal | None) -> str:
+    return "no points" if points is None else f"{points:.2f} points"
 
 
 class _Text:

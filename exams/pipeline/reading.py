@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 
 from django.db import transaction
+from django.db.models import Q
 
 from exams.images import open_upright
 from exams.models import Answer, Page, Part, Transcription
@@ -55,10 +56,16 @@ WAITING_FOR_KEY = "waiting for the exam's answer key"
 
 def page_transcribe(*, page_id: int) -> list[Answer]:
     """Read every answer region on a placed page, then move it to the stage ``read`` (its
-    copy's check due), or ``checked`` when it has no answer region. Idempotent: a part
-    already read by the same engine is not read again (a TA's typed correction is never
-    replaced). Without an answer key the page stays ``placed``, not due, until one is
-    installed (``exams.pipeline.reconcile.exam_key_installed``)."""
+    copy's check due), or ``checked`` when it has no answer region. Without an answer key the
+    page stays ``placed``, not due, until one is installed
+    (``exams.pipeline.reconcile.exam_key_installed``).
+
+    Each read is kept with the scan it was read from and becomes the part's current text. A
+    part already read from *this* scan is not read again (a redelivered task, a page sent back
+    to be read because the key added a part): a new scan placed at the copy's position in
+    place of another is read whole, and its reads supersede the replaced scan's (which stay
+    as history; a grade a person gave stays, see ``exams.pipeline.checking``). A scan that
+    stops being the placed one while it is read (replaced meanwhile) writes nothing more."""
     page = Page.objects.select_related("submission__exam").filter(pk=page_id).first()
     if (
         page is None
@@ -88,22 +95,20 @@ def page_transcribe(*, page_id: int) -> list[Answer]:
         this_page.update(due_at=None, attempts=0, last_error=WAITING_FOR_KEY)
         return []
     _, expected = key_for(answer_key)
-    if image is None:
-        image = open_upright(page)
-    done = set(
-        Transcription.objects.filter(
-            answer__submission=submission,
-            answer__part__in=parts,
-        )
-        .exclude(source=Transcription.Source.IMPORTED)
-        .values_list("answer__part_id", flat=True)
-    )
-    answers = []
+    done = parts_read_from(page, parts)
+    answers: list[Answer] = []
     for part in parts:
         if part.pk in done:
             continue
+        if image is None:
+            image = open_upright(page)
         result, reading = read_region(image, part, expected)
         with transaction.atomic():
+            # Locked: placing another scan here (exams.services.attention) waits for this
+            # read to commit, or this read sees that the scan was replaced.
+            placed = Page.objects.select_for_update().filter(pk=page.pk, status=Page.Status.PLACED)
+            if placed.first() is None:
+                return answers
             answers.append(
                 answer_set_text(
                     submission=submission,
@@ -114,7 +119,25 @@ def page_transcribe(*, page_id: int) -> list[Answer]:
                     confidence=result.confidence,
                     actor=None,
                     reading=reading,
+                    page=page,
                 )
             )
     this_page.update(**steps.advanced(Page.Stage.READ, due=True))
     return answers
+
+
+def parts_read_from(page: Page, parts: list[Part]) -> set[int]:
+    """The pks of ``parts`` that the OCR already read from this scan. A read kept before reads
+    named their scan counts when it was made after this scan was placed."""
+    assert page.submission_id is not None
+    from_page = Q(page=page)
+    if page.processed_at is not None:
+        from_page |= Q(page__isnull=True, created_at__gte=page.processed_at)
+    return set(
+        Transcription.objects.filter(
+            from_page,
+            answer__submission_id=page.submission_id,
+            answer__part__in=parts,
+            source=Transcription.Source.OCR,
+        ).values_list("answer__part_id", flat=True)
+    )

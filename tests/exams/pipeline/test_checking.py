@@ -9,7 +9,7 @@ import pytest
 from demo import plan
 from exams.models import Answer, AnswerKey, Part, Transcription
 from exams.pipeline import checking
-from exams.services.keys import AnswerKeyError, answer_key_store
+from exams.services.keys import AnswerKeyError, answer_key_install, answer_key_store
 from grading import services as grading
 from grading.models import GradeEvent, Score
 
@@ -231,3 +231,39 @@ def test_the_courses_decimal_sign_decides_what_1_386_means(cast, exam, sign, ver
     course.decimal_sign = sign
     course.save()
     assert _answers(cast, {"3.a": "L = 1,386"})["3.a"].verdict == verdict
+
+
+def test_a_new_key_version_checks_a_copy_without_scans_again_at_once(cast, exam):
+    assert _answers(cast, {"1.a": "15", "1.b": "78"})["1.a"].verdict == "correct"
+    v2 = KEY.replace("key_version: 1", "key_version: 2").replace("steps: 3000}", "steps: 2400}")
+    installed = answer_key_install(exam=exam, source=v2)
+    assert (installed.parts_changed, installed.recheck.copies_checked) == ({"1.a"}, 1)
+    answers = {a.part.part_id: a for a in cast.submission.answers.select_related("score", "part")}
+    assert answers["1.a"].verdict == "incorrect"  # 12 epochs now
+    assert answers["1.a"].score.points == 0
+    assert {a.checked_with_key.version for a in answers.values()} == {2}
+
+
+def test_a_persons_grade_whose_check_changed_stands_and_is_to_do_again(cast, exam):
+    from grading import selectors
+
+    answer = _answers(cast, {"1.a": "15"})["1.a"]
+    version = Score.objects.get(answer=answer).version
+    grading.score_set(
+        answer=answer, actor=cast.ta.user, expected_version=version, points=Decimal(4)
+    )
+    assert selectors.review_queue(answer.part, "todo") == []
+    _answers(cast, {"1.a": "12"})  # another reading of the answer: now incorrect
+    score = Score.objects.get(answer=answer)
+    assert (score.source, score.points) == (Score.Source.PERSON, Decimal(4))
+    assert score.recheck.startswith("The automatic check changed after this grade")
+    assert "was correct (5.00 points), it is incorrect (0.00 points); read now as '12'" in (
+        score.recheck
+    )
+    assert [a.pk for a in selectors.review_queue(answer.part, "todo")] == [answer.pk]
+    assert selectors.part_progress(exam)[answer.part_id]["todo"] == 1
+    grading.score_set(
+        answer=answer, actor=cast.ta.user, expected_version=score.version, points=Decimal(0)
+    )
+    assert Score.objects.get(answer=answer).recheck == ""
+    assert selectors.review_queue(answer.part, "todo") == []
