@@ -19,11 +19,13 @@ The format is documented in ``docs/answer-keys.md``. In short::
 
 Modules: :mod:`~autocheck.keys.model` (the dataclasses), :mod:`~autocheck.keys.parse`
 (``parse_key``: composes the YAML node tree so every problem is reported with its line and
-dotted field, all problems at once), :mod:`~autocheck.keys.export` (``export_key``;
+dotted field, all problems at once), :mod:`~autocheck.keys.diff` (``parts_changed`` between
+two versions), :mod:`~autocheck.keys.export` (``export_key``;
 ``parse_key(export_key(k)) == k``) and :mod:`~autocheck.keys.expected` (typed expected values,
 each solver call run once per key).
 """
 
+from autocheck.keys.diff import parts_changed
 from autocheck.keys.expected import (
     ExpectedAnswer,
     ExpectedTarget,
@@ -94,6 +96,7 @@ __all__ = [
     "literal_value",
     "load_key",
     "parse_key",
+    "parts_changed",
     "predicate_value",
     "read_key",
     "resolve_expected",

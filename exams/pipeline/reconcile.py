@@ -17,16 +17,17 @@ is due at once, those stopped after their attempts included.
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from exams.models import Page, ScanBatch
+from exams.models import Answer, Page, Part, ScanBatch, Submission
 from exams.pipeline import steps
 from gradebook.celery import DEFAULT_QUEUE, IMAGES_QUEUE, app
 
@@ -231,3 +232,60 @@ def exam_key_installed(exam_id: int) -> ResumeReport:
     if not waiting.exists():
         return ResumeReport()
     return pipeline_resume(batches=ScanBatch.objects.filter(exam_id=exam_id), pages=waiting)
+
+
+@dataclass(frozen=True)
+class RecheckReport:
+    """What a new key version sent to be checked again."""
+
+    #: Copies whose pages go through the pipeline again (read what is new, then checked).
+    copies_sent: int = 0
+    #: Copies with no scanned page (typed or imported answers), checked at once.
+    copies_checked: int = 0
+
+    @property
+    def copies(self) -> int:
+        return self.copies_sent + self.copies_checked
+
+
+def exam_key_changed(*, exam_id: int, part_ids: Collection[str]) -> RecheckReport:
+    """A new key version changes the check of ``part_ids`` (``autocheck.keys.parts_changed``):
+    check again every copy with an answer to one of them, or with a scan of a page where one
+    is asked (a new part). Run in the transaction that stores the key version.
+
+    A scanned copy goes through the pipeline, whose steps keep their state in the database
+    (the reconciler sends them again if a message is lost): its placed pages go back to the
+    stage ``placed`` with their reading due, which reads only what was not read from that
+    scan yet (a new part), then its check is due. Pages stopped after their attempts stay for
+    a person. A copy with no scanned page is checked at once. Checking never replaces a
+    person's grade: one whose automatic check changes is marked to be looked at again
+    (``exams.pipeline.checking``).
+    """
+    from exams.pipeline.checking import submission_check
+
+    if not part_ids:
+        return RecheckReport()
+    parts = Part.objects.filter(exam_id=exam_id, part_id__in=list(part_ids))
+    pages_of_parts = {p.region.get("page") for p in parts if p.region.get("page")}
+    answered = Answer.objects.filter(part__in=parts).values("submission_id")
+    scanned_there = Page.objects.filter(
+        batch__exam_id=exam_id, status=Page.Status.PLACED, page_number__in=pages_of_parts
+    ).values("submission_id")
+    copies = Submission.objects.filter(exam_id=exam_id).filter(
+        Q(pk__in=answered) | Q(pk__in=scanned_there)
+    )
+    placed = Page.objects.filter(submission__in=copies, status=Page.Status.PLACED)
+    scanned = set(placed.values_list("submission_id", flat=True))
+    again = placed.filter(stage__in=(Page.Stage.READ, Page.Stage.CHECKED), gave_up_at__isnull=True)
+    page_ids = list(again.values_list("pk", flat=True))
+    Page.objects.filter(pk__in=page_ids).update(**steps.advanced(Page.Stage.PLACED, due=True))
+    for page_id in page_ids:
+        steps.send_after_commit(steps.READ_TASK, page_id=page_id)
+    for batch_id in set(Page.objects.filter(pk__in=page_ids).values_list("batch_id", flat=True)):
+        steps.batch_refresh(batch_id)  # a done batch is processing again until they are
+    unscanned = copies.exclude(pk__in=scanned)
+    for submission in unscanned:
+        submission_check(submission=submission)
+    report = RecheckReport(copies_sent=len(scanned), copies_checked=len(unscanned))
+    log.info("exam %s: a new key version; %s copies checked again", exam_id, report.copies)
+    return report

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -15,7 +15,7 @@ from django.db import transaction
 
 from exams import hooks
 from exams.models import AnswerKey, Exam, Part
-from exams.pipeline.reconcile import exam_key_installed
+from exams.pipeline.reconcile import RecheckReport, exam_key_changed, exam_key_installed
 from exams.services.structure import PartSpec, QuestionSpec, StructureError, exam_structure_set
 
 if TYPE_CHECKING:
@@ -224,13 +224,51 @@ def _structure_issues(key: ExamKeyT, exc: StructureError) -> list[str]:
     ]
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class KeyInstall:
+    """What installing a key did: the version stored (or the current one, unchanged), and
+    for a new version of an existing key, the parts whose check changed and the copies sent
+    to be checked again."""
+
+    answer_key: AnswerKey
+    key: ExamKeyT
+    created: bool
+    parts_changed: frozenset[str] = frozenset()
+    recheck: RecheckReport = field(default_factory=RecheckReport)
+
+
 def answer_key_store(
     *, exam: Exam, source: str, actor: User | None = None, confirmed: bool = True
 ) -> tuple[AnswerKey, ExamKeyT, bool]:
+    """:func:`answer_key_install` as ``(answer_key, parsed, created)``."""
+    done = answer_key_install(exam=exam, source=source, actor=actor, confirmed=confirmed)
+    return done.answer_key, done.key, done.created
+
+
+def _previous_key(latest: AnswerKey) -> ExamKeyT | None:
+    """The stored version parsed again; None when it no longer parses (a key stored before a
+    bound it breaks): then every part counts as changed."""
+    from autocheck.keys import KeyFormatError, parse_key
+
+    try:
+        return parse_key(latest.source)
+    except KeyFormatError:
+        return None
+
+
+@transaction.atomic
+def answer_key_install(
+    *, exam: Exam, source: str, actor: User | None = None, confirmed: bool = True
+) -> KeyInstall:
     """Validate ``source`` as the exam's answer key, make the exam's question tree match it
-    and store it as a new version. Returns ``(answer_key, parsed, created)``; storing the same
-    text again returns the current version unchanged (``created`` False).
+    and store it as a new version; storing the same text again returns the current version
+    unchanged (``created`` False).
+
+    A new version of an existing key sends every copy with a part whose check changed
+    (``autocheck.keys.parts_changed``) to be checked again through the pipeline
+    (``exams.pipeline.reconcile.exam_key_changed``); a person's grade is never replaced, and
+    one whose automatic check changes is marked to be looked at again. The first key has
+    the placed pages that waited for it read.
 
     Unless ``confirmed``, a key that changes the exam's structure (parts added, removed or
     re-pointed) or needs more pages per copy raises :class:`KeyNeedsConfirmation` saying
@@ -238,13 +276,15 @@ def answer_key_store(
     All or nothing: a malformed key raises :class:`AnswerKeyError` naming the line, the part
     and the field of every problem, and changes nothing.
     """
+    from autocheck.keys import parts_changed
+
     key = parse_answer_key(source)
     checksum = hashlib.sha256(source.encode()).hexdigest()
     # One install at a time per exam: two at once would both build version 1 and the tree.
     Exam.objects.select_for_update().filter(pk=exam.pk).first()
     latest = AnswerKey.objects.select_for_update().filter(exam=exam).order_by("-version").first()
     if latest is not None and latest.checksum == checksum:
-        return latest, key, False
+        return KeyInstall(latest, key, False)
     questions = _key_questions(exam, key)
     changes = _changes(exam, questions)
     if changes.pages_to > changes.pages_from and exam.status != Exam.Status.DRAFT:
@@ -268,9 +308,16 @@ def answer_key_store(
     )
     if latest is None:
         # Placed pages wait for a first key to be read (exams.pipeline.reading).
-
         transaction.on_commit(lambda: exam_key_installed(exam.pk))
-    return answer_key, key, True
+        return KeyInstall(answer_key, key, True)
+    previous = _previous_key(latest)
+    changed = (
+        parts_changed(previous, key)
+        if previous is not None
+        else frozenset(p.id for p in key.parts())
+    )
+    recheck = exam_key_changed(exam_id=exam.pk, part_ids=changed)
+    return KeyInstall(answer_key, key, True, changed, recheck)
 
 
 def _yaml_number(value: Decimal) -> int | float:

@@ -68,7 +68,7 @@ def answer_key_install(request: AuthenticatedRequest, exam_id: int) -> HttpRespo
         return _exam_page(request, exam, enrollment, status=400, key_issues=issues)
     source = form.cleaned_data["text"]
     try:
-        answer_key, _, created = keys.answer_key_store(
+        installed = keys.answer_key_install(
             exam=exam, source=source, actor=request.user, confirmed=form.cleaned_data["confirm"]
         )
     except keys.KeyNeedsConfirmation as exc:
@@ -83,10 +83,20 @@ def answer_key_install(request: AuthenticatedRequest, exam_id: int) -> HttpRespo
         return _exam_page(
             request, exam, enrollment, status=400, key_issues=[_errors(exc)], key_source=source
         )
-    if created:
-        messages.success(request, f"Answer key version {answer_key.version} installed.")
+    version = installed.answer_key.version
+    if not installed.created:
+        messages.info(request, f"This is already answer key version {version}.")
+    elif installed.recheck.copies:
+        parts, copies = len(installed.parts_changed), installed.recheck.copies
+        messages.success(
+            request,
+            f"Answer key version {version} installed. {parts} part{'' if parts == 1 else 's'} "
+            f"changed: {copies} cop{'y is' if copies == 1 else 'ies are'} checked again with "
+            "it. A grade given by a person stands; where its automatic check changed, it is "
+            "marked to look at again in the review queue.",
+        )
     else:
-        messages.info(request, f"This is already answer key version {answer_key.version}.")
+        messages.success(request, f"Answer key version {version} installed.")
     return redirect("exam_detail", exam_id=exam.pk)
 
 

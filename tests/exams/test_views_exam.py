@@ -51,6 +51,33 @@ def test_installing_the_key_from_a_file_says_what_it_changes_and_asks_first(clie
     assert set(cast.exam.parts.values_list("part_id", flat=True)) >= {"1.a", "3.b", "4.a"}
 
 
+def test_a_new_key_version_says_which_copies_are_checked_again(client, cast):
+    from exams.pipeline import checking
+    from exams.services.keys import answer_key_store
+
+    key = plan.KEY_PATH.read_text()
+    answer_key_store(exam=cast.exam, source=key)
+    part = cast.exam.parts.get(part_id="1.a")
+    checking.answer_set_text(
+        submission=cast.submission,
+        part=part,
+        text="15",
+        source="typed",
+        engine="",
+        confidence=1.0,
+        actor=None,
+    )
+    checking.submission_check(submission=cast.submission)
+    client.force_login(cast.instructor.user)
+    v2 = key.replace("key_version: 1", "key_version: 2").replace("steps: 3000}", "steps: 2400}")
+    response = client.post(
+        reverse("answer_key_install", args=[cast.exam.pk]), {"source": v2}, follow=True
+    )
+    body = response.content.decode()
+    assert "Answer key version 2 installed. 1 part changed: 1 copy is checked again" in body
+    assert "A grade given by a person stands" in body
+
+
 def test_a_bad_key_shows_its_issues_with_line_and_field(client, cast):
     source = plan.KEY_PATH.read_text().replace("points: 5", "points: lots", 1)
     client.force_login(cast.instructor.user)
