@@ -28,6 +28,9 @@ class FeedbackRow:
     part: Part
     answer: Answer | None
     score: Score | None
+    #: The page this part is answered on is scanned, and the part is not checked yet: it is
+    #: being read (or waits for a person to resume the pipeline), not "not scanned".
+    in_progress: bool = False
 
     @property
     def points(self) -> Decimal | None:
@@ -37,18 +40,23 @@ class FeedbackRow:
 def submission_feedback_rows(submission: Submission) -> list[FeedbackRow]:
     """One row per part of the exam, in printed order, with the answer and score if any.
 
-    Three queries whatever the number of parts.
+    Four queries whatever the number of parts.
     """
     parts = list(submission.exam.parts.select_related("question").order_by("order"))
     answers = {
         a.part_id: a
         for a in submission.answers.select_related("score").prefetch_related("score__rubric_items")
     }
+    scanned = set(
+        submission.pages.filter(status=Page.Status.PLACED).values_list("page_number", flat=True)
+    )
     rows = []
     for part in parts:
         answer = answers.get(part.pk)
         score = getattr(answer, "score", None) if answer else None
-        rows.append(FeedbackRow(part=part, answer=answer, score=score))
+        unchecked = answer is None or answer.verdict == Answer.Verdict.PENDING
+        in_progress = unchecked and part.region.get("page") in scanned
+        rows.append(FeedbackRow(part=part, answer=answer, score=score, in_progress=in_progress))
     return rows
 
 

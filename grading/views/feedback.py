@@ -50,6 +50,7 @@ def submission_detail(request: AuthenticatedRequest, submission_id: int) -> Http
             "gaps": selectors.copy_gaps(
                 rows, [p.page_number for p in pages], submission.exam.pages_per_copy
             ),
+            "in_progress": sum(1 for r in rows if r.in_progress),
         },
     )
 

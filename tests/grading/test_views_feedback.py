@@ -76,3 +76,20 @@ def test_only_the_owner_may_ask_for_a_regrade(client, cast, published):
     client.force_login(cast.student.user)
     assert client.get(url).status_code == 405
     assert not RegradeRequest.objects.exists()
+
+
+def test_a_part_on_a_scanned_page_not_read_yet_is_not_called_unscanned(client, cast, published):
+    part = cast.exam.parts.get(part_id="1.a")  # no answer yet
+    client.force_login(cast.student.user)
+    url = reverse("submission_detail", args=[cast.submission.pk])
+    part.region = {"page": 2, "box": [0.1, 0.5, 0.6, 0.6]}  # a page not scanned
+    part.save(update_fields=["region"])
+    body = client.get(url).content.decode()
+    assert "No answer was scanned for this part." in body
+    assert 'id="gaps-in-progress"' not in body
+    part.region = {"page": 1, "box": [0.1, 0.5, 0.6, 0.6]}  # on the scanned page
+    part.save(update_fields=["region"])
+    body = client.get(url).content.decode()
+    assert "No answer was scanned for this part." not in body
+    assert "The page of this part is scanned; the answer is not read and checked yet." in body
+    assert "1 part on a scanned page is not read and checked yet." in body
