@@ -3,7 +3,9 @@ and Celery worker processes started here, against the test database."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -16,6 +18,8 @@ import pytest
 from tests.conftest import require_service
 
 REPO = Path(__file__).resolve().parents[2]
+#: Seconds a worker process may take to answer its first ping.
+READY_TIMEOUT = 180
 
 
 def _redis_reachable(url: str) -> tuple[bool, str]:
@@ -83,10 +87,27 @@ class WorkerPool:
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
+            # A group of its own: the worker and its pool processes can be killed together.
+            start_new_session=True,
         )
         self.procs.append(proc)
         self._wait_ready(name.replace("%h", os.uname().nodename), proc)
         return proc
+
+    def kill(self, proc: subprocess.Popen) -> None:
+        """SIGKILL a worker with its pool processes, as a machine losing power would (killing
+        the parent alone leaves its pool process running the task on), and wait until none
+        of them is left."""
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=60)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(proc.pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.05)
+        raise RuntimeError(f"the processes of worker {proc.pid} outlived SIGKILL")
 
     def start_beat(self) -> subprocess.Popen:
         """Celery beat, as deployed: it sends the pipeline's reconciler on its schedule."""
@@ -108,6 +129,7 @@ class WorkerPool:
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         self.procs.append(proc)
         return proc
@@ -115,25 +137,29 @@ class WorkerPool:
     def _wait_ready(self, hostname: str, proc: subprocess.Popen) -> None:
         from gradebook.celery import app
 
-        deadline = time.monotonic() + 60
+        # A bound for a machine under load (a worker imports the whole project before it
+        # answers); an exit is reported at once.
+        deadline = time.monotonic() + READY_TIMEOUT
         while time.monotonic() < deadline:
             if proc.poll() is not None:
                 raise RuntimeError(f"worker exited with {proc.returncode}: see {self.log_dir}")
             replies = app.control.ping(destination=[hostname], timeout=1.0)
             if replies:
                 return
-        raise RuntimeError(f"worker {hostname} did not answer within 60 s")
+        raise RuntimeError(f"worker {hostname} did not answer within {READY_TIMEOUT} s")
 
     def stop_all(self) -> None:
         for proc in self.procs:
             if proc.poll() is None:
                 proc.terminate()
         for proc in self.procs:
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            # Whatever of its group is left (a pool process whose parent was killed, one that
+            # did not stop in time) goes too: no worker outlives its test.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
         self.procs.clear()
 
 
@@ -205,8 +231,6 @@ class Services:
 
     def redis_kill(self) -> None:
         """SIGKILL, as a crash: without persistence every queued message is lost."""
-        import signal
-
         pid = int(Path(self.redis_pidfile).read_text())
         os.kill(pid, signal.SIGKILL)
         deadline = time.monotonic() + 10
