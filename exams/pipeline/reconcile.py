@@ -278,7 +278,8 @@ def exam_key_changed(*, exam_id: int, part_ids: Collection[str]) -> RecheckRepor
     scanned = set(placed.values_list("submission_id", flat=True))
     again = placed.filter(stage__in=(Page.Stage.READ, Page.Stage.CHECKED), gave_up_at__isnull=True)
     page_ids = list(again.values_list("pk", flat=True))
-    Page.objects.filter(pk__in=page_ids).update(**steps.advanced(Page.Stage.PLACED, due=True))
+    # Only pages still placed and finished: one replaced or discarded meanwhile is settled.
+    again.filter(pk__in=page_ids).update(**steps.advanced(Page.Stage.PLACED, due=True))
     for page_id in page_ids:
         steps.send_after_commit(steps.READ_TASK, page_id=page_id)
     for batch_id in set(Page.objects.filter(pk__in=page_ids).values_list("batch_id", flat=True)):
