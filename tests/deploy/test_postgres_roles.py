@@ -73,6 +73,7 @@ def compose_database(django_db_setup, django_db_blocker, tmp_path):
     yield {"urls": urls, "manage": manage, "host": host, "port": port, "name": name}
     with django_db_blocker.unblock(), connection.cursor() as cursor:
         cursor.execute(f"DROP DATABASE {name} WITH (FORCE)")
+    connection.close()  # opened outside the test database's fixtures: nothing stays on it
 
 
 def _connect(db, role):

@@ -101,6 +101,9 @@ def test_a_postgres_backup_restores_into_a_fresh_database_and_media_dir(
         with django_db_blocker.unblock(), connection.cursor() as cursor:
             for name in names.values():
                 cursor.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        # Opened here, outside the test database's fixtures: left open, it was the session
+        # still on the test database when the run ended, and its DROP failed.
+        connection.close()
 
 
 def _pg_counts(url: str) -> dict[str, int]:
