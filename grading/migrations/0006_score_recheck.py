@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('gradebook', '0004_gradeevent_sealed_by_role'),
+        ('gradebook', '0005_examevent_notification'),
     ]
 
     operations = [
