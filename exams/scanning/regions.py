@@ -188,11 +188,13 @@ def _structure(found: _Ink, kept: list[int], big: list[int], text_h: float, spec
     stats, stroke = found.stats, found.stroke
     x0 = min(stats[c, 0] for c in kept)
     x1 = max(stats[c, 0] + stats[c, 2] for c in kept)
-    brackets, boxes, bars = [], [], []
+    brackets, bars = [], []
+    boxes: list[tuple[int, tuple[int, int, int, int]]] = []
     for c in big:
         x, _y, w, h, _ = (int(v) for v in stats[c])
-        if _is_box(found.labels, c, stats[c], text_h, stroke, kept):
-            boxes.append(c)
+        box = _box_frame(found.labels, c, stats[c], text_h, stroke, kept)
+        if box is not None:
+            boxes.append((c, box))
         elif (
             h > 1.6 * text_h
             and w < 0.6 * h
@@ -214,8 +216,7 @@ def _structure(found: _Ink, kept: list[int], big: list[int], text_h: float, spec
         return Layout((), specks=specks)
     mask = np.isin(found.labels, np.asarray(text, dtype=np.int32))
     boxed_area = []
-    for b in boxes:
-        bx, by, bw, bh = (int(v) for v in stats[b, :4])
+    for b, (bx, by, bw, bh) in boxes:
         boxed_area.append((bx, by, bw, bh))
         # The box's own strokes hug its bounding box; writing that touches it stays.
         edge = max(2, round(1.5 * stroke + 0.08 * text_h))
@@ -242,21 +243,56 @@ def _structure(found: _Ink, kept: list[int], big: list[int], text_h: float, spec
     return Layout(tuple(lines), structure, specks, text_h, notes)
 
 
-def _is_box(
+def _box_frame(
     labels: np.ndarray, c: int, stat: np.ndarray, text_h: float, stroke: float, kept: list[int]
-) -> bool:
-    """A hand-drawn box: ink along most of all four sides of its bounding box, other writing
-    inside."""
+) -> tuple[int, int, int, int] | None:
+    """The (x, y, w, h) of a hand-drawn box round other writing, or None. The box may touch
+    the line above or below it (then it is one component with that writing): its frame is
+    then what lies on long straight strokes, two across and two down."""
     x, y, w, h, _ = (int(v) for v in stat)
     if h < 1.15 * text_h or w < 1.2 * text_h:
-        return False
+        return None
     own = labels[y : y + h, x : x + w] == c
+    if _framed(own, text_h, stroke, kept):
+        return x, y, w, h
+    # Straight strokes: runs much longer than any digit's, rows (or columns) merged two
+    # pixels either way, since a box is drawn by hand, not ruled.
+    u8 = own.astype(np.uint8)
+    long_x = max(3, round(0.9 * text_h))
+    long_y = max(3, round(1.1 * text_h))
+    across = cv2.morphologyEx(
+        cv2.dilate(u8, np.ones((5, 1), np.uint8)), cv2.MORPH_OPEN, np.ones((1, long_x), np.uint8)
+    )
+    down = cv2.morphologyEx(
+        cv2.dilate(u8, np.ones((1, 5), np.uint8)), cv2.MORPH_OPEN, np.ones((long_y, 1), np.uint8)
+    )
+    # The sides: the outermost long downward strokes, and the outermost long strokes across
+    # that span most of the width between them (not a digit's foot touching the box).
+    cols = _runs(np.asarray((down > 0).any(axis=0)))
+    if len(cols) < 2 or cols[-1][0] - cols[0][1] < 1.0 * text_h:
+        return None
+    fx0, fx1 = cols[0][0], cols[-1][1]
+    spans = (across[:, fx0:fx1] > 0).mean(axis=1)
+    rows = np.flatnonzero(spans >= 0.6)
+    if rows.size == 0:
+        return None
+    fy0, fy1 = int(rows[0]), int(rows[-1]) + 1
+    if fy1 - fy0 < 1.15 * text_h:
+        return None
+    frame = own[fy0:fy1, fx0:fx1] & ((across > 0) | (down > 0))[fy0:fy1, fx0:fx1]
+    if not _framed(frame, text_h, stroke, kept):
+        return None
+    return x + fx0, y + fy0, fx1 - fx0, fy1 - fy0
+
+
+def _framed(own: np.ndarray, text_h: float, stroke: float, kept: list[int]) -> bool:
+    """Ink along most of all four sides of ``own``'s box, and writing inside it."""
     edge = max(2, round(1.5 * stroke + 0.08 * text_h))
     sides = (own[:edge].any(0), own[-edge:].any(0), own[:, :edge].any(1), own[:, -edge:].any(1))
     if min(float(side.mean()) for side in sides) < 0.6:
         return False
-    inner = own[edge:-edge, edge:-edge]
-    return inner.size > 0 and (inner.any() or len(kept) > 1)
+    inside = own[edge:-edge, edge:-edge]
+    return bool(inside.size > 0 and (inside.any() or len(kept) > 1))
 
 
 def _alone_in_rows(stats: np.ndarray, c: int, big: list[int]) -> bool:

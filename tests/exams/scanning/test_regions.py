@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
@@ -62,6 +63,30 @@ def test_a_crossed_out_attempt_and_a_boxed_answer_are_marked(digits_test_split):
         boxed += [line.boxed for line in layout.lines] == [False, True]
     assert crossed >= 8
     assert boxed >= 8
+
+
+def test_a_box_touching_the_working_above_it_is_still_a_box(digits_test_split):
+    """The box round an answer often touches the line above: they are then one component,
+    and the box is found by its long straight sides."""
+    rng = np.random.default_rng(21)
+    touching = found = 0
+    for _ in range(80):
+        sample = compose.compose("boxed", rng, digits_test_split, quality="clean")
+        grey = np.asarray(sample.image)
+        layout = regions.analyse(sample.image)
+        merged = _box_touches_writing(grey)
+        touching += merged
+        found += merged and [line.boxed for line in layout.lines] == [False, True]
+    assert touching >= 3
+    assert found == touching
+
+
+def _box_touches_writing(grey: np.ndarray) -> bool:
+    """Is the largest ink component (the box) joined to writing above its top side?"""
+    _, labels, stats, _ = cv2.connectedComponentsWithStats((grey < 128).astype(np.uint8))
+    box = 1 + int(np.argmax(stats[1:, 4]))
+    rows = np.flatnonzero((labels == box).sum(axis=1) > 0.5 * stats[box, 2])
+    return bool(rows.size) and int(rows[0]) - int(stats[box, 1]) > 3
 
 
 def test_a_line_crop_is_normalised_ink_black_on_white(digits_test_split):
