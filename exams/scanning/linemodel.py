@@ -25,8 +25,9 @@ import numpy as np
 CHARSET = "0123456789.,-+x=%()[]/·" + "CHKLNPSWabcdhknpwyz" + "αβηθλμσ"
 HEIGHT = 24
 MODEL_PATH = Path(__file__).with_name("models") / "handwriting-ctc.onnx"
-#: A second model, trained apart (other data, seed and length): a read is only as probable as
-#: the less sure of the two finds it, so one model's confident slip is not accepted alone.
+#: A second model, the same recipe with another seed (other regions, other first weights): a
+#: read is only as probable as the less sure of the two finds it, so one model's confident slip
+#: is not accepted alone; the free read is the two models' consensus (:func:`consensus`).
 SECOND_MODEL_PATH = MODEL_PATH.with_name("handwriting-ctc-2.onnx")
 _INDEX = {c: i + 1 for i, c in enumerate(CHARSET)}
 
@@ -104,6 +105,17 @@ class LineRecogniser:
 
     def read(self, crop: np.ndarray) -> LineRead:
         return self.read_all(crop)[0]
+
+
+def consensus(reads: list[LineRead]) -> LineRead:
+    """The models' joint read of a line: their frames' mean log-probabilities, renormalised
+    (a product of experts), decoded by best path. One model's read is its own consensus."""
+    if len(reads) == 1 or len({r.logprobs.shape for r in reads}) != 1:
+        return reads[0]
+    lp = np.mean([r.logprobs for r in reads], axis=0)
+    lp = lp - np.logaddexp.reduce(lp, axis=1, keepdims=True)
+    text, frames = best_path(lp)
+    return LineRead(text, lp, frames)
 
 
 @cache
@@ -190,3 +202,120 @@ def strings_logprob(logprobs: np.ndarray, strings: list[list[int]]) -> np.ndarra
     last = alpha[rows, ends] + np.where(ends >= 1, alpha[rows, np.maximum(ends - 1, 0)], 0.0)
     with np.errstate(divide="ignore"):
         return np.log(last) + log_scale
+
+
+@dataclass(frozen=True)
+class Grammar:
+    """A small automaton over :data:`CHARSET`: the forms a final value may take.
+
+    ``edges`` maps a state to {characters: next state}; a key of several characters stands
+    for each of them. State 0 starts; a string is in the grammar when it ends in ``accept``.
+    """
+
+    edges: dict[int, dict[str, int]]
+    accept: frozenset[int]
+
+    def step(self, state: int, ch: str) -> int | None:
+        for chars, nxt in self.edges.get(state, {}).items():
+            if ch in chars:
+                return nxt
+        return None
+
+    def accepts(self, text: str) -> bool:
+        state: int | None = 0
+        for ch in text:
+            state = self.step(state, ch) if state is not None else None
+        return state in self.accept
+
+
+_D = "0123456789"
+#: ``-?(\d+(\.\d+)?|\.\d+)%?`` or ``-?\d+/\d+``: an integer, a decimal, a negative, a
+#: percentage, a fraction on one line.
+NUMBER = Grammar(
+    {
+        0: {"-": 1, _D: 2, ".": 5},
+        1: {_D: 2, ".": 5},
+        2: {_D: 2, ".": 3, "%": 6, "/": 7},
+        3: {_D: 4},
+        4: {_D: 4, "%": 6},
+        5: {_D: 4},
+        7: {_D: 8},
+        8: {_D: 8},
+    },
+    frozenset({2, 4, 6, 8}),
+)
+#: ``-?\d+``
+INTEGER = Grammar({0: {"-": 1, _D: 2}, 1: {_D: 2}, 2: {_D: 2}}, frozenset({2}))
+#: ``\d+(x\d+)+`` or ``\(\d+(,\d+)+\)``: a tensor's shape.
+SHAPE = Grammar(
+    {
+        0: {_D: 1, "(": 4},
+        1: {_D: 1, "x": 2},
+        2: {_D: 3},
+        3: {_D: 3, "x": 2},
+        4: {_D: 5},
+        5: {_D: 5, ",": 6},
+        6: {_D: 7},
+        7: {_D: 7, ",": 6, ")": 8},
+    },
+    frozenset({3, 8}),
+)
+
+
+def best_path_in(logprobs: np.ndarray, grammar: Grammar) -> str | None:
+    """The most probable single CTC path whose string is in ``grammar`` (Viterbi over the
+    automaton's states and the last frame's class), or None when no path fits. Used when
+    the free read breaks the form the key expects ("0.8.10" for a decimal)."""
+    chars = sorted({ch for edges in grammar.edges.values() for key in edges for ch in key})
+    cols = [0] + [_INDEX[ch] for ch in chars]  # blank first
+    lp = logprobs[:, cols]  # (T, 1 + C)
+    n_states = 1 + max(max(grammar.edges), *(n for e in grammar.edges.values() for n in e.values()))
+    n_cls = len(cols)
+    neg = -np.inf
+    # score[q, k]: best log-probability of a path in automaton state q whose last frame
+    # emitted class k (0: blank); back[t][q, k] = (previous state, previous class).
+    score = np.full((n_states, n_cls), neg)
+    score[0, 0] = lp[0, 0]
+    moves = [(q, k + 1, grammar.step(q, ch)) for q in range(n_states) for k, ch in enumerate(chars)]
+    moves = [(q, k, nxt) for q, k, nxt in moves if nxt is not None]
+    for q, k, nxt in moves:
+        if q == 0:
+            score[nxt, k] = max(score[nxt, k], lp[0, k])
+    backs = []
+    for t in range(1, lp.shape[0]):
+        new = np.full_like(score, neg)
+        back = np.zeros((n_states, n_cls, 2), dtype=np.int64)
+        # Stay: the same class again (a repeat, or blank after anything, in the same state).
+        best_prev = score.argmax(axis=1)
+        new[:, 0] = score[np.arange(n_states), best_prev] + lp[t, 0]
+        back[:, 0, 0] = np.arange(n_states)
+        back[:, 0, 1] = best_prev
+        new[:, 1:] = score[:, 1:] + lp[t, 1:]
+        back[:, 1:, 0] = np.arange(n_states)[:, None]
+        back[:, 1:, 1] = np.arange(1, n_cls)[None, :]
+        # Emit: a new character, after a blank or another character.
+        for q, k, nxt in moves:
+            row = score[q].copy()
+            row[k] = neg  # the same character twice needs a blank between
+            j = int(row.argmax())
+            cand = row[j] + lp[t, k]
+            if cand > new[nxt, k]:
+                new[nxt, k] = cand
+                back[nxt, k] = (q, j)
+        score = new
+        backs.append(back)
+    finals = [(score[q, k], q, k) for q in grammar.accept for k in range(n_cls)]
+    best, q, k = max(finals, default=(neg, 0, 0))
+    if not np.isfinite(best):
+        return None
+    path = [k]
+    for back in reversed(backs):
+        q, k = (int(v) for v in back[q, k])
+        path.append(k)
+    path.reverse()
+    out, prev = [], 0
+    for k in path:
+        if k != prev and k != 0:
+            out.append(chars[k - 1])
+        prev = k
+    return "".join(out)

@@ -22,13 +22,14 @@ p=0.98; 4969: p=0.01)".
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import NamedTuple
 
 import numpy as np
 from PIL import Image
@@ -73,9 +74,14 @@ class Hypothesis:
 class HypothesisScore:
     text: str
     label: str
+    #: P(the region says this value): every segment's probability (a vector's entries, a
+    #: matrix's cells), each under the less sure model.
     prob: float
     #: The written form that scored best ("0.5" may be written ".5").
     form: str = ""
+    #: The probability of its least sure segment (``prob`` itself for a one-segment value):
+    #: what acceptance looks at, so that a nine-cell matrix is not held to a product of nine.
+    weakest: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -260,19 +266,27 @@ def _read_numeric(
     per_model: list[list[tuple[regions.Line, list[linemodel.LineRead]]]] = [
         [] for _ in range(model.count)
     ]
+    # The free read is the models' consensus (their mean log-probabilities).
+    agreed: list[tuple[regions.Line, list[linemodel.LineRead]]] = []
     for line in layout.lines:
         reads = [model.read_all(crop) for crop in (line.cells or (line.image,))]
         for m in range(model.count):
             per_model[m].append((line, [r[m] for r in reads]))
-        texts = [r[0].text for r in reads]
+        agreed.append((line, [linemodel.consensus(r) for r in reads]))
+        texts = [r.text for r in agreed[-1][1]]
         shown = "  ".join(texts) if line.cells else _display(texts[0])
         lines.append(("~~" if line.crossed else "") + shown)
-    shape_rows = [len(rs) for line, rs in per_model[0] if not line.crossed]
+    shape_rows = [len(rs) for line, rs in agreed if not line.crossed]
     segments = [_final_segments(reads, structure) for reads in per_model]
-    free_text = _value_text([s.text for s in segments[0]], structure, shape_rows)
-    scores, free_lp = _score(hyps, segments)
-    t = thresholds()
-    best = scores[0] if scores else None
+    free_segments = _final_segments(agreed, structure)
+    grammar = _grammar(kind, structure)
+    for seg in free_segments:
+        # A free read that breaks the form ("0.8.10") becomes the best read that has it.
+        if not grammar.accepts(seg.text):
+            seg.text = linemodel.best_path_in(seg.logprobs, grammar) or seg.text
+    free_strings = [seg.text for seg in free_segments]
+    free_text = _value_text(free_strings, structure, shape_rows)
+    scores, free_lp = _score(hyps, segments, free_strings)
     notes = list(layout.notes)
     if layout.specks:
         notes.append(f"{layout.specks} specks ignored")
@@ -283,26 +297,48 @@ def _read_numeric(
     plain = structure == "lines" and not any(line.boxed for line in layout.lines)
     open_lines = [line for line in layout.lines if not line.crossed]
     plain = plain and (len(open_lines) == 1 or "=" in lines[-1])
-    free: dict[str, Any] = {
-        "free_text": free_text,
-        "free_confidence": confidence,
-        "form_ok": form_ok,
-    }
-    if best is not None and best.prob >= t.hypothesis:
-        return AnswerRead(
-            best.form, tuple(lines), best.prob, True, tuple(scores),
-            structure=structure, notes=tuple(notes), free_allowed=plain, **free,
+    read = AnswerRead(
+        free_text, tuple(lines), confidence, False, tuple(scores), structure=structure,
+        free_text=free_text, free_confidence=confidence, form_ok=form_ok, free_allowed=plain,
+    )  # fmt: skip
+    decision = decide(read, thresholds())
+    if decision.by_hypothesis:
+        return dataclasses.replace(
+            read, text=decision.text, confidence=decision.confidence, accepted=True,
+            notes=tuple(notes),
         )  # fmt: skip
     if not form_ok:
         article = "an" if kind == "integer" else "a"
         notes.append(f"the final value does not have the form of {article} {kind}")
     if not plain:
         notes.append("several lines: only the key's values are accepted without a person")
-    accepted = plain and form_ok and confidence >= t.free
-    return AnswerRead(
-        free_text, tuple(lines), confidence, accepted, tuple(scores),
-        structure=structure, notes=tuple(notes), free_allowed=plain, **free,
-    )  # fmt: skip
+    return dataclasses.replace(read, accepted=decision.accepted, notes=tuple(notes))
+
+
+class Decision(NamedTuple):
+    text: str
+    confidence: float
+    accepted: bool
+    by_hypothesis: bool = False
+
+
+def decide(read: AnswerRead, t: Thresholds) -> Decision:
+    """(final value, confidence, accepted without a person) of a read under thresholds
+    ``t``: the best hypothesis when it is clearly the answer, else the free read when the
+    layout lets it stand alone, it has the form the key expects and it is sure enough.
+    ``read_answer`` decides with the shipped thresholds; calibration tries others."""
+    scores = list(read.hypotheses)
+    if _accepts(scores, read.free_text, read.free_confidence, t.hypothesis):
+        return Decision(scores[0].form, scores[0].prob, True, by_hypothesis=True)
+    ok = read.free_allowed and read.form_ok and read.free_confidence >= t.free
+    return Decision(read.free_text, read.free_confidence, ok)
+
+
+def _grammar(kind: str, structure: str) -> linemodel.Grammar:
+    """The form of each final-value segment: a shape, an integer, else a number."""
+    if structure in ("vector", "matrix", "fraction"):
+        return linemodel.NUMBER
+    return {"shape": linemodel.SHAPE, "integer": linemodel.INTEGER}.get(kind, linemodel.NUMBER)
 
 
 def _final_segments(
@@ -324,12 +360,12 @@ def _final_line(reads: list[tuple[regions.Line, list[linemodel.LineRead]]]) -> l
 
 
 def _score(
-    hyps: Sequence[Hypothesis], segments: list[list[_Segment]]
+    hyps: Sequence[Hypothesis], segments: list[list[_Segment]], free_strings: list[str]
 ) -> tuple[list[HypothesisScore], float]:
     """Each hypothesis's probability on the final value's segments (best first), and the
     free read's log-probability. ``segments[m]`` are model m's; a string is as probable as
     the least sure model finds it. Per segment, every string is scored in one pass."""
-    n_seg = len(segments[0])
+    n_seg = len(free_strings)
     plans: list[list[list[str]] | None] = []
     for h in hyps:
         per_segment = written_forms(h.text)
@@ -337,13 +373,13 @@ def _score(
             per_segment = [[h.text.replace(" ", "")]]  # a fraction written on one line
         ok = len(per_segment) == n_seg and all(per_segment)
         plans.append(per_segment if ok else None)
-    free_strings = [seg.text for seg in segments[0]]
-    logp = np.zeros((len(segments), len(hyps)))
+    # seg_lp[m, j, i]: log P(hypothesis j's forms on segment i) under model m.
+    seg_lp = np.zeros((len(segments), len(hyps), max(n_seg, 1)))
     free_lp = np.zeros(len(segments))
     chosen: list[list[str]] = [[] for _ in hyps]
     for m, model_segments in enumerate(segments):
         if len(model_segments) != n_seg:
-            logp[m] = -np.inf  # this model split the answer otherwise: no agreement
+            seg_lp[m] = -np.inf  # this model split the answer otherwise: no agreement
             free_lp[m] = -np.inf
             continue
         for i, seg in enumerate(model_segments):
@@ -360,19 +396,38 @@ def _score(
             for n, (j, start) in enumerate(owners):
                 stop = owners[n + 1][1] if n + 1 < len(owners) else len(strings)
                 part = lps[start:stop]
-                logp[m, j] += np.logaddexp.reduce(part)
+                seg_lp[m, j, i] = np.logaddexp.reduce(part)
                 if m == 0:
                     chosen[j].append(strings[start + int(np.argmax(part))])
-    combined = logp.min(axis=0) if len(hyps) else logp.sum(axis=0)
+    per_segment_lp = seg_lp.min(axis=0)  # (hyps, segments): the less sure model's
     out = []
     for j, h in enumerate(hyps):
         if plans[j] is None:
             out.append(HypothesisScore(h.text, h.label, 0.0, h.text))
             continue
         form = _value_text(chosen[j], _structure_of(h.text, n_seg), _rows_of(h.text))
-        out.append(HypothesisScore(h.text, h.label, math.exp(combined[j]), form))
+        prob = math.exp(per_segment_lp[j].sum())
+        weakest = math.exp(per_segment_lp[j].min())
+        out.append(HypothesisScore(h.text, h.label, prob, form, weakest))
     out.sort(key=lambda s: -s.prob)
     return out, float(free_lp.min())
+
+
+def _accepts(
+    scores: list[HypothesisScore], free_text: str, free_prob: float, threshold: float
+) -> bool:
+    """Is the best hypothesis clearly the answer? Its least sure segment reaches the
+    threshold, and it is more probable than every other hypothesis and than the free read
+    (unless it is the free read)."""
+    if not scores:
+        return False
+    best = scores[0]
+    if best.weakest < threshold:
+        return False
+    if len(scores) > 1 and scores[1].prob >= best.prob:
+        return False
+    same = best.form.replace(" ", "") == free_text.replace(" ", "")
+    return same or best.prob > free_prob
 
 
 def _structure_of(text: str, n: int) -> str:

@@ -33,6 +33,35 @@ def test_scoring_many_strings_at_once_agrees_with_one_at_a_time():
     assert batch == pytest.approx([linemodel.string_logprob(lp, s) for s in strings])
 
 
+@pytest.mark.parametrize("grammar", [linemodel.INTEGER, linemodel.NUMBER, linemodel.SHAPE])
+def test_the_constrained_read_is_the_best_path_that_has_the_form(grammar):
+    """Against every path of four frames, by brute force."""
+    chars = sorted({ch for edges in grammar.edges.values() for key in edges for ch in key})
+    cols = [0] + [linemodel.encode(ch)[0] for ch in chars]
+    for seed in range(6):
+        lp = _logprobs(4, len(linemodel.CHARSET) + 1, seed=seed) * 3
+        best, want = -np.inf, None
+        for path in itertools.product(range(len(cols)), repeat=4):
+            score = sum(lp[t, cols[k]] for t, k in enumerate(path))
+            text = "".join(chars[k - 1] for i, k in enumerate(path) if k and k != ([0, *path])[i])
+            if score > best and grammar.accepts(text):
+                best, want = score, text
+        assert linemodel.best_path_in(lp, grammar) == want
+
+
+@pytest.mark.parametrize(
+    ("grammar", "good", "bad"),
+    [
+        (linemodel.INTEGER, ["7", "-4960"], ["", "-", "4.5", "49x6"]),
+        (linemodel.NUMBER, ["0.5", ".5", "-12.25", "45%", "3/4"], ["0.8.10", "4-4", "5.", "x"]),
+        (linemodel.SHAPE, ["62x62x16", "(3,224,224)"], ["62", "62xx6", "(3,4", "x62"]),
+    ],
+)
+def test_a_grammar_holds_the_forms_of_its_kind(grammar, good, bad):
+    assert all(grammar.accepts(t) for t in good)
+    assert not any(grammar.accepts(t) for t in bad)
+
+
 def test_the_summary_shows_the_read_and_the_hypotheses():
     read = AnswerRead(
         "4960",
