@@ -80,6 +80,7 @@ REQUIRED = (
     "ingest.pipeline_ocr_on_pages_per_s",
     "ingest.pipeline_to_floor",
     "ingest.ocr_on_to_off",
+    "ingest.reading_on_to_floor",
     "ingest.pages",
     "checker.autocheck_answers_per_s",
     "checker.autocheck_cold_cache_answers_per_s",

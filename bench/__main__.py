@@ -1,4 +1,5 @@
-"""``python -m bench [--quick] [--services] [--out FILE] [--chart FILE] [--profile FILE]``
+"""``python -m bench [--quick] [--only SECTION] [--services] [--out FILE] [--chart FILE]``
+``[--profile FILE]``
 ``python -m bench --corpus [--verbose] [--out FILE]``
 
 ``--corpus`` runs only the auto-checker against the development corpus (``bench/corpus.py``)
@@ -25,8 +26,11 @@ from bench import CONFIGS, Config, missing
 from bench.env import REPO, django_environment, machine
 
 
-def run(config: Config, *, profile_to: str | None = None) -> dict[str, Any]:
-    """Sections 1-3 on an already configured Django (the caller owns the database).
+def run(
+    config: Config, *, profile_to: str | None = None, only: str | None = None
+) -> dict[str, Any]:
+    """Sections 1-3 on an already configured Django (the caller owns the database); with
+    ``only``, that section alone.
 
     A section that fails is reported as ``{"error": ...}`` and the others still run: the
     code measured is being changed by others while the benchmark runs.
@@ -48,6 +52,8 @@ def run(config: Config, *, profile_to: str | None = None) -> dict[str, Any]:
     }
     if config.peer:
         sections["peer"] = peer.run
+    if only:
+        sections = {only: sections[only]}
     out: dict[str, Any] = {}
     for name, section in sections.items():
         t = time.perf_counter()
@@ -137,6 +143,11 @@ def main(argv: list[str] | None = None) -> int:
         default=2,
         help="pages per copy for --services: 2 (the demo midterm) or 6 (bench/exam6.yaml)",
     )
+    parser.add_argument(
+        "--only",
+        choices=("corpus", "ingest", "checker", "pages", "reading", "peer"),
+        help="run one section alone",
+    )
     parser.add_argument("--out", help="also write the JSON to this file")
     parser.add_argument("--chart", help="write an SVG chart of throughput against pages")
     parser.add_argument("--profile", help="write pyinstrument reports of the pipeline here")
@@ -159,11 +170,13 @@ def main(argv: list[str] | None = None) -> int:
         "celery": "eager (in-process)",
     }
     with django_environment():
-        result.update(run(config, profile_to=args.profile))
+        result.update(run(config, profile_to=args.profile, only=args.only))
     if args.services:
         os.environ.update(service_env)
         result["e2e"] = _services(args.copies, args.workers, args.pages)
-    result["missing"] = missing(result)
+    result["missing"] = [
+        path for path in missing(result) if not args.only or path.startswith(args.only + ".")
+    ]
     result["machine"]["loadavg_1m_end"] = round(os.getloadavg()[0], 2)
     result["total_s"] = round(time.perf_counter() - started, 1)
     text = json.dumps(result, indent=2)

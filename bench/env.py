@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import platform
+import secrets
 import shutil
 import sys
 import tempfile
@@ -52,6 +53,9 @@ def django_environment(*, database_url: str = "", broker_url: str = "") -> Itera
     os.environ["GRADEBOOK_VAR_DIR"] = str(tmp)
     os.environ["MEDIA_ROOT"] = str(tmp / "media")
     os.environ["DATABASE_URL"] = database_url or f"sqlite:///{tmp / 'bench.sqlite3'}"
+    # A database URL makes the settings ask for a chosen key: a throw-away one for a
+    # throw-away database.
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
     os.environ["DJANGO_SETTINGS_MODULE"] = "gradebook.settings"
     os.environ["LOG_LEVEL"] = os.environ.get("BENCH_LOG_LEVEL", "WARNING")
     if broker_url:

@@ -18,6 +18,7 @@ FIGURES = (
     "ingest.pipeline_ocr_off_pages_per_s",
     "ingest.pipeline_ocr_on_pages_per_s",
     "ingest.pipeline_to_floor",
+    "ingest.reading_on_to_floor",
     "ingest.ocr_on_to_off",
     "ingest.pages",
     "ingest.placed_pipeline",
