@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+import cv2
 import numpy as np
 import pytest
 
@@ -47,3 +50,18 @@ def test_a_seed_composes_the_same_answer(digits_test_split):
     b = compose.compose("shape", np.random.default_rng(9), digits_test_split, quality="light")
     assert a.answer == b.answer
     assert np.array_equal(np.asarray(a.image), np.asarray(b.image))
+
+
+def test_a_distorted_bank_draws_other_hands_of_the_same_digits(digits_test_split):
+    """Training only: each pick is distorted (elastic field, rotation, pen width), twice the
+    size, still mostly the same ink, and a seed gives the same distortion."""
+    distorted = dataclasses.replace(digits_test_split, distort_share=1.0)
+    original = digits_test_split.pick(3, np.random.default_rng(5))
+    a = distorted.pick(3, np.random.default_rng(5))
+    b = distorted.pick(3, np.random.default_rng(5))
+    assert a.shape == (56, 56)
+    assert np.array_equal(a, b)
+    back = cv2.resize(a, (28, 28), interpolation=cv2.INTER_AREA)
+    assert not np.array_equal(back, original)
+    ink_a, ink_o = back > 128, original > 128
+    assert (ink_a & ink_o).sum() > 0.3 * ink_o.sum()
