@@ -99,24 +99,25 @@ def _exam_text(source: str) -> str:
     return source
 
 
-def _exam_file_text(upload: Any) -> str:
-    """The text of an uploaded exam: a Markdown file's, or a PDF's text layer."""
+def _exam_file_text(upload: Any) -> tuple[str, bytes | None]:
+    """The text of an uploaded exam, a Markdown file's or a PDF's text layer, and the PDF."""
     head = upload.read(5)
     upload.seek(0)
     if head != b"%PDF-":
-        return _text_upload(upload, max_bytes=EXAM_TEXT_MAX_BYTES, what="an exam's text")
+        return _text_upload(upload, max_bytes=EXAM_TEXT_MAX_BYTES, what="an exam's text"), None
     from exams.services.authoring import pdf_layer_text
     from exams.services.printing import MAX_TEMPLATE_BYTES
 
     if (upload.size or 0) > MAX_TEMPLATE_BYTES:
         raise ValidationError("The PDF is larger than 50 MiB.")
-    text = pdf_layer_text(upload.read())
-    return _exam_text(text)
+    data = upload.read()
+    return _exam_text(pdf_layer_text(data)), data
 
 
 class ExamTextForm(forms.Form):
     """An exam's text (its Markdown transcription, or its blank PDF's text layer), uploaded
-    or pasted; ``source`` is the text (the file's when both are given)."""
+    or pasted; ``source`` is the text (the file's when both are given), ``pdf`` the blank
+    exam's PDF when one was uploaded (else None)."""
 
     file = forms.FileField(required=False)
     source = forms.CharField(required=False, strip=False)
@@ -129,8 +130,9 @@ class ExamTextForm(forms.Form):
         super().clean()
         data = self.cleaned_data
         upload = data.get("file")
+        data["pdf"] = None
         if upload:
-            data["source"] = _exam_file_text(upload)
+            data["source"], data["pdf"] = _exam_file_text(upload)
         if not self.errors and not (data.get("source") or "").strip():
             raise ValidationError("Upload the exam's Markdown transcription or paste it.")
         return data
@@ -143,6 +145,12 @@ class ExamStructureForm(forms.Form):
     source = forms.CharField(required=False, strip=False)
     title = forms.CharField(required=False, max_length=200, label="Title")
     pages_per_copy = _whole("Pages per copy", 1, MAX_PAGES_PER_COPY, required=False)
+    #: The SHA-256 of the blank exam's PDF the text was read from, kept since the proposal.
+    template = forms.RegexField(
+        regex=r"^[0-9a-f]{64}$",
+        required=False,
+        error_messages={"invalid": "The blank exam's PDF reference is not valid: upload it again."},
+    )
 
     def clean_source(self) -> str:
         return _exam_text(self.cleaned_data["source"])

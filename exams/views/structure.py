@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from exams import selectors
 from exams.forms import ExamStructureForm, ExamTextForm
-from exams.services.authoring import exam_create_from_text
+from exams.services.authoring import exam_create_from_text, pending_template_store
 from exams.services.keys import answer_key_skeleton
 from exams.services.structure import exam_structure_from_proposal
 from exams.views.common import INSTRUCTOR, yaml_download
@@ -48,6 +48,7 @@ def _proposal_page(
         source=source,
         title=(data.get("title") or "").strip(),
         pages_per_copy=form.data.get("pages_per_copy", "1"),
+        template=data.get("template") or "",
         **extra,
     )
 
@@ -70,6 +71,9 @@ def exam_new_propose(request: AuthenticatedRequest, course_id: int) -> HttpRespo
     if not form.is_valid():
         title = str(form.data.get("title", ""))
         return _exam_new_page(request, course, status=400, error=form_error_text(form), title=title)
+    if form.cleaned_data["pdf"] is not None:
+        # The PDF becomes the exam's template when the structure is confirmed.
+        form.cleaned_data["template"] = pending_template_store(form.cleaned_data["pdf"])
     return _proposal_page(request, course, form)
 
 
@@ -104,15 +108,20 @@ def exam_new_confirm(request: AuthenticatedRequest, course_id: int) -> HttpRespo
             source=form.cleaned_data["source"],
             points=form.cleaned_data["points"],
             pages_per_copy=form.cleaned_data["pages_per_copy"],
+            template_digest=form.cleaned_data["template"],
             actor=request.user,
         )
     except ValidationError as exc:
         return _refused(request, course, form, _errors(exc))
+    where = (
+        "Copies are printed from your PDF, each part's answer region found below its prompt"
+        if exam.template_pdf
+        else "The copies print the question text with an answer box after each part"
+    )
     messages.success(
         request,
         f"Exam created with {exam.parts.count()} parts, each graded by a person until you "
-        "install an answer key. The copies print the question text with an answer box after "
-        "each part: check the boxes on the answer regions page, or upload your own blank PDF.",
+        f"install an answer key. {where}: check the regions on the answer regions page.",
     )
     return redirect("exam_detail", exam_id=exam.pk)
 

@@ -1,6 +1,7 @@
 """A new instructor goes from an exam PDF (with a text layer) to printed copies without
-drawing a region: the new exam page reads the PDF, the blank exam upload finds every answer
-region, the key's changes to the exam are shown and confirmed, and copies print."""
+drawing a region: the new exam page reads the PDF and keeps it as the template, every answer
+region is found on it, the key's changes to the exam are shown and confirmed, and copies
+print."""
 
 from __future__ import annotations
 
@@ -29,14 +30,14 @@ def test_an_instructor_goes_from_a_pdf_to_printed_copies(as_user, tmp_path, sett
     page.click("#exam-text button[type=submit]")
     page.wait_for_selector("#structure")
     assert page.locator("#structure input.points").count() == len(ROOM)
+    assert page.locator("#template-kept").count() == 1
     page.click("#structure-confirm")
     page.wait_for_selector("#exam-actions")
     exam = Exam.objects.get(course=course, title="Quiz 2")
+    assert "answer region found below its prompt" in page.inner_text("main")
 
-    page.set_input_files("#template-form input[type=file]", str(pdf))
-    page.click("#template-form button[type=submit]")
+    page.click("#regions-link")
     page.wait_for_url(f"**/exams/{exam.pk}/regions/")
-    assert "4 of 4 parts have an answer region" in page.inner_text("main")
     regions = {p.part_id: p.region for p in exam.parts.all()}
     assert {k: r["page"] for k, r in regions.items()} == {k: v[0] for k, v in ROOM.items()}
     screenshot(page, "instructor-regions-found")

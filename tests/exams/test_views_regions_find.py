@@ -24,21 +24,37 @@ def test_an_instructor_goes_from_a_pdf_to_printed_copies_without_drawing(client,
         reverse("exam_new_propose", args=[cast.course.pk]), {"title": "Quiz 2", "file": _pdf()}
     )
     assert propose.status_code == 200
-    source = propose.context["source"]
+    source, template = propose.context["source"], propose.context["template"]
     assert [p.part_id for p in propose.context["proposed"].parts] == list(ROOM)
+    assert f'name="template" value="{template}"' in propose.content.decode()
     confirm = client.post(
         reverse("exam_new_confirm", args=[cast.course.pk]),
-        {"title": "Quiz 2", "source": source, "pages_per_copy": "1"},
+        {"title": "Quiz 2", "source": source, "pages_per_copy": "1", "template": template},
     )
     assert confirm.status_code == 302
     exam = Exam.objects.get(course=cast.course, title="Quiz 2")
-    upload = client.post(reverse("exam_template_upload", args=[exam.pk]), {"template_pdf": _pdf()})
-    assert upload.status_code == 302
+    # The PDF the text was read from is the template: its regions are found, none drawn.
+    assert exam.template_pdf
+    assert exam.pages_per_copy == 2
     parts = Part.objects.filter(exam=exam)
     assert {p.part_id: p.region["page"] for p in parts} == {k: v[0] for k, v in ROOM.items()}
     printed = client.post(reverse("exam_print", args=[exam.pk]), {"mode": "anonymous", "count": 3})
     assert printed.status_code == 200
     assert printed["Content-Type"] == "application/pdf"
+
+
+def test_a_confirmation_whose_pdf_is_gone_says_so_and_creates_nothing(client, cast, media_root):
+    client.force_login(cast.instructor.user)
+    propose = client.post(
+        reverse("exam_new_propose", args=[cast.course.pk]), {"title": "Quiz 2", "file": _pdf()}
+    )
+    confirm = client.post(
+        reverse("exam_new_confirm", args=[cast.course.pk]),
+        {"title": "Quiz 2", "source": propose.context["source"], "template": "0" * 64},
+    )
+    assert confirm.status_code == 400
+    assert "upload it again" in confirm.context["error"]
+    assert not Exam.objects.filter(title="Quiz 2").exists()
 
 
 def test_the_regions_page_finds_the_regions_again(client, cast, media_root):
