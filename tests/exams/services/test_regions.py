@@ -129,3 +129,19 @@ def test_boxes_show_the_printed_label_not_the_part_id(cast, media_root):
 )
 def test_printed_label(number, label, printed):
     assert printed_label(number, label) == printed
+
+
+def test_a_pdf_kept_for_a_proposal_never_confirmed_is_swept(media_root):
+    from datetime import timedelta
+
+    from django.core.files.storage import default_storage
+
+    from exams.services.authoring import PENDING_FOLDER, pending_template_store
+    from exams.services.sweep import storage_sweep
+
+    digest = pending_template_store(blank_exam_pdf())
+    assert pending_template_store(blank_exam_pdf()) == digest  # kept once
+    name = f"{PENDING_FOLDER}/{digest}.pdf"
+    assert storage_sweep(min_age=timedelta(days=1)).orphans == []  # too young
+    assert storage_sweep(min_age=timedelta(0), remove=True).orphans == [name]
+    assert not default_storage.exists(name)
