@@ -332,3 +332,11 @@ class IdentifyForm(forms.Form):
     def __init__(self, data: Any) -> None:
         chosen = [v for v in data.getlist("student") if v.strip()]
         super().__init__({"student": chosen[-1] if chosen else ""})
+
+
+class ShortcutsForm(forms.Form):
+    """Single-key shortcuts on (``enabled`` = "on") or off ("off")."""
+
+    enabled = forms.TypedChoiceField(
+        choices=[("on", "on"), ("off", "off")], coerce=lambda v: v == "on"
+    )

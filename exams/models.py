@@ -521,3 +521,18 @@ class Transcription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} transcription {self.pk}"
+
+
+class UserPreference(models.Model):
+    """What a user chose for how the pages behave, kept with the account (not the browser):
+    a grader who turned single-key shortcuts off finds them off on every machine."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference"
+    )
+    #: Single-key shortcuts (letters, digits) off: a speech-input user or a slip of the
+    #: keyboard then runs nothing (WCAG 2.1.4). Keys with a modifier, arrows, Escape stay.
+    shortcuts_off = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"preferences of {self.user}"

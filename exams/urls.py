@@ -60,5 +60,6 @@ urlpatterns = [
         views.submission_identify,
         name="submission_identify",
     ),
+    path("preferences/shortcuts", views.shortcuts_set, name="shortcuts_set"),
     path("answers/<int:answer_id>/crop.png", views.answer_crop, name="answer_crop"),
 ]

@@ -10,6 +10,7 @@ from exams.views.exam import (
     exam_template_upload,
     printed_exam_install,
 )
+from exams.views.preferences import shortcuts_set
 from exams.views.regions import (
     exam_regions,
     exam_regions_find,
@@ -67,5 +68,6 @@ __all__ = [
     "roster_import",
     "roster_invite",
     "scan_upload",
+    "shortcuts_set",
     "submission_identify",
 ]

@@ -1,5 +1,6 @@
 // Shared by every page script (loaded first by base.html): requests to the app's JSON
-// answers with the CSRF token, and forms that ask before they post (data-confirm="question").
+// answers with the CSRF token, forms that ask before they post (data-confirm="question"), and
+// whether the user's single-key shortcuts are on.
 window.gradebook = (function () {
   "use strict";
 
@@ -28,5 +29,11 @@ window.gradebook = (function () {
   document.querySelectorAll("form[data-confirm]").forEach((f) =>
     f.addEventListener("submit", (ev) => { if (!window.confirm(f.dataset.confirm)) ev.preventDefault(); }));
 
-  return { csrfToken, post, getJSON };
+  // Single-key shortcuts (letters, digits) run only while the user has not turned them off
+  // (WCAG 2.1.4); the choice is kept with the account (base.html's data-shortcuts).
+  function shortcutsOn() {
+    return document.body.dataset.shortcuts !== "off";
+  }
+
+  return { csrfToken, post, getJSON, shortcutsOn };
 })();

@@ -1,5 +1,6 @@
-// Answer regions page: pick a part, drag a rectangle on a template page to set its region,
-// move or resize boxes, clear them, and save them all at once as JSON.
+// Answer regions page: pick a part, drag a rectangle on a template page to set its region (or
+// draw it from the keyboard), move or resize boxes, clear them, and save them all at once as
+// JSON.
 // Coordinates are page-normalised (0..1 across and down), rounded to 4 decimals as stored.
 (function () {
   "use strict";
@@ -71,7 +72,7 @@
       if (!r || !papers.has(r.page)) continue;
       const [x0, y0, x1, y1] = r.box;
       const el = document.createElement("div");
-      el.className = "box" + (id === current ? " current" : "");
+      el.className = "box" + (id === current ? " current" : "") + (editing && id === editing.id ? " editing" : "");
       el.dataset.part = id;
       el.style.left = pct(x0);
       el.style.top = pct(y0);
@@ -171,14 +172,88 @@
   }
   document.getElementById("region-clear").addEventListener("click", clearCurrent);
 
+  // Drawing from the keyboard. Enter on a part edits its box, making one first when it has
+  // none (under the lowest box on the page of the part before it): arrows move the box,
+  // Shift+arrows move its right and bottom edges, Page Up/Down take it to the page before
+  // or after; Enter keeps it, Escape puts it back as it was.
+  const STEP = 0.01;
+  let editing = null;
+
+  function newBox(id) {
+    const before = ids.slice(0, ids.indexOf(id)).reverse().map((p) => state[p]).find(Boolean);
+    const page = before ? before.page : Math.min(...papers.keys());
+    const lowest = Math.max(0.3, ...Object.values(state).filter((r) => r && r.page === page).map((r) => r.box[3]));
+    const top = lowest + 0.12 <= 0.95 ? lowest + 0.02 : 0.4;
+    return { page, box: [0.1, top, 0.9, top + 0.1].map(round) };
+  }
+
+  function editStart() {
+    if (!current) return;
+    editing = { id: current, before: state[current] ? { page: state[current].page, box: [...state[current].box] } : null };
+    if (!state[current]) { state[current] = newBox(current); setDirty(); }
+    render();
+    say("Editing the box of " + current + " on page " + state[current].page +
+      ": arrows move it, Shift+arrows resize it, Page Up/Down change its page; Enter keeps it, Escape puts it back.", "warn");
+  }
+
+  function editEnd(keep) {
+    if (!keep) state[editing.id] = editing.before;
+    const changed = JSON.stringify(state[editing.id]) !== JSON.stringify(editing.before);
+    editing = null;
+    render();
+    if (changed) setDirty();
+    else say(keep ? "Box kept." : "Box put back as it was.", "");
+  }
+
+  function editKey(ev) {
+    const r = state[editing.id];
+    const arrows = { ArrowLeft: [-STEP, 0], ArrowRight: [STEP, 0], ArrowUp: [0, -STEP], ArrowDown: [0, STEP] };
+    if (ev.key === "Enter" || ev.key === "Escape") {
+      editEnd(ev.key === "Enter");
+    } else if (arrows[ev.key]) {
+      const [dx, dy] = arrows[ev.key];
+      let [x0, y0, x1, y1] = r.box;
+      if (ev.shiftKey) {
+        x1 = Math.min(1, Math.max(x0 + MIN, x1 + dx));
+        y1 = Math.min(1, Math.max(y0 + MIN, y1 + dy));
+      } else {
+        const mx = Math.min(1 - x1, Math.max(-x0, dx));
+        const my = Math.min(1 - y1, Math.max(-y0, dy));
+        [x0, y0, x1, y1] = [x0 + mx, y0 + my, x1 + mx, y1 + my];
+      }
+      state[editing.id] = { page: r.page, box: [x0, y0, x1, y1].map(round) };
+    } else if (ev.key === "PageUp" || ev.key === "PageDown") {
+      const page = r.page + (ev.key === "PageDown" ? 1 : -1);
+      if (papers.has(page)) state[editing.id] = { page, box: r.box };
+    } else {
+      return;
+    }
+    ev.preventDefault();
+    if (editing) {
+      render();
+      const b = state[editing.id].box;
+      say(editing.id + ": page " + state[editing.id].page + ", from " + b[0].toFixed(2) + ", " + b[1].toFixed(2) +
+        " to " + b[2].toFixed(2) + ", " + b[3].toFixed(2) + " (Enter keeps it, Escape puts it back).", "warn");
+    }
+  }
+
   document.addEventListener("keydown", (ev) => {
     if (ev.target.closest("input, textarea, select")) return;
     if ((ev.ctrlKey || ev.metaKey) && ev.key.toLowerCase() === "s") {
       ev.preventDefault();
+      if (editing) editEnd(true);
       form.requestSubmit();
       return;
     }
     if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    if (editing) { editKey(ev); return; }
+    if (ev.key === "Enter") {
+      // A button or link keeps its Enter, but for the part list's own buttons.
+      if (ev.target.closest("button, a, summary") && !ev.target.closest("#part-list")) return;
+      ev.preventDefault();
+      editStart();
+      return;
+    }
     const at = ids.indexOf(current);
     if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
       ev.preventDefault();
@@ -191,7 +266,7 @@
       state[current] = drag.before;
       drag = null;
       render();
-    } else if (/^[0-9a-z.]$/i.test(ev.key)) {
+    } else if (/^[0-9a-z.]$/i.test(ev.key) && gradebook.shortcutsOn()) {
       // Typing a part id selects it: "3", ".", "2" -> 3.2 (the first id starting so).
       // A key that continues no id starts a new one.
       const now = Date.now();

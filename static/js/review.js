@@ -88,11 +88,30 @@
     if (el) { el.focus(); if (el.select) el.select(); }
   }
 
+  // "Add a rubric item": opening it puts the cursor in its label, so that what is typed next
+  // is the label and never runs as shortcuts (a "u" undid a grade).
+  // It opens here rather than by the browser, so that the label has the cursor before the
+  // next key arrives (the browser's "toggle" event comes a moment later).
+  const addItem = document.getElementById("add-item");
+  if (addItem) {
+    addItem.querySelector("summary").addEventListener("click", (ev) => {
+      ev.preventDefault();
+      addItem.open = !addItem.open;
+      if (addItem.open) focus("add-item-label");
+    });
+  }
+
+  // Enter saves the grade only from the page itself or the grade form: on anything else
+  // (a link, a button, the "Add a rubric item" summary) it keeps its own meaning.
+  function entersGrade(el) {
+    return !el || el === document.body || (gradeForm && gradeForm.contains(el));
+  }
+
   document.addEventListener("keydown", (ev) => {
     const el = document.activeElement;
     if (ev.key === "Escape") { if (el) el.blur(); return; }
     if (typing(el)) {
-      // Enter in a one-line field saves; Ctrl+Enter saves from a text area.
+      // Enter in a one-line field saves its own form; Ctrl+Enter saves from a text area.
       const form = el.form;
       if (ev.key === "Enter" && form && (el.tagName === "INPUT" || ev.ctrlKey || ev.metaKey)) {
         ev.preventDefault();
@@ -102,7 +121,11 @@
     }
     if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
     const key = ev.key;
-    if (key === "Enter" && el && (el.tagName === "A" || el.tagName === "BUTTON")) return;
+    if (key === "Enter" && !entersGrade(el)) return;
+    // A printable key is a single-key shortcut: none while the user has them off, and none
+    // inside another form or what is marked data-no-shortcuts ("Add a rubric item", opening).
+    if (key.length === 1 && (!gradebook.shortcutsOn() || (el && ((el.form && el.form !== gradeForm) ||
+        (el.closest && el.closest("[data-no-shortcuts]")))))) return;
     if (/^[1-9]$/.test(key) && gradeForm) {
       const boxes = gradeForm.querySelectorAll('input[name="rubric_items"]');
       const box = boxes[Number(key) - 1];
