@@ -300,11 +300,13 @@ class PrintForm(forms.Form):
 
 
 class PagePlaceForm(forms.Form):
-    """Place a page by hand on (copy, page number); ``replace`` discards the scan there."""
+    """Place a page by hand on (copy, page number); ``replace`` discards the scan there,
+    ``other_exam`` says that a page whose QR code names another exam belongs here."""
 
     copy_number = _whole("Copy", 1, MAX_COPY)
     page_number = _whole("Page", 1, MAX_PAGES_PER_COPY)
     replace = forms.BooleanField(required=False)
+    other_exam = forms.BooleanField(required=False)
 
 
 class PageDiscardForm(forms.Form):

@@ -104,6 +104,9 @@ class Exam(models.Model):
     pages_per_copy = models.PositiveSmallIntegerField(default=1)
     #: Students' names hidden from TAs until the grades are published.
     anonymous_grading = models.BooleanField(default=False)
+    #: The highest copy number printed (copies are numbered 1, 2, ... across printings): a
+    #: page placed by hand goes on a printed copy, never on a number typed by mistake.
+    copies_printed = models.PositiveIntegerField(default=0)
     #: The blank exam as the instructor wrote it (PDF); empty: rendered from the parts' regions.
     template_pdf = models.FileField(upload_to="templates/", max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -536,3 +539,43 @@ class UserPreference(models.Model):
 
     def __str__(self) -> str:
         return f"preferences of {self.user}"
+
+
+class PageEvent(models.Model):
+    """A page placed, moved, taken off its copy or discarded by a person, or such a change
+    undone: the append-only history of the pages' hand placement (``exams.services.pages``).
+
+    ``before`` and ``after`` are the page's position as ``{"status", "copy", "page_number",
+    "reason"}``; the events of one user action share ``batch``, which an undo takes back
+    whole (its own events name it in ``undoes``).
+    """
+
+    class Action(models.TextChoices):
+        PLACE = "place", "Placed"
+        MOVE = "move", "Moved"
+        UNPLACE = "unplace", "Taken off its copy"
+        DISCARD = "discard", "Discarded"
+        REPLACED = "replaced", "Replaced by another scan"
+        UNDO = "undo", "Undone"
+
+    exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="page_events")
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    action = models.CharField(max_length=16, choices=Action.choices)
+    before = models.JSONField(default=dict)
+    after = models.JSONField(default=dict)
+    batch = models.CharField(max_length=32)
+    undoes = models.CharField(max_length=32, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The exam's history of page changes, newest first, and a user's last one to undo.
+            models.Index(fields=["exam", "-created_at"], name="pageevent_exam_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.page}"

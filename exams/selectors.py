@@ -204,7 +204,22 @@ def course_roster(course: Course) -> QuerySet[Enrollment]:
 
 def submission_pages(submission: Submission) -> list[Page]:
     """The copy's placed pages in page order."""
-    return list(submission.pages.filter(status=Page.Status.PLACED).order_by("page_number"))
+    return list(
+        submission.pages.filter(status=Page.Status.PLACED)
+        .select_related("batch")
+        .order_by("page_number")
+    )
+
+
+def submission_missing_pages(submission: Submission) -> list[int]:
+    """The copy's page numbers with no placed scan, once at least one of its pages is placed
+    (a copy typed in or imported has no scan to miss)."""
+    placed = set(
+        submission.pages.filter(status=Page.Status.PLACED).values_list("page_number", flat=True)
+    )
+    if not placed:
+        return []
+    return [n for n in range(1, submission.exam.pages_per_copy + 1) if n not in placed]
 
 
 def answer_region_page(answer: Answer) -> Page | None:

@@ -19,6 +19,7 @@ from django.db.models import (
     When,
 )
 
+from exams import selectors as exam_selectors
 from exams.models import Answer, Exam, Page, Part, Submission, Transcription
 from grading.models import GradeEvent, RegradeRequest, RubricItem, Score
 
@@ -31,6 +32,8 @@ class FeedbackRow:
     #: The page this part is answered on is scanned, and the part is not checked yet: it is
     #: being read (or waits for a person to resume the pipeline), not "not scanned".
     in_progress: bool = False
+    #: The page of the part's answer region when that page of the copy was not scanned.
+    missing_page: int | None = None
 
     @property
     def points(self) -> Decimal | None:
@@ -50,13 +53,22 @@ def submission_feedback_rows(submission: Submission) -> list[FeedbackRow]:
     scanned = set(
         submission.pages.filter(status=Page.Status.PLACED).values_list("page_number", flat=True)
     )
+    missing = set(exam_selectors.submission_missing_pages(submission))
     rows = []
     for part in parts:
         answer = answers.get(part.pk)
         score = getattr(answer, "score", None) if answer else None
         unchecked = answer is None or answer.verdict == Answer.Verdict.PENDING
-        in_progress = unchecked and part.region.get("page") in scanned
-        rows.append(FeedbackRow(part=part, answer=answer, score=score, in_progress=in_progress))
+        page = (part.region or {}).get("page")
+        rows.append(
+            FeedbackRow(
+                part=part,
+                answer=answer,
+                score=score,
+                in_progress=unchecked and page in scanned,
+                missing_page=page if page in missing else None,
+            )
+        )
     return rows
 
 

@@ -230,6 +230,19 @@ def regrade_request_create(*, answer: Answer, student: User, message: str) -> Re
 
 
 @transaction.atomic
+def regrade_request_for_part(
+    *, submission: Submission, part: Part, student: User, message: str
+) -> RegradeRequest:
+    """A student asks for a part of their copy to be looked at when nothing was read for it
+    (its page was not scanned): the part gets its (empty) answer, which the request is about
+    and a grader then grades."""
+    if part.exam_id != submission.exam_id:
+        raise ValidationError("Not a part of this exam.")
+    answer, _ = Answer.objects.get_or_create(submission=submission, part=part)
+    return regrade_request_create(answer=answer, student=student, message=message)
+
+
+@transaction.atomic
 def exam_delete(*, exam: Exam) -> None:
     """Delete an exam with everything under it, its grade history included.
 

@@ -13,6 +13,11 @@ urlpatterns = [
         views.regrade_request_create,
         name="regrade_request_create",
     ),
+    path(
+        "submissions/<int:submission_id>/parts/<int:part_id>/regrade",
+        views.regrade_request_for_part,
+        name="regrade_request_for_part",
+    ),
     path("answers/<int:answer_id>/grade", views.answer_grade, name="answer_grade"),
     path("answers/<int:answer_id>/accept", views.answer_accept, name="answer_accept"),
     path(

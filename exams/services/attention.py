@@ -1,9 +1,6 @@
-"""The exam's "needs attention" list: pages the pipeline could not place, copies with pages
-missing, copies not matched to a student; and the services a person uses to settle them.
-
-Placing a page by hand goes through the same rules as the pipeline (one placed scan per
-(copy, page number)) and then lets the pipeline continue: the page is transcribed and its copy
-checked, after the transaction commits.
+"""The exam's "needs attention" list: pages the pipeline could not place, pages scanned twice,
+copies with pages missing, copies not matched to a student. The pages are settled by hand
+through ``exams.services.pages`` (placed, discarded, undone).
 """
 
 from __future__ import annotations
@@ -12,28 +9,26 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.utils import timezone
-
 from exams import selectors
-from exams.images import open_image
 from exams.models import Enrollment, Exam, Page, Role, ScanBatch, Submission
 from exams.pipeline import steps
-from exams.scanning.align import fit_alignment
-from exams.services.submissions import submission_ensure
+from exams.services.pages import qr_exam_code
 
 SPLITTING = (ScanBatch.Status.UPLOADED, ScanBatch.Status.SPLITTING)
 
 
 def attention_pages(exam: Exam) -> list[Page]:
-    """Pages of the exam's batches waiting for a person, oldest batch first."""
-    return list(
+    """Pages of the exam's batches waiting for a person, oldest batch first; each with
+    ``other_exam``, the code of another exam its QR code names (or None), for the warning."""
+    pages = list(
         Page.objects.filter(batch__exam=exam, status=Page.Status.NEEDS_ATTENTION)
-        .select_related("batch")
+        .select_related("batch", "submission")
         .order_by("batch__created_at", "index_in_batch")
     )
+    for page in pages:
+        code = qr_exam_code(page)
+        setattr(page, "other_exam", code if code not in (None, exam.qr_code) else None)  # noqa: B010
+    return pages
 
 
 def unidentified_submissions(exam: Exam) -> list[Submission]:
@@ -114,10 +109,38 @@ def page_groups(pages: Sequence[Page]) -> list[PageGroup]:
 
 
 @dataclass(frozen=True)
+class Duplicate:
+    """A page scanned twice: the scan placed on (copy, page) and the second one, side by side
+    for a person to keep one (``None`` placed: the first scan was taken off since)."""
+
+    page: Page
+    placed: Page | None
+
+
+def duplicates(exam: Exam) -> list[Duplicate]:
+    """The exam's second scans of placed pages, oldest batch first."""
+    pages = list(
+        Page.objects.filter(batch__exam=exam, status=Page.Status.DUPLICATE)
+        .select_related("batch", "submission")
+        .order_by("batch__created_at", "index_in_batch")
+    )
+    placed = {
+        (p.submission_id, p.page_number): p
+        for p in Page.objects.filter(
+            submission__in=[p.submission_id for p in pages if p.submission_id],
+            status=Page.Status.PLACED,
+        ).select_related("batch")
+    }
+    return [Duplicate(p, placed.get((p.submission_id, p.page_number))) for p in pages]
+
+
+@dataclass(frozen=True)
 class AttentionSummary:
     pages: list[Page]
     missing: dict[int, list[int]]
     unidentified: list[Submission]
+    #: Pages fed twice: settled already (the first scan is kept), shown so a person can choose.
+    duplicates: list[Duplicate] = field(default_factory=list)
     #: Batches not processed to the end yet (running, or stopped), with what is left.
     unprocessed: list[selectors.BatchProgress] = field(default_factory=list)
     #: Pages whose step stopped after its attempts: a person resumes them.
@@ -155,122 +178,7 @@ def attention_summary(exam: Exam) -> AttentionSummary:
         pages=attention_pages(exam),
         missing=selectors.missing_pages(exam),
         unidentified=unidentified_submissions(exam),
+        duplicates=duplicates(exam),
         unprocessed=selectors.batches_progress(unfinished),
         stopped=selectors.stopped_pages(exam),
-    )
-
-
-@transaction.atomic
-def page_place(
-    *,
-    page: Page,
-    copy_number: int,
-    page_number: int,
-    actor: User | None,
-    replace: bool = False,
-) -> Page:
-    """Place a page by hand on (copy, page number) of its exam.
-
-    If another scan is already placed there, ``ValidationError`` says so unless ``replace``:
-    then that scan is discarded and this one kept ("choose which scan to keep"). The page's
-    answer regions are transcribed and the copy checked once the transaction commits.
-    """
-    page = Page.objects.select_for_update().select_related("batch__exam").get(pk=page.pk)
-    exam = page.batch.exam
-    if page.status not in (Page.Status.NEEDS_ATTENTION, Page.Status.DUPLICATE):
-        raise ValidationError("This page is not waiting to be placed.")
-    if not 1 <= page_number <= exam.pages_per_copy:
-        raise ValidationError({"page_number": f"The exam has pages 1 to {exam.pages_per_copy}."})
-    if copy_number < 1:
-        raise ValidationError({"copy_number": "Copy numbers start at 1."})
-    submission = submission_ensure(exam=exam, copy_number=copy_number)
-    Submission.objects.select_for_update().get(pk=submission.pk)
-    taken = Page.objects.filter(
-        submission=submission, page_number=page_number, status=Page.Status.PLACED
-    ).first()
-    if taken is not None:
-        if not replace:
-            raise ValidationError(
-                {
-                    "page_number": (
-                        f"Copy {copy_number} page {page_number} already has a scan "
-                        f"(page {taken.index_in_batch + 1} of {taken.batch.original_name}); "
-                        "tick 'replace' to keep this one instead."
-                    )
-                }
-            )
-        taken.status = Page.Status.DISCARDED
-        taken.attention_reason = f"replaced by page {page.pk} (by {actor or 'a person'})"
-        steps.advance(taken, Page.Stage.SETTLED, due=False)
-        taken.save()
-    _straighten(page)
-    page.status = Page.Status.PLACED
-    page.submission = submission
-    page.page_number = page_number
-    page.attention_reason = ""
-    page.processed_at = timezone.now()
-    steps.advance(page, Page.Stage.PLACED, due=True)
-    page.full_clean()
-    page.save()
-    step = steps.page_step(page)  # its reading: the same step as a page the pipeline placed
-    if step is not None:
-        name, ids = step
-        steps.send_after_commit(name, **ids)
-    return page
-
-
-def _straighten(page: Page) -> None:
-    """Register a page the pipeline left unaligned on its corner markers, as the pipeline does
-    for placed pages, so answer regions cut from it land on the right paper. A page whose
-    markers are not found is kept as scanned."""
-    if not page.image or page.alignment:
-        return
-    image = open_image(page.image, grey=True)
-    fitted = fit_alignment(image, rotation=page.rotation if page.qr_payload else None)
-    if fitted.method == "markers":
-        page.alignment = fitted.to_json()
-
-
-@transaction.atomic
-def page_discard(*, page: Page, actor: User | None, reason: str = "") -> Page:
-    """Take a page off the list without placing it (a blank sheet, another exam's page)."""
-    page = Page.objects.select_for_update().get(pk=page.pk)
-    if page.status == Page.Status.PLACED:
-        raise ValidationError("A placed page is not discarded from here.")
-    page.status = Page.Status.DISCARDED
-    why = (reason.strip() or "discarded") + f" (by {actor or 'a person'})"
-    page.attention_reason = why[: Page._meta.get_field("attention_reason").max_length or 300]
-    steps.advance(page, Page.Stage.SETTLED, due=False)
-    page.save()
-    return page
-
-
-@transaction.atomic
-def pages_discard(
-    *,
-    exam: Exam,
-    batch_id: int,
-    reason: str,
-    up_to: int,
-    actor: User | None,
-    note: str = "",
-) -> int:
-    """Discard at once a group of :func:`page_groups`: the pages of one file of ``exam``
-    waiting for a person for ``reason`` (a thousand blank sheets need one click, not a
-    thousand), up to page id ``up_to``, the newest the person saw listed. Returns how many
-    were discarded; 0 when the group was settled meanwhile."""
-    pages = Page.objects.select_for_update().filter(
-        batch__exam=exam,
-        batch_id=batch_id,
-        status=Page.Status.NEEDS_ATTENTION,
-        attention_reason=reason,
-        pk__lte=up_to,
-    )
-    ids = list(pages.values_list("pk", flat=True))
-    why = f"{note.strip() or reason} (discarded with its group by {actor or 'a person'})"
-    max_length = Page._meta.get_field("attention_reason").max_length or 300
-    return Page.objects.filter(pk__in=ids).update(
-        status=Page.Status.DISCARDED,
-        attention_reason=why[:max_length],
-        **steps.advanced(Page.Stage.SETTLED, due=False),
     )

@@ -59,10 +59,12 @@ def exam_print_copies(
 ) -> bytes:
     """One PDF with a personalised copy per student, then ``anonymous`` blank copies.
 
-    Copy numbers continue after the highest already printed, so printing again never reuses
-    a number. A personalised copy is matched to its student now (identified by QR).
+    Copy numbers continue after the highest already printed (``Exam.copies_printed``, or a
+    copy already scanned), so printing again never reuses a number. A personalised copy is
+    matched to its student now (identified by QR).
     """
-    first = (exam.submissions.aggregate(m=Max("copy_number"))["m"] or 0) + 1
+    exam = Exam.objects.select_for_update().get(pk=exam.pk)  # two printings: numbers apart
+    first = max(exam.submissions.aggregate(m=Max("copy_number"))["m"] or 0, exam.copies_printed) + 1
     entries: list[Student | None] = [
         Student(e.user.get_full_name() or e.user.get_username(), e.student_number) for e in students
     ] + [None] * anonymous
@@ -79,9 +81,10 @@ def exam_print_copies(
         submission_identify(
             submission=submission, student=enrollment, identified_by=Submission.IdentifiedBy.QR
         )
+    exam.copies_printed = first + len(entries) - 1
     if exam.status == Exam.Status.DRAFT:
         exam.status = Exam.Status.PRINTED
-        exam.save(update_fields=["status"])
+    exam.save(update_fields=["status", "copies_printed"])
     return pdf
 
 

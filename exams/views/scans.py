@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from exams import selectors
@@ -21,7 +22,7 @@ from exams.forms import (
 from exams.images import open_upright
 from exams.models import Role, ScanBatch, Submission
 from exams.pipeline import reconcile, upload
-from exams.services import attention, submissions
+from exams.services import attention, pages, submissions
 from exams.views.common import (
     INSTRUCTOR,
     PROGRESS_RECENT_SECONDS,
@@ -150,6 +151,7 @@ def exam_attention(request: AuthenticatedRequest, exam_id: int) -> HttpResponse:
         {
             "exam": exam,
             "summary": summary,
+            "history": pages.page_history(exam, limit=10),
             "pages_range": range(1, exam.pages_per_copy + 1),
             "students": students,
             "unidentified": [
@@ -160,26 +162,51 @@ def exam_attention(request: AuthenticatedRequest, exam_id: int) -> HttpResponse:
     )
 
 
+def _back(request: AuthenticatedRequest, exam_id: int) -> str:
+    """Where a page form returns: the page it was posted from (``next``), else the exam's
+    "needs attention" list."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        return target
+    return reverse("exam_attention", args=[exam_id])
+
+
 @require_POST
 @login_required
 def page_place(request: AuthenticatedRequest, page_id: int) -> HttpResponse:
+    """Place a page on (copy, page number), or move a placed one there."""
     page = selectors.get_page_for_staff(request.user, page_id, roles=INSTRUCTOR)
-    back = reverse("exam_attention", args=[page.batch.exam_id])
+    back = _back(request, page.batch.exam_id)
     form = PagePlaceForm(request.POST)
     if not form.is_valid():
         messages.error(request, form_error_text(form))
         return redirect(back)
     try:
-        placed = attention.page_place(page=page, actor=request.user, **form.cleaned_data)
+        placed = pages.page_place(page=page, actor=request.user, **form.cleaned_data)
     except ValidationError as exc:
         messages.error(request, _errors(exc))
         return redirect(back)
     messages.success(
         request,
         f"Placed as copy {placed.submission and placed.submission.copy_number} "
-        f"page {placed.page_number}; "
-        "its answers are read and checked now.",
+        f"page {placed.page_number}; its answers are read and checked now "
+        "(Undo my last page change takes it back).",
     )
+    return redirect(back)
+
+
+@require_POST
+@login_required
+def page_unplace(request: AuthenticatedRequest, page_id: int) -> HttpResponse:
+    """Take a placed page off its copy: it goes back to the "needs attention" list."""
+    page = selectors.get_page_for_staff(request.user, page_id, roles=INSTRUCTOR)
+    back = _back(request, page.batch.exam_id)
+    try:
+        pages.page_unplace(page=page, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+    else:
+        messages.success(request, "Page taken off its copy: it waits in the needs-attention list.")
     return redirect(back)
 
 
@@ -191,7 +218,7 @@ def page_discard(request: AuthenticatedRequest, page_id: int) -> HttpResponse:
     try:
         if not form.is_valid():
             raise ValidationError(form_error_text(form))
-        attention.page_discard(page=page, actor=request.user, reason=form.cleaned_data["reason"])
+        pages.page_discard(page=page, actor=request.user, reason=form.cleaned_data["reason"])
     except ValidationError as exc:
         messages.error(request, _errors(exc))
     else:
@@ -209,7 +236,7 @@ def pages_discard(request: AuthenticatedRequest, exam_id: int) -> HttpResponse:
         messages.error(request, form_error_text(form))
         return redirect("exam_attention", exam_id=exam.pk)
     data = form.cleaned_data
-    count = attention.pages_discard(
+    count = pages.pages_discard(
         exam=exam,
         batch_id=data["batch"],
         reason=data["reason"],
@@ -222,6 +249,20 @@ def pages_discard(request: AuthenticatedRequest, exam_id: int) -> HttpResponse:
     else:
         messages.info(request, "Nothing to discard: these pages were settled meanwhile.")
     return redirect("exam_attention", exam_id=exam.pk)
+
+
+@require_POST
+@login_required
+def pages_undo(request: AuthenticatedRequest, exam_id: int) -> HttpResponse:
+    """Undo the user's latest page change on the exam (placed, moved, taken off, discarded)."""
+    exam, _ = selectors.get_exam_for_user(request.user, exam_id, roles=INSTRUCTOR)
+    try:
+        undone = pages.page_undo(exam=exam, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+    else:
+        messages.success(request, undone.message)
+    return redirect(_back(request, exam.pk))
 
 
 @require_POST

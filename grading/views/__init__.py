@@ -6,7 +6,12 @@ stale score, 400 for a bad value) and a plain form post with a redirect and a me
 every page also works without its script.
 """
 
-from grading.views.feedback import regrade_request_create, submission_detail, submission_pdf
+from grading.views.feedback import (
+    regrade_request_create,
+    regrade_request_for_part,
+    submission_detail,
+    submission_pdf,
+)
 from grading.views.results import (
     exam_anonymous,
     exam_publish,
@@ -49,6 +54,7 @@ __all__ = [
     "group_grade",
     "groups",
     "regrade_request_create",
+    "regrade_request_for_part",
     "regrade_resolve",
     "review",
     "review_undo",

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from exams import selectors as exam_selectors
-from exams.models import STAFF_ROLES
+from exams.models import STAFF_ROLES, Role
 from gradebook.http import AuthenticatedRequest, attachment, form_error_text
 from gradebook.http import error_text as _errors
 from grading import forms, graded_pdf, selectors, services
@@ -46,6 +46,7 @@ def submission_detail(request: AuthenticatedRequest, submission_id: int) -> Http
             ),
             "is_owner": submission.student_id == enrollment.pk,
             "hide_names": exam_selectors.names_hidden(submission.exam, enrollment),
+            "is_instructor": enrollment.role == Role.INSTRUCTOR,
             "max_total": sum((r.part.max_points for r in rows), Decimal(0)),
             "gaps": selectors.copy_gaps(
                 rows, [p.page_number for p in pages], submission.exam.pages_per_copy
@@ -94,3 +95,33 @@ def regrade_request_create(request: AuthenticatedRequest, answer_id: int) -> Htt
         return fail(request, _errors(exc), 400, back + f"#part-{answer.part_id}")
     messages.success(request, f"Your regrade request for {answer.part.part_id} was sent.")
     return redirect(back + f"#part-{answer.part_id}")
+
+
+@require_POST
+@login_required
+def regrade_request_for_part(
+    request: AuthenticatedRequest, submission_id: int, part_id: int
+) -> HttpResponse:
+    """A student asks for a part with no answer read (its page was not scanned) to be
+    looked at."""
+    submission, enrollment = exam_selectors.get_submission_for_user(request.user, submission_id)
+    if submission.student_id != enrollment.pk:
+        raise Http404("No such submission")
+    part = submission.exam.parts.filter(pk=part_id).first()
+    if part is None:
+        raise Http404("No such part")
+    back = reverse("submission_detail", args=[submission.pk]) + f"#part-{part.pk}"
+    form = forms.RegradeRequestForm(request.POST)
+    if not form.is_valid():
+        return fail(request, form_error_text(form), 400, back)
+    try:
+        services.regrade_request_for_part(
+            submission=submission,
+            part=part,
+            student=request.user,
+            message=form.cleaned_data["message"],
+        )
+    except ValidationError as exc:
+        return fail(request, _errors(exc), 400, back)
+    messages.success(request, f"Your regrade request for {part.part_id} was sent.")
+    return redirect(back)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from exams.models import AnswerKey, Page, Role
-from exams.services import attention
+from exams.models import AnswerKey, Exam, Page, Role
+from exams.services import attention, pages
 from tests import factories, view_fixtures
 
 pytestmark = pytest.mark.django_db
@@ -14,13 +14,15 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def stray(cast, media_root):
+    Exam.objects.filter(pk=cast.exam.pk).update(copies_printed=10)
     return view_fixtures.scan_page(
         cast, submission=None, page_number=None, status=Page.Status.NEEDS_ATTENTION, index=5
     )
 
 
-def test_placing_creates_the_copy_if_needed(cast, stray):
-    page = attention.page_place(
+def test_placing_creates_a_printed_copy_if_needed(cast, stray):
+    Exam.objects.filter(pk=cast.exam.pk).update(copies_printed=80)
+    page = pages.page_place(
         page=stray, copy_number=77, page_number=1, actor=cast.instructor.user
     )
     assert (page.status, page.submission.copy_number, page.page_number) == ("placed", 77, 1)
@@ -30,11 +32,11 @@ def test_placing_creates_the_copy_if_needed(cast, stray):
 def test_a_taken_position_is_refused_unless_replacing(cast, stray):
     taken = view_fixtures.scan_page(cast, submission=cast.submission, page_number=1, index=6)
     with pytest.raises(ValidationError, match="already has a scan"):
-        attention.page_place(
+        pages.page_place(
             page=stray, copy_number=cast.submission.copy_number, page_number=1, actor=None
         )
     assert Page.objects.get(pk=stray.pk).status == "needs_attention"
-    attention.page_place(
+    pages.page_place(
         page=stray, copy_number=cast.submission.copy_number, page_number=1, actor=None, replace=True
     )
     taken.refresh_from_db()
@@ -45,7 +47,7 @@ def test_a_taken_position_is_refused_unless_replacing(cast, stray):
 
 def test_a_page_number_beyond_the_exam_is_refused(cast, stray):
     with pytest.raises(ValidationError, match="pages 1 to 1"):
-        attention.page_place(page=stray, copy_number=1, page_number=2, actor=None)
+        pages.page_place(page=stray, copy_number=1, page_number=2, actor=None)
 
 
 def test_a_placed_page_is_transcribed_after_commit_when_a_key_exists(
@@ -55,16 +57,16 @@ def test_a_placed_page_is_transcribed_after_commit_when_a_key_exists(
     monkeypatch.setattr("exams.tasks.transcribe_page.delay", lambda **kw: calls.append(kw))
     AnswerKey.objects.create(exam=cast.exam, version=1, source="x", checksum="0")
     with django_capture_on_commit_callbacks(execute=True):
-        attention.page_place(page=stray, copy_number=3, page_number=1, actor=None)
+        pages.page_place(page=stray, copy_number=3, page_number=1, actor=None)
     assert calls == [{"page_id": stray.pk}]
 
 
 def test_discarding_and_a_placed_page_cannot_be_discarded(cast, stray):
-    attention.page_discard(page=stray, actor=cast.instructor.user, reason="blank")
+    pages.page_discard(page=stray, actor=cast.instructor.user, reason="blank")
     assert Page.objects.get(pk=stray.pk).status == "discarded"
     placed = view_fixtures.scan_page(cast, submission=cast.submission, page_number=1, index=8)
     with pytest.raises(ValidationError):
-        attention.page_discard(page=placed, actor=None)
+        pages.page_discard(page=placed, actor=None)
 
 
 def test_suggestions_put_the_student_whose_number_was_written_first(cast):
@@ -106,7 +108,7 @@ def test_placing_straightens_the_page_on_its_markers(cast, stray):
 
     scan = _printed_page_png(2.0)
     stray.image.save("skewed.png", ContentFile(scan), save=True)
-    page = attention.page_place(page=stray, copy_number=4, page_number=1, actor=None)
+    page = pages.page_place(page=stray, copy_number=4, page_number=1, actor=None)
     page.refresh_from_db()
     assert page.alignment["method"] == "markers"
     assert page.alignment["skew_deg"] == pytest.approx(2.0, abs=0.2)
@@ -120,7 +122,7 @@ def test_placing_straightens_the_page_on_its_markers(cast, stray):
 def test_a_page_without_markers_is_kept_as_scanned(cast, stray):
     from exams.images import open_upright
 
-    page = attention.page_place(page=stray, copy_number=4, page_number=1, actor=None)
+    page = pages.page_place(page=stray, copy_number=4, page_number=1, actor=None)
     page.refresh_from_db()
     assert page.alignment is None
     assert open_upright(page).size == (200, 280)
