@@ -195,7 +195,9 @@ def _log(
 
 def _locked(page: Page) -> Page:
     return (
-        Page.objects.select_for_update().select_related("batch__exam", "submission").get(pk=page.pk)
+        Page.objects.select_for_update(of=("self",))
+        .select_related("batch__exam", "submission")
+        .get(pk=page.pk)
     )
 
 
@@ -240,7 +242,7 @@ def page_place(
     action = PageEvent.Action.MOVE if page.status == Page.Status.PLACED else PageEvent.Action.PLACE
     if replace:
         taken = (
-            Page.objects.select_for_update()
+            Page.objects.select_for_update(of=("self",))
             .filter(
                 submission__exam=exam,
                 submission__copy_number=copy_number,
