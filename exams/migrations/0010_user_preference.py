@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('exams', '0008_printed_exam'),
+        ('exams', '0009_exam_anonymous_grading'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

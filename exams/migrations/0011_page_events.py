@@ -17,7 +17,7 @@ def copies_printed_so_far(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('exams', '0009_user_preference'),
+        ('exams', '0010_user_preference'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
