@@ -18,7 +18,7 @@ DESKTOP = {"width": 1280, "height": 900}
 
 
 def _cast(demo):
-    from grading import services
+    from grading import publishing
 
     instructor = Enrollment.objects.get(course=demo.course, role="instructor").user
     ta = Enrollment.objects.get(course=demo.course, role="ta").user
@@ -28,7 +28,8 @@ def _cast(demo):
         .order_by("part__order", "submission__copy_number")
         .first()
     )
-    services.exam_publish(exam=demo, actor=instructor)
+    unfinished = publishing.publish_readiness(demo).unfinished
+    publishing.exam_publish(exam=demo, actor=instructor, confirmed_unfinished=unfinished)
     copy = Submission.objects.filter(exam=demo, student__isnull=False).first()
     return instructor, ta, answer, copy
 

@@ -84,10 +84,11 @@ def test_a_typo_in_a_copy_number_makes_no_copy_and_a_move_is_undone(demo, as_use
 
 
 def test_a_student_sees_the_page_not_scanned_and_asks_for_a_regrade_of_a_part_on_it(demo, as_user):
-    from grading import services
+    from grading import publishing
 
     instructor = Enrollment.objects.get(course=demo.course, role="instructor").user
-    services.exam_publish(exam=demo, actor=instructor)
+    unfinished = publishing.publish_readiness(demo).unfinished
+    publishing.exam_publish(exam=demo, actor=instructor, confirmed_unfinished=unfinished)
     copy, numbers = next(iter(missing_pages(demo).items()))
     submission = Submission.objects.get(exam=demo, copy_number=copy)
     part = next(p for p in demo.parts.order_by("order") if p.region.get("page") in numbers)
