@@ -148,10 +148,40 @@ class AcceptForm(forms.Form):
     version = _version_field()
 
 
+def _versions(text: str) -> dict[int, int]:
+    """``answer_id:version,...`` as the groups page posts it."""
+    out = {}
+    for pair in text.split(","):
+        if not pair.strip():
+            continue
+        answer_id, _, version = (s.strip() for s in pair.partition(":"))
+        if not (
+            answer_id.isascii()
+            and answer_id.isdigit()
+            and version.isascii()
+            and version.isdigit()
+            and len(answer_id) <= 19
+            and len(version) <= 10
+        ):
+            raise ValidationError("The form is damaged; reload the page.")
+        out[int(answer_id)] = int(version)
+    return out
+
+
+#: A group's key: an answer's normalised value (500 characters), or a split group's.
+MAX_GROUP_KEY = 600
+
+
+def _group_key_field() -> forms.CharField:
+    return forms.CharField(max_length=MAX_GROUP_KEY, strip=False, label="Group")
+
+
 class GroupGradeForm(forms.Form):
     """Grade every answer of a group; ``versions`` is ``answer_id:version,...`` as loaded."""
 
-    group_key = forms.CharField(required=False, max_length=500, strip=False, label="Group")
+    group_key = forms.CharField(
+        required=False, max_length=MAX_GROUP_KEY, strip=False, label="Group"
+    )
     versions = forms.CharField(required=False, max_length=40 * MAX_IDS, label="Versions")
     points = PointsField(required=False, minimum=Decimal(0), label="Points")
     rubric_items = IdListField(required=False, label="Rubric items")
@@ -159,22 +189,7 @@ class GroupGradeForm(forms.Form):
     comment = forms.CharField(required=False, max_length=MAX_TEXT, label="Comment")
 
     def clean_versions(self) -> dict[int, int]:
-        out = {}
-        for pair in self.cleaned_data["versions"].split(","):
-            if not pair.strip():
-                continue
-            answer_id, _, version = (s.strip() for s in pair.partition(":"))
-            if not (
-                answer_id.isascii()
-                and answer_id.isdigit()
-                and version.isascii()
-                and version.isdigit()
-                and len(answer_id) <= 19
-                and len(version) <= 10
-            ):
-                raise ValidationError("The form is damaged; reload the page.")
-            out[int(answer_id)] = int(version)
-        return out
+        return _versions(self.cleaned_data["versions"])
 
     def clean_adjustment(self) -> Decimal:
         return self.cleaned_data["adjustment"] or Decimal(0)
@@ -188,6 +203,44 @@ class GroupGradeForm(forms.Form):
         if not self.errors and data["points"] is None and not data["rubric_items"]:
             raise ValidationError("Nothing to grade with: tick rubric items or type points.")
         return data
+
+
+class GroupAcceptForm(forms.Form):
+    """Accept a group's suggestion, as seen (its fingerprint) for the answers as loaded."""
+
+    group_key = _group_key_field()
+    versions = forms.CharField(required=False, max_length=40 * MAX_IDS, label="Versions")
+    suggestion = forms.CharField(max_length=64, label="Suggestion")
+
+    def clean_versions(self) -> dict[int, int]:
+        return _versions(self.cleaned_data["versions"])
+
+
+class GroupSplitForm(forms.Form):
+    """Take the ticked copies' answers out of their group."""
+
+    group_key = _group_key_field()
+    answers = IdListField(required=False, label="Copies")
+
+
+class KeyListField(forms.Field):
+    """Group keys posted as a repeated field (``groups=79&groups=80``): at most
+    :data:`MAX_IDS` of them, each at most :data:`MAX_GROUP_KEY` characters."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value: Any) -> list[str]:
+        values = value if isinstance(value, list | tuple) else ([value] if value else [])
+        keys = [str(v) for v in values if str(v)]
+        if len(keys) > MAX_IDS or any(len(k) > MAX_GROUP_KEY or "\x00" in k for k in keys):
+            raise ValidationError("Not a list of groups; reload the page.", code="invalid")
+        return keys
+
+
+class GroupMergeForm(forms.Form):
+    """Merge the ticked groups into one."""
+
+    groups = KeyListField(required=False, label="Groups")
 
 
 class RubricItemForm(forms.Form):

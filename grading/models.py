@@ -81,7 +81,8 @@ class AppendOnlyQuerySet(models.QuerySet):
 
 
 class GradeEvent(models.Model):
-    """One change of one answer's score: the audit log. Rows are inserted, never updated or
+    """One change of one answer's score, or of the answer group it is graded with (a split or
+    a merge, which leaves the points as they are): the audit log. Rows are inserted, never updated or
     deleted (the model and its queryset refuse it)."""
 
     class Action(models.TextChoices):
@@ -92,6 +93,8 @@ class GradeEvent(models.Model):
         GROUP_GRADE = "group_grade", "Graded with its group"
         REGRADE = "regrade", "Regraded"
         UNDO = "undo", "Undone"
+        GROUP_SPLIT = "group_split", "Split off its answer group"
+        GROUP_MERGE = "group_merge", "Merged into another answer group"
 
     answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="grade_events")
     actor = models.ForeignKey(
@@ -118,6 +121,27 @@ class GradeEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("grade events are append-only")
+
+
+class GroupMove(models.Model):
+    """A person put this answer in another answer group than its value's: split off its group,
+    or merged into another. ``group_key`` is the group it is graded with now.
+
+    The move holds while the answer's value is the one it was moved with (``from_key``): an
+    answer checked again with another value goes back to its new value's group. Written only
+    by ``grading.groups`` (each move is logged as a :class:`GradeEvent`, and undoable).
+    """
+
+    answer = models.OneToOneField(Answer, on_delete=models.CASCADE, related_name="group_move")
+    from_key = models.CharField(max_length=500)
+    group_key = models.CharField(max_length=600)
+    moved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    moved_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.answer_id}: {self.from_key} -> {self.group_key}"
 
 
 class RegradeRequest(models.Model):

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import (
     Case,
+    CharField,
     Count,
     Exists,
+    F,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -154,6 +158,67 @@ def review_queue(part: Part, queue_filter: str = "todo") -> list[Answer]:
     return list(qs)
 
 
+def _group_of_answer() -> Case:
+    """An answer's answer group: its value's (``group_key``), unless a person moved it (a
+    :class:`~grading.models.GroupMove` made while the answer had the value it has now)."""
+    return Case(
+        When(group_move__from_key=F("group_key"), then=F("group_move__group_key")),
+        default=F("group_key"),
+        output_field=CharField(),
+    )
+
+
+def grouped_answers(part: Part) -> QuerySet[Answer]:
+    """A part's answers that belong to an answer group (those with an extracted value), each
+    annotated with ``group``: the key of the group it is graded with."""
+    return Answer.objects.filter(part=part).exclude(group_key="").annotate(group=_group_of_answer())
+
+
+def answers_in_groups(part: Part, group_keys: Sequence[str]) -> QuerySet[Answer]:
+    """The answers of a part's groups ``group_keys`` (annotated as :func:`grouped_answers`)."""
+    # Q() for the annotation: the type checker cannot see it as a field.
+    return grouped_answers(part).filter(Q(group__in=list(group_keys)))
+
+
+@dataclass(frozen=True)
+class GroupMember:
+    """One copy's answer in a group, as the groups page shows it."""
+
+    answer_id: int
+    copy_number: int
+    points: Decimal | None
+    graded_by_person: bool
+    #: Put in this group by a person (split off or merged), not by its value.
+    moved: bool
+
+
+@dataclass(frozen=True)
+class GroupSuggestion:
+    """What accepting a group's suggestion gives each of its answers not yet graded by a
+    person: the grade a person gave most often in the group (``kind`` "grade"), else the
+    auto-check's suggested points when every such answer has the same (``kind`` "auto")."""
+
+    kind: str
+    points: Decimal
+    #: How many answers of the group back it (graded so by a person, or so suggested).
+    support: int
+    rubric_items: tuple[int, ...] = ()
+    adjustment: Decimal = Decimal(0)
+    comment: str = ""
+
+    @property
+    def token(self) -> str:
+        """A fingerprint of the suggestion, posted back to check it did not change since."""
+        text = f"{self.kind}|{self.points}|{self.rubric_items}|{self.adjustment}|{self.comment}"
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    @property
+    def description(self) -> str:
+        if self.kind == "auto":
+            return f"{self.points} pts, the auto-check's suggestion"
+        return f"{self.points} pts, as a person graded {self.support} of this group"
+
+
 @dataclass(frozen=True)
 class AnswerGroup:
     group_key: str
@@ -165,6 +230,8 @@ class AnswerGroup:
     suggested_points: Decimal | None
     #: answer id -> score version, as loaded: what ``group_grade`` checks against.
     versions: dict[int, int]
+    members: tuple[GroupMember, ...] = ()
+    suggestion: GroupSuggestion | None = None
 
     @property
     def verdict_display(self) -> str:
@@ -174,68 +241,124 @@ class AnswerGroup:
     def versions_field(self) -> str:
         return ",".join(f"{a}:{v}" for a, v in sorted(self.versions.items()))
 
+    @property
+    def todo(self) -> int:
+        return self.count - self.graded
 
-def answer_groups(part: Part, *, min_count: int = 1) -> list[AnswerGroup]:
-    """A part's answers grouped by ``group_key`` (equal extracted answers), largest group
-    first. Two queries whatever the number of answers."""
-    rows = (
-        Answer.objects.filter(part=part)
-        .exclude(group_key="")
-        .values_list(
-            "pk",
-            "group_key",
-            "verdict",
-            "final_answer",
-            "diagnosis",
-            "suggested_points",
-            "score__version",
-            "score__source",
-        )
-        .order_by("group_key", "pk")
+    @property
+    def moved(self) -> int:
+        return sum(1 for m in self.members if m.moved)
+
+    @property
+    def todo_versions_field(self) -> str:
+        """The versions of the answers accepting the suggestion would grade."""
+        todo = {m.answer_id for m in self.members if not m.graded_by_person}
+        return ",".join(f"{a}:{v}" for a, v in sorted(self.versions.items()) if a in todo)
+
+
+_GROUP_ROW = (
+    "pk",
+    "group",
+    "group_key",
+    "verdict",
+    "final_answer",
+    "diagnosis",
+    "suggested_points",
+    "submission__copy_number",
+    "score__version",
+    "score__source",
+    "score__points",
+    "score__adjustment",
+    "score__comment",
+)
+
+
+def _suggestion(rows: list[dict], items: dict[int, tuple[int, ...]]) -> GroupSuggestion | None:
+    """The group's suggestion (:class:`GroupSuggestion`) from its members' rows."""
+    person = [r for r in rows if r["score__source"] == Score.Source.PERSON]
+    grades = Counter(
+        (r["score__points"], items.get(r["pk"], ()), r["score__adjustment"], r["score__comment"])
+        for r in person
+        if r["score__points"] is not None
     )
-    by_key: dict[str, list[tuple]] = {}
-    for row in rows:
-        by_key.setdefault(row[1], []).append(row)
-    groups = []
-    for key, members in by_key.items():
-        if len(members) < min_count:
-            continue
-        first = members[0]
-        groups.append(
-            AnswerGroup(
-                group_key=key,
-                count=len(members),
-                graded=sum(1 for m in members if m[7] == Score.Source.PERSON),
-                verdict=first[2],
-                final_answer=first[3],
-                diagnosis=first[4],
-                suggested_points=first[5],
-                versions={m[0]: m[6] or 0 for m in members},
+    if grades:
+        (points, rubric, adjustment, comment), n = grades.most_common(1)[0]
+        return GroupSuggestion("grade", points, n, rubric, adjustment or Decimal(0), comment)
+    suggested = {r["suggested_points"] for r in rows}
+    if len(suggested) == 1 and None not in suggested:
+        return GroupSuggestion("auto", suggested.pop(), len(rows))
+    return None
+
+
+def _group(key: str, rows: list[dict], items: dict[int, tuple[int, ...]]) -> AnswerGroup:
+    # The group shows the value of an answer that is in it by its value, if any.
+    shown = next((r for r in rows if r["group_key"] == key), rows[0])
+    return AnswerGroup(
+        group_key=key,
+        count=len(rows),
+        graded=sum(1 for r in rows if r["score__source"] == Score.Source.PERSON),
+        verdict=shown["verdict"],
+        final_answer=shown["final_answer"],
+        diagnosis=shown["diagnosis"],
+        suggested_points=shown["suggested_points"],
+        versions={r["pk"]: r["score__version"] or 0 for r in rows},
+        members=tuple(
+            GroupMember(
+                answer_id=r["pk"],
+                copy_number=r["submission__copy_number"],
+                points=r["score__points"],
+                graded_by_person=r["score__source"] == Score.Source.PERSON,
+                moved=r["group"] != r["group_key"],
             )
-        )
+            for r in rows
+        ),
+        suggestion=_suggestion(rows, items),
+    )
+
+
+def _groups(part: Part, answers: QuerySet[Answer]) -> list[AnswerGroup]:
+    """The groups of ``answers`` (a :func:`grouped_answers` queryset), largest first. Two
+    queries whatever the number of answers."""
+    by_key: dict[str, list[dict]] = {}
+    for row in answers.values(*_GROUP_ROW).order_by("submission__copy_number", "pk"):
+        by_key.setdefault(row["group"], []).append(row)
+    items: dict[int, list[int]] = {}
+    through = Score.rubric_items.through.objects.filter(
+        score__answer__part=part, score__source=Score.Source.PERSON
+    ).exclude(score__answer__group_key="")
+    for answer_id, item_id in through.values_list("score__answer_id", "rubricitem_id"):
+        items.setdefault(answer_id, []).append(item_id)
+    applied = {a: tuple(sorted(ids)) for a, ids in items.items()}
+    groups = [_group(key, rows, applied) for key, rows in by_key.items()]
     groups.sort(key=lambda g: (-g.count, g.group_key))
     return groups
 
 
+def answer_groups(part: Part) -> list[AnswerGroup]:
+    """A part's answers grouped by their answer group (equal extracted answers, as split or
+    merged by a person), largest group first, each with its members and its suggestion. Two
+    queries whatever the number of answers."""
+    return _groups(part, grouped_answers(part))
+
+
+def answer_group(part: Part, group_key: str) -> AnswerGroup | None:
+    """One group of a part as it is now (None when no answer is in it)."""
+    found = _groups(part, answers_in_groups(part, [group_key]))
+    return found[0] if found else None
+
+
+def group_key_of(answer: Answer) -> str:
+    """The key of the group the answer is graded with ("" for an answer with no value)."""
+    if not answer.group_key:
+        return ""
+    row = Answer.objects.filter(pk=answer.pk).values_list(_group_of_answer(), flat=True)
+    return str(row.first() or "")
+
+
 def group_of(answer: Answer) -> AnswerGroup | None:
     """The group the answer belongs to (None for an answer with no extracted value)."""
-    if not answer.group_key:
-        return None
-    rows = list(
-        Answer.objects.filter(part_id=answer.part_id, group_key=answer.group_key).values_list(
-            "pk", "score__version", "score__source"
-        )
-    )
-    return AnswerGroup(
-        group_key=answer.group_key,
-        count=len(rows),
-        graded=sum(1 for r in rows if r[2] == Score.Source.PERSON),
-        verdict=answer.verdict,
-        final_answer=answer.final_answer,
-        diagnosis=answer.diagnosis,
-        suggested_points=answer.suggested_points,
-        versions={pk: v or 0 for pk, v, _ in rows},
-    )
+    key = group_key_of(answer)
+    return answer_group(answer.part, key) if key else None
 
 
 def answer_for_review(answer_id: int, part: Part) -> Answer | None:

@@ -27,6 +27,7 @@ from gradebook.db import refuse_duplicate
 from grading import notify
 from grading.audit import require_audit_log_erasable
 from grading.models import GradeEvent, RegradeRequest, RubricItem, Score
+from grading.selectors import answers_in_groups
 
 
 class StaleScoreError(Exception):
@@ -298,10 +299,13 @@ def answer_grade(
 
 
 @transaction.atomic
-def score_accept_auto(*, answer: Answer, actor: User, expected_version: int) -> Score:
+def score_accept_auto(
+    *, answer: Answer, actor: User, expected_version: int, batch: str | None = None
+) -> Score:
     """A person confirms the auto-checker's suggestion: the suggested points become a person's
     grade (so a later re-check never changes it). Raises ``ValidationError`` when there is no
-    suggestion to accept (a "needs review" answer has none)."""
+    suggestion to accept (a "needs review" answer has none). ``batch`` ties it to the other
+    answers of one action (a group's suggestion accepted at once)."""
     if answer.suggested_points is None:
         raise ValidationError({"points": "The auto-check has no suggestion for this answer."})
     score = score_for_update(answer)
@@ -314,7 +318,7 @@ def score_accept_auto(*, answer: Answer, actor: User, expected_version: int) -> 
         graded_by=actor,
         action=GradeEvent.Action.ACCEPT,
         source=Score.Source.PERSON,
-        batch=new_batch(),
+        batch=batch or new_batch(),
         detail={"verdict": answer.verdict, "diagnosis": answer.diagnosis_code},
     )
     submission_recompute_total(submission=answer.submission)
@@ -453,7 +457,8 @@ def group_grade(
     adjustment: Decimal = Decimal(0),
     comment: str | None = None,
 ) -> GroupGradeResult:
-    """Grade every answer of a part whose ``group_key`` is ``group_key`` at once.
+    """Grade every answer of a part's answer group ``group_key`` at once (its value's group,
+    as split or merged by a person: :func:`grading.selectors.answers_in_groups`).
 
     ``expected_versions`` maps answer id to the score version the grader saw when loading the
     group. Each answer gets one :func:`score_set` (action ``GROUP_GRADE``), all in this one
@@ -462,9 +467,7 @@ def group_grade(
     A bad value (points out of range, a foreign rubric item) rolls the whole group back.
     """
     answers = list(
-        Answer.objects.filter(part=part, group_key=group_key)
-        .select_related("part", "submission")
-        .order_by("pk")
+        answers_in_groups(part, [group_key]).select_related("part", "submission").order_by("pk")
     )
     graded: list[Score] = []
     skipped: list[Answer] = []

@@ -12,6 +12,7 @@ from grading.views.feedback import (
     submission_detail,
     submission_pdf,
 )
+from grading.views.groups import group_accept, group_grade, group_merge, group_split, groups
 from grading.views.results import (
     exam_anonymous,
     exam_publish,
@@ -26,8 +27,6 @@ from grading.views.review import (
     answer_accept,
     answer_grade,
     answer_transcription,
-    group_grade,
-    groups,
     regrade_resolve,
     review,
     review_undo,
@@ -51,7 +50,10 @@ __all__ = [
     "export_gradebook",
     "export_moodle",
     "export_scores",
+    "group_accept",
     "group_grade",
+    "group_merge",
+    "group_split",
     "groups",
     "regrade_request_create",
     "regrade_request_for_part",

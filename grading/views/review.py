@@ -1,4 +1,4 @@
-"""The TA review queue: grade, accept, correct the transcription, answer groups, regrades."""
+"""The TA review queue: grade, accept, correct the transcription, undo, regrades."""
 
 from __future__ import annotations
 
@@ -211,7 +211,9 @@ def review_undo(request: AuthenticatedRequest, part_id: int) -> HttpResponse:
         return fail(request, _errors(exc), 400, base)
     restored = [score.answer for score in result.restored]
     what = GradeEvent.Action(result.action).label
-    if len(restored) == 1:
+    if result.moved_back:
+        message = f"Undone ({what}): copies {_copies(result.moved_back)} are back in their group."
+    elif len(restored) == 1:
         points = result.restored[0].points
         message = f"Undone ({what}): copy {_copies(restored)} is back to {points} points."
     elif restored:
@@ -220,7 +222,7 @@ def review_undo(request: AuthenticatedRequest, part_id: int) -> HttpResponse:
         message = f"Nothing undone ({what})."
     if result.skipped:
         message += f" Left copies {_copies(result.skipped)} alone: changed by someone since."
-    next_url = f"{base}&answer={(restored or result.skipped)[0].pk}"
+    next_url = f"{base}&answer={(restored or result.moved_back or result.skipped)[0].pk}"
     if _wants_json(request):
         return JsonResponse(
             {
@@ -287,59 +289,3 @@ def regrade_resolve(request: AuthenticatedRequest, request_id: int) -> HttpRespo
         return JsonResponse({"ok": True, "message": "Regrade request resolved."})
     messages.success(request, "Regrade request resolved; the student sees your response.")
     return redirect(here)
-
-
-@require_GET
-@login_required
-def groups(request: AuthenticatedRequest, part_id: int) -> HttpResponse:
-    """All answers of a part grouped by their extracted value, to grade a group at once."""
-    part, _ = exam_selectors.get_part_for_user(request.user, part_id)
-    return render(
-        request,
-        "grading/groups.html",
-        {
-            "part": part,
-            "exam": part.exam,
-            "groups": selectors.answer_groups(part),
-            "rubric": list(part.rubric_items.all()),
-            "focus": request.GET.get("key", ""),
-        },
-    )
-
-
-@require_POST
-@login_required
-def group_grade(request: AuthenticatedRequest, part_id: int) -> HttpResponse:
-    """Grade every answer of one group; answers graded meanwhile are skipped and listed."""
-    part, _ = exam_selectors.get_part_for_user(request.user, part_id)
-    back = reverse("groups", args=[part.pk])
-    form = forms.GroupGradeForm(request.POST)
-    if not form.is_valid():
-        return fail(request, form_error_text(form), 400, back)
-    data = form.cleaned_data
-    try:
-        result = services.group_grade(
-            part=part,
-            group_key=data["group_key"],
-            actor=request.user,
-            expected_versions=data["versions"],
-            points=data["points"],
-            rubric_item_ids=data["rubric_items"],
-            adjustment=data["adjustment"],
-            comment=data["comment"],
-        )
-    except ValidationError as exc:
-        return fail(request, _errors(exc), 400, back)
-    skipped = [a.submission.copy_number for a in result.skipped]
-    message = f"Graded {len(result.graded)} answers of the group."
-    if skipped:
-        message += (
-            f" Skipped copies {', '.join(map(str, skipped))}: graded by someone else meanwhile "
-            "or new in the group; look at them one by one."
-        )
-    if _wants_json(request):
-        return JsonResponse(
-            {"ok": True, "graded": len(result.graded), "skipped": skipped, "message": message}
-        )
-    (messages.warning if skipped else messages.success)(request, message)
-    return redirect_back(request, back)

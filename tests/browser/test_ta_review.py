@@ -129,13 +129,13 @@ def test_a_ta_grades_a_group_of_equal_answers_at_once(demo, as_user):
     assert row["n"] >= 2, "the demo has equal answers"
     page = as_user(ta)
     page.goto(f"/parts/{row['part_id']}/groups/")
-    form = page.locator(f'tr[data-group="{row["group_key"]}"] form')
+    form = page.locator(f'tbody[data-group="{row["group_key"]}"] form.group-form')
     form.locator('input[name="points"]').fill("1")
     form.locator('input[name="comment"]').fill("same as everyone")
     form.locator("button").click()
-    page.wait_for_selector(".messages li")
+    page.wait_for_selector("#flash.ok")
     screenshot(page, "ta-groups")
-    assert f"Graded {row['n']} answers" in page.inner_text(".messages")
+    assert f"Graded {row['n']} answers" in page.inner_text("#flash")
     scores = Score.objects.filter(
         answer__part_id=row["part_id"], answer__group_key=row["group_key"]
     )
