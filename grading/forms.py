@@ -271,6 +271,13 @@ class RubricItemEditForm(RubricItemForm):
         return self._absent_as_none("description")
 
 
+class RubricImportForm(forms.Form):
+    """Rubric items of another part (``source``) to copy into this one."""
+
+    source = forms.IntegerField(min_value=1, max_value=MAX_ID, label="Part")
+    items = IdListField(required=False, label="Rubric items")
+
+
 class TranscriptionForm(forms.Form):
     """What the student wrote, typed by a TA."""
 

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.contrib.auth.models import User
 from django.db.models import (
     Case,
     CharField,
@@ -24,7 +25,16 @@ from django.db.models import (
 )
 
 from exams import selectors as exam_selectors
-from exams.models import Answer, Exam, Page, Part, Submission, Transcription
+from exams.models import (
+    STAFF_ROLES,
+    Answer,
+    Enrollment,
+    Exam,
+    Page,
+    Part,
+    Submission,
+    Transcription,
+)
 from grading.models import GradeEvent, RegradeRequest, RubricItem, Score
 
 
@@ -514,3 +524,24 @@ def sat_submissions(exam: Exam) -> QuerySet[Submission]:
     return exam.submissions.filter(
         Q(pages__status=Page.Status.PLACED) | Q(answers__isnull=False)
     ).distinct()
+
+
+def rubric_import_sources(user: User, part: Part) -> list[Part]:
+    """The parts whose rubric items ``user`` may import into ``part``: every other part with
+    rubric items in the exams of the courses the user staffs (this exam's first, then by
+    course and exam, newest exam first). One query."""
+    staffed = Enrollment.objects.filter(user_id=user.pk, role__in=STAFF_ROLES).values("course_id")
+    parts = (
+        Part.objects.filter(exam__course_id__in=staffed)
+        .exclude(pk=part.pk)
+        .annotate(items=Count("rubric_items"))
+        .filter(items__gt=0)
+        .select_related("exam__course")
+        .order_by("exam__course__code", "-exam__created_at", "exam_id", "order")
+    )
+    return sorted(parts, key=lambda p: p.exam_id != part.exam_id)
+
+
+def rubric_items_of(part: Part) -> list[RubricItem]:
+    """A part's rubric items in their order."""
+    return list(part.rubric_items.order_by("order", "pk"))

@@ -35,6 +35,7 @@ urlpatterns = [
     path("parts/<int:part_id>/groups/merge", views.group_merge, name="group_merge"),
     path("parts/<int:part_id>/rubric/", views.rubric, name="rubric"),
     path("parts/<int:part_id>/rubric/add", views.rubric_item_create, name="rubric_item_create"),
+    path("parts/<int:part_id>/rubric/import", views.rubric_import, name="rubric_import"),
     path("rubric-items/<int:item_id>/edit", views.rubric_item_update, name="rubric_item_update"),
     path("rubric-items/<int:item_id>/delete", views.rubric_item_delete, name="rubric_item_delete"),
     path("exams/<int:exam_id>/publish", views.exam_publish, name="exam_publish"),

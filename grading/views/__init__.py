@@ -33,6 +33,7 @@ from grading.views.review import (
 )
 from grading.views.rubric import (
     rubric,
+    rubric_import,
     rubric_item_create,
     rubric_item_delete,
     rubric_item_update,
@@ -61,6 +62,7 @@ __all__ = [
     "review",
     "review_undo",
     "rubric",
+    "rubric_import",
     "rubric_item_create",
     "rubric_item_delete",
     "rubric_item_update",

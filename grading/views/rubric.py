@@ -18,6 +18,7 @@ from gradebook.http import error_text as _errors
 from gradebook.http import wants_json as _wants_json
 from grading import forms, selectors, services
 from grading.models import RubricItem
+from grading.rubrics import rubric_items_import
 from grading.views.common import INSTRUCTOR, fail, redirect_back
 
 # --- Rubric -------------------------------------------------------------------------------
@@ -26,12 +27,50 @@ from grading.views.common import INSTRUCTOR, fail, redirect_back
 @require_GET
 @login_required
 def rubric(request: AuthenticatedRequest, part_id: int) -> HttpResponse:
+    """A part's rubric items; ``?from=<part>`` lists another part's items to import."""
     part, _ = exam_selectors.get_part_for_user(request.user, part_id, roles=INSTRUCTOR)
-    return render(
-        request,
-        "grading/rubric.html",
-        {"part": part, "exam": part.exam, "items": selectors.rubric_items_with_use(part)},
-    )
+    items = selectors.rubric_items_with_use(part)
+    context = {
+        "part": part,
+        "exam": part.exam,
+        "items": items,
+        "sources": selectors.rubric_import_sources(request.user, part),
+    }
+    source_id = forms.parse_id(request.GET.get("from", ""))
+    if source_id is not None and source_id != part.pk:
+        source, _ = exam_selectors.get_part_for_user(request.user, source_id)
+        labels = {item.label for item in items}
+        context.update(
+            source=source,
+            source_items=[
+                (item, item.label in labels) for item in selectors.rubric_items_of(source)
+            ],
+        )
+    return render(request, "grading/rubric.html", context)
+
+
+@require_POST
+@login_required
+def rubric_import(request: AuthenticatedRequest, part_id: int) -> HttpResponse:
+    """Copy the ticked rubric items of another part the user staffs into this part."""
+    part, _ = exam_selectors.get_part_for_user(request.user, part_id, roles=INSTRUCTOR)
+    back = reverse("rubric", args=[part.pk])
+    form = forms.RubricImportForm(request.POST)
+    if not form.is_valid():
+        return fail(request, form_error_text(form), 400, back)
+    source, _ = exam_selectors.get_part_for_user(request.user, form.cleaned_data["source"])
+    try:
+        result = rubric_items_import(part=part, source=source, item_ids=form.cleaned_data["items"])
+    except ValidationError as exc:
+        return fail(request, _errors(exc), 400, f"{back}?from={source.pk}")
+    message = f"Imported {len(result.created)} rubric items from part {source.part_id}"
+    message += f" of {source.exam.title}." if source.exam_id != part.exam_id else "."
+    if result.already:
+        message += f" Already here, left out: {', '.join(result.already)}."
+    if _wants_json(request):
+        return JsonResponse({"ok": True, "message": message, "created": len(result.created)})
+    (messages.warning if result.already else messages.success)(request, message)
+    return redirect(back)
 
 
 @require_POST
