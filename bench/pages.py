@@ -27,6 +27,8 @@ class PageSpec:
     url_name: str
     role: str  # "ta" or "instructor"
     kwargs: Callable[[Any], dict[str, int]]
+    #: A query string to add (``?q=...``), if any.
+    query: str = ""
 
 
 #: The hook: add a page here by its URL name (``django.urls.reverse``).
@@ -35,7 +37,19 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("review_groups", "groups", "ta", lambda c: {"part_id": c.part.pk}),
     PageSpec("statistics", "exam_stats", "instructor", lambda c: {"exam_id": c.exam.pk}),
     PageSpec("exam", "exam_detail", "instructor", lambda c: {"exam_id": c.exam.pk}),
+    PageSpec(
+        "exam_filtered",
+        "exam_detail",
+        "instructor",
+        lambda c: {"exam_id": c.exam.pk},
+        query="?q=student&status=todo",
+    ),
     PageSpec("submission", "submission_detail", "ta", lambda c: {"submission_id": c.submission.pk}),
+    PageSpec("attention", "exam_attention", "instructor", lambda c: {"exam_id": c.exam.pk}),
+    PageSpec("regions", "exam_regions", "instructor", lambda c: {"exam_id": c.exam.pk}),
+    PageSpec("rubric", "rubric", "instructor", lambda c: {"part_id": c.part.pk}),
+    PageSpec("scores_csv", "export_scores", "instructor", lambda c: {"exam_id": c.exam.pk}),
+    PageSpec("gradebook_csv", "export_gradebook", "instructor", lambda c: {"exam_id": c.exam.pk}),
 )
 
 
@@ -168,7 +182,10 @@ def run(*, sizes: tuple[int, ...], requests: int) -> dict[str, Any]:
     skipped = []
     for spec in PAGES:
         try:
-            urls = {n: reverse(spec.url_name, kwargs=spec.kwargs(courses[n])) for n in sizes}
+            urls = {
+                n: reverse(spec.url_name, kwargs=spec.kwargs(courses[n])) + spec.query
+                for n in sizes
+            }
         except NoReverseMatch:
             skipped.append(f"{spec.label}: no URL named {spec.url_name!r} yet")
             continue

@@ -16,6 +16,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from autocheck.keys.limits import MAX_KEY_CHARS
+from exams.selectors import COPY_STATUSES
 from exams.services.structure import MAX_PAGES_PER_COPY
 
 #: Copy numbers and ids, as the database stores them (PositiveIntegerField, BigAutoField).
@@ -342,3 +343,17 @@ class ShortcutsForm(forms.Form):
     enabled = forms.TypedChoiceField(
         choices=[("on", "on"), ("off", "off")], coerce=lambda v: v == "on"
     )
+
+
+class CopyFilterForm(forms.Form):
+    """The exam page's filter of its copies (a GET form): words to find, a status, a page."""
+
+    q = forms.CharField(required=False, max_length=200, label="Find a copy")
+    status = forms.ChoiceField(
+        required=False,
+        choices=list(COPY_STATUSES.items()),
+        label="Status",
+    )
+
+    def clean_status(self) -> str:
+        return self.cleaned_data["status"] or "all"

@@ -8,7 +8,8 @@ moments of exams have a consequence in grading, and this protocol is the whole c
   the copy's total follows, in the checking's transaction (``exams.pipeline.checking``);
 - an answer key was installed: the rubric items it lists are created
   (``exams.services.keys``);
-- the exam page shows each part's grading progress and the open regrade requests.
+- the exam page shows each part's grading progress and the open regrade requests, and
+  filters its copies by whether a person must still grade some of their answers.
 
 ``settings.GRADING_HOOKS`` names the module that implements it (``grading.hooks``): the
 project's settings are the one place where the two apps meet.
@@ -24,6 +25,8 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 from django.conf import settings
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
     from autocheck.keys import ExamKey
     from exams.models import Answer, Exam, Submission
 
@@ -55,6 +58,10 @@ class GradingHooks(Protocol):
 
     def exam_progress(self, exam: Exam) -> ExamProgress:
         """Grading progress per part and the open regrade requests of an exam."""
+
+    def copies_to_grade(self, exam: Exam) -> QuerySet[Any]:
+        """The ids of the exam's copies with an answer a person must still grade, as a
+        subquery (``values("submission_id")``)."""
 
 
 def grading() -> GradingHooks:

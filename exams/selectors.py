@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import QuerySet
+from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 from django.http import Http404
 
 from exams.models import (
@@ -139,6 +139,52 @@ def submission_for_student(exam: Exam, enrollment: Enrollment) -> Submission | N
 def exam_submissions(exam: Exam) -> QuerySet[Submission]:
     """An exam's submissions with their students, for staff tables."""
     return exam.submissions.select_related("student__user").order_by("copy_number")
+
+
+#: The exam page's filter of copies by status: value -> label.
+COPY_STATUSES = {
+    "all": "All copies",
+    "todo": "With answers to grade",
+    "done": "Nothing left to grade",
+    "unidentified": "Not identified",
+}
+
+
+def exam_submissions_matching(
+    exam: Exam, *, query: str, status: str, to_grade: QuerySet, names: bool = True
+) -> QuerySet[Submission]:
+    """The exam's copies for the exam page's filter, in copy order, each annotated with
+    ``has_to_grade``. ``query``: every word must match the copy number, or the student's
+    number, username, first or last name (a part of it); ``status``: a key of
+    :data:`COPY_STATUSES`; ``to_grade``: the ids of the copies with an answer a person must
+    still grade (a subquery, from the grading app). Without ``names`` (anonymous grading:
+    the user must not tell whose a copy is) words match the copy number only."""
+    copies = exam_submissions(exam).annotate(
+        has_to_grade=Case(
+            When(pk__in=to_grade, then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    )
+    for word in query.split()[:8]:
+        match = Q(pk__in=[])
+        if names:
+            match = (
+                Q(student__student_number__icontains=word)
+                | Q(student__user__username__icontains=word)
+                | Q(student__user__first_name__icontains=word)
+                | Q(student__user__last_name__icontains=word)
+            )
+        if word.isascii() and word.isdigit() and len(word) <= 9:
+            match |= Q(copy_number=int(word))
+        copies = copies.filter(match)
+    if status == "todo":
+        copies = copies.filter(pk__in=to_grade)
+    elif status == "done":
+        copies = copies.exclude(pk__in=to_grade)
+    elif status == "unidentified":
+        copies = copies.filter(student__isnull=True)
+    return copies
 
 
 def exam_scan_batches(exam: Exam) -> QuerySet[ScanBatch]:

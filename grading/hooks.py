@@ -33,3 +33,8 @@ def exam_progress(exam: Exam) -> ExamProgress:
     return ExamProgress(
         parts=selectors.part_progress(exam), regrades=list(selectors.open_regrade_requests(exam))
     )
+
+
+def copies_to_grade(exam: Exam) -> Any:
+    """The ids of the exam's copies with an answer still to grade (a subquery)."""
+    return selectors.copies_to_grade(exam)

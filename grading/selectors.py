@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db.models import (
@@ -432,6 +433,18 @@ def part_progress(exam: Exam) -> dict[int, dict[str, int]]:
         out.setdefault(part_id, {"total": 0, "flagged": 0, "by_person": 0, "todo": 0})
         out[part_id]["regrades"] = n
     return out
+
+
+def copies_to_grade(exam: Exam) -> QuerySet[Answer, Any]:
+    """``submission_id`` of the exam's copies with an answer still to grade: flagged and not
+    graded by a person (the review queue's "to do"), or with an open regrade request."""
+    open_regrade = RegradeRequest.objects.filter(
+        answer=OuterRef("pk"), status=RegradeRequest.Status.OPEN
+    )
+    todo = (Q(verdict__in=FLAGGED) & ~Q(score__source=Score.Source.PERSON)) | Q(
+        Exists(open_regrade)
+    )
+    return Answer.objects.filter(part__exam=exam).filter(todo).values("submission_id")
 
 
 def student_feedback_requests(submission: Submission) -> dict[int, list[RegradeRequest]]:

@@ -9,8 +9,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from django.db.models import Prefetch
+
 from exams import selectors
-from exams.models import Enrollment, Exam, Page, Role, ScanBatch, Submission
+from exams.models import Enrollment, Exam, Page, Role, ScanBatch, Submission, Transcription
 from exams.pipeline import steps
 from exams.services.pages import qr_exam_code
 
@@ -32,11 +34,27 @@ def attention_pages(exam: Exam) -> list[Page]:
 
 
 def unidentified_submissions(exam: Exam) -> list[Submission]:
-    """Copies with at least one scanned page but no student yet."""
+    """Copies with at least one scanned page but no student yet, each with its placed pages
+    (``placed_pages``, in page order) and its transcriptions (``recent_transcriptions``,
+    newest first) fetched in two more queries, whatever their number."""
     return list(
         exam.submissions.filter(student__isnull=True, pages__status=Page.Status.PLACED)
         .distinct()
         .order_by("copy_number")
+        .prefetch_related(
+            Prefetch(
+                "pages",
+                queryset=Page.objects.filter(status=Page.Status.PLACED).order_by("page_number"),
+                to_attr="placed_pages",
+            ),
+            Prefetch(
+                "transcriptions",
+                queryset=Transcription.objects.order_by("-created_at", "-pk").only(
+                    "submission_id", "text", "created_at"
+                ),
+                to_attr="recent_transcriptions",
+            ),
+        )
     )
 
 
@@ -59,9 +77,10 @@ def identify_suggestions(
     """Students to propose for an unidentified copy: those whose student number appears in
     the copy's transcribed text first (a cover page with the number written on it), then the
     rest in roster order."""
-    texts = " ".join(
-        submission.transcriptions.order_by("-created_at").values_list("text", flat=True)[:3]
-    )
+    recent = getattr(submission, "recent_transcriptions", None)
+    if recent is None:
+        recent = list(submission.transcriptions.order_by("-created_at", "-pk")[:3])
+    texts = " ".join(t.text for t in recent[:3])
     numbers = set(_DIGITS.findall(texts))
     hits = [s for s in students if s.student_number and s.student_number in numbers]
     rest = [s for s in students if s not in hits]

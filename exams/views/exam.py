@@ -5,12 +5,20 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
 from exams import hooks, selectors
-from exams.forms import AnswerKeyForm, PrintedExamForm, PrintForm, TemplatePdfForm
+from exams.forms import (
+    AnswerKeyForm,
+    CopyFilterForm,
+    PrintedExamForm,
+    PrintForm,
+    TemplatePdfForm,
+)
 from exams.models import Enrollment, Exam, PrintedExam, Role
 from exams.services import attention, keys, printing
 from exams.services.printed import printed_exam_current, printed_exam_store
@@ -19,18 +27,48 @@ from exams.views.common import INSTRUCTOR, yaml_download
 from gradebook.http import AuthenticatedRequest, form_error_text
 from gradebook.http import error_text as _errors
 
+#: Copies listed per page of the exam page: the table is paged and filtered, not the class.
+COPIES_PER_PAGE = 50
+
+
+def _copies(request, exam: Exam, *, names: bool) -> dict:
+    """The exam page's table of copies: the filter (``?q=``, ``?status=``) and one page.
+    Without ``names`` (anonymous grading) the filter finds copies by number only."""
+    form = CopyFilterForm(request.GET)
+    valid = form.is_valid()
+    query = form.cleaned_data["q"].strip() if valid else ""
+    status = form.cleaned_data["status"] if valid else "all"
+    copies = selectors.exam_submissions_matching(
+        exam,
+        query=query,
+        status=status,
+        to_grade=hooks.grading().copies_to_grade(exam),
+        names=names,
+    )
+    page = Paginator(copies, COPIES_PER_PAGE).get_page(request.GET.get("page"))
+    kept = urlencode({k: v for k, v in (("q", query), ("status", status)) if v and v != "all"})
+    return {
+        "copies": page,
+        "copies_total": exam.submissions.count(),
+        "copy_query": query,
+        "copy_status": status,
+        "copy_statuses": selectors.COPY_STATUSES,
+        "copy_params": f"{kept}&" if kept else "",
+    }
+
 
 def _exam_page(request, exam: Exam, enrollment: Enrollment, *, status: int = 200, **extra):
     is_instructor = enrollment.role == Role.INSTRUCTOR
     progress = hooks.grading().exam_progress(exam)
+    hide_names = selectors.names_hidden(exam, enrollment)
     context = {
         "exam": exam,
         "enrollment": enrollment,
         "is_instructor": is_instructor,
         "parts": [(part, progress.parts.get(part.pk, {})) for part in exam.parts.order_by("order")],
-        "submissions": selectors.exam_submissions(exam),
+        **_copies(request, exam, names=not hide_names),
         "regrades": progress.regrades,
-        "hide_names": selectors.names_hidden(exam, enrollment),
+        "hide_names": hide_names,
     }
     if is_instructor:
         summary = attention.attention_summary(exam)

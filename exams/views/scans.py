@@ -155,7 +155,7 @@ def exam_attention(request: AuthenticatedRequest, exam_id: int) -> HttpResponse:
             "pages_range": range(1, exam.pages_per_copy + 1),
             "students": students,
             "unidentified": [
-                (s, attention.identify_suggestions(s, students), selectors.submission_pages(s))
+                (s, attention.identify_suggestions(s, students), s.placed_pages)  # type: ignore[attr-defined]
                 for s in summary.unidentified
             ],
         },

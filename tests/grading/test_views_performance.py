@@ -163,3 +163,84 @@ def test_the_statistics_page_stays_under_the_bound(cast, client, n, django_asser
         response = client.get(reverse("exam_stats", args=[cast.exam.pk]))
     assert response.status_code == 200
     assert response.context["total"].n == n
+
+
+def populate_scans(cast, n: int, start: int = 0) -> None:
+    """What grows with the class on the scan side: per 10 students, an unidentified copy with
+    a placed page and its transcription, and a page waiting for a person on its copy."""
+    from exams.models import Page, ScanBatch, Transcription
+
+    batch, _ = ScanBatch.objects.get_or_create(
+        exam=cast.exam,
+        checksum="b" * 64,
+        defaults={"original_name": "stack.pdf", "size_bytes": 1, "status": "done"},
+    )
+    copies = Submission.objects.bulk_create(
+        [Submission(exam=cast.exam, copy_number=50_000 + i) for i in range(start, start + n, 10)]
+    )
+    pages = Page.objects.bulk_create(
+        [
+            Page(
+                batch=batch,
+                index_in_batch=2 * k,
+                status=Page.Status.PLACED,
+                stage=Page.Stage.CHECKED,
+                submission=s,
+                page_number=1,
+            )
+            for k, s in ((s.copy_number, s) for s in copies)
+        ]
+        + [
+            Page(
+                batch=batch,
+                index_in_batch=2 * s.copy_number + 1,
+                status=Page.Status.NEEDS_ATTENTION,
+                stage=Page.Stage.SETTLED,
+                submission=s,
+                page_number=2,
+                attention_reason="a page fed twice",
+            )
+            for s in copies
+        ]
+    )
+    Transcription.objects.bulk_create(
+        [
+            Transcription(page=p, submission=p.submission, text="Student number 12345678")
+            for p in pages
+            if p.status == Page.Status.PLACED
+        ]
+    )
+
+
+#: Every staff page, by URL name, the user who opens it and its arguments.
+STAFF_PAGES = {
+    "exam_detail": ("instructor", lambda c, part: [c.exam.pk]),
+    "exam_attention": ("instructor", lambda c, part: [c.exam.pk]),
+    "exam_regions": ("instructor", lambda c, part: [c.exam.pk]),
+    "exam_stats": ("instructor", lambda c, part: [c.exam.pk]),
+    "export_scores": ("instructor", lambda c, part: [c.exam.pk]),
+    "export_gradebook": ("instructor", lambda c, part: [c.exam.pk]),
+    "review": ("ta", lambda c, part: [part.pk]),
+    "groups": ("ta", lambda c, part: [part.pk]),
+    "rubric": ("instructor", lambda c, part: [part.pk]),
+    "submission_detail": ("ta", lambda c, part: [c.submission.pk]),
+}
+
+
+def test_no_staff_page_runs_more_queries_for_more_students(cast, client):
+    """An N+1 query on any staff page makes its count grow from 50 to 200 students."""
+    part = cast.exam.parts.get(part_id="1.b")
+    part.region = {"page": 1, "box": [0.1, 0.2, 0.6, 0.4]}
+    part.save(update_fields=["region"])
+    counts: dict[str, list[int]] = {name: [] for name in STAFF_PAGES}
+    total = 0
+    for n in (50, 200):
+        populate(cast, n - total, start=total)
+        populate_scans(cast, n - total, start=total)
+        total = n
+        for name, (role, args) in STAFF_PAGES.items():
+            client.force_login(getattr(cast, role).user)
+            counts[name].append(count_queries(client, reverse(name, args=args(cast, part))))
+    grew = {name: c for name, c in counts.items() if c[0] != c[1]}
+    assert not grew, f"query counts at 50 and 200 students: {grew}"
+    assert all(c[0] <= MAX_QUERIES for c in counts.values()), counts
