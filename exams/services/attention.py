@@ -9,7 +9,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 
 from exams import selectors
 from exams.models import Enrollment, Exam, Page, Role, ScanBatch, Submission, Transcription
@@ -34,38 +34,52 @@ def attention_pages(exam: Exam) -> list[Page]:
 
 
 def unidentified_submissions(exam: Exam) -> list[Submission]:
-    """Copies with at least one scanned page but no student yet, each with its placed pages
-    (``placed_pages``, in page order) and its transcriptions (``recent_transcriptions``,
-    newest first) fetched in two more queries, whatever their number."""
+    """Copies with at least one scanned page but no student yet."""
     return list(
         exam.submissions.filter(student__isnull=True, pages__status=Page.Status.PLACED)
         .distinct()
         .order_by("copy_number")
-        .prefetch_related(
-            Prefetch(
-                "pages",
-                queryset=Page.objects.filter(status=Page.Status.PLACED).order_by("page_number"),
-                to_attr="placed_pages",
+    )
+
+
+def prefetch_identification(copies: Sequence[Submission]) -> None:
+    """Fetch, in two queries whatever their number, what the attention page shows of each
+    copy to identify: its placed pages (``placed_pages``, in page order) and its
+    transcriptions (``recent_transcriptions``, newest first, read by
+    :func:`identify_suggestions`)."""
+    prefetch_related_objects(
+        list(copies),
+        Prefetch(
+            "pages",
+            queryset=Page.objects.filter(status=Page.Status.PLACED).order_by("page_number"),
+            to_attr="placed_pages",
+        ),
+        Prefetch(
+            "transcriptions",
+            queryset=Transcription.objects.order_by("-created_at", "-pk").only(
+                "submission_id", "text", "created_at"
             ),
-            Prefetch(
-                "transcriptions",
-                queryset=Transcription.objects.order_by("-created_at", "-pk").only(
-                    "submission_id", "text", "created_at"
-                ),
-                to_attr="recent_transcriptions",
-            ),
-        )
+            to_attr="recent_transcriptions",
+        ),
+    )
+
+
+def _unmatched(exam: Exam) -> QuerySet[Enrollment]:
+    return Enrollment.objects.filter(course_id=exam.course_id, role=Role.STUDENT).exclude(
+        submissions__exam=exam
     )
 
 
 def unmatched_students(exam: Exam) -> list[Enrollment]:
     """Students of the course without a copy of this exam: the candidates for a match."""
     return list(
-        Enrollment.objects.filter(course_id=exam.course_id, role=Role.STUDENT)
-        .exclude(submissions__exam=exam)
-        .select_related("user")
-        .order_by("user__last_name", "user__first_name")
+        _unmatched(exam).select_related("user").order_by("user__last_name", "user__first_name")
     )
+
+
+def unmatched_student_count(exam: Exam) -> int:
+    """How many students of the course have no copy of this exam (one COUNT query)."""
+    return _unmatched(exam).count()
 
 
 _DIGITS = re.compile(r"\d{4,}")

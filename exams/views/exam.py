@@ -77,7 +77,7 @@ def _exam_page(request, exam: Exam, enrollment: Enrollment, *, status: int = 200
             printed=printed_exam_current(exam),
             batches=selectors.batches_progress(selectors.exam_scan_batches(exam)[:20]),
             attention_count=summary.count,
-            unprinted=len(attention.unmatched_students(exam)),
+            unprinted=attention.unmatched_student_count(exam),
         )
     context.update(extra)
     return render(request, "exams/exam_detail.html", context, status=status)

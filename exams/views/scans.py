@@ -145,6 +145,7 @@ def exam_attention(request: AuthenticatedRequest, exam_id: int) -> HttpResponse:
     exam, _ = selectors.get_exam_for_user(request.user, exam_id, roles=INSTRUCTOR)
     summary = attention.attention_summary(exam)
     students = attention.unmatched_students(exam)
+    attention.prefetch_identification(summary.unidentified)
     return render(
         request,
         "exams/attention.html",
