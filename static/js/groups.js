@@ -95,7 +95,11 @@
   const actions = {
     j: () => choose(current + 1),
     k: () => choose(current - 1),
-    a: () => post(within("form.accept-form")),
+    a: () => {
+      const form = within("form.accept-form");
+      if (form) post(form);
+      else say("Nothing to accept in this group: every copy is graded, or it has no suggestion.", false);
+    },
     o: () => { const d = within("details.copies"); if (d) d.open = !d.open; },
     p: () => { const f = within('input[name="points"]'); if (f) f.focus(); },
     x: () => { const b = within('input[name="groups"]'); if (b) b.checked = !b.checked; },
