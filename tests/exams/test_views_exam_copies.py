@@ -102,3 +102,14 @@ def test_the_exam_page_does_not_grow_with_the_class(client, cast, class_of_120):
     )
     large = len(client.get(url).content)
     assert large < small * 1.1, (small, large)
+
+
+def test_with_names_hidden_a_ta_finds_copies_by_number_only(client, cast, class_of_120):
+    cast.exam.anonymous_grading = True
+    cast.exam.save(update_fields=["anonymous_grading"])
+    client.force_login(cast.ta.user)
+    assert copies(client, cast.exam, q="quinn") == []
+    assert copies(client, cast.exam, q="70000012") == []
+    assert copies(client, cast.exam, q="100012") == [100_012]
+    client.force_login(cast.instructor.user)  # instructors keep the names
+    assert copies(client, cast.exam, q="quinn") == [class_of_120["zoe"].copy_number]
