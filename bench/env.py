@@ -53,8 +53,8 @@ def django_environment(*, database_url: str = "", broker_url: str = "") -> Itera
     os.environ["GRADEBOOK_VAR_DIR"] = str(tmp)
     os.environ["MEDIA_ROOT"] = str(tmp / "media")
     os.environ["DATABASE_URL"] = database_url or f"sqlite:///{tmp / 'bench.sqlite3'}"
-    # A database URL makes the settings ask for a chosen key: a throw-away one for a
-    # throw-away database.
+    # A DATABASE_URL makes the settings want a key chosen for a deployment: this throw-away
+    # one lives as long as the benchmark's database.
     os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
     os.environ["DJANGO_SETTINGS_MODULE"] = "gradebook.settings"
     os.environ["LOG_LEVEL"] = os.environ.get("BENCH_LOG_LEVEL", "WARNING")
