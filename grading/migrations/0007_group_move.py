@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('exams', '0008_printed_exam'),
-        ('gradebook', '0005_examevent_notification'),
+        ('gradebook', '0006_score_recheck'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
