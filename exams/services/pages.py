@@ -119,7 +119,14 @@ def _forget_reading(submission: Submission, page_number: int) -> None:
         answer.confidence = None
         answer.checked_at = None
         answer.save()
-    hooks.grading().submission_checked(submission=submission, answers=answers)
+    # A person's grade given on the scan that left stands, marked to be looked at again.
+    why = (
+        f"The automatic check changed after this grade (a new reading of the answer: page "
+        f"{page_number}, the scan it was given on, was replaced, moved or taken off the copy)."
+    )
+    hooks.grading().submission_checked(
+        submission=submission, answers=answers, changed={a.pk: why for a in answers}
+    )
 
 
 def _reposition(page: Page, target: dict[str, Any], *, exam: Exam) -> None:

@@ -100,10 +100,10 @@ def test_the_groups_page_puts_the_cursor_in_the_group_it_was_sent_to(as_user):
     page.keyboard.press("g")
     page.wait_for_url("**#group-focus")
     page.wait_for_function("document.activeElement.name === 'points'")
-    assert page.evaluate("document.activeElement.closest('tr').dataset.group") == "79"
+    assert page.evaluate("document.activeElement.closest('tbody.group').dataset.group") == "79"
     page.keyboard.type("1")
     page.keyboard.press("Enter")
-    page.wait_for_selector(".messages li")
+    page.wait_for_selector("#flash.ok")
     assert set(Score.objects.filter(answer__part=first.part).values_list("points", flat=True)) == {
         Decimal(1)
     }

@@ -38,7 +38,9 @@ def test_the_student_is_told_which_page_was_not_scanned(client, cast, page_two_m
     assert "Page 2 of this copy was not scanned" in body
     assert "If you answered one, ask for a regrade of it below." in body
     assert "Page 2 of your copy was not scanned, so this part could not be graded" in body
-    assert body.count("No answer was scanned for this part") == 1  # 1.a's, on page 1
+    # 1.a's page was scanned and is not read yet: it is not called unscanned.
+    assert "No answer was scanned for this part" not in body
+    assert body.count("the answer is not read and checked yet") == 1
     assert url(cast, page_two_missing) in body
     assert [r.missing_page for r in response.context["rows"]] == [None, 2]
 

@@ -17,7 +17,8 @@ from demo import build, plan
 from exams.models import Answer, Page, ScanBatch, Transcription
 from exams.pipeline import reconcile, upload
 from exams.scanning.fakescan import ScanDefects, fake_scan
-from exams.services import attention, printing
+from exams.services import pages as page_services
+from exams.services import printing
 from exams.services.keys import answer_key_install
 from exams.tasks import split_scan_batch
 from grading import services as grading
@@ -92,17 +93,20 @@ def test_a_new_scan_placed_in_place_of_another_is_read_and_supersedes_it(
     )
 
     with django_capture_on_commit_callbacks(execute=True):
-        attention.page_place(
+        page_services.page_place(
             page=new_page, copy_number=first.copy_number, page_number=1, actor=None, replace=True
         )
 
     new_page.refresh_from_db()
     assert (new_page.status, new_page.stage) == (Page.Status.PLACED, Page.Stage.CHECKED)
+    old_page.refresh_from_db()
+    assert old_page.status == Page.Status.DISCARDED
     for part_id in rewritten:
         answer = _answer(first, part_id)
         reads = answer.transcriptions.filter(source=Transcription.Source.OCR)
-        # Read once from each scan: the replaced scan's read stays as history.
-        assert Counter(reads.values_list("page_id", flat=True)) == {old_page.pk: 1, new_page.pk: 1}
+        # Read once from the new scan: the replaced one took its reading with it when it
+        # left the copy (its image and the page log keep what it was).
+        assert Counter(reads.values_list("page_id", flat=True)) == {new_page.pk: 1}
         current = reads.order_by("-created_at", "-id").first()
         assert current is not None
         assert current.page_id == new_page.pk
