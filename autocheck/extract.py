@@ -90,7 +90,7 @@ class Extraction:
 
 # --------------------------------------------------------------------------- statements
 
-_ENV_RE = re.compile(r"\\begin\{(\w+\*?)\}.*?\\end\{\1\}", re.S)
+ENV_RE = re.compile(r"\\begin\{(\w+\*?)\}.*?\\end\{\1\}", re.S)
 _LAYOUT_ENVS = {
     "aligned",
     "align",
@@ -135,7 +135,7 @@ def _mask(text: str) -> str:
     A line break closes open ``(``/``[`` (OCR often loses one) but not ``{``."""
     text = _TEXT_JOIN_RE.sub(lambda m: " " * (len(m.group(0)) - len(m.group(1))) + m.group(1), text)
     chars = list(text)
-    for m in _ENV_RE.finditer(text):
+    for m in ENV_RE.finditer(text):
         if m.group(1).rstrip("*") in _LAYOUT_ENVS:
             # Layout environments hold equations: hide only their \begin/\end tokens.
             for tok in re.finditer(r"\\(?:begin|end)\{[^}]*\}", m.group(0)):

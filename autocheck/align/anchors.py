@@ -12,7 +12,7 @@ from autocheck.structure import clean_markup
 
 # --- patterns ---------------------------------------------------------------------------------
 
-_POINTS_AHEAD_RE = re.compile(
+POINTS_AHEAD_RE = re.compile(
     r"[\s$*_.:]*[\[(]?\s*(?:\\text\{\s*)?\d{1,3}(?:\.\d+)?\s*(?:\\text\{\s*)?"
     r"(?:points?|pts?|marks?)(?![a-z])",
     re.IGNORECASE,
@@ -20,27 +20,27 @@ _POINTS_AHEAD_RE = re.compile(
 _DECORATION_RE = re.compile(
     r"(?:[ \t>#*_+\-•·$]|\\\(|(?:solutions?|answers?|ans\.?)[ \t]*:)*", re.IGNORECASE
 )
-_SOLUTION_LINE_RE = re.compile(
+SOLUTION_LINE_RE = re.compile(
     r"^[ \t>#*_]*(?:solutions?|answers?)\b[ \t]*(?::|[*_ \t]*$)", re.IGNORECASE | re.MULTILINE
 )
 # a label alone on its line with the points on the next line ("Q1.1" / "4 Points")
-_POINTS_BELOW_RE = re.compile(
+POINTS_BELOW_RE = re.compile(
     r"[ \t*_$]*\n[ \t*_$]*[\[(]?\s*\d{1,3}(?:\.\d+)?\s*(?:points?|pts?|marks?)[\])*_$ \t]*(?:\n|$)",
     re.IGNORECASE,
 )
 _LABEL_TAIL_RE = re.compile(r"[ \t*_$:.)\]]*")
-_ANSWER_MARKER_RE = re.compile(
+ANSWER_MARKER_RE = re.compile(
     r"\s*[*_#]*\s*(?:solution|answer|ans)\s*\.?\s*:[*_]*[ \t]*", re.IGNORECASE
 )
-_INLINE_MATH_RE = re.compile(r"\$\$.*?\$\$|\$[^$]*\$|\\\(.*?\\\)", re.DOTALL)
-_EMPHASIS_RE = re.compile(r"(?<![\w*\\])(\*{1,2}|_)(?=[^\s*_])[^*\n_]+?(?<=\S)\1(?![\w*])")
-_NOTE_RE = re.compile(
+INLINE_MATH_RE = re.compile(r"\$\$.*?\$\$|\$[^$]*\$|\\\(.*?\\\)", re.DOTALL)
+EMPHASIS_RE = re.compile(r"(?<![\w*\\])(\*{1,2}|_)(?=[^\s*_])[^*\n_]+?(?<=\S)\1(?![\w*])")
+NOTE_RE = re.compile(
     r"^[\s*_#>]*(?:note|hint|attention|remark|important|caution|warning|recall)s?\b[^:\n]{0,20}:",
     re.IGNORECASE,
 )
-_POINTS_RE = re.compile(r"\d{1,3}(?:\.\d+)?\s*(?:points?|pts?|marks?)(?![a-z])", re.IGNORECASE)
+POINTS_RE = re.compile(r"\d{1,3}(?:\.\d+)?\s*(?:points?|pts?|marks?)(?![a-z])", re.IGNORECASE)
 # first words of a sentence that asks the student for something
-_IMPERATIVES = frozenset(
+IMPERATIVES = frozenset(
     re.findall(
         r"\w+",
         "explain describe determine compute calculate show prove derive suggest propose give "
@@ -48,15 +48,15 @@ _IMPERATIVES = frozenset(
         "evaluate estimate design modify specify please list name find argue define formulate",
     )
 )
-_QUESTION_WORDS = frozenset(
+QUESTION_WORDS = frozenset(
     re.findall(r"\w+", "what why how which when where who is are does do can could would should")
 )
 
-_DIGIT_VARIANTS = {"0": "0oO", "1": "1lI|!i", "2": "2Zz", "5": "5Ss", "8": "8B", "6": "6b"}
+DIGIT_VARIANTS = {"0": "0oO", "1": "1lI|!i", "2": "2Zz", "5": "5Ss", "8": "8B", "6": "6b"}
 _LETTER_VARIANTS = {"l": "l1I|", "i": "i1l!", "o": "o0", "s": "s5", "b": "b6", "z": "z2"}
 
 
-def _char_class(token: str, variants: dict[str, str]) -> str:
+def char_class(token: str, variants: dict[str, str]) -> str:
     parts = []
     for char in token:
         options = variants.get(char.lower(), char.lower() + char.upper())
@@ -64,7 +64,7 @@ def _char_class(token: str, variants: dict[str, str]) -> str:
     return "".join(parts)
 
 
-def _label_pattern(label: str) -> re.Pattern[str] | None:
+def label_pattern(label: str) -> re.Pattern[str] | None:
     """A tolerant regex for a printed label: ``Q2.1``, ``(a)``, ``4(b)``, ``1.``, ``Problem 3``."""
     core = clean_markup(label)
     tokens = re.findall(r"[A-Za-z]+|\d+", core)
@@ -81,23 +81,23 @@ def _label_pattern(label: str) -> re.Pattern[str] | None:
     pieces: list[str] = []
     for token in tokens:
         if token.isdigit():
-            pieces.append(_char_class(token, _DIGIT_VARIANTS))
+            pieces.append(char_class(token, DIGIT_VARIANTS))
         else:
             # a bracket may open the letter, but no whitespace before it: the label's match
             # must start at the label, not at the line breaks before it
-            pieces.append(r"(?:\(\s*)?" + _char_class(token, _LETTER_VARIANTS) + r"\s*\)?")
+            pieces.append(r"(?:\(\s*)?" + char_class(token, _LETTER_VARIANTS) + r"\s*\)?")
     body = r"\s?[.,:·\-]?\s?".join(pieces)
     last_alpha = tokens[-1].isalpha()
     if len(tokens) == 1 and last_alpha and not prefix:
         # "(a)" needs a bracket or a dot, or any word starting with "a" would match
-        letter = _char_class(tokens[0], _LETTER_VARIANTS)
+        letter = char_class(tokens[0], _LETTER_VARIANTS)
         body = r"(?:\(\s*" + letter + r"\s*[).:]?|(?<![A-Za-z])" + letter + r"\s*[).])"
     elif len(tokens) == 1 and not prefix:
         body += r"\s*[.)](?!\d)"  # "1." must keep its dot, "1" alone is any number
     return re.compile(prefix + body + r"(?![0-9A-Za-z])", re.IGNORECASE)
 
 
-def _tail_end(text: str, start: int, line_end: int) -> int:
+def tail_end(text: str, start: int, line_end: int) -> int:
     """End of the decoration after a label (``**``, ``)``, ``:``, a ``$`` closing a label
     wrapped in maths), stopping before a ``$`` that opens the maths written after it."""
     tail = _LABEL_TAIL_RE.match(text, start, line_end)
@@ -111,12 +111,12 @@ def _tail_end(text: str, start: int, line_end: int) -> int:
     return end
 
 
-def _norm(text: str) -> str:
+def normalise(text: str) -> str:
     """Markup-free, lower-case, whitespace-free text for fuzzy comparison."""
     return re.sub(r"\s+", "", clean_markup(text).lower())
 
 
-def _similarity(head: str, text: str) -> float:
+def label_similarity(head: str, text: str) -> float:
     if not head or not text:
         return 0.0
     return float(fuzz.partial_ratio(head, text)) / 100.0
@@ -126,7 +126,7 @@ def _similarity(head: str, text: str) -> float:
 
 
 @dataclass(frozen=True)
-class _Candidate:
+class LabelCandidate:
     part: int
     pos: int  # where the anchor's printed text starts (line start for a line-start label)
     label_end: int  # end of the label itself (and its decoration)
@@ -139,20 +139,20 @@ class _Candidate:
 
 
 @dataclass(frozen=True)
-class _Line:
+class TextLine:
     start: int
     end: int
     body: int  # after decoration
     solution: bool
 
 
-def _lines(text: str) -> list[_Line]:
+def split_lines(text: str) -> list[TextLine]:
     lines = []
     pos = 0
     for raw in text.split("\n"):
         match = _DECORATION_RE.match(raw)
         body = pos + (match.end() if match else 0)
         solution = bool(match and re.search(r"solution|answer|ans", match.group(0), re.I))
-        lines.append(_Line(pos, pos + len(raw), body, solution))
+        lines.append(TextLine(pos, pos + len(raw), body, solution))
         pos += len(raw) + 1
     return lines

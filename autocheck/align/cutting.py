@@ -10,16 +10,16 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from autocheck.align.anchors import (
-    _EMPHASIS_RE,
-    _IMPERATIVES,
-    _INLINE_MATH_RE,
-    _NOTE_RE,
-    _POINTS_AHEAD_RE,
-    _POINTS_RE,
-    _QUESTION_WORDS,
-    _Candidate,
-    _norm,
-    _tail_end,
+    EMPHASIS_RE,
+    IMPERATIVES,
+    INLINE_MATH_RE,
+    NOTE_RE,
+    POINTS_AHEAD_RE,
+    POINTS_RE,
+    QUESTION_WORDS,
+    LabelCandidate,
+    normalise,
+    tail_end,
 )
 from autocheck.align.model import TextSpan
 from autocheck.structure import clean_markup
@@ -58,7 +58,7 @@ def _blocks(text: str, start: int, end: int) -> list[_Block]:
         left = pos + len(text[pos:block_end]) - len(text[pos:block_end].lstrip())
         right = pos + len(text[pos:block_end].rstrip())
         body = text[left:right]
-        residue = _INLINE_MATH_RE.sub(" ", body)
+        residue = INLINE_MATH_RE.sub(" ", body)
         few_words = len(re.findall(r"[A-Za-z]{2,}", residue)) < 2
         math = bool(fence and fence != "```") or (few_words and bool(re.search(r"[$\\]", body)))
         if fence == "```":
@@ -72,10 +72,10 @@ def _asks(plain: str) -> bool:
     """A sentence that asks something: imperative ("Explain ...") or a question."""
     for sentence in re.split(r"(?<=[.?!])\s+", plain):
         words = re.findall(r"[A-Za-z']+", sentence)
-        if len(words) >= 4 and words[0].lower() in _IMPERATIVES:
+        if len(words) >= 4 and words[0].lower() in IMPERATIVES:
             return True
         asks = len(words) >= 6 and sentence.rstrip(" *_").endswith("?")
-        if asks and words[0].lower() in _QUESTION_WORDS:
+        if asks and words[0].lower() in QUESTION_WORDS:
             return True
     return False
 
@@ -84,12 +84,12 @@ def _printed(block: _Block) -> bool:
     """Does this block look like printed exam text rather than handwriting?"""
     if block.math:
         return False
-    plain = _INLINE_MATH_RE.sub(" x ", block.text)
+    plain = INLINE_MATH_RE.sub(" x ", block.text)
     words = plain.split()
     return bool(
-        _EMPHASIS_RE.search(plain)
-        or _NOTE_RE.match(plain)
-        or _POINTS_RE.search(plain)
+        EMPHASIS_RE.search(plain)
+        or NOTE_RE.match(plain)
+        or POINTS_RE.search(plain)
         or (len(words) >= 6 and plain.rstrip(" *_").endswith(":"))
         or _asks(plain)
     )
@@ -105,15 +105,15 @@ def _open_sentence(block: _Block) -> bool:
 
 
 def _answer_on_label_line(
-    text: str, candidate: _Candidate, line_end: int, prompt: str
+    text: str, candidate: LabelCandidate, line_end: int, prompt: str
 ) -> int | None:
     """Start of an answer written on the label's own line ("1. What is 2+2? 4"), if any."""
     if candidate.label_end >= line_end:
         return None
     rest_start = candidate.label_end
-    if points := _POINTS_AHEAD_RE.match(text, rest_start, line_end):
+    if points := POINTS_AHEAD_RE.match(text, rest_start, line_end):
         rest_start = points.end()
-    rest_start = _tail_end(text, rest_start, line_end)
+    rest_start = tail_end(text, rest_start, line_end)
     rest = text[rest_start:line_end]
     if not re.search(r"\w", rest):
         return None
@@ -163,18 +163,18 @@ def _flatten(raw: str) -> tuple[str, list[int]]:
     return "".join(char for _, char in kept), [i for i, _ in kept]
 
 
-def _prompt_end(text: str, candidate: _Candidate, end: int, prompt: str) -> tuple[int, bool]:
+def prompt_end(text: str, candidate: LabelCandidate, end: int, prompt: str) -> tuple[int, bool]:
     """Where the printed question ends after an anchor, and whether that needed guessing."""
     line_end = min(candidate.line_end, end)
     same_line = _answer_on_label_line(text, candidate, line_end, prompt)
     if same_line is not None:
         return same_line, False
-    prompt_norm = _norm(prompt)
+    prompt_norm = normalise(prompt)
     included = line_end
     last_text: _Block | None = _Block(
         candidate.pos, line_end, text[candidate.pos : line_end], False
     )
-    after_label = _POINTS_RE.sub(" ", clean_markup(text[candidate.label_end : line_end]))
+    after_label = POINTS_RE.sub(" ", clean_markup(text[candidate.label_end : line_end]))
     if not re.search(r"[A-Za-z]{2,}", after_label):
         last_text = None  # a bare label ("(a)", "## Question 2") introduces no formula
     elif candidate.header and not after_label.rstrip(" *_$").endswith(":"):
@@ -183,7 +183,7 @@ def _prompt_end(text: str, candidate: _Candidate, end: int, prompt: str) -> tupl
     pending: list[_Block] = []
     guessed = False
     for block in _blocks(text, line_end, end):
-        block_norm = _norm(block.text)
+        block_norm = normalise(block.text)
         in_prompt = bool(prompt_norm) and (
             fuzz.ratio(block_norm, prompt_norm) >= 90
             or (
@@ -192,11 +192,11 @@ def _prompt_end(text: str, candidate: _Candidate, end: int, prompt: str) -> tupl
                 and fuzz.partial_ratio(block_norm, prompt_norm) >= 90
             )
         )
-        points_only = bool(_POINTS_RE.fullmatch(clean_markup(block.text).strip(" []()")))
+        points_only = bool(POINTS_RE.fullmatch(clean_markup(block.text).strip(" []()")))
         if in_prompt or points_only:
             take = True
         elif pending:
-            take = not block.math and _asks(_INLINE_MATH_RE.sub(" x ", block.text))
+            take = not block.math and _asks(INLINE_MATH_RE.sub(" x ", block.text))
         elif block.math:
             take = last_text is not None and not last_math and _open_sentence(last_text)
         elif last_math and block.text[:1].islower():
@@ -217,7 +217,7 @@ def _prompt_end(text: str, candidate: _Candidate, end: int, prompt: str) -> tupl
     return included, guessed
 
 
-def _stem_start(text: str, start: int, end: int) -> int:
+def stem_start(text: str, start: int, end: int) -> int:
     """Start of printed blocks ending the span (the next question's stem), else ``end``."""
     blocks = _blocks(text, start, end)
     if not blocks or not _printed(blocks[-1]):
@@ -234,7 +234,7 @@ def _stem_start(text: str, start: int, end: int) -> int:
     return cut
 
 
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
@@ -242,14 +242,14 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-class _Spans:
+class Spans:
     def __init__(self, text: str) -> None:
         self.text = text
         self.unmatched: list[TextSpan] = []
         self.prompts: list[TextSpan] = []
 
     def add(self, kind: str, start: int, end: int) -> None:
-        start, end = _trim(self.text, start, end)
+        start, end = trim_span(self.text, start, end)
         if start >= end:
             return
         target = self.prompts if kind == "prompt" else self.unmatched

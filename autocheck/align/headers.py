@@ -11,28 +11,28 @@ from dataclasses import dataclass, replace
 from rapidfuzz import fuzz
 
 from autocheck.align.anchors import (
-    _DIGIT_VARIANTS,
-    _POINTS_RE,
-    _Candidate,
-    _char_class,
-    _Line,
-    _norm,
-    _similarity,
-    _tail_end,
+    DIGIT_VARIANTS,
+    POINTS_RE,
+    LabelCandidate,
+    TextLine,
+    char_class,
+    label_similarity,
+    normalise,
+    tail_end,
 )
 from autocheck.align.model import PartPrompt
 from autocheck.structure import clean_markup
 
 
 def _header_pattern(number: str) -> re.Pattern[str]:
-    digits = _char_class(number, _DIGIT_VARIANTS)
+    digits = char_class(number, DIGIT_VARIANTS)
     keyword = r"(?:question|problem|exercise|part|task|q)\s*\.?\s*" + digits + r"(?!\.?[0-9])"
     numbered = digits + r"\s*[.)]\s+\S[^\n]*?(?:\d\s*(?:points?|pts?|marks?)\b)"
     return re.compile(r"(?:" + keyword + r"|" + numbered + r")", re.IGNORECASE)
 
 
-def _question_headers(
-    text: str, lines: list[_Line], parts: Sequence[PartPrompt], anchors: list[_Candidate]
+def question_headers(
+    text: str, lines: list[TextLine], parts: Sequence[PartPrompt], anchors: list[LabelCandidate]
 ) -> list[int]:
     """Line starts of question headers printed before each question's first part."""
     first: dict[str, int] = {}
@@ -67,7 +67,7 @@ _KEYWORD_HEADER_RE = re.compile(
     r"(?P<word>[A-Za-z](?:[A-Za-z0-9|!]{0,10}[A-Za-z|!])?)[ \t*_]*\.?[ \t*_]*(?P<number>\d{1,2})"
     r"(?!\d)"
 )
-# "3." or "3)" opening a line: a header only in a header context (see _find_headers)
+# "3." or "3)" opening a line: a header only in a header context (see find_headers)
 _NUMBERED_HEADER_RE = re.compile(r"(?P<number>\d{1,2})[ \t*_]*[.)](?!\d)")
 _OCR_LETTERS = str.maketrans("0135|!", "oiesli")
 # what follows the number when the line is not a header: a dotted or lettered part ("Q2.1",
@@ -115,7 +115,7 @@ def _not_numbered(label: str, extra: set[str]) -> bool:
     return match is not None and _header_word(match.group("word"), extra)
 
 
-def _find_headers(text: str, lines: list[_Line], parts: Sequence[PartPrompt]) -> list[_Header]:
+def find_headers(text: str, lines: list[TextLine], parts: Sequence[PartPrompt]) -> list[_Header]:
     """Question header lines: a keyword and a number at the start of a line ("## Question 3",
     "**Q3 Title (20 Points)**", "Problem 3"), any number; and, for the parts' own questions, a
     number opening a Markdown heading, a bold line or a line with points ("### 3. Title",
@@ -137,7 +137,7 @@ def _find_headers(text: str, lines: list[_Line], parts: Sequence[PartPrompt]) ->
     for line in lines:
         if line.solution or line.body >= line.end:
             continue
-        points = bool(_POINTS_RE.search(text, line.body, line.end))
+        points = bool(POINTS_RE.search(text, line.body, line.end))
         match = _KEYWORD_HEADER_RE.match(text, line.body, line.end)
         if match is not None and not _header_word(match.group("word"), extra):
             match = None
@@ -152,13 +152,13 @@ def _find_headers(text: str, lines: list[_Line], parts: Sequence[PartPrompt]) ->
             continue
         if _NOT_HEADER_TAIL_RE.match(re.sub(r"[*_`$]", "", text[match.end() : line.end])):
             continue
-        label_end = _tail_end(text, match.end(), line.end)
+        label_end = tail_end(text, match.end(), line.end)
         number = str(int(match.group("number")))
         headers.append(_Header(line.start, label_end, line.end, number, points))
     return headers
 
 
-def _scopes(
+def question_scopes(
     parts: Sequence[PartPrompt], headers: list[_Header], size: int
 ) -> list[list[tuple[int, int, float]] | None]:
     """Where each part may be anchored: ``None`` (anywhere) or ``[start, end)`` regions, each
@@ -178,7 +178,7 @@ def _scopes(
     labels: dict[int, set[str]] = {}
     for part, number in zip(parts, numbers, strict=True):
         if number:
-            labels.setdefault(index[number], set()).add(_norm(part.label))
+            labels.setdefault(index[number], set()).add(normalise(part.label))
     cuts = [(h.pos, index[h.number]) for h in headers if h.number in index]
     if not cuts:
         return [None] * len(parts)
@@ -193,15 +193,15 @@ def _scopes(
             continue
         own = index[number]
         home = own if own in found else max((q for q in found if q < own), default=-1)
-        shared = home not in (own, -1) and _norm(part.label) in labels[home]
+        shared = home not in (own, -1) and normalise(part.label) in labels[home]
         weight = 0.45 if shared else 1.0
         scopes.append([(start, end, weight) for start, end, q in regions if q == home])
     return scopes
 
 
-def _scoped(
-    candidates: list[_Candidate], scopes: list[list[tuple[int, int, float]] | None]
-) -> list[_Candidate]:
+def scoped(
+    candidates: list[LabelCandidate], scopes: list[list[tuple[int, int, float]] | None]
+) -> list[LabelCandidate]:
     """The candidates inside their part's scope, weighted by it."""
     kept = []
     for candidate in candidates:
@@ -216,9 +216,9 @@ def _scoped(
     return kept
 
 
-def _header_candidates(
+def header_candidates(
     text: str, parts: Sequence[PartPrompt], headers: list[_Header]
-) -> list[_Candidate]:
+) -> list[LabelCandidate]:
     """A question printed without parts is one part, whose id is the question's number: the
     question's header is that part's label."""
     found = []
@@ -226,20 +226,20 @@ def _header_candidates(
         number = _question_number(part.question)
         if not number or _question_number(part.part_id) != number:
             continue
-        head = _norm(part.prompt)[:60]
+        head = normalise(part.prompt)[:60]
         for header in headers:
             if header.number != number:
                 continue
             points = 1.0 if header.points else 0.0
             score, method = 0.85 + 0.15 * points, "label"
             if head:
-                window = _norm(text[header.label_end : header.label_end + 2 * len(head) + 60])
-                sim = _similarity(head, window)
+                window = normalise(text[header.label_end : header.label_end + 2 * len(head) + 60])
+                sim = label_similarity(head, window)
                 score = 0.45 + 0.45 * sim + 0.1 * points
                 method = "label+prompt" if sim >= 0.8 else "label"
             bare = not header.points
             found.append(
-                _Candidate(
+                LabelCandidate(
                     index,
                     header.pos,
                     header.label_end,

@@ -41,26 +41,26 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from autocheck.align.anchors import (
-    _ANSWER_MARKER_RE,
-    _POINTS_AHEAD_RE,
-    _POINTS_BELOW_RE,
-    _POINTS_RE,
-    _SOLUTION_LINE_RE,
-    _Candidate,
-    _label_pattern,
-    _Line,
-    _lines,
-    _norm,
-    _similarity,
-    _tail_end,
+    ANSWER_MARKER_RE,
+    POINTS_AHEAD_RE,
+    POINTS_BELOW_RE,
+    POINTS_RE,
+    SOLUTION_LINE_RE,
+    LabelCandidate,
+    TextLine,
+    label_pattern,
+    label_similarity,
+    normalise,
+    split_lines,
+    tail_end,
 )
-from autocheck.align.cutting import _prompt_end, _Spans, _stem_start, _trim
+from autocheck.align.cutting import Spans, prompt_end, stem_start, trim_span
 from autocheck.align.headers import (
-    _find_headers,
-    _header_candidates,
-    _question_headers,
-    _scoped,
-    _scopes,
+    find_headers,
+    header_candidates,
+    question_headers,
+    question_scopes,
+    scoped,
 )
 from autocheck.align.model import Alignment, AnswerText, PartPrompt
 from autocheck.structure import clean_markup
@@ -72,30 +72,32 @@ def _label_patterns(label: str) -> list[tuple[re.Pattern[str], float]]:
     """The label's pattern, and for a compound label ("4(b)", "Q2.1") the innermost numbering
     alone ("(b)", "1."), weaker: a key may label a part more fully than the paper prints it."""
     patterns = []
-    if (full := _label_pattern(label)) is not None:
+    if (full := label_pattern(label)) is not None:
         patterns.append((full, 1.0))
     tokens = re.findall(r"[A-Za-z]+|\d+", clean_markup(label))
     if tokens and tokens[0].isalpha() and (len(tokens[0]) > 1 or tokens[0] in "Qq"):
         tokens = tokens[1:]
     if len(tokens) >= 2:
         inner = f"({tokens[-1]})" if tokens[-1].isalpha() else f"{tokens[-1]}."
-        if (short := _label_pattern(inner)) is not None:
+        if (short := label_pattern(inner)) is not None:
             patterns.append((short, 0.7))
     return patterns
 
 
-def _candidates(text: str, lines: list[_Line], parts: Sequence[PartPrompt]) -> list[_Candidate]:
-    found: list[_Candidate] = []
+def _candidates(
+    text: str, lines: list[TextLine], parts: Sequence[PartPrompt]
+) -> list[LabelCandidate]:
+    found: list[LabelCandidate] = []
     line_starts = [line.start for line in lines]
-    flat_lines = [_norm(text[line.body : line.end]) for line in lines]
-    heads = [_norm(part.prompt)[:60] for part in parts]
+    flat_lines = [normalise(text[line.body : line.end]) for line in lines]
+    heads = [normalise(part.prompt)[:60] for part in parts]
     # prompt similarity of every part against every line's start, in one vectorised call
     prompt_sims = process.cdist(
         heads, [flat[:160] for flat in flat_lines], scorer=fuzz.partial_ratio, score_cutoff=80
     )
     for index, part in enumerate(parts):
         head = heads[index]
-        best: dict[int, _Candidate] = {}  # by position
+        best: dict[int, LabelCandidate] = {}  # by position
         labelled: set[int] = set()  # rows (lines) with a label candidate
         patterns = _label_patterns(part.label)
         for pattern, weight in patterns:
@@ -106,28 +108,28 @@ def _candidates(text: str, lines: list[_Line], parts: Sequence[PartPrompt]) -> l
                     continue
                 at_start = match.start() == line.body
                 points_after = bool(
-                    _POINTS_AHEAD_RE.match(text, match.end(), line.end)
-                    or (at_start and _POINTS_BELOW_RE.match(text, line.end))
+                    POINTS_AHEAD_RE.match(text, match.end(), line.end)
+                    or (at_start and POINTS_BELOW_RE.match(text, line.end))
                 )
                 if not (at_start or points_after):
                     continue
-                label_end = _tail_end(text, match.end(), line.end)
+                label_end = tail_end(text, match.end(), line.end)
                 exact = weight == 1.0 and (
-                    _norm(match.group(0)).strip("().") == _norm(part.label).strip("().")
+                    normalise(match.group(0)).strip("().") == normalise(part.label).strip("().")
                 )
                 label_score = weight * ((1.0 if exact else 0.85) if at_start else 0.75)
                 points = 1.0 if points_after else 0.0
                 if head:
-                    window = _norm(text[label_end : label_end + 2 * len(head) + 60])
-                    sim = _similarity(head, window)
+                    window = normalise(text[label_end : label_end + 2 * len(head) + 60])
+                    sim = label_similarity(head, window)
                     score = 0.45 * label_score + 0.45 * sim + 0.1 * points
                     method = "label+prompt" if sim >= 0.8 else "label"
                 else:
                     score = 0.85 * label_score + 0.15 * points
                     method = "label"
                 pos = line.start if at_start else match.start()
-                bare = at_start and not _POINTS_RE.search(text, match.end(), line.end)
-                candidate = _Candidate(
+                bare = at_start and not POINTS_RE.search(text, match.end(), line.end)
+                candidate = LabelCandidate(
                     index, pos, label_end, line.end, score, method, bare, label_score
                 )
                 labelled.add(row)
@@ -141,14 +143,16 @@ def _candidates(text: str, lines: list[_Line], parts: Sequence[PartPrompt]) -> l
                 continue
             line = lines[row]
             sim = float(prompt_sims[index, row]) / 100.0
-            points = 1.0 if _POINTS_RE.search(text, line.body, line.end) else 0.0
+            points = 1.0 if POINTS_RE.search(text, line.body, line.end) else 0.0
             weight = 0.45 if patterns else 0.9
             score = weight * sim + 0.1 * points
-            found.append(_Candidate(index, line.start, line.body, line.end, score, "prompt", False))
+            found.append(
+                LabelCandidate(index, line.start, line.body, line.end, score, "prompt", False)
+            )
     return [candidate for candidate in found if candidate.score >= 0.4]
 
 
-def _best_chain(candidates: list[_Candidate]) -> list[_Candidate]:
+def _best_chain(candidates: list[LabelCandidate]) -> list[LabelCandidate]:
     """One candidate per part at most, increasing in both part order and position, maximal score.
 
     Longest-path dynamic programming in position order; a Fenwick tree over part indices gives
@@ -197,8 +201,8 @@ def _best_chain(candidates: list[_Candidate]) -> list[_Candidate]:
 
 
 def _solution_chain(
-    text: str, candidates: list[_Candidate], primary: dict[int, _Candidate]
-) -> list[_Candidate]:
+    text: str, candidates: list[LabelCandidate], primary: dict[int, LabelCandidate]
+) -> list[LabelCandidate]:
     """Second occurrences of labels in solution blocks: after the printed question and after a
     ``Solution:`` line (or on it)."""
     taken = {c.pos for c in primary.values()}
@@ -210,7 +214,7 @@ def _solution_chain(
         if candidate.pos <= first.pos:
             continue
         between = text[first.line_end : candidate.label_end]
-        if _SOLUTION_LINE_RE.search(between):
+        if SOLUTION_LINE_RE.search(between):
             eligible.append(candidate)
     return _best_chain(eligible)
 
@@ -222,7 +226,7 @@ _UNKNOWN_PART_RE = re.compile(
 )
 
 
-def _unknown_parts(text: str, lines: list[_Line], taken: list[int]) -> list[int]:
+def _unknown_parts(text: str, lines: list[TextLine], taken: list[int]) -> list[int]:
     """Line starts of printed parts (a label or points, then question text) that are none of
     the given parts: they end the answer before them, and what follows belongs to no part."""
     starts = []
@@ -239,12 +243,12 @@ def _unknown_parts(text: str, lines: list[_Line], taken: list[int]) -> list[int]
 
 
 def _by_position(
-    text: str, lines: list[_Line], count: int, primary: dict[int, _Candidate]
-) -> dict[int, _Candidate]:
+    text: str, lines: list[TextLine], count: int, primary: dict[int, LabelCandidate]
+) -> dict[int, LabelCandidate]:
     """Anchors for runs of parts not found by label or prompt: where exactly as many printed
     parts (label or points, then text) sit between the found neighbours, take them in order.
     A guess, so its confidence stays below 0.5."""
-    placed: dict[int, _Candidate] = {}
+    placed: dict[int, LabelCandidate] = {}
     taken = [c.pos for c in primary.values()]
     unknown = _unknown_parts(text, lines, taken)
     index = 0
@@ -261,7 +265,9 @@ def _by_position(
         if len(inside) == run_end - index:
             for part, pos in zip(range(index, run_end), inside, strict=True):
                 line = next(line for line in lines if line.start == pos)
-                placed[part] = _Candidate(part, pos, line.body, line.end, 0.45, "position", False)
+                placed[part] = LabelCandidate(
+                    part, pos, line.body, line.end, 0.45, "position", False
+                )
         index = run_end
     return placed
 
@@ -271,24 +277,24 @@ class _Located:
     """Where the parts' printed labels are: anchors by part index (primary: the printed part;
     secondary: its label again in a solution block) and the question header lines."""
 
-    lines: list[_Line]
-    primary: dict[int, _Candidate]
-    secondary: dict[int, _Candidate]
+    lines: list[TextLine]
+    primary: dict[int, LabelCandidate]
+    secondary: dict[int, LabelCandidate]
     headers: list[int]
 
 
 def _locate(text: str, parts: Sequence[PartPrompt]) -> _Located:
-    lines = _lines(text)
-    found_headers = _find_headers(text, lines, parts)
-    scopes = _scopes(parts, found_headers, len(text))
-    candidates = _candidates(text, lines, parts) + _header_candidates(text, parts, found_headers)
-    candidates = _scoped(candidates, scopes)
+    lines = split_lines(text)
+    found_headers = find_headers(text, lines, parts)
+    scopes = question_scopes(parts, found_headers, len(text))
+    candidates = _candidates(text, lines, parts) + header_candidates(text, parts, found_headers)
+    candidates = scoped(candidates, scopes)
     primary = {c.part: c for c in _best_chain(candidates)}
-    placed = _scoped(list(_by_position(text, lines, len(parts), primary).values()), scopes)
+    placed = scoped(list(_by_position(text, lines, len(parts), primary).values()), scopes)
     primary.update({c.part: c for c in placed})
     secondary = {c.part: c for c in _solution_chain(text, candidates, primary)}
     anchors = [*primary.values(), *secondary.values()]
-    headers = set(_question_headers(text, lines, parts, anchors))
+    headers = set(question_headers(text, lines, parts, anchors))
     # a header line that is no part's anchor ends the answer before it, even a header of a
     # question that has no part here: a header is never part of an answer
     headers.update(header.pos for header in found_headers)
@@ -340,7 +346,7 @@ def align(transcription: str, parts: Sequence[PartPrompt]) -> Alignment:
     text = transcription
     located = _locate(text, parts)
     events = _events(text, located)
-    spans = _Spans(text)
+    spans = Spans(text)
     answers: dict[str, AnswerText] = {}
     spans.add("unmatched", 0, events[0][0] if events else len(text))
     for k, (pos, kind, index) in enumerate(events):
@@ -359,7 +365,7 @@ def align(transcription: str, parts: Sequence[PartPrompt]) -> Alignment:
 
 
 def _printed_block(
-    text: str, lines: list[_Line], spans: _Spans, kind: str, pos: int, end: int
+    text: str, lines: list[TextLine], spans: Spans, kind: str, pos: int, end: int
 ) -> None:
     """A question header (its line and its stem) or a printed part that is none of ours (its
     label and question are prompt, its answer unmatched)."""
@@ -370,8 +376,8 @@ def _printed_block(
         spans.stem(line_end, end)
         return
     line = next(line for line in lines if line.start == pos)
-    printed = _Candidate(-1, pos, line.body, line.end, 0.0, "", False)
-    answer_start, _ = _prompt_end(text, printed, end, "")
+    printed = LabelCandidate(-1, pos, line.body, line.end, 0.0, "", False)
+    answer_start, _ = prompt_end(text, printed, end, "")
     spans.add("prompt", pos, answer_start)
     spans.add("unmatched", answer_start, end)
 
@@ -384,25 +390,25 @@ def _cut_answer(
     index: int,
     pos: int,
     end: int,
-    spans: _Spans,
+    spans: Spans,
 ) -> AnswerText:
     """One part's answer between its anchor and the next event; the printed text around it
     goes to ``spans`` as prompt."""
     if kind == "prompt":
         candidate = located.primary[index]
-        answer_start, guessed = _prompt_end(text, candidate, end, part.prompt)
+        answer_start, guessed = prompt_end(text, candidate, end, part.prompt)
         method, confidence = candidate.method, min(candidate.score, 1.0)
     else:
         candidate = located.secondary[index]
         answer_start, guessed = min(candidate.label_end, end), False
         method, confidence = "solution_block", 0.9 * candidate.label_score
-    marker = _ANSWER_MARKER_RE.match(text, answer_start, end)
+    marker = ANSWER_MARKER_RE.match(text, answer_start, end)
     if marker:
         answer_start = marker.end()
     spans.add("prompt", pos, answer_start)
-    stem = _stem_start(text, answer_start, end)
+    stem = stem_start(text, answer_start, end)
     spans.stem(stem, end)
-    start, stop = _trim(text, answer_start, stem)
+    start, stop = trim_span(text, answer_start, stem)
     if guessed:
         confidence *= 0.9
     if stem < end:

@@ -19,7 +19,7 @@ from autocheck.keys.model import (
     SolverValue,
     Target,
     Tolerance,
-    _thaw,
+    thaw_value,
 )
 
 # --------------------------------------------------------------------------- export
@@ -166,7 +166,7 @@ def _answer_data(spec: AnswerSpec) -> dict[str, Any]:
 
 
 def _literal_data(spec: LiteralAnswer) -> dict[str, Any]:
-    d: dict[str, Any] = {spec.kind: _thaw(spec.value)}
+    d: dict[str, Any] = {spec.kind: thaw_value(spec.value)}
     if spec.unit:
         d["unit"] = spec.unit
     if spec.convention:

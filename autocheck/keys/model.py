@@ -63,7 +63,7 @@ class FrozenMap(Mapping[str, Any]):
 
     def thaw(self) -> dict[str, Any]:
         """A plain ``dict``/``list`` copy, as solvers and YAML expect."""
-        return {k: _thaw(v) for k, v in self._items}
+        return {k: thaw_value(v) for k, v in self._items}
 
 
 def _freeze(v: Any) -> Any:
@@ -74,11 +74,11 @@ def _freeze(v: Any) -> Any:
     return v
 
 
-def _thaw(v: Any) -> Any:
+def thaw_value(v: Any) -> Any:
     if isinstance(v, FrozenMap):
         return v.thaw()
     if isinstance(v, tuple):
-        return [_thaw(x) for x in v]
+        return [thaw_value(x) for x in v]
     return v
 
 

@@ -19,7 +19,7 @@ from autocheck.kinds.base import Hints, KeyReader, Kind, Reading, Target, regist
 from autocheck.outcome import Comparison, Diagnosis, Read
 
 
-def _option_patterns(
+def option_patterns(
     options: Sequence[str], synonyms: Mapping[str, tuple[str, ...]]
 ) -> list[tuple[str, re.Pattern[str]]]:
     pats = []
@@ -35,7 +35,7 @@ def _option_patterns(
     return [(o, p) for o, p, _ in pats]
 
 
-def _find_options(
+def find_options(
     text: str, pats: list[tuple[str, re.Pattern[str]]], a: int, b: int
 ) -> list[tuple[int, int, str]]:
     taken: list[tuple[int, int, str]] = []
@@ -57,12 +57,12 @@ def extract_choice(
     """Candidates naming one of ``options`` (or a synonym): in a box, after one of the
     target's ``symbols`` (up to the end of the sentence or a sibling's symbol), or, without
     symbols, the answer's leading word, then any mention."""
-    pats = _option_patterns(options, synonyms or {})
+    pats = option_patterns(options, synonyms or {})
     cands: list[Candidate] = []
     for m in re.finditer(r"\\(?:boxed|fbox)\s*\{", text):
         end = balanced_group(text, m.end() - 1)
         if end > 0:
-            for s, e, opt in _find_options(text, pats, m.end(), end - 1):
+            for s, e, opt in find_options(text, pats, m.end(), end - 1):
                 cands.append(Candidate(text[s:e], s, e, "boxed", opt))
     if symbols:
         stops = [re.escape(s) for s in siblings if s]
@@ -77,17 +77,17 @@ def extract_choice(
                 sm = stop.search(text, m.end())
                 if sm:
                     seg_end = sm.start()
-                found = _find_options(text, pats, m.end(), seg_end)
+                found = find_options(text, pats, m.end(), seg_end)
                 if found:
                     s, e, opt = found[0]
                     cands.append(Candidate(text[s:e], s, e, "labelled-choice", opt))
     else:
         lead = re.match(r"[\s#*>$\-\d.)(]*", text)
         start = lead.end() if lead else 0
-        for s, e, opt in _find_options(text, pats, start, min(len(text), start + 20)):
+        for s, e, opt in find_options(text, pats, start, min(len(text), start + 20)):
             if s == start:
                 cands.append(Candidate(text[s:e], s, e, "leading-word", opt))
-        for s, e, opt in _find_options(text, pats, 0, len(text)):
+        for s, e, opt in find_options(text, pats, 0, len(text)):
             cands.append(Candidate(text[s:e], s, e, "choice-word", opt))
     cands = dedupe(cands)
     if not cands:

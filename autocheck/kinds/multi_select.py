@@ -23,7 +23,7 @@ from typing import Any
 from autocheck.extract import Candidate, Extraction, balanced_group
 from autocheck.keys.model import LiteralAnswer, Tolerance
 from autocheck.kinds.base import Hints, KeyReader, Kind, Reading, Target, register
-from autocheck.kinds.choice import _find_options, _option_patterns
+from autocheck.kinds.choice import find_options, option_patterns
 from autocheck.outcome import Comparison, Diagnosis, Read
 
 RULES = ("right_minus_wrong", "per_option", "all_or_nothing")
@@ -75,7 +75,7 @@ def extract_selection(
 ) -> Extraction:
     """The options selected: those inside boxes, else on an "Answer:" line, else every
     option the answer names. The candidate spans them; its label lists them."""
-    pats = _option_patterns(options, synonyms)
+    pats = option_patterns(options, synonyms)
     spans: list[tuple[str, int, int]] = []
     for m in re.finditer(r"\\(?:boxed|fbox)\s*\{", text):
         end = balanced_group(text, m.end() - 1)
@@ -85,7 +85,7 @@ def extract_selection(
         spans = [("answer-label", m.start(1), m.end(1)) for m in _LABEL_RE.finditer(text)][-1:]
     if not spans:
         spans = [("choice-word", 0, len(text))]
-    found = [(s, e, opt) for rule, a, b in spans for s, e, opt in _find_options(text, pats, a, b)]
+    found = [(s, e, opt) for rule, a, b in spans for s, e, opt in find_options(text, pats, a, b)]
     if not found:
         return Extraction((), None, 0.0, "none of the options was found")
     a, b = found[0][0], found[-1][1]

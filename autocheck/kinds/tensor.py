@@ -16,7 +16,7 @@ from typing import Any
 from solvers.values import Tensor
 
 from autocheck.compare import compare_number
-from autocheck.extract import _ENV_RE, Candidate, math_candidates
+from autocheck.extract import ENV_RE, Candidate, math_candidates
 from autocheck.keys.model import LiteralAnswer, Tolerance
 from autocheck.kinds.base import Hints, KeyReader, Kind, Reading, register
 from autocheck.kinds.number import exact_form_mistakes, number_from_key
@@ -204,7 +204,7 @@ class _TensorKind(Kind):
     def standalone(self, text: str) -> list[Candidate]:
         out = [
             Candidate(m.group(0), m.start(), m.end(), "matrix")
-            for m in _ENV_RE.finditer(text)
+            for m in ENV_RE.finditer(text)
             if "matrix" in m.group(1) or m.group(1) == "array"
         ]
         out += [
