@@ -20,16 +20,15 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from exams.models import Answer, Part, Submission
+from exams.models import Answer, Part
 from grading.models import GradeEvent, GroupMove, Score
 from grading.selectors import answer_group, answers_in_groups
 from grading.services import (
     GroupGradeResult,
-    StaleScoreError,
+    grade_each,
     new_batch,
     score_accept_auto,
     score_set,
-    submission_recompute_total,
 )
 
 #: The events of a move between groups: they change no points.
@@ -172,37 +171,22 @@ def group_accept(
     todo = [m.answer_id for m in group.members if not m.graded_by_person]
     answers = Answer.objects.filter(pk__in=todo).select_related("part", "submission")
     batch = new_batch()
-    graded: list[Score] = []
-    skipped: list[Answer] = []
-    submissions: dict[int, Submission] = {}
-    for answer in answers.order_by("pk"):
-        expected = expected_versions.get(answer.pk)
-        if expected is None:  # joined the group after the grader loaded it
-            skipped.append(answer)
-            continue
-        try:
-            with transaction.atomic():
-                if suggestion.kind == "auto":
-                    score = score_accept_auto(
-                        answer=answer, actor=actor, expected_version=expected, batch=batch
-                    )
-                else:
-                    score = score_set(
-                        answer=answer,
-                        actor=actor,
-                        expected_version=expected,
-                        points=suggestion.points,
-                        rubric_item_ids=list(suggestion.rubric_items),
-                        adjustment=suggestion.adjustment,
-                        comment=suggestion.comment,
-                        action=GradeEvent.Action.GROUP_GRADE,
-                        batch=batch,
-                    )
-        except StaleScoreError:
-            skipped.append(answer)
-            continue
-        graded.append(score)
-        submissions[answer.submission_id] = answer.submission
-    for submission in submissions.values():
-        submission_recompute_total(submission=submission)
-    return GroupGradeResult(graded=graded, skipped=skipped)
+
+    def accept(answer: Answer, expected: int) -> Score:
+        if suggestion.kind == "auto":
+            return score_accept_auto(
+                answer=answer, actor=actor, expected_version=expected, batch=batch
+            )
+        return score_set(
+            answer=answer,
+            actor=actor,
+            expected_version=expected,
+            points=suggestion.points,
+            rubric_item_ids=list(suggestion.rubric_items),
+            adjustment=suggestion.adjustment,
+            comment=suggestion.comment,
+            action=GradeEvent.Action.GROUP_GRADE,
+            batch=batch,
+        )
+
+    return grade_each(answers.order_by("pk"), expected_versions, accept)

@@ -9,7 +9,7 @@ id of the user action it belongs to (``detail["batch"]``), which is what
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -466,13 +466,37 @@ def group_grade(
     that was not in the group the grader saw, is skipped and reported, never overwritten.
     A bad value (points out of range, a foreign rubric item) rolls the whole group back.
     """
-    answers = list(
-        answers_in_groups(part, [group_key]).select_related("part", "submission").order_by("pk")
+    answers = answers_in_groups(part, [group_key]).select_related("part", "submission")
+    batch = new_batch()  # one action: undone as a whole
+    return grade_each(
+        answers.order_by("pk"),
+        expected_versions,
+        lambda answer, expected: score_set(
+            answer=answer,
+            actor=actor,
+            expected_version=expected,
+            points=points,
+            rubric_item_ids=rubric_item_ids,
+            adjustment=adjustment,
+            comment=comment,
+            action=GradeEvent.Action.GROUP_GRADE,
+            batch=batch,
+        ),
     )
+
+
+def grade_each(
+    answers: Iterable[Answer],
+    expected_versions: Mapping[int, int],
+    grade: Callable[[Answer, int], Score],
+) -> GroupGradeResult:
+    """``grade(answer, expected_version)`` for each answer, each in its own savepoint, then
+    each copy's total once. An answer not in ``expected_versions`` (it joined the group after
+    the grader loaded it) or whose score changed since (:class:`StaleScoreError`) is skipped
+    and reported, never overwritten."""
     graded: list[Score] = []
     skipped: list[Answer] = []
-    submissions = {}
-    batch = new_batch()  # one action: undone as a whole
+    submissions: dict[int, Submission] = {}
     for answer in answers:
         expected = expected_versions.get(answer.pk)
         if expected is None:
@@ -480,17 +504,7 @@ def group_grade(
             continue
         try:
             with transaction.atomic():
-                score = score_set(
-                    answer=answer,
-                    actor=actor,
-                    expected_version=expected,
-                    points=points,
-                    rubric_item_ids=rubric_item_ids,
-                    adjustment=adjustment,
-                    comment=comment,
-                    action=GradeEvent.Action.GROUP_GRADE,
-                    batch=batch,
-                )
+                score = grade(answer, expected)
         except StaleScoreError:
             skipped.append(answer)
             continue
