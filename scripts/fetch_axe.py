@@ -15,13 +15,11 @@ scripts/fetch_axe.py [--dest var/axe]``. Idempotent: an existing file is kept.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import io
-import shutil
-import subprocess
 import tarfile
-import tempfile
 from pathlib import Path
+
+from npm_pack import npm_pack
 
 PACKAGE = "axe-core"
 VERSION = "4.14.1"
@@ -35,26 +33,8 @@ def script_path(dest: Path = DEFAULT_DEST) -> Path:
     return dest / f"{PACKAGE}-{VERSION}.min.js"
 
 
-def _pack(workdir: Path) -> bytes:
-    npm = shutil.which("npm")
-    if npm is None:
-        raise SystemExit("fetch_axe: npm is not installed (Debian package: npm)")
-    subprocess.run(
-        [npm, "pack", f"{PACKAGE}@{VERSION}", "--silent", "--pack-destination", str(workdir)],
-        check=True,
-        cwd=workdir,
-        stdout=subprocess.DEVNULL,
-    )
-    return (workdir / f"{PACKAGE}-{VERSION}.tgz").read_bytes()
-
-
 def extract(tarball: bytes, dest: Path) -> Path:
-    """Check the tarball and write its ``axe.min.js`` and licence into ``dest``."""
-    digest = hashlib.sha256(tarball).hexdigest()
-    if digest != SHA256:
-        raise SystemExit(
-            f"fetch_axe: {PACKAGE}-{VERSION}.tgz has SHA-256 {digest}, expected {SHA256}"
-        )
+    """Write the tarball's ``axe.min.js`` and licence into ``dest``."""
     dest.mkdir(parents=True, exist_ok=True)
     with tarfile.open(fileobj=io.BytesIO(tarball), mode="r:gz") as tar:
         for member, name in (
@@ -74,8 +54,7 @@ def main() -> None:
     if script_path(args.dest).exists():
         print(f"fetch_axe: {script_path(args.dest)} is there")
         return
-    with tempfile.TemporaryDirectory() as tmp:
-        path = extract(_pack(Path(tmp)), args.dest)
+    path = extract(npm_pack(PACKAGE, VERSION, SHA256, who="fetch_axe"), args.dest)
     print(f"fetch_axe: wrote {path}")
 
 

