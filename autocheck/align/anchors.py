@@ -28,6 +28,8 @@ POINTS_BELOW_RE = re.compile(
     r"[ \t*_$]*\n[ \t*_$]*[\[(]?\s*\d{1,3}(?:\.\d+)?\s*(?:points?|pts?|marks?)[\])*_$ \t]*(?:\n|$)",
     re.IGNORECASE,
 )
+# a printed blank right after a label ("(a) ____    (b) ____": several parts on one line)
+BLANK_AHEAD_RE = re.compile(r"[ \t:]*(?:(?:\\_){2,}|_{3,}|\\underline\{\\hspace)")
 _LABEL_TAIL_RE = re.compile(r"[ \t*_$:.)\]]*")
 ANSWER_MARKER_RE = re.compile(
     r"\s*[*_#]*\s*(?:solution|answer|ans)\s*\.?\s*:[*_]*[ \t]*", re.IGNORECASE

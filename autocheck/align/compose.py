@@ -17,9 +17,10 @@ from dataclasses import replace
 from rapidfuzz import fuzz
 
 from autocheck.align.diff import CopyAlignment, align_copy
-from autocheck.align.lists import answer_list, continued_part, points_elsewhere
+from autocheck.align.lists import answer_list, continued_part, label_forms, points_elsewhere
 from autocheck.align.model import Alignment, AnswerText, PartPrompt, TextSpan
 from autocheck.align.named import named_parts
+from autocheck.align.own_labels import own_labels
 from autocheck.align.place import Piece, place
 from autocheck.align.printed import PrintedExam, PrintedPart
 
@@ -76,11 +77,17 @@ def align_printed(transcription: str, printed: PrintedExam) -> Alignment:
     pieces, unplaced = named_parts(printed, pieces, unplaced, aligned, transcription)
     prompts = [p.prompt for p in printed.parts]
     pieces = _redistribute(pieces, prompts, transcription)
+    labelled = own_labels(pieces, printed, aligned, transcription)
+    pieces = labelled.pieces
+    doubts = {**_unplaced_doubts(printed, pieces), **labelled.reviews}
     review = _copy_review(aligned)
     answers = {}
     for part in printed.parts:
         own = [p for p in pieces if p.part == part.prompt.part_id]
         answer = _answer(part, own, aligned, printed)
+        doubt = doubts.get(part.prompt.part_id, "")
+        if doubt and not answer.review:
+            answer = replace(answer, review=doubt, confidence=min(answer.confidence, 0.4))
         if review:
             answer = replace(answer, review=review, confidence=min(answer.confidence, 0.3))
         answers[part.prompt.part_id] = answer
@@ -132,6 +139,7 @@ def _redistribute(pieces: list[Piece], prompts: Sequence[PartPrompt], text: str)
     name. The continuation's heading and the list's labels stay accounted for, as ``label``
     pieces (read as the student's, not as an answer)."""
     elsewhere = {p.part for p in pieces if p.kind == "text" and points_elsewhere(p.text)}
+    question_of = {p.part_id: p.question for p in prompts}
     out: list[Piece] = []
     for piece in pieces:
         found = continued_part(piece.text, prompts, elsewhere) if piece.kind == "text" else None
@@ -140,7 +148,8 @@ def _redistribute(pieces: list[Piece], prompts: Sequence[PartPrompt], text: str)
             out.append(Piece(found[0], "label", "", piece.start, a, text[piece.start : a]))
             out.append(Piece(found[0], "text", "continued", a, piece.end, text[a : piece.end]))
             continue
-        entries = answer_list(piece.text, prompts) if piece.kind in ("text", "blank") else []
+        listed = _list_parts(prompts, question_of.get(piece.part, ""))
+        entries = answer_list(piece.text, listed) if piece.kind in ("text", "blank") else []
         if not entries:
             out.append(piece)
             continue
@@ -152,6 +161,38 @@ def _redistribute(pieces: list[Piece], prompts: Sequence[PartPrompt], text: str)
             pos = b
         out.append(Piece(piece.part, "label", "", pos, piece.end, text[pos : piece.end]))
     return [p for p in out if p.kind != "label" or p.text.strip()]
+
+
+def _unplaced_doubts(printed: PrintedExam, pieces: Sequence[Piece]) -> dict[str, str]:
+    """Parts a person must read because writing near them cannot be given to one part: free
+    writing under a printed line that holds several parts' blanks (``(a) ____  (b) ____``),
+    outside every blank and without a label naming its part, may answer any of them."""
+    doubts: dict[str, str] = {}
+    lines: dict[int, list[str]] = {}
+    for part in printed.parts:
+        if part.found and not part.table and part.blanks:
+            lines.setdefault(printed.lines[part.start], []).append(part.prompt.part_id)
+    for group in lines.values():
+        if len(group) < 2:
+            continue
+        if any(p.part in group and p.kind == "text" and not p.slot for p in pieces):
+            reason = (
+                f"writing under the line that holds the blanks of {', '.join(group)} is in "
+                "none of them and names no part: a person must say which part it answers"
+            )
+            doubts.update(dict.fromkeys(group, reason))
+    return doubts
+
+
+def _list_parts(prompts: Sequence[PartPrompt], question: str) -> Sequence[PartPrompt]:
+    """The parts an answer list written under ``question`` may name: every part, unless
+    several questions share a label (``(a)`` of each): then the parts of its own question."""
+    seen: dict[str, str] = {}
+    for prompt in prompts:
+        for form in label_forms(prompt):
+            if seen.setdefault(form, prompt.question) != prompt.question:
+                return [p for p in prompts if p.question == question] if question else prompts
+    return prompts
 
 
 # --- one part ----------------------------------------------------------------------------------
@@ -351,6 +392,8 @@ def _as_number(line: str) -> str:
 
 
 _SPLIT_NUMBER_RE = re.compile(r"^[-−]?\d+ \d{1,2}$|^[-−]?\d+ \d{4,}$")
+# the line's last number split so inside words ("the loss is 1 39 nats")
+_SPLIT_LAST_RE = re.compile(r"(?<![\d.,])\d+ (?:\d{1,2}|\d{4,})(?![\d.,])(?=[^\d]*$)")
 
 
 def _split_number(text: str) -> bool:
@@ -358,7 +401,7 @@ def _split_number(text: str) -> bool:
     ``1 25``): the OCR may have dropped a decimal point."""
     for line in text.splitlines():
         tail = line.rsplit("=", 1)[-1].strip(" $")
-        if _SPLIT_NUMBER_RE.fullmatch(tail):
+        if _SPLIT_NUMBER_RE.fullmatch(tail) or _SPLIT_LAST_RE.search(line):
             return True
     return False
 

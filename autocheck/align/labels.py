@@ -42,6 +42,7 @@ from rapidfuzz import fuzz, process
 
 from autocheck.align.anchors import (
     ANSWER_MARKER_RE,
+    BLANK_AHEAD_RE,
     POINTS_AHEAD_RE,
     POINTS_BELOW_RE,
     POINTS_RE,
@@ -111,13 +112,16 @@ def _candidates(
                     POINTS_AHEAD_RE.match(text, match.end(), line.end)
                     or (at_start and POINTS_BELOW_RE.match(text, line.end))
                 )
-                if not (at_start or points_after):
+                # a label inside a line counts when its points or its blank follow it
+                blank_after = bool(BLANK_AHEAD_RE.match(text, match.end(), line.end))
+                if not (at_start or points_after or blank_after):
                     continue
                 label_end = tail_end(text, match.end(), line.end)
                 exact = weight == 1.0 and (
                     normalise(match.group(0)).strip("().") == normalise(part.label).strip("().")
                 )
-                label_score = weight * ((1.0 if exact else 0.85) if at_start else 0.75)
+                strong = at_start or blank_after
+                label_score = weight * ((1.0 if exact else 0.85) if strong else 0.75)
                 points = 1.0 if points_after else 0.0
                 if head:
                     window = normalise(text[label_end : label_end + 2 * len(head) + 60])

@@ -23,6 +23,8 @@ _LIST_PREFIX_RE = re.compile(
     r"^\W*(?:(?:my\s+)?(?:final\s+)?answers?|ans|solutions?)?\s*[:.-]?\s*", re.I
 )
 _MAX_VALUE = 25
+# what a minus sign is the sign of, not a separator: a number, a logarithm ("-ln 0.25")
+_SIGNED = r"[\d.]|\\?(?:ln|log)\b"
 _SEE_ELSEWHERE_RE = re.compile(
     r"\b(?:see|cont(?:inued|\.|inues)?\s+(?:on|at|overleaf)|turn\s+over|over\s*leaf|p\.?\s*t\.?\s*o)"
     r"\b[^\n]{0,30}?\b(?:back|next|other|last|reverse|extra|page|side|sheet|over)\b"
@@ -64,7 +66,8 @@ def _pattern(form: str) -> re.Pattern[str]:
     # a label starts the text or follows a space or a separator, never "^2" or "x1"
     # the separator after a label, never the sign of a negative value ("6) -0.03")
     return re.compile(
-        r"(?<![^\s,;:(])\(?" + body + r"\)?(?![\w]|\.\d)\s*(?:[).:=]|-(?![\d.]))?", flags
+        r"(?<![^\s,;:(])\(?" + body + r"\)?(?![\w]|\.\d)\s*(?:[).:=]|-(?!" + _SIGNED + "))?",
+        flags,
     )
 
 
@@ -107,7 +110,7 @@ def _entries(
         end = found[n + 1][1] if n + 1 < len(found) else len(text)
         start = label_end
         while start < end and text[start] in " \t\n,;:-":
-            if text[start] == "-" and re.match(r"-[\d.]", text[start : start + 2]):
+            if text[start] == "-" and re.match("-(?:" + _SIGNED + ")", text[start:]):
                 break  # a negative value's sign
             start += 1
         stop = end

@@ -1,0 +1,213 @@
+"""Writing the student labelled with the part it answers: ``Q1b: ...``, ``3b) ...``,
+``(a) ...``, ``ii. ...``, ``(cont.) Q1(b): ...``.
+
+A question's parts are often answered together in its shared space, out of order, in the
+margin or on the back page, each under the student's own label. Such a label re-assigns what
+follows it (up to the next label) to the part it names: the part of that question and letter
+when the label names a question (``Q1b``, ``3b)``), else the part of that letter in the
+question it is written under; a roman sub-part (``ii.``) is the one under the lettered part
+printed last before it (``(b)``). A label that names no part, or several, moves nothing and
+sends the writing's part to a person.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from autocheck.align.diff import CopyAlignment
+from autocheck.align.place import Piece
+from autocheck.align.printed import PrintedExam
+
+__all__ = ["Label", "LabelledWriting", "own_labels", "parse_label"]
+
+_ROMAN = r"(?:iii|ii|iv|vi{0,3}|i|ix|x)"
+# an optional "(cont.)", then a question ("Q1", "3"), a letter and a roman numeral, in
+# brackets or followed by a separator
+_LABEL_RE = re.compile(
+    r"^[ \t>*_\-]*(?P<cont>\(?\s*cont(?:inued|'d|d|\.)?\s*\)?[ \t:.\-]*)?"
+    r"(?P<body>"
+    r"(?P<qword>(?:q|question|problem)\s*\.?\s*)?(?P<q>\d{1,2})?\s*"
+    r"(?P<p>\(\s*[a-h]\s*\)|[a-h](?![a-z]))?\s*"
+    r"(?P<r>\(\s*" + _ROMAN + r"\s*\)|" + _ROMAN + r"(?=\s*[.)]))?"
+    r")"
+    r"(?P<sep>\s*[:.)=]|\s*-(?=\s)|(?<=\))|(?=\s))",
+    re.I,
+)
+_LETTER_HEADING_RE = re.compile(r"\(\s*([a-h])\s*\)|([a-h])[.)]\s")
+
+
+@dataclass(frozen=True)
+class LabelledWriting:
+    """The pieces after the student's labels were followed, and the parts a person must
+    read because writing in them carries a label naming no part or several (by part id,
+    with the reason)."""
+
+    pieces: list[Piece]
+    reviews: dict[str, str]
+
+
+def _components(match: re.Match[str]) -> list[str]:
+    """The label's components, lower case: ``Q1(b)`` -> ``["1", "b"]``."""
+    out = []
+    for name in ("q", "p", "r"):
+        value = match.group(name)
+        if value:
+            out.append(re.sub(r"[()\s]", "", value).lower())
+    return out
+
+
+@dataclass(frozen=True)
+class Label:
+    """A student's label opening a line: its components (``Q1(b)`` -> ``["1", "b"]``), the
+    offset in the line where what it labels starts, whether it says the answer is continued,
+    and whether it is surely a label (in brackets, or naming its question)."""
+
+    comps: list[str]
+    end: int
+    continued: bool
+    sure: bool
+
+
+def parse_label(line: str) -> Label | None:
+    """The student's label opening ``line``, or ``None`` when the line opens with none."""
+    m = _LABEL_RE.match(line)
+    if m is None or not m.group("body").strip():
+        return None
+    comps = _components(m)
+    if not comps:
+        return None
+    bracketed = bool(m.group("p") and "(" in m.group("p")) or bool(
+        m.group("r") and "(" in m.group("r")
+    )
+    separated = bool(m.group("sep").strip())
+    # a bare letter or number ("a 60", "3 x 3") is no label: it needs its brackets, a
+    # separator, or the question's word ("Q2a 0.8")
+    if not (bracketed or separated or m.group("qword")):
+        return None
+    if not (m.group("p") or m.group("r")):
+        return None  # "3." or "Q3" alone is a number or a question's header, not a part
+    if m.group("sep").strip() == "=" and not m.group("q"):
+        return None  # "b = 0.2 - ...", "x = 3": a variable, not a part ("Q1a = 391" is)
+    sure = bracketed or bool(m.group("q"))
+    return Label(comps, m.end(), bool(m.group("cont")), sure)
+
+
+def _part_components(part_id: str) -> list[str]:
+    return [c for c in re.split(r"[.\-_()]+", part_id.lower()) if c]
+
+
+def own_labels(
+    pieces: list[Piece], printed: PrintedExam, aligned: CopyAlignment, text: str
+) -> LabelledWriting:
+    """Follow the student's own labels in the free writing of each part (see the module's
+    docstring)."""
+    prompts = [p.prompt for p in printed.parts if p.found]
+    question_of = {p.part_id: p.question for p in prompts}
+    comps = {p.part_id: _part_components(p.part_id) for p in prompts}
+    choice = {p.part_id for p in prompts if p.options}
+    out: list[Piece] = []
+    reviews: dict[str, str] = {}
+    starts = [t.start for t in aligned.tokens]
+    for piece in pieces:
+        if piece.kind != "text" or piece.slot or piece.part in choice:
+            out.append(piece)
+            continue
+        segments = _segments(piece, text)
+        if len(segments) == 1 and segments[0][2] is None:
+            out.append(piece)
+            continue
+        heading = _heading_before(piece.start, starts, aligned, printed)
+        for a, b, label in segments:  # each labelled segment to the part it names
+            if label is None:
+                out.append(Piece(piece.part, "text", "", a, b, text[a:b]))
+                continue
+            content = a + label.end
+            target = _resolve(label.comps, question_of.get(piece.part, ""), comps, heading)
+            if target is None or target in choice:
+                if not label.sure:
+                    out.append(Piece(piece.part, "text", "", a, b, text[a:b]))
+                    continue
+                reason = (
+                    f"the student's label {text[a:content].strip()!r} names no part of this "
+                    "question with certainty: a person must say which part it answers"
+                )
+                # the part holding it and every part of its question it may answer
+                question = question_of.get(piece.part, "")
+                for pid in [piece.part, *(q for q, n in question_of.items() if n == question)]:
+                    reviews.setdefault(pid, reason)
+                out.append(Piece(piece.part, "text", "", a, b, text[a:b]))
+                continue
+            out.append(Piece(target, "label", "", a, content, text[a:content]))
+            if content < b:
+                slot = "continued" if label.continued else "labelled"
+                out.append(Piece(target, "text", slot, content, b, text[content:b]))
+    return LabelledWriting([p for p in out if p.text.strip()], reviews)
+
+
+def _segments(piece: Piece, text: str) -> list[tuple[int, int, Label | None]]:
+    """The piece cut at each line that opens with a student's label: ``(start, end, label)``
+    with the label's components, where its content starts and whether it says continued."""
+    cuts: list[tuple[int, Label | None]] = [(piece.start, None)]
+    for line in re.finditer(r"[^\n]+", text[piece.start : piece.end]):
+        parsed = parse_label(line.group(0))
+        if parsed is not None:
+            a = piece.start + line.start()
+            cuts.append((a, parsed))
+    out: list[tuple[int, int, Label | None]] = []
+    for k, (a, label) in enumerate(cuts):
+        b = cuts[k + 1][0] if k + 1 < len(cuts) else piece.end
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if label is not None or text[a:b].strip():
+            out.append((a, b, label))
+    return out
+
+
+def _resolve(
+    label: Sequence[str], question: str, comps: dict[str, list[str]], heading: str
+) -> str | None:
+    """The part a label names, or ``None`` when it names none or several."""
+    named = [pid for pid, pc in comps.items() if _names(label, pc, question)]
+    if len(named) > 1 and heading:
+        under = [
+            pid
+            for pid in named
+            if len(comps[pid]) > len(label) and comps[pid][-len(label) - 1] == heading
+        ]
+        named = under or named
+    return named[0] if len(named) == 1 else None
+
+
+def _names(label: Sequence[str], part: Sequence[str], question: str) -> bool:
+    """Does a label (``["1", "b"]``, ``["b"]``, ``["c", "i"]``) name a part's components
+    (``["1", "b"]``, ``["2", "c", "i"]``)? A label without its question names a part of the
+    question it is written under."""
+    if len(part) < 2:
+        return False
+    if label[0].isdigit():
+        return part[0] == label[0] and list(part[-(len(label) - 1) :]) == list(label[1:])
+    return part[0] == question.lower() and list(part[-len(label) :]) == list(label)
+
+
+def _heading_before(
+    start: int, starts: Sequence[int], aligned: CopyAlignment, printed: PrintedExam
+) -> str:
+    """The letter of the last lettered label printed at a line's start before the copy's
+    offset ``start`` (``(b)`` of ``(b) The layer pool1.``), or ``""``."""
+    j = bisect.bisect_left(starts, start) - 1
+    while j >= 0 and aligned.printed[j] < 0:
+        j -= 1
+    if j < 0:
+        return ""
+    tokens, lines, ptext = printed.tokens, printed.lines, printed.text
+    i = aligned.printed[j]
+    while i >= 0:
+        if i == 0 or lines[i - 1] != lines[i]:
+            m = _LETTER_HEADING_RE.match(ptext, tokens[i].start)
+            if m:
+                return (m.group(1) or m.group(2)).lower()
+        i -= 1
+    return ""
