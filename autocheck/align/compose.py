@@ -76,8 +76,10 @@ def align_printed(transcription: str, printed: PrintedExam) -> Alignment:
     pieces, unplaced = place(printed, aligned, transcription)
     pieces, unplaced = named_parts(printed, pieces, unplaced, aligned, transcription)
     prompts = [p.prompt for p in printed.parts]
-    pieces = _redistribute(pieces, prompts, transcription)
-    labelled = own_labels(pieces, printed, aligned, transcription)
+    # crossed-out work names no part: labels are read in the text with it blanked out
+    visible = _STRIKE_RE.sub(lambda m: " " * len(m.group(0)), transcription)
+    pieces = _redistribute(pieces, prompts, transcription, visible)
+    labelled = own_labels(pieces, printed, aligned, transcription, visible)
     pieces = labelled.pieces
     doubts = {**_unplaced_doubts(printed, pieces), **labelled.reviews}
     review = _copy_review(aligned)
@@ -134,7 +136,9 @@ def _printed_spans(aligned: CopyAlignment, text: str) -> list[TextSpan]:
 # --- answer lists and continued answers ------------------------------------------------------
 
 
-def _redistribute(pieces: list[Piece], prompts: Sequence[PartPrompt], text: str) -> list[Piece]:
+def _redistribute(
+    pieces: list[Piece], prompts: Sequence[PartPrompt], text: str, visible: str
+) -> list[Piece]:
     """Continued answers go to their part, and the entries of answer lists to the parts they
     name. The continuation's heading and the list's labels stay accounted for, as ``label``
     pieces (read as the student's, not as an answer)."""
@@ -142,25 +146,40 @@ def _redistribute(pieces: list[Piece], prompts: Sequence[PartPrompt], text: str)
     question_of = {p.part_id: p.question for p in prompts}
     out: list[Piece] = []
     for piece in pieces:
-        found = continued_part(piece.text, prompts, elsewhere) if piece.kind == "text" else None
+        seen = visible[piece.start : piece.end]
+        found = continued_part(seen, prompts, elsewhere) if piece.kind == "text" else None
         if found is not None and found[0] != piece.part:
             a = piece.start + found[1]
             out.append(Piece(found[0], "label", "", piece.start, a, text[piece.start : a]))
             out.append(Piece(found[0], "text", "continued", a, piece.end, text[a : piece.end]))
             continue
         listed = _list_parts(prompts, question_of.get(piece.part, ""))
-        entries = answer_list(piece.text, listed) if piece.kind in ("text", "blank") else []
+        entries = answer_list(seen, listed) if piece.kind in ("text", "blank") else []
         if not entries:
             out.append(piece)
             continue
         pos = piece.start
         for entry in entries:
             a, b = piece.start + entry.start, piece.start + entry.end
+            a = _with_crossed_out(a, pos, text, visible)
             out.append(Piece(piece.part, "label", "", pos, a, text[pos:a]))
             out.append(Piece(entry.part, "text", "list", a, b, text[a:b]))
             pos = b
         out.append(Piece(piece.part, "label", "", pos, piece.end, text[pos : piece.end]))
     return [p for p in out if p.kind != "label" or p.text.strip()]
+
+
+def _with_crossed_out(a: int, pos: int, text: str, visible: str) -> int:
+    """Where an entry's value starts once a value crossed out right before it (``5-~~T~~ F``)
+    is taken with it."""
+    k = a
+    while k > pos and visible[k - 1].isspace():
+        k -= 1
+    if visible[k:a] == text[k:a]:
+        return a  # nothing crossed out there
+    while text[k].isspace():
+        k += 1
+    return k
 
 
 def _unplaced_doubts(printed: PrintedExam, pieces: Sequence[Piece]) -> dict[str, str]:

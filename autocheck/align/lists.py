@@ -167,7 +167,8 @@ def continued_part(
             m = _pattern(form).match(text, pos)
             if m is None:
                 continue
-            rest = text[m.end() : m.end() + 40]
+            # said on the label's own line ("(a) 391\n(b) see back" continues nothing)
+            rest = text[m.end() : m.end() + 40].split("\n", 1)[0]
             said = _CONTINUED_RE.search(text[: m.end()] + rest[:30]) is not None
             if said or part.part_id in elsewhere:
                 tail = re.match(

@@ -17,6 +17,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rapidfuzz import fuzz
+
 from autocheck.align.diff import CopyAlignment
 from autocheck.align.place import Piece
 from autocheck.align.printed import PrintedExam
@@ -100,10 +102,11 @@ def _part_components(part_id: str) -> list[str]:
 
 
 def own_labels(
-    pieces: list[Piece], printed: PrintedExam, aligned: CopyAlignment, text: str
+    pieces: list[Piece], printed: PrintedExam, aligned: CopyAlignment, text: str, visible: str
 ) -> LabelledWriting:
     """Follow the student's own labels in the free writing of each part (see the module's
-    docstring)."""
+    docstring); ``visible`` is the copy with its crossed-out work blanked (a label crossed
+    out names nothing)."""
     prompts = [p.prompt for p in printed.parts if p.found]
     question_of = {p.part_id: p.question for p in prompts}
     comps = {p.part_id: _part_components(p.part_id) for p in prompts}
@@ -115,7 +118,7 @@ def own_labels(
         if piece.kind != "text" or piece.slot or piece.part in choice:
             out.append(piece)
             continue
-        segments = _segments(piece, text)
+        segments = _segments(piece, text, visible)
         if len(segments) == 1 and segments[0][2] is None:
             out.append(piece)
             continue
@@ -144,14 +147,42 @@ def own_labels(
             if content < b:
                 slot = "continued" if label.continued else "labelled"
                 out.append(Piece(target, "text", slot, content, b, text[content:b]))
+    lines = _printed_lines(printed.text)
+    out = [q for p in out for q in _without_print(p, lines, text)]
     return LabelledWriting([p for p in out if p.text.strip()], reviews)
 
 
-def _segments(piece: Piece, text: str) -> list[tuple[int, int, Label | None]]:
-    """The piece cut at each line that opens with a student's label: ``(start, end, label)``
-    with the label's components, where its content starts and whether it says continued."""
+def _printed_lines(text: str) -> list[str]:
+    """The printed exam's lines long enough to be recognised inside writing."""
+    lines = (line.strip() for line in text.splitlines())
+    return [line for line in lines if len(line) >= 25 and len(line.split()) >= 4]
+
+
+def _without_print(piece: Piece, lines: Sequence[str], text: str) -> list[Piece]:
+    """A piece of writing without a printed line the OCR merged into it (a margin answer read
+    into the line of print beside it: ``Q2a 0.8   (a) The value of w after ... [2]``): the
+    printed line is kept aside as a label, never read as the answer."""
+    if piece.kind != "text":
+        return [piece]
+    for line in lines:
+        if len(line) > len(piece.text):
+            continue
+        found = fuzz.partial_ratio_alignment(line, piece.text, score_cutoff=90)
+        if found is None or found.dest_end - found.dest_start < 0.8 * len(line):
+            continue
+        a, b = piece.start + found.dest_start, piece.start + found.dest_end
+        before = Piece(piece.part, "text", piece.slot, piece.start, a, text[piece.start : a])
+        after = Piece(piece.part, "text", piece.slot, b, piece.end, text[b : piece.end])
+        printed = Piece(piece.part, "label", "", a, b, text[a:b])
+        return [*_without_print(before, lines, text), printed, *_without_print(after, lines, text)]
+    return [piece]
+
+
+def _segments(piece: Piece, text: str, visible: str) -> list[tuple[int, int, Label | None]]:
+    """The piece cut at each line that opens with a student's label (read in ``visible``, the
+    text without crossed-out work): ``(start, end, label)``."""
     cuts: list[tuple[int, Label | None]] = [(piece.start, None)]
-    for line in re.finditer(r"[^\n]+", text[piece.start : piece.end]):
+    for line in re.finditer(r"[^\n]+", visible[piece.start : piece.end]):
         parsed = parse_label(line.group(0))
         if parsed is not None:
             a = piece.start + line.start()

@@ -186,3 +186,21 @@ def test_what_a_student_labels_and_what_is_no_label():
     assert parse_label("(a) v = 2, w = 0.8").comps == ["a"]
     for line in ("b = 0.2 - 0.5", "x = 3", "2 bits", "A weight", "4 x 391", "see back"):
         assert parse_label(line) is None, line
+
+
+def test_a_crossed_out_labelled_attempt_names_no_part_and_its_correction_does():
+    copy = _answered("epochs? [2]", "~~(a) 390~~\n(a) 391\n(b) see back")
+    answers = _align(QUIZ, copy, QUIZ_PARTS).answers
+    assert answers["1.a"].text == "391"
+    assert "390" not in answers["1.b"].text
+
+
+def test_a_margin_answer_read_into_a_printed_line_is_read_without_that_line():
+    copy = QUIZ.replace(
+        "(b) The loss in bits. [1]",
+        "(b) The loss in bits. [1]\n\nQ2a 1.386   (a) The loss in nats. [1]\n\n"
+        "Q2b 2   (b) The loss in bits. [1]",
+    )
+    answers = _align(QUIZ, copy, QUIZ_PARTS).answers
+    assert answers["2.a"].text == "1.386"
+    assert answers["2.b"].text == "2"
