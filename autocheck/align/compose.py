@@ -78,6 +78,7 @@ def align_printed(transcription: str, printed: PrintedExam) -> Alignment:
     prompts = [p.prompt for p in printed.parts]
     # crossed-out work names no part: labels are read in the text with it blanked out
     visible = _STRIKE_RE.sub(lambda m: " " * len(m.group(0)), transcription)
+    pieces = _shared_lines(printed, aligned, pieces, transcription, visible)
     pieces = _redistribute(pieces, prompts, transcription, visible)
     labelled = own_labels(pieces, printed, aligned, transcription, visible)
     pieces = labelled.pieces
@@ -180,6 +181,84 @@ def _with_crossed_out(a: int, pos: int, text: str, visible: str) -> int:
     while text[k].isspace():
         k += 1
     return k
+
+
+def _line_groups(printed: PrintedExam) -> list[list[PrintedPart]]:
+    """The parts whose labels and blanks share a printed line (``(a) ____  (b) ____``)."""
+    lines: dict[int, list[PrintedPart]] = {}
+    for part in printed.parts:
+        if part.found and not part.table and part.blanks:
+            lines.setdefault(printed.lines[part.start], []).append(part)
+    return [group for group in lines.values() if len(group) > 1]
+
+
+def _label_re(label: str) -> re.Pattern[str]:
+    """A printed label as written on a copy's line, spaces allowed inside (``( b )``)."""
+    chars = [re.escape(c) for c in label if not c.isspace()]
+    return re.compile(r"(?<!\w)" + r"\s*".join(chars) + (r"(?!\w)" if label[-1:].isalnum() else ""))
+
+
+def _only_labels_and_blanks(printed: PrintedExam, group: Sequence[PrintedPart]) -> bool:
+    """Whether the group's printed line holds nothing but their labels and blanks."""
+    tokens, lines = printed.tokens, printed.lines
+    line = lines[group[0].start]
+    rest = " ".join(t.text for i, t in enumerate(tokens) if lines[i] == line and t.kind != "blank")
+    for part in group:
+        rest = _label_re(part.prompt.label).sub(" ", rest, count=1)
+    return not rest.strip()
+
+
+def _shared_lines(
+    printed: PrintedExam, aligned: CopyAlignment, pieces: list[Piece], text: str, visible: str
+) -> list[Piece]:
+    """A printed line holding several parts' labels and blanks is read on the copy's line by
+    the labels written there, in whatever order (``(b) 32896   (a) 128``): what follows each
+    label, up to the next, fills that part's blank on the line."""
+    for group in _line_groups(printed):
+        if not _only_labels_and_blanks(printed, group):
+            continue  # a sentence with blanks (a cloze paragraph) is read by its print
+        js = {aligned.matched[p.start] for p in group} | {
+            aligned.matched[b] for p in group for b in p.blanks
+        }
+        js.discard(-1)
+        if not js:
+            continue
+        anchor = aligned.tokens[min(js)].start
+        a = text.rfind("\n", 0, anchor) + 1
+        b = text.find("\n", anchor)
+        b = len(text) if b < 0 else b
+        found = []
+        for part in group:
+            hits = list(_label_re(part.prompt.label).finditer(visible, a, b))
+            if len(hits) != 1:
+                break
+            found.append((hits[0].start(), hits[0].end(), part))
+        else:
+            found.sort(key=lambda f: f[0])
+            ids = {p.prompt.part_id for p in group}
+            kept = [p for p in pieces if not (p.part in ids and a <= p.start and p.end <= b)]
+            for k, (_, end, part) in enumerate(found):
+                stop = found[k + 1][0] if k + 1 < len(found) else b
+                slot = next(
+                    i
+                    for i, blank in enumerate(part.blanks)
+                    if printed.lines[blank] == printed.lines[part.start]
+                )
+                value = text[end:stop].strip()
+                if value:
+                    start = text.index(value, end)
+                    kept.append(
+                        Piece(
+                            part.prompt.part_id,
+                            "blank",
+                            str(slot),
+                            start,
+                            start + len(value),
+                            value,
+                        )
+                    )
+            pieces = sorted(kept, key=lambda p: p.start)
+    return pieces
 
 
 def _unplaced_doubts(printed: PrintedExam, pieces: Sequence[Piece]) -> dict[str, str]:

@@ -46,6 +46,15 @@ def test_each_blank_of_a_shared_line_is_the_part_whose_label_precedes_it():
     assert answers["5.a"].text == answers["5.b"].text == ""
 
 
+def test_values_written_on_a_shared_line_in_the_other_order_go_by_their_labels():
+    copy = PAIRS.replace(
+        "(b) its parameters.\n\n(a) ______________    (b) ______________",
+        "(b) its parameters.\n\n(b) 0    (a) 14",
+    )
+    answers = _align(PAIRS, copy, PAIR_PARTS).answers
+    assert (answers["5.a"].text, answers["5.b"].text) == ("14", "0")
+
+
 def test_labelled_values_under_a_shared_line_go_to_their_parts_of_that_question():
     copy = PAIRS.replace(
         "(b) its parameters.\n\n(a) ______________    (b) ______________",
