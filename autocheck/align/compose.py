@@ -333,6 +333,12 @@ def _answer(
     if found < 0.3:
         if not pieces:
             review = "answer not found: the part's printed text is missing from this copy"
+        elif _label_repeated(part, printed):
+            review = (
+                f"the part's printed text is missing from this copy and its label "
+                f"{part.prompt.label!r} is printed several times in its question: the writing "
+                "here may answer another of them"
+            )
         confidence = 0.6
     if pieces and not re.search(r"\w", text) and any(p.kind != "mark" for p in pieces):
         if any(_STRIKE_RE.search(p.text) for p in pieces):
@@ -340,6 +346,18 @@ def _answer(
         elif any(_WRITTEN_RE.search(_clean(p.text)) for p in pieces if p.kind != "label"):
             review = "something is written for this part but was not read as an answer"
     return AnswerText(pid, text, start, end, confidence, "printed", spans, review, evidence)
+
+
+def _label_repeated(part: PrintedPart, printed: PrintedExam) -> bool:
+    """Whether another part of the same question prints the same label (``i.`` under each of
+    ``(a)``, ``(b)``, ``(c)``)."""
+    label = part.prompt.label.strip().lower()
+    return any(
+        other is not part
+        and other.prompt.question == part.prompt.question
+        and other.prompt.label.strip().lower() == label
+        for other in printed.parts
+    )
 
 
 def _named_answer(

@@ -213,3 +213,13 @@ def test_a_margin_answer_read_into_a_printed_line_is_read_without_that_line():
     answers = _align(QUIZ, copy, QUIZ_PARTS).answers
     assert answers["2.a"].text == "1.386"
     assert answers["2.b"].text == "2"
+
+
+def test_writing_under_a_repeated_label_whose_print_is_missing_goes_to_a_person():
+    lost = (
+        "(b) The layer pool1.\n\ni. (2 points) What is its output shape?\n\n16 x 16 x 8\n\nii. 0\n"
+    )
+    copy = ROMAN[: ROMAN.index("(b) The layer pool1.")] + lost
+    answers = _align(ROMAN, copy, ROMAN_PARTS).answers
+    assert answers["2.b-i"].text == "16 x 16 x 8"
+    assert "printed several times" in answers["2.b-ii"].review
