@@ -273,7 +273,10 @@ def _unplaced_doubts(printed: PrintedExam, pieces: Sequence[Piece]) -> dict[str,
     for group in lines.values():
         if len(group) < 2:
             continue
-        if any(p.part in group and p.kind == "text" and not p.slot for p in pieces):
+        if any(
+            p.part in group and p.kind == "text" and not p.slot and re.search(r"\w", _clean(p.text))
+            for p in pieces
+        ):
             reason = (
                 f"writing under the line that holds the blanks of {', '.join(group)} is in "
                 "none of them and names no part: a person must say which part it answers"

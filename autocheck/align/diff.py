@@ -68,7 +68,7 @@ def align_copy(printed: PrintedExam, text: str) -> CopyAlignment:
     _anchor_labels(printed, pkeys, ckeys, link)
     _fill_gaps(pkeys, ckeys, ptoks, ctoks, link)
     moves = _recover_moves(pkeys, ckeys, ptoks, ctoks, link)
-    _slide_right(ptoks, ctoks, link)
+    _slide_right(ptoks, ctoks, link, text)
     _keep_print_together(ctoks, link)
     runs = _runs(link)
     words = [i for i, t in enumerate(ptoks) if t.content]
@@ -179,15 +179,19 @@ def _label_in_copy(
     return -1
 
 
-def _slide_right(ptoks: Sequence[Token], ctoks: Sequence[Token], link: _Link) -> None:
+def _slide_right(
+    ptoks: Sequence[Token], ctoks: Sequence[Token], link: _Link, text: str
+) -> None:
     """Move a punctuation match that splits a piece of writing to the same token further
     right, before the next print: in ``ReLU(2) = 2 ... (b)`` the printed ``(`` of ``(b)`` is
     the last ``(``, not the student's. Writing follows its question, so ties go right."""
     for i, j in enumerate(link.p):
         if j <= 0 or j + 1 >= len(ctoks) or ptoks[i].content:
             continue
-        if link.c[j - 1] >= 0 or link.c[j + 1] >= 0:
-            continue  # not inside writing
+        if link.c[j + 1] >= 0:
+            continue  # no writing after it
+        if link.c[j - 1] >= 0 and "\n" not in text[ctoks[j - 1].end : ctoks[j].start]:
+            continue  # print before it on its line: not inside writing
         nxt = j + 1
         while nxt < len(ctoks) and link.c[nxt] < 0:
             nxt += 1

@@ -111,6 +111,9 @@ def own_labels(
     question_of = {p.part_id: p.question for p in prompts}
     comps = {p.part_id: _part_components(p.part_id) for p in prompts}
     choice = {p.part_id for p in prompts if p.options}
+    # the kinds of numbering the parts use: "(i)" in an exam without roman sub-parts is the
+    # student's own enumeration, not a part's label
+    kinds = {_kind(pc[-1]) for pc in comps.values() if len(pc) >= 2}
     out: list[Piece] = []
     reviews: dict[str, str] = {}
     starts = [t.start for t in aligned.tokens]
@@ -130,7 +133,7 @@ def own_labels(
             content = a + label.end
             target = _resolve(label.comps, question_of.get(piece.part, ""), comps, heading)
             if target is None or target in choice:
-                if not label.sure:
+                if not label.sure or _kind(label.comps[-1]) not in kinds:
                     out.append(Piece(piece.part, "text", "", a, b, text[a:b]))
                     continue
                 reason = (
@@ -150,6 +153,13 @@ def own_labels(
     lines = _printed_lines(printed.text)
     out = [q for p in out for q in _without_print(p, lines, text)]
     return LabelledWriting([p for p in out if p.text.strip()], reviews)
+
+
+def _kind(component: str) -> str:
+    """``roman``, ``letter`` or ``number``: how a label component numbers."""
+    if component.isdigit():
+        return "number"
+    return "roman" if re.fullmatch(_ROMAN, component) else "letter"
 
 
 def _printed_lines(text: str) -> list[str]:

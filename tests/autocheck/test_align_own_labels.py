@@ -223,3 +223,10 @@ def test_writing_under_a_repeated_label_whose_print_is_missing_goes_to_a_person(
     answers = _align(ROMAN, copy, ROMAN_PARTS).answers
     assert answers["2.b-i"].text == "16 x 16 x 8"
     assert "printed several times" in answers["2.b-ii"].review
+
+
+def test_a_students_own_enumeration_of_a_kind_no_part_uses_stays_with_its_part():
+    copy = _answered("epoch? [2]", "(i) 50000 / 128 = 390.6\n(ii) so 391")
+    answers = _align(QUIZ, copy, QUIZ_PARTS).answers
+    assert "391" in answers["1.a"].text
+    assert answers["1.a"].review == answers["1.b"].review == ""
