@@ -18,7 +18,7 @@ Model: a small CNN (5 conv blocks on a 24 px high line, height pooled to 1), two
 convolutions along the frames and a CTC head over ``linemodel.CHARSET``; 0.34 M parameters
 (1.4 MB as ONNX), exported with a dynamic width. AdamW with a one-cycle schedule.
 
-Run: ``nice -n 10 python scripts/train_reader.py [--regions 12500] [--epochs 5] [--seed N]``
+Run: ``nice -n 10 python scripts/train_reader.py [--regions 32000] [--epochs 10] [--seed N]``
 (``--compose-only`` composes and keeps the data, then stops); needs torch (CPU build).
 Seeded: the same arguments give the same data and the same training order (bit-identical
 weights are not promised across machines: torch's CPU kernels vary).
@@ -374,9 +374,9 @@ def _write_report(args: argparse.Namespace, report: dict) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--regions", type=int, default=12500, help="composed training regions")
+    parser.add_argument("--regions", type=int, default=32000, help="composed training regions")
     parser.add_argument("--val-regions", type=int, default=1200)
-    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--batch", type=int, default=48)
     parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--seed", type=int, default=SEED, help="weights, augmentation, order")
