@@ -179,9 +179,7 @@ def _label_in_copy(
     return -1
 
 
-def _slide_right(
-    ptoks: Sequence[Token], ctoks: Sequence[Token], link: _Link, text: str
-) -> None:
+def _slide_right(ptoks: Sequence[Token], ctoks: Sequence[Token], link: _Link, text: str) -> None:
     """Move a punctuation match that splits a piece of writing to the same token further
     right, before the next print: in ``ReLU(2) = 2 ... (b)`` the printed ``(`` of ``(b)`` is
     the last ``(``, not the student's. Writing follows its question, so ties go right."""

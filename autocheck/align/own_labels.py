@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from autocheck.align.diff import CopyAlignment
+from autocheck.align.lists import label_forms
 from autocheck.align.place import Piece
 from autocheck.align.printed import PrintedExam
 
@@ -111,9 +112,15 @@ def own_labels(
     question_of = {p.part_id: p.question for p in prompts}
     comps = {p.part_id: _part_components(p.part_id) for p in prompts}
     choice = {p.part_id for p in prompts if p.options}
+    printed_as = {
+        p.part_id: [p.question.lower(), form.lower()]
+        for p in prompts
+        for form in label_forms(p)[:1]
+        if re.fullmatch(r"[a-z]+|\d+", form.lower())
+    }
     # the kinds of numbering the parts use: "(i)" in an exam without roman sub-parts is the
     # student's own enumeration, not a part's label
-    kinds = {_kind(pc[-1]) for pc in comps.values() if len(pc) >= 2}
+    kinds = {_kind(pc[-1]) for pc in [*comps.values(), *printed_as.values()] if len(pc) >= 2}
     out: list[Piece] = []
     reviews: dict[str, str] = {}
     starts = [t.start for t in aligned.tokens]
@@ -131,7 +138,8 @@ def own_labels(
                 out.append(Piece(piece.part, "text", "", a, b, text[a:b]))
                 continue
             content = a + label.end
-            target = _resolve(label.comps, question_of.get(piece.part, ""), comps, heading)
+            question = question_of.get(piece.part, "")
+            target = _resolve(label.comps, question, comps, printed_as, heading)
             if target is None or target in choice:
                 if not label.sure or _kind(label.comps[-1]) not in kinds:
                     out.append(Piece(piece.part, "text", "", a, b, text[a:b]))
@@ -141,7 +149,6 @@ def own_labels(
                     "question with certainty: a person must say which part it answers"
                 )
                 # the part holding it and every part of its question it may answer
-                question = question_of.get(piece.part, "")
                 for pid in [piece.part, *(q for q, n in question_of.items() if n == question)]:
                     reviews.setdefault(pid, reason)
                 out.append(Piece(piece.part, "text", "", a, b, text[a:b]))
@@ -208,10 +215,19 @@ def _segments(piece: Piece, text: str, visible: str) -> list[tuple[int, int, Lab
 
 
 def _resolve(
-    label: Sequence[str], question: str, comps: dict[str, list[str]], heading: str
+    label: Sequence[str],
+    question: str,
+    comps: dict[str, list[str]],
+    printed_as: dict[str, list[str]],
+    heading: str,
 ) -> str | None:
-    """The part a label names, or ``None`` when it names none or several."""
-    named = [pid for pid, pc in comps.items() if _names(label, pc, question)]
+    """The part a label names, by the part's id (``2.b-ii``) or its printed label (``(b)`` of
+    part ``2.2``), or ``None`` when it names none or several."""
+    named = [
+        pid
+        for pid, pc in comps.items()
+        if _names(label, pc, question) or _names(label, printed_as.get(pid, []), question)
+    ]
     if len(named) > 1 and heading:
         under = [
             pid

@@ -230,3 +230,14 @@ def test_a_students_own_enumeration_of_a_kind_no_part_uses_stays_with_its_part()
     answers = _align(QUIZ, copy, QUIZ_PARTS).answers
     assert "391" in answers["1.a"].text
     assert answers["1.a"].review == answers["1.b"].review == ""
+
+
+def test_a_label_names_a_part_by_its_printed_label_when_the_key_numbers_it_otherwise():
+    parts = [
+        PartPrompt(f"{q}.{n}", f"({x})", question=q, question_label=f"Q{q}.", targets=NUMBER)
+        for q in "12"
+        for n, x in (("1", "a"), ("2", "b"))
+    ]
+    copy = _answered("epochs? [2]", "(b) 1564\n(a) 391")
+    answers = _align(QUIZ, copy, parts).answers
+    assert (answers["1.1"].text, answers["1.2"].text) == ("391", "1564")

@@ -551,7 +551,8 @@ def test_a_student_id_in_a_page_header_answers_no_part_and_the_lines_after_it_ar
         .replace("How many steps?", "How many steps?\n\n    400")
     )
     alignment = _align(PAGES, copy, PAGE_PARTS)
-    assert alignment.answers["1.a"].text.endswith("(a) continued: 20 epochs")
+    # the student's label "(a)" is read as a label, what it labels as the answer
+    assert alignment.answers["1.a"].text.endswith("\ncontinued: 20 epochs")
     assert alignment.answers["1.b"].text == "400"
     assert [s.text for s in alignment.unmatched] == ["4471", "4471"]
 
