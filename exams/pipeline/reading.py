@@ -63,9 +63,9 @@ def page_transcribe(*, page_id: int) -> list[Answer]:
     Each read is kept with the scan it was read from and becomes the part's current text. A
     part already read from *this* scan is not read again (a redelivered task, a page sent back
     to be read because the key added a part): a new scan placed at the copy's position in
-    place of another is read whole, and its reads supersede the replaced scan's (which stay
-    as history; a grade a person gave stays, see ``exams.pipeline.checking``). A scan that
-    stops being the placed one while it is read (replaced meanwhile) writes nothing more."""
+    place of another is read whole, and its reads supersede the replaced scan's (which left
+    with it; a grade a person gave stays, marked, see ``exams.services.pages``). A scan that
+    stops being the placed one while it is read (replaced meanwhile) writes nothing."""
     page = Page.objects.select_related("submission__exam").filter(pk=page_id).first()
     if (
         page is None
@@ -96,19 +96,21 @@ def page_transcribe(*, page_id: int) -> list[Answer]:
         return []
     _, expected = key_for(answer_key)
     done = parts_read_from(page, parts)
+    todo = [part for part in parts if part.pk not in done]
+    if todo and image is None:
+        image = open_upright(page)
+    # Every region is read before anything is written, then the reads are stored in one
+    # transaction: the page is locked once, and a read interrupted midway stores nothing (the
+    # page is read again whole).
+    reads = [(part, *read_region(image, part, expected)) for part in todo if image is not None]
     answers: list[Answer] = []
-    for part in parts:
-        if part.pk in done:
-            continue
-        if image is None:
-            image = open_upright(page)
-        result, reading = read_region(image, part, expected)
-        with transaction.atomic():
-            # Locked: placing another scan here (exams.services.attention) waits for this
-            # read to commit, or this read sees that the scan was replaced.
-            placed = Page.objects.select_for_update().filter(pk=page.pk, status=Page.Status.PLACED)
-            if placed.first() is None:
-                return answers
+    with transaction.atomic():
+        # Locked: placing another scan here (exams.services.pages) waits for these reads to
+        # commit, or they see that the scan was replaced and write nothing.
+        placed = Page.objects.select_for_update().filter(pk=page.pk, status=Page.Status.PLACED)
+        if placed.first() is None:
+            return []
+        for part, result, reading in reads:
             answers.append(
                 answer_set_text(
                     submission=submission,
@@ -122,7 +124,7 @@ def page_transcribe(*, page_id: int) -> list[Answer]:
                     page=page,
                 )
             )
-    this_page.update(**steps.advanced(Page.Stage.READ, due=True))
+        this_page.update(**steps.advanced(Page.Stage.READ, due=True))
     return answers
 
 
