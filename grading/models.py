@@ -74,13 +74,31 @@ class Score(models.Model):
 
 class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs):
-        raise TypeError("grade events are append-only")
+        raise TypeError(f"{self.model._meta.verbose_name_plural} are append-only")
 
     def delete(self):
-        raise TypeError("grade events are append-only")
+        raise TypeError(f"{self.model._meta.verbose_name_plural} are append-only")
 
 
-class GradeEvent(models.Model):
+class AppendOnlyModel(models.Model):
+    """An audit log's row: inserted, never updated or deleted through the ORM (the model and
+    its queryset refuse it; on PostgreSQL the database's trigger and roles refuse it too)."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError(f"{self._meta.verbose_name_plural} are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError(f"{self._meta.verbose_name_plural} are append-only")
+
+
+class GradeEvent(AppendOnlyModel):
     """One change of one answer's score, or of the answer group it is graded with (a split or
     a merge, which leaves the points as they are): the audit log. Rows are inserted, never updated or
     deleted (the model and its queryset refuse it)."""
@@ -106,21 +124,11 @@ class GradeEvent(models.Model):
     detail = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
         return f"{self.action} {self.old_points} -> {self.new_points}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise TypeError("grade events are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("grade events are append-only")
 
 
 class GroupMove(models.Model):
@@ -177,7 +185,7 @@ class RegradeRequest(models.Model):
         return f"regrade of {self.answer} ({self.status})"
 
 
-class ExamEvent(models.Model):
+class ExamEvent(AppendOnlyModel):
     """One change of what an exam shows its students (publication, anonymous grading): the
     exam's audit log, append-only like :class:`GradeEvent` and sealed the same way on
     PostgreSQL (migration ``0005``, ``grading.audit.grant_app_role``)."""
@@ -197,21 +205,11 @@ class ExamEvent(models.Model):
     detail = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
         return f"{self.exam}: {self.action}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise TypeError("exam events are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("exam events are append-only")
 
 
 class Notification(models.Model):

@@ -105,7 +105,7 @@ def test_grade_events_are_append_only(cast, answer):
         event.save()
     with pytest.raises(TypeError):
         event.delete()
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="grade events are append-only"):
         GradeEvent.objects.filter(answer=answer).update(new_points=0)
     with pytest.raises(TypeError):
         GradeEvent.objects.all().delete()
