@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from exams.models import Role
+from exams.models import Answer, Role
 from gradebook.http import wants_json as _wants_json
 
 INSTRUCTOR = (Role.INSTRUCTOR,)
@@ -27,3 +29,8 @@ def fail(request: HttpRequest, message: str, status: int, fallback: str) -> Http
         return JsonResponse({"ok": False, "error": message}, status=status)
     messages.error(request, message)
     return redirect_back(request, fallback)
+
+
+def copy_numbers(answers: Iterable[Answer]) -> str:
+    """The answers' copy numbers for a message: ``3, 17, 42``."""
+    return ", ".join(str(a.submission.copy_number) for a in answers)

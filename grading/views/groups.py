@@ -17,7 +17,7 @@ from gradebook.http import error_text as _errors
 from gradebook.http import wants_json as _wants_json
 from grading import forms, selectors, services
 from grading import groups as group_services
-from grading.views.common import fail, redirect_back
+from grading.views.common import copy_numbers, fail, redirect_back
 
 #: Crops shown per group in the list of all groups; a group opened alone shows them all.
 CROPS_SHOWN = 12
@@ -125,10 +125,6 @@ def group_accept(request: AuthenticatedRequest, part_id: int) -> HttpResponse:
     )
 
 
-def _copies(answers) -> str:
-    return ", ".join(str(a.submission.copy_number) for a in answers)
-
-
 @require_POST
 @login_required
 def group_split(request: AuthenticatedRequest, part_id: int) -> HttpResponse:
@@ -147,7 +143,7 @@ def group_split(request: AuthenticatedRequest, part_id: int) -> HttpResponse:
         )
     except ValidationError as exc:
         return fail(request, _errors(exc), 400, back)
-    message = f"Copies {_copies(result.moved)} now form a group of their own (u undoes it)."
+    message = f"Copies {copy_numbers(result.moved)} now form a group of their own (u undoes it)."
     return _done(request, message, back, group_key=result.group_key)
 
 

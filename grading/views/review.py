@@ -17,7 +17,7 @@ from gradebook.http import error_text as _errors
 from gradebook.http import wants_json as _wants_json
 from grading import forms, selectors, services, undo
 from grading.models import GradeEvent, RegradeRequest
-from grading.views.common import QUEUE_BEFORE, QUEUE_WINDOW, fail, redirect_back
+from grading.views.common import QUEUE_BEFORE, QUEUE_WINDOW, copy_numbers, fail, redirect_back
 
 # --- TA review ----------------------------------------------------------------------------
 
@@ -212,16 +212,18 @@ def review_undo(request: AuthenticatedRequest, part_id: int) -> HttpResponse:
     restored = [score.answer for score in result.restored]
     what = GradeEvent.Action(result.action).label
     if result.moved_back:
-        message = f"Undone ({what}): copies {_copies(result.moved_back)} are back in their group."
+        message = (
+            f"Undone ({what}): copies {copy_numbers(result.moved_back)} are back in their group."
+        )
     elif len(restored) == 1:
         points = result.restored[0].points
-        message = f"Undone ({what}): copy {_copies(restored)} is back to {points} points."
+        message = f"Undone ({what}): copy {copy_numbers(restored)} is back to {points} points."
     elif restored:
-        message = f"Undone ({what}): copies {_copies(restored)} are back to their grades."
+        message = f"Undone ({what}): copies {copy_numbers(restored)} are back to their grades."
     else:
         message = f"Nothing undone ({what})."
     if result.skipped:
-        message += f" Left copies {_copies(result.skipped)} alone: changed by someone since."
+        message += f" Left copies {copy_numbers(result.skipped)} alone: changed by someone since."
     next_url = f"{base}&answer={(restored or result.moved_back or result.skipped)[0].pk}"
     if _wants_json(request):
         return JsonResponse(
@@ -237,10 +239,6 @@ def review_undo(request: AuthenticatedRequest, part_id: int) -> HttpResponse:
     (messages.warning if result.skipped else messages.success)(request, message)
     # From the answer-groups page (``next``), back to it; else to the restored answer.
     return redirect_back(request, next_url)
-
-
-def _copies(answers: list[Answer]) -> str:
-    return ", ".join(str(a.submission.copy_number) for a in answers)
 
 
 @require_POST
