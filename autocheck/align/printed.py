@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -176,18 +176,13 @@ def _labelled_blanks(
             words = tuple(t.norm for t in tokenize(form) if t.content)
             if words:  # a label several parts share ("(a)" of every question) names none
                 forms[words] = k if forms.get(words, k) == k else None
-    fields: set[int] = set()
-    moved: dict[int, list[int]] = {}
+    fields = _field_blanks(tokens, line_of)
+    moved = _numbered_sheet(parts, tokens, line_of, fields)
+    ordered = {i for v in moved.values() for i in v}
     for i, token in enumerate(tokens):
-        if token.kind != "blank":
+        if token.kind != "blank" or i in fields or i in ordered:
             continue
         words = _label_before(i, tokens, line_of)
-        colon = i > 0 and tokens[i - 1].text == ":"
-        if (words and words[0] in _FIELD_WORDS and len(words) <= 3) or (
-            colon and _FIELD_WORDS & set(words[-2:])
-        ):  # "Name: ____", "Page 2 of 3   Student ID: ____"
-            fields.add(i)
-            continue
         named = forms.get(words) if 0 < len(words) <= 3 else None
         if named is None:
             continue
@@ -205,6 +200,54 @@ def _labelled_blanks(
         extra = tuple(moved.get(k, ()))
         out.append(replace(part, blanks=own + extra, elsewhere=extra))
     return out, frozenset(fields)
+
+
+def _field_blanks(tokens: Sequence[Token], line_of: Sequence[int]) -> set[int]:
+    """The blanks of a cover's fields: ``Name: ____``, ``Page 2 of 3   Student ID: ____``."""
+    fields: set[int] = set()
+    for i, token in enumerate(tokens):
+        if token.kind != "blank":
+            continue
+        words = _label_before(i, tokens, line_of)
+        colon = i > 0 and tokens[i - 1].text == ":"
+        if (words and words[0] in _FIELD_WORDS and len(words) <= 3) or (
+            colon and _FIELD_WORDS & set(words[-2:])
+        ):
+            fields.add(i)
+    return fields
+
+
+def _numbered_sheet(
+    parts: Sequence[PrintedPart],
+    tokens: Sequence[Token],
+    line_of: Sequence[int],
+    fields: Collection[int],
+) -> dict[int, list[int]]:
+    """An answer sheet numbered apart from the questions: blanks labelled only by the numbers
+    1 to N, as many as the exam has parts, answer the parts in order (the k-th blank the k-th
+    part, whatever the parts' labels: ``3. ____`` answers ``2 (a)`` when it is the third
+    part). Returns the blanks by part index, a blank printed on its own part's line left out;
+    nothing when the numbered blanks are not exactly 1 to N."""
+    numbered: dict[int, int] = {}
+    for i, token in enumerate(tokens):
+        if token.kind != "blank" or i in fields:
+            continue
+        words = _label_before(i, tokens, line_of)
+        if len(words) == 1 and words[0].isdigit():
+            if int(words[0]) in numbered:
+                return {}  # the same number twice: no sheet of one line per part
+            numbered[int(words[0])] = i
+    n = len(parts)
+    if n < 2 or sorted(numbered) != list(range(1, n + 1)):
+        return {}
+    if any(not p.found or p.table for p in parts):
+        return {}
+    moved: dict[int, list[int]] = {}
+    for k, part in enumerate(parts):
+        i = numbered[k + 1]
+        if not (i in part.blanks and line_of[i] == line_of[part.start]):
+            moved[k] = [i]
+    return moved
 
 
 def _label_before(i: int, tokens: Sequence[Token], line_of: Sequence[int]) -> tuple[str, ...]:
