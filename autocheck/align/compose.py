@@ -494,6 +494,8 @@ def _filled_in(part: PrintedPart, values: Sequence[str], printed: PrintedExam) -
 _LOOKALIKE_RE = re.compile(
     r"(?<![A-Za-z\\])[-−]?(?=[0-9lI|O.,]*\d)[0-9lI|O][0-9lI|O.,]*(?![A-Za-z])"
 )
+# "lO", "lOO": a one and zeros, with no digit the look-alike pattern above can hold on to
+_TENS_RE = re.compile(r"(?<![A-Za-z\\])[lI]O+(?![A-Za-z])")
 _DIGIT_LOOKALIKES = str.maketrans({"l": "1", "I": "1", "|": "1", "O": "0"})
 _FRACTION_RE = re.compile(r"-?\d+(?:\.\d+)?\s*/\s*\d+(?:\.\d+)?")
 
@@ -505,6 +507,8 @@ def _as_number(line: str) -> str:
     if line.strip() in ("l", "I", "|", "O"):
         return line.strip().translate(_DIGIT_LOOKALIKES)
     line = _LOOKALIKE_RE.sub(lambda m: m.group(0).translate(_DIGIT_LOOKALIKES), line)
+    if re.search(r"\d", line):  # a ten or a hundred read all in look-alikes, beside numbers
+        line = _TENS_RE.sub(lambda m: m.group(0).translate(_DIGIT_LOOKALIKES), line)
     if _FRACTION_RE.fullmatch(line.strip()):
         return f"${line.strip()}$"
     return line
@@ -574,6 +578,8 @@ def _blank_values(part: PrintedPart, pieces: Sequence[Piece], evidence: list[str
             k = int(piece.slot)
             value = _clean(piece.text).strip("_\\ ")
             value = re.sub(r"^\\_|\\_$", "", value).strip()
+            if value.count("|") == 1:  # a box's border beside the value, not an absolute value
+                value = value.strip("| ")
             values[k] = (values[k] + " " + value).strip()
             evidence.append(f"blank {k + 1}: {value}")
     return values

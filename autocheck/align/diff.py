@@ -70,6 +70,7 @@ def align_copy(printed: PrintedExam, text: str) -> CopyAlignment:
     moves = _recover_moves(pkeys, ckeys, ptoks, ctoks, link)
     _slide_right(ptoks, ctoks, link, text)
     _keep_print_together(ctoks, link)
+    _keep_labels_whole(ptoks, ctoks, link)
     runs = _runs(link)
     words = [i for i, t in enumerate(ptoks) if t.content]
     share = sum(link.p[i] >= 0 for i in words) / len(words) if words else 1.0
@@ -216,6 +217,24 @@ def _keep_print_together(ctoks: Sequence[Token], link: _Link) -> None:
         if same:
             link.c[j] = -1
             link.join(i, same[-1])
+
+
+def _keep_labels_whole(ptoks: Sequence[Token], ctoks: Sequence[Token], link: _Link) -> None:
+    """A printed word matched past writing that holds it with its printed punctuation, while
+    that punctuation found no match after it, is the earlier one: in ``5. 5`` written over
+    ``5. ____`` the label is the first ``5.``, and the second ``5`` the student's answer."""
+    for i in range(len(link.p) - 1):
+        j = link.p[i]
+        if j <= 0 or link.p[i + 1] >= 0 or ptoks[i + 1].kind != "punct":
+            continue
+        k = j - 2
+        while k >= 0 and link.c[k] < 0 and link.c[k + 1] < 0:
+            if ctoks[k].norm == ctoks[j].norm and ctoks[k + 1].norm == ptoks[i + 1].norm:
+                link.c[j] = -1
+                link.join(i, k)
+                link.join(i + 1, k + 1)
+                break
+            k -= 1
 
 
 def _canonical(ptoks: Sequence[Token], ctoks: Sequence[Token]) -> list[str]:

@@ -21,6 +21,11 @@ from autocheck.normalise import normalise
 from autocheck.outcome import Comparison, Diagnosis, Read
 
 
+# after a shape, a separator and something that is no digit ("32 x 32 x lO"), or a letter
+# glued to its last digit ("32 x 32 x 1O"): the OCR misread a dimension
+_CUT_SHORT_RE = re.compile(r"\s*(?:\\times|×|[xX*])\s*[^\d\s(\[]|(?<=\d)[A-Za-z]")
+
+
 def compare_shape(expected: Shape, dims: tuple[int, ...]) -> Comparison:
     """Equal tuples; a permutation or a difference in size-1 axes is said so."""
     if tuple(expected.dims) == dims:
@@ -61,6 +66,8 @@ class ShapeKind(Kind):
     def standalone(self, text: str) -> list[Candidate]:
         out = []
         for m in SHAPE_RE.finditer(text):
+            if _CUT_SHORT_RE.match(text, m.end()):
+                continue  # a dimension follows that is not read: the shape is not this prefix
             if len(re.findall(r"\d+", m.group(0))) >= 2:
                 a, b = trim(text, m.start(), m.end())
                 out.append(Candidate(text[a:b], a, b, "shape"))
