@@ -164,7 +164,39 @@ def _copy_cells(
         if inside:
             start, end = inside[0].start, inside[-1].end
             pieces.append(Piece(part_id, "cell", cell.header, start, end, text[start:end]))
+    for part in printed.parts:
+        beside = _beside_row(part, rows, names, aligned.tokens, line_of)
+        if beside:
+            read.update(beside)
+            start, end = aligned.tokens[beside[0]].start, aligned.tokens[beside[-1]].end
+            pieces.append(Piece(part.prompt.part_id, "text", "", start, end, text[start:end]))
     return pieces, read
+
+
+def _beside_row(
+    part: PrintedPart,
+    rows: Sequence[Sequence[int]],
+    names: Sequence[str],
+    tokens: Sequence[Token],
+    line_of: Sequence[int],
+) -> list[int]:
+    """The copy tokens a choice part's row holds after its printed last cell: a cell the
+    student added (``| B1 | | | | | B |``) or writing after the row's last separator. A
+    letter written beside the row instead of a cross in its column is the row's answer."""
+    if not part.prompt.options or part.prompt.column or not part.cells:
+        return []
+    want = flat(part.cells[-1].row)
+    row = next((r for r, n in zip(rows, names, strict=True) if want and n == want), None)
+    last = part.cells[-1].index + 1
+    if row is None or last >= len(row):
+        return []
+    out = []
+    for j in range(row[last] + 1, len(tokens)):
+        if j > row[-1] and (tokens[j].kind == "cell" or line_of[j] != line_of[row[-1]]):
+            break  # the next row
+        if tokens[j].kind not in ("cell", "markup"):
+            out.append(j)
+    return out
 
 
 def _in_part(
