@@ -63,6 +63,7 @@ def align_copy(printed: PrintedExam, text: str) -> CopyAlignment:
     ctoks = tuple(tokenize(text))
     pkeys = [t.norm for t in ptoks]
     ckeys = _canonical(ptoks, ctoks)
+    _lookalike_labels(printed, ctoks, text, ckeys)
     link = _Link([-1] * len(ptoks), [-1] * len(ctoks))
     _diff(pkeys, ckeys, (0, len(pkeys)), (0, len(ckeys)), ptoks, ctoks, link)
     _anchor_labels(printed, pkeys, ckeys, link)
@@ -252,6 +253,37 @@ def _canonical(ptoks: Sequence[Token], ctoks: Sequence[Token]) -> list[str]:
             key = cache[key]
         out.append(key)
     return out
+
+
+# letters and digits the OCR mistakes for each other in a bracketed label ((6) for (b)), in
+# the tokens' folded form (l, i and o are folded already)
+_LOOKALIKES = {"6": "b", "8": "b", "9": "g", "5": "s", "2": "z"}
+
+
+def _lookalike_labels(
+    printed: PrintedExam, ctoks: Sequence[Token], text: str, ckeys: list[str]
+) -> None:
+    """A bracketed character opening a copy's line (``(6) How many...``) that the OCR
+    mistakes for the letter of a label printed so (``(b)`` opening a printed line) is that
+    label: print, not a value written there."""
+    labels = set()
+    for i in range(1, len(printed.tokens) - 1):
+        before, t, after = printed.tokens[i - 1 : i + 2]
+        if before.text == "(" and after.text == ")" and _opens_line(printed.text, before.start):
+            labels.add(t.norm)
+    for j in range(1, len(ctoks) - 1):
+        letter = _LOOKALIKES.get(ckeys[j], "")
+        if (
+            letter in labels
+            and ctoks[j - 1].text == "("
+            and ctoks[j + 1].text == ")"
+            and _opens_line(text, ctoks[j - 1].start)
+        ):
+            ckeys[j] = letter
+
+
+def _opens_line(text: str, pos: int) -> bool:
+    return not text[text.rfind("\n", 0, pos) + 1 : pos].strip()
 
 
 def _diff(
