@@ -19,8 +19,10 @@ decide, else ``None`` to let the next rule look:
 9. another axis order (a convention) goes to a person;
 10. the opposite sign written with words that may say the direction ("decreases by 0.03")
     goes to a person;
-11. a partly right value (some components) is partial;
-12. otherwise the answer is incorrect, with the diagnosis found if any.
+11. a wrong bare number taken among several, with nothing marking it as the answer (no
+    ``=``, no box, no label), goes to a person;
+12. a partly right value (some components) is partial;
+13. otherwise the answer is incorrect, with the diagnosis found if any.
 """
 
 from __future__ import annotations
@@ -319,6 +321,30 @@ def _sign_in_words(a: Attempt) -> TargetResult | None:
     )
 
 
+def _one_of_several(a: Attempt) -> TargetResult | None:
+    """A bare number taken from writing that holds other numbers, with nothing marking it as
+    the answer (no ``=``, no box, no label: ``640 weights, 32 biases``, ``squares 1, 0, 4``):
+    a wrong one may not be the value the student meant as the answer, a person reads it."""
+    assert a.ex is not None
+    if a.chosen is None or a.chosen.rule != "number":
+        return None
+    chosen = a.chosen
+    line_start = a.text.rfind("\n", 0, chosen.start) + 1
+    line_end = a.text.find("\n", chosen.end)
+    line = a.text[line_start : len(a.text) if line_end < 0 else line_end]
+    if line.strip(" \t$.") == chosen.text:
+        return None  # alone on its line (a box's value, a sheet's line): written as the answer
+    if not any(not (chosen.start <= c.start and c.end <= chosen.end) for c in a.ex.others()):
+        return None
+    return a.result(
+        Outcome.NEEDS_REVIEW,
+        diagnosis=a.diagnosis,
+        confidence=a.conf * 0.5,
+        note=f"{chosen.text!r} is one of several numbers written and nothing marks it as the "
+        "answer",
+    )
+
+
 def _partly_right(a: Attempt) -> TargetResult | None:
     assert a.cmp is not None
     if a.cmp.score > 0 and a.part.partial_credit:
@@ -345,6 +371,7 @@ RULES: tuple[Rule, ...] = (
     _carried_forward,
     _convention_question,
     _sign_in_words,
+    _one_of_several,
     _partly_right,
     _wrong,
 )

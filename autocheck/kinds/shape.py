@@ -37,6 +37,12 @@ def compare_shape(expected: Shape, dims: tuple[int, ...]) -> Comparison:
         return Comparison(False, 0.0, "permuted", f"same dimensions in another order{conv}")
     if squeeze_e == squeeze_g:
         return Comparison(False, 0.0, "singleton_dims", "only size-1 dimensions differ")
+    if len(dims) == 1 and len(squeeze_e) > 1:
+        # one number for a shape of several axes: a step of the working (one side's size,
+        # "(64 + 2 - 3)/2 + 1 = 32"), not the shape the student gave
+        return Comparison(
+            False, 0.0, "one_axis", "one number where a shape of several axes is asked", True
+        )
     return Comparison(False, 0.0, "not_equal")
 
 
