@@ -507,7 +507,8 @@ def _as_number(line: str) -> str:
     if line.strip() in ("l", "I", "|", "O"):
         return line.strip().translate(_DIGIT_LOOKALIKES)
     line = _LOOKALIKE_RE.sub(lambda m: m.group(0).translate(_DIGIT_LOOKALIKES), line)
-    if re.search(r"\d", line):  # a ten or a hundred read all in look-alikes, beside numbers
+    if re.search(r"\d", line) or _TENS_RE.fullmatch(line.strip()):
+        # a ten or a hundred read all in look-alikes, alone or beside numbers
         line = _TENS_RE.sub(lambda m: m.group(0).translate(_DIGIT_LOOKALIKES), line)
     if _FRACTION_RE.fullmatch(line.strip()):
         return f"${line.strip()}$"

@@ -166,9 +166,10 @@ def _copy_cells(
             pieces.append(Piece(part_id, "cell", cell.header, start, end, text[start:end]))
     for part in printed.parts:
         beside = _beside_row(part, rows, names, aligned.tokens, line_of)
-        if beside:
-            read.update(beside)
-            start, end = aligned.tokens[beside[0]].start, aligned.tokens[beside[-1]].end
+        read.update(beside)  # the separators of the cells the student added too
+        written = [j for j in beside if aligned.tokens[j].kind not in ("cell", "markup")]
+        if written:
+            start, end = aligned.tokens[written[0]].start, aligned.tokens[written[-1]].end
             pieces.append(Piece(part.prompt.part_id, "text", "", start, end, text[start:end]))
     return pieces, read
 
@@ -180,9 +181,10 @@ def _beside_row(
     tokens: Sequence[Token],
     line_of: Sequence[int],
 ) -> list[int]:
-    """The copy tokens a choice part's row holds after its printed last cell: a cell the
-    student added (``| B1 | | | | | B |``) or writing after the row's last separator. A
-    letter written beside the row instead of a cross in its column is the row's answer."""
+    """The copy tokens a choice part's row holds after its printed last cell, separators
+    included: a cell the student added (``| B1 | | | | | B |``) or writing after the row's
+    last separator. A letter written beside the row instead of a cross in its column is the
+    row's answer."""
     if not part.prompt.options or part.prompt.column or not part.cells:
         return []
     want = flat(part.cells[-1].row)
@@ -191,11 +193,10 @@ def _beside_row(
     if row is None or last >= len(row):
         return []
     out = []
-    for j in range(row[last] + 1, len(tokens)):
+    for j in range(row[last], len(tokens)):
         if j > row[-1] and (tokens[j].kind == "cell" or line_of[j] != line_of[row[-1]]):
             break  # the next row
-        if tokens[j].kind not in ("cell", "markup"):
-            out.append(j)
+        out.append(j)
     return out
 
 

@@ -48,6 +48,7 @@ def test_the_rules_run_in_their_documented_order():
         "_carried_forward",
         "_convention_question",
         "_sign_in_words",
+        "_one_of_several",
         "_partly_right",
         "_wrong",
     ]
@@ -99,3 +100,23 @@ def test_an_answer_not_found_is_never_blank():
 def test_crossed_out_work_is_not_read(written):
     _, second = check_submission(KEY, {"1.1": "200", "1.2": written})
     assert second.verdict == "correct"
+
+
+@pytest.mark.parametrize(
+    ("written", "verdict"),
+    [
+        ("20 weights, 5 biases", "needs_review"),  # 5 is the last number, not the answer meant
+        ("outputs 0, 1, 3", "needs_review"),
+        ("1.0 - 0.6 = 0.4", "incorrect"),  # the end of a chain of equalities is the answer
+        ("0.4", "incorrect"),  # one number alone
+        ("w goes from 1\n0.4", "incorrect"),  # alone on its line, after the working
+        ("after 3 steps, 0.5", "correct"),  # right: nothing to ask
+    ],
+)
+def test_a_wrong_bare_number_among_others_with_nothing_marking_it_goes_to_a_person(
+    written, verdict
+):
+    _, second = check_submission(KEY, {"1.1": "200", "1.2": written})
+    assert second.verdict == verdict
+    if verdict == "needs_review":
+        assert "one of several numbers written" in second.notes[0]
