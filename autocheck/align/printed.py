@@ -227,7 +227,8 @@ def _numbered_sheet(
     1 to N, as many as the exam has parts, answer the parts in order (the k-th blank the k-th
     part, whatever the parts' labels: ``3. ____`` answers ``2 (a)`` when it is the third
     part). Returns the blanks by part index, a blank printed on its own part's line left out;
-    nothing when the numbered blanks are not exactly 1 to N."""
+    nothing when the numbered blanks are not exactly 1 to N, or when a part has a blank of its
+    own besides them (``(b) Give two numbers. 1. ____ 2. ____`` after a fill-in ``(a)``)."""
     numbered: dict[int, int] = {}
     for i, token in enumerate(tokens):
         if token.kind != "blank" or i in fields:
@@ -242,6 +243,9 @@ def _numbered_sheet(
         return {}
     if any(not p.found or p.table for p in parts):
         return {}
+    sheet = {*numbered.values(), *fields}
+    if any(set(p.blanks) - sheet for p in parts):
+        return {}  # a part has a blank of its own: the numbered ones are a part's, no sheet
     moved: dict[int, list[int]] = {}
     for k, part in enumerate(parts):
         i = numbered[k + 1]

@@ -20,7 +20,6 @@ from autocheck.mathparse import ONE_AXIS_SHAPE_RE, SHAPE_RE, parse_shape
 from autocheck.normalise import normalise
 from autocheck.outcome import Comparison, Diagnosis, Read
 
-
 # after a shape, a separator and something that is no digit ("32 x 32 x lO"), or a letter
 # glued to its last digit ("32 x 32 x 1O"): the OCR misread a dimension
 _CUT_SHORT_RE = re.compile(r"\s*(?:\\times|×|[xX*])\s*[^\d\s(\[]|(?<=\d)[A-Za-z]")

@@ -119,7 +119,9 @@ def test_a_ten_read_in_look_alike_letters_is_a_ten_in_a_numeric_answer():
 
 
 def test_a_label_read_as_a_digit_is_print_not_the_answer():
-    copy = _sheet("32", "4", "4", "10", "0.25").replace("(b) How many biases", "(6) How many biases")
+    copy = _sheet("32", "4", "4", "10", "0.25").replace(
+        "(b) How many biases", "(6) How many biases"
+    )
     answer = _align(NUMBERED, copy, NUMBERED_PARTS).answers["1.b"]
     assert answer.text == "4"
 
