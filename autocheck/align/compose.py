@@ -16,6 +16,7 @@ from dataclasses import replace
 
 from rapidfuzz import fuzz
 
+from autocheck.align.columns import NOT_SEPARATED, printed_columns, restore, separate
 from autocheck.align.diff import CopyAlignment, align_copy
 from autocheck.align.lists import answer_list, continued_part, label_forms, points_elsewhere
 from autocheck.align.model import Alignment, AnswerText, PartPrompt, TextSpan
@@ -71,7 +72,28 @@ def align_printed(transcription: str, printed: PrintedExam) -> Alignment:
     part, the reason (``review``). Printed text matched is in ``prompts``; writing outside
     every part (a cover page) in ``unmatched``; together with the answers' spans they cover
     every non-blank character of the copy.
+
+    A print whose two columns arrive with their lines alternated is aligned column by column
+    (:mod:`autocheck.align.columns`), the copy separated the same way.
     """
+    columns = printed_columns(printed)
+    if columns is not None and columns.printed is not None:
+        separated = separate(transcription, columns)
+        alignment = _align_printed(separated.text, columns.printed)
+        return restore(alignment, separated, transcription, columns.printed)
+    alignment = _align_printed(transcription, printed)
+    if columns is None:
+        return alignment
+    answers = {
+        pid: answer
+        if answer.review or pid not in columns.interleaved
+        else replace(answer, review=NOT_SEPARATED, confidence=min(answer.confidence, 0.4))
+        for pid, answer in alignment.answers.items()
+    }
+    return replace(alignment, answers=answers)
+
+
+def _align_printed(transcription: str, printed: PrintedExam) -> Alignment:
     aligned = align_copy(printed, transcription)
     pieces, unplaced = place(printed, aligned, transcription)
     pieces, unplaced = named_parts(printed, pieces, unplaced, aligned, transcription)

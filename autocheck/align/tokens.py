@@ -60,7 +60,9 @@ _TOKEN_RE = re.compile(
     r"(?P<blank>(?:\\_){2,}|_{2,}|\\underline\{\\hspace\{[^{}]*\}\}|\\(?:h|v)?rule\{[^{}]*\})"
     r"|(?P<html></?\s*(?:td|th|tr|table|thead|tbody|br|p|div|span)\b[^>]*>)"
     r"|(?P<command>\\[A-Za-z]+|\\[^A-Za-z\s])"
-    r"|(?P<number>\d+(?:[.,]\d+)+)"
+    # a decimal or a grouped number, also with the letters OCR reads for digits (``O.9``,
+    # ``l2,OOO``, ``l.O``) so that it meets the printed number it is
+    r"|(?P<number>\d+(?:[.,]\d+)+|(?<![^\W\d_])(?=[\dlIO.,]*\d|[lIO]\.[lIO]\b)[\dlIO]+(?:[.,][\dlIO]+)+(?![^\W_]))"
     r"|(?P<word>[^\W_]+)"
     r"|(?P<markup>\*+|~~|#+|`+|\$+)"
     r"|(?P<punct>\S)",

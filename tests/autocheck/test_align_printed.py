@@ -591,3 +591,23 @@ def test_a_negative_value_in_an_answer_list_keeps_its_sign():
     copy = CLOZE + "\n    1) 432 2) 448 3) -0.03\n"
     answers = _align(CLOZE, copy, CLOZE_PARTS).answers
     assert [answers[f"b.{n}"].text for n in "123"] == ["432", "448", "-0.03"]
+
+
+@pytest.mark.parametrize(("ocr", "printed"), [("O.9", "0.9"), ("l2,OOO", "12,000"), ("l.O", "1.0")])
+def test_a_number_read_with_letters_for_digits_meets_the_printed_number(ocr, printed):
+    token = tokenize(ocr)[0]
+    assert (token.text, token.norm, token.kind) == (ocr, tokenize(printed)[0].norm, "number")
+
+
+@pytest.mark.parametrize("words", ["e.g. the", "Oil.l", "I.e."])
+def test_words_with_dots_stay_words(words):
+    assert all(t.kind != "number" for t in tokenize(words))
+
+
+def test_printed_numbers_the_ocr_misread_are_not_taken_for_writing():
+    printed = "(a) With momentum 0.9 over 12,000 steps, the rate?\n\n(b) The decay, 1.0 or 0.5?\n"
+    parts = (PartPrompt("1.a", "(a)", question="1"), PartPrompt("1.b", "(b)", question="1"))
+    copy = "(a) With momentum O.9 over l2,OOO steps, the rate?\n0.1\n\n(b) The decay, l.O or O.5?\n"
+    answers = align_printed(copy, read_printed(printed, parts)).answers
+    assert answers["1.a"].text == "0.1"
+    assert answers["1.b"].text == ""
