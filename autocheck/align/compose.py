@@ -17,7 +17,7 @@ from dataclasses import replace
 from rapidfuzz import fuzz
 
 from autocheck.align.columns import NOT_SEPARATED, printed_columns, restore, separate
-from autocheck.align.diff import CopyAlignment, align_copy
+from autocheck.align.diff import CopyAlignment, align_copy, stray_lines
 from autocheck.align.lists import answer_list, continued_part, label_forms, points_elsewhere
 from autocheck.align.model import Alignment, AnswerText, PartPrompt, TextSpan
 from autocheck.align.named import named_parts
@@ -104,7 +104,11 @@ def _align_printed(transcription: str, printed: PrintedExam) -> Alignment:
     pieces = _redistribute(pieces, prompts, transcription, visible)
     labelled = own_labels(pieces, printed, aligned, transcription, visible)
     pieces = labelled.pieces
-    doubts = {**_unplaced_doubts(printed, pieces), **labelled.reviews}
+    doubts = {
+        **_stray_doubts(printed, aligned, transcription),
+        **_unplaced_doubts(printed, pieces),
+        **labelled.reviews,
+    }
     review = _copy_review(aligned)
     answers = {}
     for part in printed.parts:
@@ -281,6 +285,23 @@ def _shared_lines(
                     )
             pieces = sorted(kept, key=lambda p: p.start)
     return pieces
+
+
+def _stray_doubts(printed: PrintedExam, aligned: CopyAlignment, text: str) -> dict[str, str]:
+    """Parts a person must read because the copy reads a printed line out of its order
+    (columns or pages read across each other) before their end: from there on, the writing
+    the alignment places may be another part's."""
+    stray = stray_lines(printed, aligned, text)
+    if not stray:
+        return {}
+    first = stray[0][0]
+    seen = [aligned.printed[j] for j, t in enumerate(aligned.tokens) if t.end <= first]
+    at = max(seen, default=-1)
+    reason = (
+        "a printed line is read out of its order in this copy (columns or pages read across "
+        "each other): read which part the writing from there on answers"
+    )
+    return {p.prompt.part_id: reason for p in printed.parts if p.found and p.end > at}
 
 
 def _unplaced_doubts(printed: PrintedExam, pieces: Sequence[Piece]) -> dict[str, str]:

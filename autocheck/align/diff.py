@@ -21,9 +21,9 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from autocheck.align.printed import PrintedExam
-from autocheck.align.tokens import Token, tokenize
+from autocheck.align.tokens import Token, line_numbers, tokenize
 
-__all__ = ["CopyAlignment", "Run", "align_copy"]
+__all__ = ["CopyAlignment", "Run", "align_copy", "stray_lines"]
 
 # a stretch of this many words or more can be a moved block of print
 MOVE_MIN_WORDS = 6
@@ -433,3 +433,32 @@ def _stray_words(
         if printed >= 0.6 * len(words):
             stray += printed
     return stray
+
+
+def stray_lines(printed: PrintedExam, aligned: CopyAlignment, text: str) -> list[tuple[int, int]]:
+    """Lines of the copy's writing that read as a printed line the alignment left unmatched
+    (three words or more): print read out of its order, as when the OCR alternates two
+    columns' lines, which must not pass for an answer. Their spans in the copy."""
+    ptoks, ctoks = printed.tokens, aligned.tokens
+    rows: dict[int, list[int]] = {}
+    for i, token in enumerate(ptoks):
+        if token.content:
+            rows.setdefault(printed.lines[i], []).append(i)
+    lost = [
+        " ".join(ptoks[i].norm for i in words)
+        for words in rows.values()
+        if len(words) >= 3 and sum(aligned.matched[i] < 0 for i in words) >= 0.8 * len(words)
+    ]
+    if not lost:
+        return []
+    lines: dict[int, list[int]] = {}
+    for j, line in enumerate(line_numbers(text, ctoks)):
+        lines.setdefault(line, []).append(j)
+    out = []
+    for js in lines.values():
+        if any(aligned.printed[j] >= 0 for j in js):
+            continue
+        words = " ".join(ctoks[j].norm for j in js if ctoks[j].content)
+        if words.count(" ") >= 2 and max(fuzz.ratio(words, w) for w in lost) >= 90:
+            out.append((ctoks[js[0]].start, ctoks[js[-1]].end))
+    return out

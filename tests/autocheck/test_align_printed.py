@@ -611,3 +611,19 @@ def test_printed_numbers_the_ocr_misread_are_not_taken_for_writing():
     answers = align_printed(copy, read_printed(printed, parts)).answers
     assert answers["1.a"].text == "0.1"
     assert answers["1.b"].text == ""
+
+
+def test_a_printed_line_read_out_of_its_order_sends_the_parts_after_it_to_a_person():
+    parts = tuple(PartPrompt(f"{q}.a", "(a)", question=q, question_label=f"{q}.") for q in "12")
+    printed = (
+        "1. Count the kernel weights\nof a 3 by 3 kernel.\n(a) How many weights?\n\n"
+        "2. Count the layer outputs\nof the final dense layer.\n(a) How many outputs?\n"
+    )
+    # two columns read across, on a print that has them one after the other
+    copy = (
+        "1. Count the kernel weights\n2. Count the layer outputs\nof a 3 by 3 kernel.\n"
+        "of the final dense layer.\n(a) How many weights?\n(a) How many outputs?\n9\n10\n"
+    )
+    answers = align_printed(copy, read_printed(printed, parts)).answers
+    assert all("out of its order" in answers[p].review for p in ("1.a", "2.a"))
+    assert align_printed(printed, read_printed(printed, parts)).answers["1.a"].review == ""
