@@ -17,7 +17,8 @@ alternation and sends both parts it could belong to to a person (:func:`restore`
 part is judged, or left blank, on the other column's writing.
 
 Where the print's bands cannot be separated, the parts of the questions printed there go to
-a person (:attr:`Columns.interleaved`).
+a person (:attr:`Columns.interleaved`); so do the parts of a label several parts share that
+opens two adjacent printed lines (``(a) ...`` then ``(a) ...``) where no band was recognised.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ import bisect
 import itertools
 import re
 import statistics
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Sequence, Set
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -160,7 +162,8 @@ def _columns(text: str, parts: tuple[PartPrompt, ...]) -> Columns | None:
     at = [_question_at(line, patterns) for line in lines]
     starts = _band_starts(at)
     if not starts:
-        return None
+        repeated = _repeated_labels(lines, parts)
+        return _failed(parts, set(), repeated) if repeated else None
     bounds = [*starts, len(lines)]
     out = lines[: starts[0]]
     band_lines: list[PrintLine] = []
@@ -185,8 +188,25 @@ def _columns(text: str, parts: tuple[PartPrompt, ...]) -> Columns | None:
     return Columns(separated, tuple(band_lines), interleaved)
 
 
-def _failed(parts: Sequence[PartPrompt], heads: set[str]) -> Columns:
-    return Columns(None, (), frozenset(p.part_id for p in parts if p.question in heads))
+def _repeated_labels(lines: Sequence[str], parts: Sequence[PartPrompt]) -> set[str]:
+    """Labels several parts share (``(a)``) that open two adjacent lines of the print: two
+    columns read across each other, whose bands were not recognised."""
+    shared = [label for label, n in Counter(p.label for p in parts).items() if label and n > 1]
+    patterns = [(label, label_pattern(label)) for label in shared]
+    opens = [
+        next((label for label, pattern in patterns if pattern and pattern.match(line)), "")
+        for line in (x.strip().lstrip("#*> ") for x in lines)
+    ]
+    return {a for a, b in itertools.pairwise(opens) if a and a == b}
+
+
+def _failed(
+    parts: Sequence[PartPrompt], heads: set[str], labels: Set[str] = frozenset()
+) -> Columns:
+    """The print's columns not separated: the parts of the questions printed in its bands, or
+    whose label opens two adjacent lines, go to a person."""
+    doubtful = (p.part_id for p in parts if p.question in heads or p.label in labels)
+    return Columns(None, (), frozenset(doubtful))
 
 
 # --- a copy ----------------------------------------------------------------------------------

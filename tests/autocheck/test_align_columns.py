@@ -164,3 +164,17 @@ def test_a_print_whose_columns_cannot_be_separated_sends_their_parts_to_a_person
     read = _read(copy, printed)
     assert all(review for _, review in read.values())
     assert read["2.a"] == ("784", NOT_SEPARATED)
+
+
+def test_a_shared_label_opening_two_adjacent_printed_lines_sends_its_parts_to_a_person():
+    # no question header to open a band: the columns are recognised by their labels only
+    printed = PRINTED.replace("1. A dense", "A dense").replace("2. A grey", "A grey")
+    columns = printed_columns(read_printed(printed, PARTS))
+    assert columns is not None
+    assert columns.printed is None
+    assert columns.interleaved == {"1.a", "2.a", "1.b", "2.b"}
+    copy = printed.replace("(a) How long is the vector?\n", "(a) How long is the vector?\n784\n")
+    assert {review for _, review in _read(copy, printed).values()} <= {
+        NOT_SEPARATED,
+        "answer not found: the part's label was not found in the printed exam",
+    }
