@@ -163,7 +163,7 @@ def _columns(text: str, parts: tuple[PartPrompt, ...]) -> Columns | None:
     starts = _band_starts(at)
     if not starts:
         repeated = _repeated_labels(lines, parts)
-        return _failed(parts, set(), repeated) if repeated else None
+        return _failed(text, parts, set(), repeated) if repeated else None
     bounds = [*starts, len(lines)]
     out = lines[: starts[0]]
     band_lines: list[PrintLine] = []
@@ -171,7 +171,7 @@ def _columns(text: str, parts: tuple[PartPrompt, ...]) -> Columns | None:
     for band, (a, b) in enumerate(itertools.pairwise(bounds)):
         split = _split_band(lines[a:b])
         if split is None:
-            return _failed(parts, heads)
+            return _failed(text, parts, heads)
         for column, rows in enumerate(split):
             row = 0
             for line in rows:
@@ -181,9 +181,8 @@ def _columns(text: str, parts: tuple[PartPrompt, ...]) -> Columns | None:
                     row += 1
                 out.append(line)
     separated = read_printed("\n".join(out), parts)
-    found = [p for p in separated.parts if p.found]
-    if len(found) < len(parts) or [p.start for p in found] != sorted(p.start for p in found):
-        return _failed(parts, heads)
+    if not _all_in_order(separated):
+        return _failed(text, parts, heads)
     interleaved = frozenset(p.part_id for p in parts if p.question in heads)
     return Columns(separated, tuple(band_lines), interleaved)
 
@@ -200,11 +199,20 @@ def _repeated_labels(lines: Sequence[str], parts: Sequence[PartPrompt]) -> set[s
     return {a for a, b in itertools.pairwise(opens) if a and a == b}
 
 
+def _all_in_order(printed: PrintedExam) -> bool:
+    """Whether every part is found in the print, in the key's order."""
+    starts = [p.start for p in printed.parts if p.found]
+    return len(starts) == len(printed.parts) and starts == sorted(starts)
+
+
 def _failed(
-    parts: Sequence[PartPrompt], heads: set[str], labels: Set[str] = frozenset()
-) -> Columns:
+    text: str, parts: tuple[PartPrompt, ...], heads: Set[str], labels: Set[str] = frozenset()
+) -> Columns | None:
     """The print's columns not separated: the parts of the questions printed in its bands, or
-    whose label opens two adjacent lines, go to a person."""
+    whose label opens two adjacent lines, go to a person; unless the print as it is shows
+    every part in order (question headers or labels that only looked like columns)."""
+    if _all_in_order(read_printed(text, parts)):
+        return None
     doubtful = (p.part_id for p in parts if p.question in heads or p.label in labels)
     return Columns(None, (), frozenset(doubtful))
 

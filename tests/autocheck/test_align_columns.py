@@ -178,3 +178,19 @@ def test_a_shared_label_opening_two_adjacent_printed_lines_sends_its_parts_to_a_
         NOT_SEPARATED,
         "answer not found: the part's label was not found in the printed exam",
     }
+
+
+def test_questions_of_one_line_each_on_adjacent_lines_are_no_columns():
+    printed = (
+        "Quiz 2\n\nQ1. How many weights does a 3 by 3 kernel have?\n"
+        "Q2. How many biases do 8 filters have?\nQ3. What stride halves the width?\n"
+    )
+    parts = tuple(PartPrompt(q, f"Q{q}.", question=q, question_label=f"Q{q}.") for q in "123")
+    assert printed_columns(read_printed(printed, parts)) is None
+    copy = printed.replace("have?\n", "have? 9\n", 1).replace("have?\nQ3", "have? 8\nQ3")
+    answers = align_printed(copy + "2\n", read_printed(printed, parts)).answers
+    assert {k: (a.text, a.review) for k, a in answers.items()} == {
+        "1": ("9", ""),
+        "2": ("8", ""),
+        "3": ("2", ""),
+    }
