@@ -19,8 +19,9 @@ decide, else ``None`` to let the next rule look:
 9. another axis order (a convention) goes to a person;
 10. the opposite sign written with words that may say the direction ("decreases by 0.03")
     goes to a person;
-11. a wrong bare number taken among several, with nothing marking it as the answer (no
-    ``=``, no box, no label), goes to a person;
+11. a wrong value taken among several with nothing marking it as the answer (a bare number
+    among others, or the last of several values named for other quantities) goes to a
+    person;
 12. a partly right value (some components) is partial;
 13. otherwise the answer is incorrect, with the diagnosis found if any.
 """
@@ -322,27 +323,47 @@ def _sign_in_words(a: Attempt) -> TargetResult | None:
 
 
 def _one_of_several(a: Attempt) -> TargetResult | None:
-    """A bare number taken from writing that holds other numbers, with nothing marking it as
-    the answer (no ``=``, no box, no label: ``640 weights, 32 biases``, ``squares 1, 0, 4``):
-    a wrong one may not be the value the student meant as the answer, a person reads it."""
+    """A wrong value taken from writing that gives several, with nothing marking it as the
+    answer: a bare number among others (no ``=``, no box, no label: ``640 weights, 32
+    biases``, ``squares 1, 0, 4``), or the last of several values named for other quantities
+    than the part's (``W = 640, b = 32``). It may not be the value the student meant as the
+    answer: a person reads it."""
     assert a.ex is not None
-    if a.chosen is None or a.chosen.rule != "number":
-        return None
-    chosen = a.chosen
-    line_start = a.text.rfind("\n", 0, chosen.start) + 1
-    line_end = a.text.find("\n", chosen.end)
-    line = a.text[line_start : len(a.text) if line_end < 0 else line_end]
-    if line.strip(" \t$.") == chosen.text:
-        return None  # alone on its line (a box's value, a sheet's line): written as the answer
-    if not any(not (chosen.start <= c.start and c.end <= chosen.end) for c in a.ex.others()):
-        return None
-    return a.result(
-        Outcome.NEEDS_REVIEW,
-        diagnosis=a.diagnosis,
-        confidence=a.conf * 0.5,
-        note=f"{chosen.text!r} is one of several numbers written and nothing marks it as the "
-        "answer",
+    note = _bare_among_numbers(a.text, a.chosen, a.ex.others()) or _last_named(
+        a.chosen, a.ex.others()
     )
+    if not note:
+        return None
+    return a.result(Outcome.NEEDS_REVIEW, diagnosis=a.diagnosis, confidence=a.conf * 0.5, note=note)
+
+
+def _bare_among_numbers(text: str, chosen: Candidate | None, others: Sequence[Candidate]) -> str:
+    if chosen is None or chosen.rule != "number":
+        return ""
+    line_start = text.rfind("\n", 0, chosen.start) + 1
+    line_end = text.find("\n", chosen.end)
+    line = text[line_start : len(text) if line_end < 0 else line_end]
+    if line.strip(" \t$.") == chosen.text:
+        return ""  # alone on its line (a box's value, a sheet's line): written as the answer
+    if not any(not (chosen.start <= c.start and c.end <= chosen.end) for c in others):
+        return ""
+    return f"{chosen.text!r} is one of several numbers written and nothing marks it as the answer"
+
+
+# a quantity's name written before its value (W, b, m_hat, biases), not an expression
+_NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,15}")
+
+
+def _last_named(chosen: Candidate | None, others: Sequence[Candidate]) -> str:
+    if chosen is None or chosen.rule != "chain" or not _NAME_RE.fullmatch(chosen.label):
+        return ""
+    names = {
+        c.label for c in others if c.rule == "chain" and c.final and _NAME_RE.fullmatch(c.label)
+    } - {chosen.label}
+    if not names:
+        return ""
+    named = ", ".join(sorted(names | {chosen.label}))
+    return f"{chosen.text!r} is the last of several values named ({named}) and none is the answer's"
 
 
 def _partly_right(a: Attempt) -> TargetResult | None:

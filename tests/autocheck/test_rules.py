@@ -120,3 +120,22 @@ def test_a_wrong_bare_number_among_others_with_nothing_marking_it_goes_to_a_pers
     assert second.verdict == verdict
     if verdict == "needs_review":
         assert "one of several numbers written" in second.notes[0]
+
+
+@pytest.mark.parametrize(
+    ("written", "verdict"),
+    [
+        ("m = 0.9, v = 0.4", "needs_review"),  # two other quantities named, none the answer's
+        ("a: 2*3 = 6, c: 0.4", "needs_review"),
+        ("x = 0.4", "incorrect"),  # one value named: it is the answer given
+        ("2 w = 0.8, v = 0.4", "incorrect"),  # an expression, not a name, before the other
+        ("m = 0.9, v = 0.5", "correct"),
+    ],
+)
+def test_a_wrong_value_last_of_several_named_for_other_quantities_goes_to_a_person(
+    written, verdict
+):
+    _, second = check_submission(KEY, {"1.1": "200", "1.2": written})
+    assert second.verdict == verdict
+    if verdict == "needs_review":
+        assert "is the last of several values named" in second.notes[0]
