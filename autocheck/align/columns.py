@@ -292,6 +292,8 @@ def _fragments(copy: str, columns: Columns) -> list[_Frag]:
 
 def separate(copy: str, columns: Columns) -> Separated:
     """The copy rewritten column by column, as :func:`printed_columns` rewrote its print."""
+    if columns.printed is None:
+        raise ValueError("the print's columns were not separated: there is nothing to follow")
     before: list[_Frag] = []
     bands: dict[int, list[_Frag]] = {}
     last = band = -1
@@ -307,7 +309,7 @@ def separate(copy: str, columns: Columns) -> Separated:
         (before if band < 0 else bands.setdefault(band, [])).append(frag)
     doubts: list[tuple[int, ...]] = []
     for items in bands.values():
-        doubts += _deal(items, len(doubts))
+        doubts += _deal(items, len(doubts), copy, columns.printed)
     order = [*before]
     for items in bands.values():
         for column in (0, 1):
@@ -342,10 +344,11 @@ def _read_across(items: Sequence[_Frag]) -> bool:
     return any(a > b for a, b in itertools.pairwise(columns))
 
 
-def _deal(items: list[_Frag], first: int) -> list[tuple[int, ...]]:
+def _deal(items: list[_Frag], first: int, copy: str, printed: PrintedExam) -> list[tuple[int, ...]]:
     """Columns for a band's writing: each stretch of lines between printed lines and blank
     lines alternates from the left, as the OCR reads a row; a stretch of an odd number of
-    lines is a doubt, with the printed offsets it would follow in either column."""
+    lines is a doubt, with the printed offsets it would follow in either column, unless each
+    of its lines says which of the two parts' values it computes (``dL/db = ...``)."""
     doubts: list[tuple[int, ...]] = []
     across = _read_across(items)
     k = 0
@@ -359,15 +362,38 @@ def _deal(items: list[_Frag], first: int) -> list[tuple[int, ...]]:
         prev = next((f.line for f in reversed(items[:k]) if f.line), None)
         nxt = next((f.line for f in items[j:] if f.line), None)
         column = _one_column(prev, nxt, across)
+        heads = [_last_in(items[:k], c) for c in (0, 1)]
+        said = _said(items[k:j], heads, copy, printed) if column is None and (j - k) % 2 else None
         for n, frag in enumerate(items[k:j]):
-            frag.column = column if column is not None else n % 2
-            if column is None and (j - k) % 2:
+            frag.column = column if column is not None else said[n] if said else n % 2
+            if column is None and (j - k) % 2 and not said:
                 frag.doubt = first + len(doubts)
-        if column is None and (j - k) % 2:
-            heads = (_last_in(items[:k], c) for c in (0, 1))
+        if column is None and (j - k) % 2 and not said:
             doubts.append(tuple(line.offset for line in heads if line is not None))
         k = j
     return doubts
+
+
+def _said(
+    block: Sequence[_Frag], heads: Sequence[PrintLine | None], copy: str, printed: PrintedExam
+) -> list[int] | None:
+    """The column of each line of ``block`` when every line opens by naming the value of
+    exactly one of the two parts it could answer (``dL/db = 2``: the part whose target is
+    written ``dL/db``), else ``None``."""
+    symbols = []
+    for line in heads:
+        pid = _part_at(printed, line.offset) if line is not None else ""
+        targets = printed.part(pid).prompt.targets if pid else ()
+        symbols.append({re.sub(r"\s+", "", t.symbol) for t in targets if t.symbol})
+    out = []
+    for frag in block:
+        text = copy[frag.start : frag.end]
+        said = re.sub(r"\s+", "", text.split("=")[0]) if "=" in text else ""
+        named = [c for c in (0, 1) if said and said in symbols[c]]
+        if len(named) != 1:
+            return None
+        out.append(named[0])
+    return out
 
 
 def _last_in(items: Sequence[_Frag], column: int) -> PrintLine | None:

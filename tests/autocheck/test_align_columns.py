@@ -4,7 +4,9 @@ person."""
 
 from __future__ import annotations
 
-from autocheck.align import PartPrompt, align_printed, read_printed
+from dataclasses import replace
+
+from autocheck.align import PartPrompt, TargetSlot, align_printed, read_printed
 from autocheck.align.columns import (
     EITHER_COLUMN,
     NOT_SEPARATED,
@@ -194,3 +196,19 @@ def test_questions_of_one_line_each_on_adjacent_lines_are_no_columns():
         "2": ("8", ""),
         "3": ("2", ""),
     }
+
+
+def test_a_line_naming_one_of_the_two_parts_values_goes_to_that_part():
+    symbols = {"1.a": "W", "2.a": "L", "1.b": "n_b", "2.b": "B"}
+    parts = tuple(replace(p, targets=(TargetSlot("value", symbols[p.part_id]),)) for p in PARTS)
+    printed = read_printed(PRINTED, parts)
+    read = {
+        k: (a.text, a.review)
+        for k, a in align_printed(_copy(["40", "784"], ["B = 784"]), printed).answers.items()
+    }
+    assert read["1.b"] == ("", "")
+    assert read["2.b"] == ("B = 784", "")
+    # a line naming neither part's value says nothing of its column
+    for line in ("784 bytes", "x = 784"):
+        answers = align_printed(_copy(["40", "784"], [line]), printed).answers
+        assert answers["1.b"].review == answers["2.b"].review == EITHER_COLUMN
