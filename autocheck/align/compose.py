@@ -109,6 +109,9 @@ def _align_printed(transcription: str, printed: PrintedExam) -> Alignment:
         **_unplaced_doubts(printed, pieces),
         **labelled.reviews,
     }
+    sheet = [p for p in pieces if p.kind == "sheet"]
+    if any(re.search(r"\w", _clean(p.text)) for p in sheet):
+        doubts = dict.fromkeys((p.prompt.part_id for p in printed.parts), _SHEET_DOUBT)
     review = _copy_review(aligned)
     answers = {}
     for part in printed.parts:
@@ -122,11 +125,18 @@ def _align_printed(transcription: str, printed: PrintedExam) -> Alignment:
         answers[part.prompt.part_id] = answer
     return Alignment(
         answers=answers,
-        unmatched=[_span(transcription, a, b) for a, b in unplaced],
+        unmatched=[_span(transcription, a, b) for a, b in unplaced]
+        + [_span(transcription, p.start, p.end) for p in sheet],
         prompts=_printed_spans(aligned, transcription),
         printed_share=round(aligned.share, 3),
         review=review,
     )
+
+
+_SHEET_DOUBT = (
+    "the answer sheet's numbered lines are written on but could not be matched to the parts "
+    "(neither by their labels nor in order): a person must say which line answers which part"
+)
 
 
 def _copy_review(aligned: CopyAlignment) -> str:

@@ -36,9 +36,10 @@ _BLOCK_BREAK_RE = re.compile(r"\n\s*\n|\n\s*(?:-{3,}|\*{3,}|_{3,})\s*(?:\n|$)")
 @dataclass(frozen=True)
 class Piece:
     """A piece of the student's writing placed in a part: ``kind`` is ``text``, ``blank``
-    (``slot``: the blank's index in the part), ``cell`` (``slot``: the column header) or
-    ``mark`` (``slot``: the option's name; ``crossed``: a strike-through). ``start``/``end``
-    is its span in the copy."""
+    (``slot``: the blank's index in the part), ``cell`` (``slot``: the column header),
+    ``mark`` (``slot``: the option's name; ``crossed``: a strike-through) or ``sheet``
+    (written on a numbered answer sheet's line that no part could be given, ``part`` empty).
+    ``start``/``end`` is its span in the copy."""
 
     part: str
     kind: str
@@ -72,7 +73,8 @@ def place(
             continue
         slot = _slot_elsewhere(printed, run, aligned, text)
         field = slot is None and _fills(printed.fields, run, aligned, text)
-        if slot is not None or field:
+        sheet = slot is None and not field and _fills(printed.sheet, run, aligned, text)
+        if slot is not None or field or sheet:
             # what fills a sheet's or a field's blank is on its line; the lines after it are
             # writing of their own (an answer continued at the top of the next page)
             line, rest = _first_line(run, aligned, text)
@@ -81,6 +83,8 @@ def place(
                 end = aligned.tokens[line.j2 - 1].end
             if slot is not None:
                 pieces.append(Piece(slot[0], "blank", str(slot[1]), start, end, text[start:end]))
+            elif sheet:  # a line of a sheet no part could be given: whose, a person says
+                pieces.append(Piece("", "sheet", "", start, end, text[start:end]))
             else:
                 unplaced.append((start, end))  # a name or a student number, no answer
             continue

@@ -85,13 +85,16 @@ class PrintedPart:
 class PrintedExam:
     """The printed text, its tokens and line number per token, and its parts in key order;
     ``fields`` are the blanks of the cover's fields (a name, a student number): writing there
-    answers no part."""
+    answers no part; ``sheet`` the blanks of an answer sheet numbered 1, 2, 3... that could
+    not be given to the parts (neither by their labels nor in order): writing there answers a
+    part no one can tell without reading the instructions."""
 
     text: str
     tokens: tuple[Token, ...]
     lines: tuple[int, ...]
     parts: tuple[PrintedPart, ...]
     fields: frozenset[int] = frozenset()
+    sheet: frozenset[int] = frozenset()
 
     def part(self, part_id: str) -> PrintedPart:
         return next(p for p in self.parts if p.prompt.part_id == part_id)
@@ -125,8 +128,8 @@ def read_printed(text: str, parts: tuple[PartPrompt, ...]) -> PrintedExam:
         region = PrintedPart(part, start, end, True)
         out.append(_with_slots(region, tokens, line_of))
     out = _cloze_blanks(out, tokens)
-    out, fields = _labelled_blanks(out, tokens, line_of)
-    return PrintedExam(text, tokens, line_of, tuple(out), fields)
+    out, fields, sheet = _labelled_blanks(out, tokens, line_of)
+    return PrintedExam(text, tokens, line_of, tuple(out), fields, sheet)
 
 
 def _cloze_blanks(parts: list[PrintedPart], tokens: Sequence[Token]) -> list[PrintedPart]:
@@ -155,6 +158,9 @@ def _cloze_blanks(parts: list[PrintedPart], tokens: Sequence[Token]) -> list[Pri
 # --- blanks printed after a label: answer sheets and cover fields ------------------------------
 
 # what a cover's fields are called (compared in the tokens' folded form)
+#: Numbered blanks left to no part that make an answer sheet nobody could match to the parts
+#: (two are more likely a part's own: "Give two numbers. 1. ____ 2. ____").
+MIN_SHEET_LINES = 3
 _FIELD_WORDS = frozenset(
     t.norm
     for t in tokenize(
@@ -165,11 +171,13 @@ _FIELD_WORDS = frozenset(
 
 def _labelled_blanks(
     parts: list[PrintedPart], tokens: Sequence[Token], line_of: Sequence[int]
-) -> tuple[list[PrintedPart], frozenset[int]]:
+) -> tuple[list[PrintedPart], frozenset[int], frozenset[int]]:
     """Blanks whose printed label on their line names a part, on another line than the
-    part's own label (an answer sheet: ``1. ______   5. ______``), move to that part; blanks labelled as a
-    cover field (``Name: ____``) are set apart. A sheet is two such blanks or more: one alone
-    is more likely a blank of the text it sits in."""
+    part's own label (an answer sheet: ``1. ______   5. ______``), move to that part; blanks
+    labelled as a cover field (``Name: ____``) are set apart. A sheet is two such blanks or
+    more: one alone is more likely a blank of the text it sits in. Returns the parts, the
+    fields' blanks and the numbered blanks left to no part (:data:`MIN_SHEET_LINES` or
+    more)."""
     forms: dict[tuple[str, ...], int | None] = {}
     for k, part in enumerate(parts):
         for form in label_forms(part.prompt):
@@ -177,7 +185,8 @@ def _labelled_blanks(
             if words:  # a label several parts share ("(a)" of every question) names none
                 forms[words] = k if forms.get(words, k) == k else None
     fields = _field_blanks(tokens, line_of)
-    moved = _numbered_sheet(parts, tokens, line_of, fields)
+    numbered = _numbered_blanks(tokens, line_of, fields)
+    moved = _numbered_sheet(parts, numbered, line_of, fields)
     ordered = {i for v in moved.values() for i in v}
     for i, token in enumerate(tokens):
         if token.kind != "blank" or i in fields or i in ordered:
@@ -199,7 +208,8 @@ def _labelled_blanks(
         own = tuple(i for i in part.blanks if i not in taken)
         extra = tuple(moved.get(k, ()))
         out.append(replace(part, blanks=own + extra, elsewhere=extra))
-    return out, frozenset(fields)
+    left = frozenset(numbered.values()) - taken
+    return out, frozenset(fields), left if len(left) >= MIN_SHEET_LINES else frozenset()
 
 
 def _field_blanks(tokens: Sequence[Token], line_of: Sequence[int]) -> set[int]:
@@ -217,9 +227,26 @@ def _field_blanks(tokens: Sequence[Token], line_of: Sequence[int]) -> set[int]:
     return fields
 
 
+def _numbered_blanks(
+    tokens: Sequence[Token], line_of: Sequence[int], fields: Collection[int]
+) -> dict[int, int]:
+    """The blanks labelled only by a number on their line (``3. ____``), by their number;
+    nothing when a number labels two blanks (no sheet of one line per part)."""
+    numbered: dict[int, int] = {}
+    for i, token in enumerate(tokens):
+        if token.kind != "blank" or i in fields:
+            continue
+        words = _label_before(i, tokens, line_of)
+        if len(words) == 1 and words[0].isdigit():
+            if int(words[0]) in numbered:
+                return {}
+            numbered[int(words[0])] = i
+    return numbered
+
+
 def _numbered_sheet(
     parts: Sequence[PrintedPart],
-    tokens: Sequence[Token],
+    numbered: dict[int, int],
     line_of: Sequence[int],
     fields: Collection[int],
 ) -> dict[int, list[int]]:
@@ -229,15 +256,6 @@ def _numbered_sheet(
     part). Returns the blanks by part index, a blank printed on its own part's line left out;
     nothing when the numbered blanks are not exactly 1 to N, or when a part has a blank of its
     own besides them (``(b) Give two numbers. 1. ____ 2. ____`` after a fill-in ``(a)``)."""
-    numbered: dict[int, int] = {}
-    for i, token in enumerate(tokens):
-        if token.kind != "blank" or i in fields:
-            continue
-        words = _label_before(i, tokens, line_of)
-        if len(words) == 1 and words[0].isdigit():
-            if int(words[0]) in numbered:
-                return {}  # the same number twice: no sheet of one line per part
-            numbered[int(words[0])] = i
     n = len(parts)
     if n < 2 or sorted(numbered) != list(range(1, n + 1)):
         return {}

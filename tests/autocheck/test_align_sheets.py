@@ -163,3 +163,26 @@ def test_a_cross_and_another_letter_beside_the_row_are_both_read():
     copy = GRID.replace("| Q1 | | | |", "| Q1 | X | | | C |")
     answer = _align(GRID, copy, GRID_PARTS).answers["q1"]
     assert answer.text.splitlines() == ["A", "C"]
+
+
+# A sheet of six numbered lines for five parts: which line answers which part is not known.
+SPARE = NUMBERED.replace("5. ______________\n", "5. ______________\n\n    6. ______________\n")
+
+
+def test_writing_on_a_sheet_no_part_could_be_given_sends_every_part_to_a_person():
+    copy = SPARE.replace("1. ______________", "1. 32").replace(
+        "How many weights? [1]", "How many weights? [1]\n\n    8 x 4 = 32"
+    )
+    alignment = _align(SPARE, copy, NUMBERED_PARTS)
+    for answer in alignment.answers.values():
+        assert "could not be matched to the parts" in answer.review
+    assert alignment.answers["1.a"].text == "8 x 4 = 32"
+    assert "32" in [span.text for span in alignment.unmatched]  # kept, answering no part
+    assert alignment.answers["3"].text == ""  # the sheet's line is not the last part's
+
+
+def test_a_sheet_no_part_could_be_given_left_empty_changes_nothing():
+    copy = SPARE.replace("How many weights? [1]", "How many weights? [1]\n\n    8 x 4 = 32")
+    answers = _align(SPARE, copy, NUMBERED_PARTS).answers
+    assert answers["1.a"].text == "8 x 4 = 32"
+    assert all(a.review == "" for a in answers.values())
