@@ -186,22 +186,27 @@ def _labelled_blanks(
                 forms[words] = k if forms.get(words, k) == k else None
     fields = _field_blanks(tokens, line_of)
     numbered = _numbered_blanks(tokens, line_of, fields)
+    if not _set_apart(numbered.values(), parts, tokens, fields):
+        numbered = {}
     moved = _numbered_sheet(parts, numbered, line_of, fields)
     ordered = {i for v in moved.values() for i in v}
+    named: dict[int, list[int]] = {}
     for i, token in enumerate(tokens):
         if token.kind != "blank" or i in fields or i in ordered:
             continue
         words = _label_before(i, tokens, line_of)
-        named = forms.get(words) if 0 < len(words) <= 3 else None
-        if named is None:
+        owner = forms.get(words) if 0 < len(words) <= 3 else None
+        if owner is None:
             continue
-        part = parts[named]
+        part = parts[owner]
         # the label printed again on another line than the part's own: a sheet's line (the
         # last part's region runs to the end of the text, over the sheet)
         if part.found and not part.table and line_of[i] != line_of[part.start]:
-            moved.setdefault(named, []).append(i)
-    if sum(len(v) for v in moved.values()) < 2:
-        moved = {}
+            named.setdefault(owner, []).append(i)
+    by_label = [i for v in named.values() for i in v]
+    if len(by_label) + len(ordered) >= 2 and _set_apart(by_label, parts, tokens, fields):
+        for owner, blanks in named.items():
+            moved.setdefault(owner, []).extend(blanks)
     taken = {i for v in moved.values() for i in v} | fields
     out = []
     for k, part in enumerate(parts):
@@ -242,6 +247,31 @@ def _numbered_blanks(
                 return {}
             numbered[int(words[0])] = i
     return numbered
+
+
+def _set_apart(
+    blanks: Collection[int],
+    parts: Sequence[PrintedPart],
+    tokens: Sequence[Token],
+    fields: Collection[int],
+) -> bool:
+    """Whether numbered blanks stand apart from the questions as a sheet: in no part's text
+    but the last part's (whose region runs to the end, over a sheet printed after it), and
+    there set apart by a heading that says answers (``ANSWER SHEET``) or a field of its own
+    (``Name: ____``). A list to fill in inside a question (``List three layers: 1. ____``)
+    is that question's."""
+    if not blanks:
+        return False
+    flowing = [p for p in parts if p.found and not p.table]
+    last = max(flowing, key=lambda p: p.start, default=None)
+    for i in blanks:
+        if any(p.start <= i < p.end for p in flowing if p is not last):
+            return False
+    first = min(blanks)
+    if last is None or first < last.start:
+        return True
+    between = range(last.start, first)
+    return any(i in fields or tokens[i].norm in ("answer", "answers") for i in between)
 
 
 def _numbered_sheet(

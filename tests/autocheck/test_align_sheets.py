@@ -186,3 +186,59 @@ def test_a_sheet_no_part_could_be_given_left_empty_changes_nothing():
     answers = _align(SPARE, copy, NUMBERED_PARTS).answers
     assert answers["1.a"].text == "8 x 4 = 32"
     assert all(a.review == "" for a in answers.values())
+
+
+# Three parts, the second a list to fill in: its numbered blanks are its own, no sheet.
+LIST = """\
+    Question 1 How many weights has a 3 x 3 kernel?
+
+    Question 2 Name three layers of a CNN.
+
+    1. ______________
+
+    2. ______________
+
+    3. ______________
+
+    Question 3 What is 2 squared?
+    """
+LIST_PARTS = [
+    PartPrompt(str(k), f"Question {k}", question=str(k), question_label=f"Question {k}")
+    for k in (1, 2, 3)
+]
+
+
+def test_a_list_to_fill_in_inside_a_question_is_that_questions_not_a_sheet():
+    copy = (
+        LIST.replace("1. ______________", "1. conv")
+        .replace("2. ______________", "2. pool")
+        .replace("3. ______________", "3. dense")
+        .replace("3 x 3 kernel?", "3 x 3 kernel?\n\n    9")
+        .replace("2 squared?", "2 squared?\n\n    4")
+    )
+    answers = _align(LIST, copy, LIST_PARTS).answers
+    assert answers["1"].text == "9"
+    assert answers["2"].text.split() == ["conv", "pool", "dense"]
+    assert answers["3"].text == "4"
+    assert all(a.review == "" for a in answers.values())
+
+
+def test_a_list_to_fill_in_in_the_last_question_is_its_own_without_a_sheets_heading():
+    printed = """\
+        Question 1 How many weights has a 3 x 3 kernel?
+
+        Question 2 What is 3 + 4?
+
+        Question 3 Name three layers of a CNN.
+
+        1. ____
+
+        2. ____
+
+        3. ____
+        """
+    copy = printed.replace("1. ____", "1. conv").replace("2. ____", "2. pool")
+    answers = _align(printed, copy, LIST_PARTS).answers
+    assert answers["1"].text == ""
+    assert answers["3"].text.split() == ["conv", "pool"]
+    assert all(a.review == "" for a in answers.values())
