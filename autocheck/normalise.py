@@ -6,7 +6,8 @@ What is rewritten and why (see CHECKER-NOTES in the shared folder):
   ``log_base`` flag says 10 (explicit ``\\log_{10}``/``\\log_2`` are left alone); the OCR
   confusion ``In 0.3`` is read as ``\\ln 0.3`` where it cannot be the English word.
 - ``\\times``/``\\cdot`` between numbers is a product for numbers, but a separator for
-  shapes: it is left untouched for shapes and made ``\\cdot`` otherwise.
+  shapes: it is left untouched for shapes and made ``\\cdot`` otherwise; so is a letter
+  ``x`` between two numbers in a number (``20 x 32 + 32``), as people type a product.
 - ``1.2 \\times 10^{-3}`` (``\\cdot``, ``1.2e-3``) becomes ``1.2e-3`` when it is the whole
   number (kept digits, no SymPy needed), and ``(1.2 \\cdot 10^{-3})`` inside a longer
   expression, so that ``e`` is never read as Euler's number;
@@ -99,6 +100,8 @@ _WS_RE = re.compile(r"\s+")
 _TRANSPOSE_RE = re.compile(
     r"\^\s*(?:\{\s*(?:T|\\top|\\intercal|\\mathsf\{T\})\s*\}|T(?![a-zA-Z])|\\top\b|\\intercal\b)"
 )
+# "20 x 32": a letter x between two numbers is a product in a number (a shape keeps it)
+_TIMES_X_RE = re.compile(r"(?<=[\d)])\s*[xX]\s*(?=[\d(])")
 _PRIME_RE = re.compile(r"([A-Za-z])\s*(?:'|\^\s*\{?\s*\\prime\s*\}?)")
 
 
@@ -145,6 +148,7 @@ def normalise(text: str, *, kind: str = "number", log_base: str = "e") -> str:
         s = _PERCENT_WORD_RE.sub("%", s)
         s = _scientific(s)
         s = _POW10_RE.sub(lambda m: f"1e{m.group(1)}", s) if _is_bare_pow10(s) else s
+        s = _TIMES_X_RE.sub(r" \\cdot ", s)
     s = _TRANSPOSE_RE.sub("_{T}", s)
     s = _PRIME_RE.sub(r"\1_{prime}", s)
     if kind != "shape":
