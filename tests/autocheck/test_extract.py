@@ -54,6 +54,8 @@ FORWARD = (
         ),
         ("gradient [8, 4]", "vector", (), "[8, 4]", "matrix"),
         ("it takes 200,000 steps", "integer", (), "200,000", "number"),
+        ("squares 4, 1, 9; their mean 14/3", "number", (), "14/3", "number"),
+        ("from two points a slope of -2/5", "number", (), "-2/5", "number"),
     ],
 )
 def test_chosen_candidate(text: str, kind: str, symbols: tuple[str, ...], chosen: str, rule: str):
