@@ -157,10 +157,10 @@ def _cloze_blanks(parts: list[PrintedPart], tokens: Sequence[Token]) -> list[Pri
 
 # --- blanks printed after a label: answer sheets and cover fields ------------------------------
 
-# what a cover's fields are called (compared in the tokens' folded form)
 #: Numbered blanks left to no part that make an answer sheet nobody could match to the parts
 #: (two are more likely a part's own: "Give two numbers. 1. ____ 2. ____").
 MIN_SHEET_LINES = 3
+# what a cover's fields are called (compared in the tokens' folded form)
 _FIELD_WORDS = frozenset(
     t.norm
     for t in tokenize(
@@ -255,7 +255,7 @@ def _set_apart(
     tokens: Sequence[Token],
     fields: Collection[int],
 ) -> bool:
-    """Whether numbered blanks stand apart from the questions as a sheet: in no part's text
+    """Whether an answer sheet's blanks stand apart from the questions: in no part's text
     but the last part's (whose region runs to the end, over a sheet printed after it), and
     there set apart by a heading that says answers (``ANSWER SHEET``) or a field of its own
     (``Name: ____``). A list to fill in inside a question (``List three layers: 1. ____``)
