@@ -101,7 +101,8 @@ def clear_scans(exam) -> None:
 def pipeline_pass(exam, pdf: bytes, *, ocr: bool, name: str) -> dict[str, float]:
     """Upload, split and place every page with ``exams.pipeline`` (the code the Celery tasks
     call, run in-process one page after the other); with ``ocr`` also read each placed
-    page's answer regions with ``exams.pipeline.reading.page_transcribe``."""
+    page's answer regions with ``exams.pipeline.reading.page_transcribe``, from the scan
+    placing decoded, as the page's task does."""
     from exams.models import Page
     from exams.pipeline import placement, reading, upload
 
@@ -116,12 +117,12 @@ def pipeline_pass(exam, pdf: bytes, *, ocr: bool, name: str) -> dict[str, float]
     ocr_s = 0.0
     placed = regions = 0
     for pk in page_ids:
-        page = placement.page_process(page_id=pk)
+        page, upright = placement.page_place(page_id=pk)
         if page is not None and page.status == Page.Status.PLACED:
             placed += 1
-            if ocr:
+            if ocr:  # as ``exams.tasks.run_page_step``: read from the scan placing decoded
                 t = time.perf_counter()
-                regions += len(reading.page_transcribe(page_id=pk))
+                regions += len(reading.page_transcribe(page_id=pk, upright=upright))
                 ocr_s += time.perf_counter() - t
     t3 = time.perf_counter()
     return {

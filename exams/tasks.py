@@ -22,6 +22,7 @@ from django.db import transaction
 
 from exams.models import Page, ScanBatch, Submission
 from exams.pipeline import checking, placement, reading, reconcile, steps, upload
+from exams.scanning.align import UprightPage
 from gradebook.celery import IMAGES_QUEUE, task
 
 log = logging.getLogger(__name__)
@@ -100,30 +101,41 @@ def run_batch_split(*, batch_id: int) -> ScanBatch | None:
 
 def run_page_step(*, page_id: int) -> Page | None:
     """Run the step due for a page if it is its placing or its reading, then send the next:
-    the reading of a page just placed, the check of the copy of a page just read."""
-    attempted = False
+    the check of the copy of a page just read. A page just placed is read in the same task,
+    from the scan placing decoded (decoding it is a tenth of a page's work). A step that
+    fails stays due after its backoff, and the reconciler sends it again then (not at once:
+    a step failing on the spot would spend its attempts in a second)."""
+    attempted = ran = False
     with steps.work_lock(steps.LOCK_PAGE, page_id) as free:
         if not free:
             return None
         page = Page.objects.filter(pk=page_id).first()
         if page is None:
             return None
-        if steps.is_due(page) and page.stage in (Page.Stage.SPLIT, Page.Stage.PLACED):
-            placing = page.stage == Page.Stage.SPLIT
+        upright: UprightPage | None = None
+
+        def place() -> None:
+            nonlocal upright
+            upright = placement.page_place(page_id=page_id).upright
+
+        def read() -> None:
+            reading.page_transcribe(page_id=page_id, upright=upright)
+
+        rows = Page.objects.filter(pk=page_id)
+        if steps.is_due(page) and page.stage == Page.Stage.SPLIT:
             attempted = True
-            ran = steps.run(
-                Page.objects.filter(pk=page_id),
-                (lambda: placement.page_process(page_id=page_id))
-                if placing
-                else (lambda: reading.page_transcribe(page_id=page_id)),
-                what=f"page {page_id} ({'place' if placing else 'read'})",
-            )
+            ran = steps.run(rows, place, what=f"page {page_id} (place)")
             page.refresh_from_db()
-            if ran and placing:
+            if ran:
                 steps.failpoint("placed")
+        if steps.is_due(page) and page.stage == Page.Stage.PLACED:
+            attempted = True
+            ran = steps.run(rows, read, what=f"page {page_id} (read)")
+            page.refresh_from_db()
     if attempted:  # done, failed or stopped: the batch's status follows
         steps.batch_refresh(page.batch_id)
-    _send_next(page)
+    if ran or not attempted:
+        _send_next(page)
     return page
 
 

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Sequence
 from decimal import Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from autocheck.outcome import Outcome
@@ -137,21 +138,83 @@ def answer_set_text(
     ``alignment`` where the answer was read in the whole copy (the aligner's evidence; a text
     typed by a person has none, and nothing of an earlier alignment stays), ``page`` the scan
     it was read from."""
-    answer, _ = Answer.objects.get_or_create(submission=submission, part=part)
-    Transcription.objects.create(
-        page=page,
-        answer=answer,
-        source=source,
-        engine=engine,
-        text=text,
-        confidence=None if confidence is None else max(0.0, min(1.0, confidence)),
-        reading=reading or {},
-        created_by=actor,
+    new = NewText(part, text, engine, confidence, reading=reading, alignment=alignment)
+    (answer,) = answers_set_texts(
+        submission=submission, texts=[new], source=source, actor=actor, page=page
     )
-    answer.answer_text = text
-    answer.alignment = alignment or {}
-    answer.save(update_fields=["answer_text", "alignment"])
     return answer
+
+
+@dataclasses.dataclass(frozen=True)
+class NewText:
+    """A part's new text for :func:`answers_set_texts` (see :func:`answer_set_text`)."""
+
+    part: Part
+    text: str
+    engine: str
+    confidence: float | None
+    reading: dict | None = None
+    alignment: dict[str, Any] | None = None
+
+
+def answers_set_texts(
+    *,
+    submission: Submission,
+    texts: Sequence[NewText],
+    source: str,
+    actor: User | None,
+    page: Page | None = None,
+) -> list[Answer]:
+    """:func:`answer_set_text` for several parts of one copy at once, in three or four
+    queries whatever their number (a page's reads): the answers in the order of ``texts``."""
+    if not texts:
+        return []
+    parts = [t.part for t in texts]
+    if len({p.pk for p in parts}) != len(parts):
+        raise ValueError("one new text per part")
+    new_text = {t.part.pk: t for t in texts}
+
+    def set_text(answer: Answer) -> Answer:
+        t = new_text[answer.part_id]
+        answer.answer_text, answer.alignment = t.text, t.alignment or {}
+        return answer
+
+    by_part = {
+        a.part_id: set_text(a) for a in Answer.objects.filter(submission=submission, part__in=parts)
+    }
+    changed = list(by_part.values())
+    # New answers are created with their text.
+    new = [set_text(Answer(submission=submission, part=p)) for p in parts if p.pk not in by_part]
+    if new:
+        try:
+            with transaction.atomic():
+                created = Answer.objects.bulk_create(new)
+        except IntegrityError:  # another writer created some meanwhile: they get the text too
+            Answer.objects.bulk_create(new, ignore_conflicts=True)
+            created = [
+                set_text(a)
+                for a in Answer.objects.filter(submission=submission, part__in=parts)
+                if a.part_id not in by_part
+            ]
+            changed += created
+        by_part.update((a.part_id, a) for a in created)
+    if changed:
+        Answer.objects.bulk_update(changed, ["answer_text", "alignment"])
+    answers = [by_part[p.pk] for p in parts]
+    Transcription.objects.bulk_create(
+        Transcription(
+            page=page,
+            answer=answer,
+            source=source,
+            engine=t.engine,
+            text=t.text,
+            confidence=None if t.confidence is None else max(0.0, min(1.0, t.confidence)),
+            reading=t.reading or {},
+            created_by=actor,
+        )
+        for answer, t in zip(answers, texts, strict=True)
+    )
+    return answers
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ scan is set aside for a person (``exams.services.attention``), with the reason. 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db import transaction
 from django.utils import timezone
@@ -62,6 +63,20 @@ def _read_and_align(page: Page) -> tuple[Placement, UprightPage | None]:
 
 
 def page_process(*, page_id: int) -> Page | None:
+    """:func:`page_place` without the scan: the page placed, or None."""
+    return page_place(page_id=page_id).page
+
+
+class Placed(NamedTuple):
+    """What :func:`page_place` did: the page (None when there was nothing to do) and, once
+    placed, its scan with the alignment just fitted, for reading it without decoding the
+    file again (``exams.pipeline.reading.page_transcribe``)."""
+
+    page: Page | None
+    upright: UprightPage | None = None
+
+
+def page_place(*, page_id: int) -> Placed:
     """Read one page's QR code, fit its alignment and place it on (copy, page number).
 
     The scan is kept as it came; the six numbers of its alignment are stored with it and
@@ -76,13 +91,13 @@ def page_process(*, page_id: int) -> Page | None:
     """
     page = Page.objects.select_related("batch__exam").filter(pk=page_id).first()
     if page is None or page.status != Page.Status.PENDING or page.stage != Page.Stage.SPLIT:
-        return None
+        return Placed(None)
     placement, upright = _read_and_align(page)
     exam = page.batch.exam
     with transaction.atomic():
         locked = Page.objects.select_for_update().get(pk=page.pk)
         if locked.status != Page.Status.PENDING or locked.stage != Page.Stage.SPLIT:
-            return None
+            return Placed(None)
         status, reason, submission = placement.status, placement.reason, None
         if status == Page.Status.PLACED:
             submission, _ = Submission.objects.get_or_create(
@@ -119,7 +134,7 @@ def page_process(*, page_id: int) -> Page | None:
         placed = status == Page.Status.PLACED
         steps.advance(locked, Page.Stage.PLACED if placed else Page.Stage.SETTLED, due=placed)
         locked.save()
-    return locked
+    return Placed(locked, upright if placed else None)
 
 
 def _same_sheet(placed: Page, upright: UprightPage | None) -> bool:

@@ -19,7 +19,7 @@ from django.db.models import Q
 from exams.images import open_upright
 from exams.models import Answer, Page, Part, Transcription
 from exams.pipeline import steps
-from exams.pipeline.checking import LOW_CONFIDENCE, answer_set_text, key_for
+from exams.pipeline.checking import LOW_CONFIDENCE, NewText, answers_set_texts, key_for
 from exams.pipeline.identification import submission_identify_from_cover
 from exams.scanning import ocr
 from exams.scanning.align import UprightPage
@@ -54,8 +54,9 @@ def read_region(
 WAITING_FOR_KEY = "waiting for the exam's answer key"
 
 
-def page_transcribe(*, page_id: int) -> list[Answer]:
-    """Read every answer region on a placed page, then move it to the stage ``read`` (its
+def page_transcribe(*, page_id: int, upright: UprightPage | None = None) -> list[Answer]:
+    """Read every answer region on a placed page (from ``upright``, its scan as placing
+    decoded and aligned it, when given; else from the stored file), then move it to the stage ``read`` (its
     copy's check due), or ``checked`` when it has no answer region. Without an answer key the
     page stays ``placed``, not due, until one is installed
     (``exams.pipeline.reconcile.exam_key_installed``).
@@ -75,11 +76,12 @@ def page_transcribe(*, page_id: int) -> list[Answer]:
     ):
         return []
     submission = page.submission
-    image: UprightPage | None = None
+    image = upright
     # The student-number box is printed on rendered templates only; an instructor's own PDF
     # has its own cover, so its copies are matched by QR or by a person.
     if page.page_number == 1 and submission.student_id is None and not submission.exam.template_pdf:
-        image = open_upright(page)
+        if image is None:
+            image = open_upright(page)
         submission_identify_from_cover(submission=submission, page=image)
     parts = [
         p
@@ -103,27 +105,22 @@ def page_transcribe(*, page_id: int) -> list[Answer]:
     # transaction: the page is locked once, and a read interrupted midway stores nothing (the
     # page is read again whole).
     reads = [(part, *read_region(image, part, expected)) for part in todo if image is not None]
-    answers: list[Answer] = []
     with transaction.atomic():
         # Locked: placing another scan here (exams.services.pages) waits for these reads to
         # commit, or they see that the scan was replaced and write nothing.
         placed = Page.objects.select_for_update().filter(pk=page.pk, status=Page.Status.PLACED)
         if placed.first() is None:
             return []
-        for part, result, reading in reads:
-            answers.append(
-                answer_set_text(
-                    submission=submission,
-                    part=part,
-                    text=result.text,
-                    source=Transcription.Source.OCR,
-                    engine=result.engine,
-                    confidence=result.confidence,
-                    actor=None,
-                    reading=reading,
-                    page=page,
-                )
-            )
+        answers = answers_set_texts(
+            submission=submission,
+            texts=[
+                NewText(part, result.text, result.engine, result.confidence, reading=reading)
+                for part, result, reading in reads
+            ],
+            source=Transcription.Source.OCR,
+            actor=None,
+            page=page,
+        )
         this_page.update(**steps.advanced(Page.Stage.READ, due=True))
     return answers
 

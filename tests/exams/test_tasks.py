@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.utils import timezone
 
 from demo import build, plan
 from exams.models import Answer, Page, Transcription
@@ -68,3 +69,50 @@ def test_the_steps_send_the_tasks_by_their_registered_names():
     for name, task in named.items():
         assert task.name == name
         assert app.tasks[name].run is task.run  # the module's task is the one registered
+
+
+def _one_split_page() -> Page:
+    exam, roster = build.demo_exam(students=1)
+    _, scan = build.demo_scans(
+        exam, roster, seed=3, dpi=120, defects=ScanDefects(dropped=0, duplicated=0, upside_down=0)
+    )
+    batch = upload.scan_batch_upload(
+        exam=exam, stream=io.BytesIO(scan.pdf), original_name="s.pdf", enqueue=False
+    ).batch
+    (first, *_) = upload.scan_batch_split(batch_id=batch.pk)  # no task: nothing placed yet
+    return Page.objects.get(pk=first)
+
+
+def test_a_page_is_read_in_its_placing_task_from_the_scan_placing_decoded(media_root, monkeypatch):
+    page = _one_split_page()
+
+    def no_second_decode(page):
+        raise AssertionError("the stored scan was decoded again to read it")
+
+    monkeypatch.setattr("exams.pipeline.reading.open_upright", no_second_decode)
+    assert process_page(page_id=page.pk) in (Page.Stage.READ, Page.Stage.CHECKED)
+    page.refresh_from_db()
+    assert page.status == Page.Status.PLACED
+    assert page.last_error == ""
+    read = Transcription.objects.filter(page=page, source=Transcription.Source.OCR)
+    assert read.count() == sum(1 for r in plan.REGIONS.values() if r[0] == page.page_number)
+
+
+def test_a_reading_that_fails_after_placing_stays_due_and_is_read_again(media_root, monkeypatch):
+    page = _one_split_page()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("reader crashed")
+
+    monkeypatch.setattr("exams.pipeline.reading.read_region", broken)
+    assert process_page(page_id=page.pk) == Page.Stage.PLACED
+    page.refresh_from_db()
+    assert page.status == Page.Status.PLACED
+    assert "reader crashed" in page.last_error
+    assert page.attempts == 1
+    assert not Transcription.objects.filter(page=page).exists()
+
+    monkeypatch.undo()
+    Page.objects.filter(pk=page.pk).update(due_at=timezone.now())  # its backoff is over
+    assert transcribe_page(page_id=page.pk) in (Page.Stage.READ, Page.Stage.CHECKED)
+    assert Transcription.objects.filter(page=page).count() > 0

@@ -267,3 +267,70 @@ def test_a_persons_grade_whose_check_changed_stands_and_is_to_do_again(cast, exa
     )
     assert Score.objects.get(answer=answer).recheck == ""
     assert selectors.review_queue(answer.part, "todo") == []
+
+
+def _new_texts(cast, texts: dict[str, str]) -> list[checking.NewText]:
+    parts = {p.part_id: p for p in cast.exam.parts.filter(part_id__in=texts)}
+    return [checking.NewText(parts[pid], text, "test", 0.9) for pid, text in texts.items()]
+
+
+def test_a_pages_texts_are_stored_together_new_and_existing_answers_alike(exam, cast):
+    checking.answer_set_text(
+        submission=cast.submission,
+        part=exam.parts.get(part_id="1.b"),
+        text="old",
+        source=Transcription.Source.OCR,
+        engine="test",
+        confidence=0.9,
+        actor=None,
+    )
+    answers = checking.answers_set_texts(
+        submission=cast.submission,
+        texts=_new_texts(cast, {"2.a": "60", "1.b": "12", "1.a": "15"}),
+        source=Transcription.Source.OCR,
+        actor=None,
+    )
+    assert [a.part.part_id for a in answers] == ["2.a", "1.b", "1.a"]
+    stored = dict(
+        Answer.objects.filter(submission=cast.submission).values_list(
+            "part__part_id", "answer_text"
+        )
+    )
+    assert stored == {"2.a": "60", "1.b": "12", "1.a": "15"}
+    assert Transcription.objects.filter(answer__submission=cast.submission).count() == 4
+    with pytest.raises(ValueError, match="one new text per part"):
+        checking.answers_set_texts(
+            submission=cast.submission,
+            texts=_new_texts(cast, {"2.a": "1"}) * 2,
+            source=Transcription.Source.OCR,
+            actor=None,
+        )
+
+
+def test_an_answer_another_writer_creates_meanwhile_gets_the_new_text(exam, cast, monkeypatch):
+    """Between the look-up and the insert, someone else creates one of the answers: the
+    insert's conflict is caught, and that answer gets the text too; nothing is lost."""
+    real = Answer.objects.bulk_create
+    part = exam.parts.get(part_id="1.a")
+
+    def racing(objs, **kwargs):
+        if not kwargs.get("ignore_conflicts") and not Answer.objects.filter(part=part).exists():
+            Answer.objects.create(submission=cast.submission, part=part, answer_text="theirs")
+        return real(objs, **kwargs)
+
+    monkeypatch.setattr(Answer.objects, "bulk_create", racing)
+    answers = checking.answers_set_texts(
+        submission=cast.submission,
+        texts=_new_texts(cast, {"1.a": "15", "1.b": "12"}),
+        source=Transcription.Source.OCR,
+        actor=None,
+    )
+    assert [a.answer_text for a in answers] == ["15", "12"]
+    assert all(a.pk for a in answers)
+    stored = dict(
+        Answer.objects.filter(submission=cast.submission).values_list(
+            "part__part_id", "answer_text"
+        )
+    )
+    assert stored == {"1.a": "15", "1.b": "12"}
+    assert Transcription.objects.filter(answer__submission=cast.submission).count() == 2

@@ -73,13 +73,28 @@ def dropped(monkeypatch):
     return drop
 
 
+class WorkerDied(BaseException):
+    """The worker process ends between placing a page and reading it."""
+
+
+@pytest.fixture
+def dies_after_placing(monkeypatch):
+    def failpoint(name: str) -> None:
+        if name == "placed":
+            raise WorkerDied
+
+    monkeypatch.setattr("exams.pipeline.steps.failpoint", failpoint)
+
+
 def test_a_placed_page_whose_reading_was_lost_is_read_by_the_reconciler(
-    one_copy, dropped, monkeypatch, django_capture_on_commit_callbacks
+    one_copy, dropped, dies_after_placing, monkeypatch, django_capture_on_commit_callbacks
 ):
     exam, batch = one_copy
-    dropped("transcribe_page")
+    dropped("process_page")
     split_scan_batch(batch_id=batch.pk)
-    assert len(dropped.lost["transcribe_page"]) == plan.PAGES
+    for kwargs in dropped.lost["process_page"]:
+        with pytest.raises(WorkerDied):
+            process_page(**kwargs)
     assert _stages(batch) == {"placed": plan.PAGES}
     batch.refresh_from_db()
     # Placed is not done: the batch says what is left.
@@ -100,10 +115,15 @@ def test_a_placed_page_whose_reading_was_lost_is_read_by_the_reconciler(
         assert reconcile.reconcile() == reconcile.ReconcileReport()  # nothing left
 
 
-def test_a_redelivered_placing_reads_the_page_it_had_placed(one_copy, dropped, monkeypatch):
+def test_a_redelivered_placing_reads_the_page_it_had_placed(
+    one_copy, dropped, dies_after_placing, monkeypatch
+):
     exam, batch = one_copy
-    dropped("transcribe_page")
+    dropped("process_page")
     split_scan_batch(batch_id=batch.pk)
+    for kwargs in dropped.lost["process_page"]:
+        with pytest.raises(WorkerDied):
+            process_page(**kwargs)
     monkeypatch.undo()
     for page in Page.objects.filter(batch=batch):
         # Delivered again after its worker died between the commit and the send.
@@ -139,14 +159,14 @@ def test_a_failing_step_backs_off_then_stops_for_a_person_who_resumes_it(
     dropped("process_page")
     split_scan_batch(batch_id=batch.pk)
     bad, good = Page.objects.filter(batch=batch).order_by("index_in_batch")
-    place = placement.page_process
+    place = placement.page_place
 
     def broken(*, page_id):
         if page_id == bad.pk:
             raise ValueError("unreadable page data")
         return place(page_id=page_id)
 
-    monkeypatch.setattr("exams.pipeline.placement.page_process", broken)
+    monkeypatch.setattr("exams.pipeline.placement.page_place", broken)
     process_page(page_id=good.pk)
     for attempt in (1, 2):
         before = timezone.now()
@@ -167,7 +187,7 @@ def test_a_failing_step_backs_off_then_stops_for_a_person_who_resumes_it(
     assert batch.status == ScanBatch.Status.WAITING
     assert _stages(batch) == {"split": 1, "checked": 1}
 
-    monkeypatch.setattr("exams.pipeline.placement.page_process", place)
+    monkeypatch.setattr("exams.pipeline.placement.page_place", place)
     monkeypatch.setattr("exams.tasks.process_page.delay", process_page)
     with django_capture_on_commit_callbacks(execute=True):
         report = reconcile.pipeline_resume(batches=ScanBatch.objects.filter(pk=batch.pk))
@@ -187,7 +207,7 @@ def test_an_outage_is_retried_without_counting_an_attempt(one_copy, dropped, mon
     def outage(*, page_id):
         raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr("exams.pipeline.placement.page_process", outage)
+    monkeypatch.setattr("exams.pipeline.placement.page_place", outage)
     with pytest.raises(OperationalError):
         tasks.run_page_step(page_id=page.pk)  # raised again: Celery retries it
     page.refresh_from_db()
