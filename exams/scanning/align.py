@@ -251,7 +251,15 @@ def _quarter_turn_matrix(rotation: int, size: tuple[int, int]) -> np.ndarray:
 
 def _paper_level(grey: np.ndarray) -> float:
     # A sixteenth of the pixels estimates the paper's grey as well as all of them, 16x faster.
-    return float(np.percentile(grey[::4, ::4], 90))
+    sample = grey[::4, ::4]
+    if sample.dtype != np.uint8:
+        return float(np.percentile(sample, 90))
+    # np.percentile's linear rule, read off the histogram instead of sorting.
+    cumulative = np.cumsum(np.bincount(sample.ravel(), minlength=256))
+    rank = 0.9 * (sample.size - 1)
+    below = math.floor(rank)
+    lo, hi = np.searchsorted(cumulative, (below + 1, min(below + 2, sample.size)), side="left")
+    return float(lo + (rank - below) * (hi - lo))
 
 
 def _box_sums(integral: np.ndarray, k: int) -> np.ndarray:
@@ -276,10 +284,10 @@ def find_markers(grey: np.ndarray, px_per_mm: float) -> dict[str, tuple[float, f
     found: dict[str, tuple[float, float]] = {}
     for name, (x0, y0) in windows.items():
         x0, y0 = max(0, x0), max(0, y0)
-        sub = (grey[y0 : y0 + win, x0 : x0 + win] < threshold).astype(np.int32)
+        sub = (grey[y0 : y0 + win, x0 : x0 + win] < threshold).astype(np.uint8)
         if min(sub.shape) <= outer:
             continue
-        integral = np.pad(sub.cumsum(0).cumsum(1), ((1, 0), (1, 0)))
+        integral = cv2.integral(sub, sdepth=cv2.CV_32S)  # with a leading row and column of 0
         dens = _box_sums(integral, core) / core**2
         # Ring: the outer square minus the core-sized centre, aligned on the same centre.
         off = (outer - core) // 2
