@@ -336,12 +336,15 @@ def submission_check(*, submission: Submission) -> list[Answer]:
             or (verdict.part in from_ocr and bool(entry.text.strip()))
         )
         if verdict.verdict == Outcome.BLANK and unread:
-            # Ink was there but nothing could be read: not the same as nothing written.
+            # Ink was there but nothing could be read: not the same as nothing written. Free
+            # text is not transcribed at all (exams.pipeline.reading): a person grades it.
+            why = (
+                "descriptive: graded by a person from the scan"
+                if part.kind == Part.Kind.DESCRIPTIVE
+                else "something is written but could not be read"
+            )
             verdict = dataclasses.replace(
-                verdict,
-                verdict=Outcome.NEEDS_REVIEW,
-                points=None,
-                notes=(*verdict.notes, "something is written but could not be read"),
+                verdict, verdict=Outcome.NEEDS_REVIEW, points=None, notes=(*verdict.notes, why)
             )
         answer = existing.get(verdict.part) or Answer.objects.create(
             submission=submission, part=part

@@ -24,7 +24,7 @@ from exams.pipeline.identification import submission_identify_from_cover
 from exams.scanning import ocr
 from exams.scanning.align import UprightPage
 from exams.scanning.hypotheses import reading_plan
-from exams.scanning.reading import Hypothesis, read_answer
+from exams.scanning.reading import FREE_TEXT, Hypothesis, read_answer
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,8 @@ def read_region(
     the box is blank), and what the reader saw, for the TA (``AnswerRead.as_json``)."""
     crop = page.crop(tuple(part.region.get("box")), inset=0.004)
     kind, hypotheses = _plan(part.part_id, expected)
+    if part.kind == Part.Kind.DESCRIPTIVE:  # a person grades it from the scan: not transcribed
+        kind = FREE_TEXT
     read = read_answer(crop, kind=kind, hypotheses=hypotheses)
     if read.blank:
         return ocr.TranscriptionResult("", 1.0, read.engine), read.as_json()

@@ -42,6 +42,9 @@ from . import linemodel, ocr, regions
 RAPIDOCR_ACCEPT = 0.97
 #: Kinds read by the handwriting recogniser; the others go to rapidocr.
 NUMERIC_KINDS = frozenset({"integer", "decimal", "number", "shape", "vector", "matrix"})
+#: A part a person grades from the scan (an explanation, a sketch): its lines are found, so
+#: that an empty box is blank and a written one is not, but no recogniser transcribes them.
+FREE_TEXT = "free_text"
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,8 @@ class AnswerRead:
     #: Whether the free read may be accepted without a hypothesis (one line, or working
     #: ending in "= value"; never a stacked or boxed answer).
     free_allowed: bool = True
+    #: False for free text: the lines were found, not read (``lines`` are then empty).
+    transcribed: bool = True
 
     @property
     def blank(self) -> bool:
@@ -130,6 +135,9 @@ class AnswerRead:
         """``read 4960 (expected 4960: p=0.98; 4969: p=0.01)``."""
         if self.blank:
             return "blank"
+        if not self.transcribed:
+            n = len(self.lines)
+            return f"{n} line{'s' if n != 1 else ''} of free text, graded from the scan"
         head = f"read {self.free_text or self.text or '?'}"
         shown = [h for h in self.hypotheses if h.prob >= 0.005][:3]
         if not shown:
@@ -240,13 +248,20 @@ def read_answer(
     """Read one answer region (a grey crop of its box, 150-200 dpi). See the module doc.
 
     ``kind`` is what the key expects (integer, decimal, number, shape, vector, matrix;
-    anything else, e.g. expression or text, is read by rapidocr); ``hypotheses`` the key's
+    :data:`FREE_TEXT`, found but not read; anything else, e.g. expression or text, is read
+    by rapidocr); ``hypotheses`` the key's
     values to check; ``template`` the same region of the blank page when it holds print.
     """
     layout = regions.analyse(image, template=template)
     if layout.blank:
         notes = (f"{layout.specks} specks ignored",) if layout.specks else ()
         return AnswerRead("", (), 1.0, True, notes=notes)
+    if kind == FREE_TEXT:
+        lines = tuple("~~" if line.crossed else "" for line in layout.lines)
+        return AnswerRead(
+            "", lines, 0.0, False, engine="layout", structure=layout.structure,
+            notes=("free text: a person grades it from the scan",), transcribed=False,
+        )  # fmt: skip
     hyps = [h if isinstance(h, Hypothesis) else Hypothesis(str(h)) for h in hypotheses]
     model = linemodel.recogniser()
     if (kind not in NUMERIC_KINDS and kind != "fraction") or model is None:

@@ -176,16 +176,9 @@ def analyse(
     return _structure(found, kept, big, text_h, specks)
 
 
-def _pixels_of(found: _Ink, components: list[int]) -> np.ndarray:
-    """The mask of the pixels of ``components`` (a lookup per label: ``np.isin`` sorts)."""
-    wanted = np.zeros(len(found.stats), dtype=bool)
-    wanted[components] = True
-    return wanted[found.labels]
-
-
 def _stroke(found: _Ink, marks: list[int]) -> float:
     """The pen's width: twice the typical distance from a stroke's centre to its edge."""
-    mask = _pixels_of(found, marks).astype(np.uint8)
+    mask = np.isin(found.labels, np.asarray(marks, dtype=np.int32)).astype(np.uint8)
     dist = cv2.distanceTransform(mask, cv2.DIST_L2, 3)
     inner = dist[dist >= 1.0]
     return float(max(1.5, 2.0 * np.percentile(inner, 70))) if inner.size else 1.5
@@ -221,7 +214,7 @@ def _structure(found: _Ink, kept: list[int], big: list[int], text_h: float, spec
     text = [c for c in kept if c not in set(brackets) | set(bars)]
     if not text:
         return Layout((), specks=specks)
-    mask = _pixels_of(found, text)
+    mask = np.isin(found.labels, np.asarray(text, dtype=np.int32))
     boxed_area = []
     for b, (bx, by, bw, bh) in boxes:
         boxed_area.append((bx, by, bw, bh))

@@ -61,6 +61,22 @@ def test_the_demo_grades_its_generated_scans(demo):
             assert answer.verdict in {"incorrect", "needs_review"}, (answer.part.part_id, planted)
     assert checked >= 12  # most of the 24 numeric answers are read exactly and accepted
 
+    # The explanation (4.a) is a person's: found on the scan, not transcribed, never blank
+    # when written.
+    explained = 0
+    for answer in Answer.objects.select_related("submission").filter(part__part_id="4.a"):
+        read = answer.transcriptions.order_by("-created_at", "-id").first()
+        if read is None:
+            continue  # its page is the missing one
+        planted = plan.answers_for(answer.submission.copy_number - 1)["4.a"]
+        assert answer.verdict == ("needs_review" if planted else "blank")
+        if planted:
+            explained += 1
+            assert answer.answer_text == ""
+            assert read.reading["summary"].endswith("of free text, graded from the scan")
+            assert "descriptive: graded by a person from the scan" in answer.expected["notes"]
+    assert explained >= 2
+
     # Running the demo again without --reset changes nothing.
     before = Answer.objects.count()
     out = StringIO()

@@ -8,7 +8,13 @@ import numpy as np
 import pytest
 
 from exams.scanning import compose, linemodel
-from exams.scanning.reading import AnswerRead, Hypothesis, HypothesisScore, read_answer
+from exams.scanning.reading import (
+    FREE_TEXT,
+    AnswerRead,
+    Hypothesis,
+    HypothesisScore,
+    read_answer,
+)
 
 
 def _logprobs(frames: int, classes: int, seed: int) -> np.ndarray:
@@ -80,6 +86,28 @@ def test_an_empty_box_with_specks_is_blank(quality):
     assert read.blank
     assert read.accepted
     assert read.text == ""
+
+
+def test_free_text_is_found_line_by_line_but_not_transcribed(digits_test_split, monkeypatch):
+    """A part a person grades from the scan: written lines make it not blank, an empty box
+    with specks is blank, and no recogniser runs."""
+
+    def no_recogniser(*args, **kwargs):
+        raise AssertionError("free text was sent to a recogniser")
+
+    monkeypatch.setattr("exams.scanning.reading._read_with_rapidocr", no_recogniser)
+    monkeypatch.setattr("exams.scanning.reading._read_numeric", no_recogniser)
+    rng = np.random.default_rng(8)
+    written = compose.compose("working_lines", rng, digits_test_split, quality="heavy")
+    read = read_answer(written.image, kind=FREE_TEXT)
+    assert not read.blank
+    assert not read.accepted
+    assert not read.transcribed
+    assert (read.text, len(read.lines)) == ("", 2)
+    assert read.summary() == "2 lines of free text, graded from the scan"
+    empty = read_answer(compose.blank(rng, "heavy"), kind=FREE_TEXT)
+    assert empty.blank
+    assert empty.summary() == "blank"
 
 
 @pytest.fixture(scope="module")

@@ -22,9 +22,7 @@ def stray(cast, media_root):
 
 def test_placing_creates_a_printed_copy_if_needed(cast, stray):
     Exam.objects.filter(pk=cast.exam.pk).update(copies_printed=80)
-    page = pages.page_place(
-        page=stray, copy_number=77, page_number=1, actor=cast.instructor.user
-    )
+    page = pages.page_place(page=stray, copy_number=77, page_number=1, actor=cast.instructor.user)
     assert (page.status, page.submission.copy_number, page.page_number) == ("placed", 77, 1)
     assert page.attention_reason == ""
 
