@@ -44,7 +44,7 @@ def read_region(
     crop = page.crop(tuple(part.region.get("box")), inset=0.004)
     kind, hypotheses = _plan(part.part_id, expected)
     if part.kind == Part.Kind.DESCRIPTIVE:  # a person grades it from the scan: not transcribed
-        kind = FREE_TEXT
+        kind, hypotheses = FREE_TEXT, ()
     read = read_answer(crop, kind=kind, hypotheses=hypotheses)
     if read.blank:
         return ocr.TranscriptionResult("", 1.0, read.engine), read.as_json()

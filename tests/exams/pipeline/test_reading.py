@@ -11,7 +11,7 @@ from PIL import Image, ImageDraw
 from exams.pipeline import reading
 from exams.pipeline.checking import LOW_CONFIDENCE
 from exams.scanning.align import UprightPage
-from exams.scanning.reading import AnswerRead
+from exams.scanning.reading import FREE_TEXT, AnswerRead
 from solvers.values import Integer, Number, Shape
 
 BOX = (0.1, 0.2, 0.6, 0.4)
@@ -24,7 +24,9 @@ def _page(ink: bool = True) -> UprightPage:
     return UprightPage.of(image)
 
 
-def _read(monkeypatch, value, read: AnswerRead | None = None, *, ink: bool = True):
+def _read(
+    monkeypatch, value, read: AnswerRead | None = None, *, ink: bool = True, kind: str = "solver"
+):
     calls = []
     if read is not None:
 
@@ -33,7 +35,7 @@ def _read(monkeypatch, value, read: AnswerRead | None = None, *, ink: bool = Tru
             return read
 
         monkeypatch.setattr(reading, "read_answer", fake)
-    part = SimpleNamespace(part_id="1.a", region={"page": 1, "box": list(BOX)})
+    part = SimpleNamespace(part_id="1.a", region={"page": 1, "box": list(BOX)}, kind=kind)
     expected = {"1.a": SimpleNamespace(targets=[SimpleNamespace(value=value)])}
     (result, seen) = reading.read_region(_page(ink), part, expected)
     assert seen["summary"]  # what the TA is shown beside the read
@@ -70,3 +72,15 @@ def test_a_read_the_reader_does_not_accept_goes_below_the_review_threshold(monke
 def test_a_blank_box_is_empty_with_full_confidence(monkeypatch):
     result, _ = _read(monkeypatch, Integer(7), ink=False)
     assert (result.text, result.confidence) == ("", 1.0)
+
+
+def test_an_explanation_is_found_not_transcribed(monkeypatch):
+    """A descriptive part is read as free text whatever its key's targets: written, it is
+    not blank and waits for a person; its box empty, it is blank."""
+    result, _ = _read(monkeypatch, Integer(7), ink=False, kind="descriptive")
+    assert (result.text, result.confidence) == ("", 1.0)
+    read = AnswerRead("", ("",), 0.0, False, transcribed=False)
+    result, calls = _read(monkeypatch, Integer(7), read, kind="descriptive")
+    assert calls == [(FREE_TEXT, ())]
+    assert result.text == ""
+    assert result.confidence < LOW_CONFIDENCE
