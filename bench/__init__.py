@@ -61,7 +61,9 @@ CONFIGS = {
     ),
     "full": Config(
         "full",
-        IngestConfig(students=90, sizes=(20, 60, 180), repeats=3, ocr_sizes=(20, 60), ocr_repeats=3),
+        IngestConfig(
+            students=90, sizes=(20, 60, 180), repeats=3, ocr_sizes=(20, 60), ocr_repeats=3
+        ),
         check_students=500,
         check_mv_students=100,
         check_repeats=3,
