@@ -19,7 +19,15 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from autocheck.align.diff import CopyAlignment, Run
-from autocheck.align.printed import Option, PrintedExam, PrintedPart, cell_text, flat, table_rows
+from autocheck.align.printed import (
+    Cell,
+    Option,
+    PrintedExam,
+    PrintedPart,
+    cell_text,
+    flat,
+    table_rows,
+)
 from autocheck.align.tokens import MARK_COMMANDS, STRIKE_COMMANDS, Token, line_numbers
 
 __all__ = ["Piece", "place"]
@@ -62,9 +70,15 @@ def place(
     runs = list(reversed(aligned.runs))
     while runs:
         run = runs.pop()
+        unread = _unread(run, read, aligned)
+        if unread is None:  # inside a table cell read from the copy's own row
+            owner = next((read[j] for j in range(run.j1, run.j2) if j in read), "")
+            if owner and not all(j in read for j in range(run.j1, run.j2)):
+                a, b = aligned.tokens[run.j1].start, aligned.tokens[run.j2 - 1].end
+                pieces.append(Piece(owner, "label", "", a, b, text[a:b]))  # its border
+            continue
+        run = unread
         tokens = aligned.tokens[run.j1 : run.j2]
-        if all(j in read for j in range(run.j1, run.j2)):
-            continue  # inside a table cell read from the copy's own row
         start, end = tokens[0].start, tokens[-1].end
         cell = _cell_of(printed, run)
         if cell is not None:
@@ -110,6 +124,22 @@ def place(
     return pieces, unplaced
 
 
+def _unread(run: Run, read: dict[int, str], aligned: CopyAlignment) -> Run | None:
+    """The run without the tokens of table cells already read from the copy's own rows, or
+    ``None`` when nothing else is written in it: a cell's working that the alignment ran on
+    into the table's border (``224 |``) is not read a second time."""
+    if not any(j in read for j in range(run.j1, run.j2)):
+        return run
+    rest = [
+        j
+        for j in range(run.j1, run.j2)
+        if j not in read and aligned.tokens[j].kind not in ("cell", "markup")
+    ]
+    if not rest:
+        return None
+    return Run(rest[0], rest[-1] + 1, run.at, run.over)
+
+
 def _first_line(run: Run, aligned: CopyAlignment, text: str) -> tuple[Run, Run | None]:
     """The run's tokens on its first line, and the rest (placed after what it replaced)."""
     toks = aligned.tokens
@@ -144,38 +174,69 @@ def _cell_of(printed: PrintedExam, run: Run) -> tuple[str, str] | None:
 
 def _copy_cells(
     printed: PrintedExam, aligned: CopyAlignment, text: str
-) -> tuple[list[Piece], set[int]]:
+) -> tuple[list[Piece], dict[int, str]]:
     """The table parts' cells read from the copy's own rows: the row whose first cell reads
     like the printed row's, its cell at the printed cell's position. This holds whatever the
     table's format in the copy (Markdown, HTML, LaTeX) and however its separators aligned.
-    Returns the pieces and the copy tokens read."""
+    Returns the pieces and the copy tokens read, with the part they were read for."""
     cells = [(p.prompt.part_id, c) for p in printed.parts for c in p.cells]
     if not cells:
-        return [], set()
+        return [], {}
     line_of = line_numbers(text, aligned.tokens)
     rows = table_rows(aligned.tokens, line_of)
     names = [flat(cell_text(aligned.tokens, r[0], r[1])) for r in rows]
     pieces: list[Piece] = []
-    read: set[int] = set()
+    read: dict[int, str] = {}
     for part_id, cell in cells:
-        want = flat(cell.row)
-        row = next((r for r, n in zip(rows, names, strict=True) if want and n == want), None)
+        row = _copy_row(printed, aligned, cell, rows, names)
         if row is None or cell.index + 1 >= len(row):
             continue
         a, b = row[cell.index], row[cell.index + 1]
-        read.update(range(a + 1, b))
+        read.update(dict.fromkeys(range(a + 1, b), part_id))
         inside = aligned.tokens[a + 1 : b]
         if inside:
             start, end = inside[0].start, inside[-1].end
             pieces.append(Piece(part_id, "cell", cell.header, start, end, text[start:end]))
     for part in printed.parts:
         beside = _beside_row(part, rows, names, aligned.tokens, line_of)
-        read.update(beside)  # the separators of the cells the student added too
+        read.update(
+            dict.fromkeys(beside, part.prompt.part_id)
+        )  # the separators of the cells the student added too
         written = [j for j in beside if aligned.tokens[j].kind not in ("cell", "markup")]
         if written:
             start, end = aligned.tokens[written[0]].start, aligned.tokens[written[-1]].end
             pieces.append(Piece(part.prompt.part_id, "text", "", start, end, text[start:end]))
     return pieces, read
+
+
+def _copy_row(
+    printed: PrintedExam,
+    aligned: CopyAlignment,
+    cell: Cell,
+    rows: Sequence[Sequence[int]],
+    names: Sequence[str],
+) -> Sequence[int] | None:
+    """The copy's row of a printed cell: the one row named like it, or, where the copy has
+    several (each question's table numbering its rows 1 to 4), the one holding the most of the
+    printed row's own words. Rows of the same name that no printed word tells apart give
+    none: read by where the writing aligned, never by the first table's row of that name."""
+    want = flat(cell.row)
+    named = [r for r, n in zip(rows, names, strict=True) if want and n == want]
+    if len(named) <= 1:
+        return named[0] if named else None
+    line = printed.lines[cell.left]
+    votes = [
+        sum(
+            1
+            for j in range(r[0], r[-1] + 1)
+            if aligned.printed[j] >= 0 and printed.lines[aligned.printed[j]] == line
+        )
+        for r in named
+    ]
+    best = max(votes)
+    if best == 0 or votes.count(best) > 1:
+        return None
+    return named[votes.index(best)]
 
 
 def _beside_row(

@@ -18,6 +18,8 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
+from autocheck.align.anchors import split_lines
+from autocheck.align.headers import find_headers, question_scopes
 from autocheck.align.labels import locate
 from autocheck.align.lists import label_forms
 from autocheck.align.model import PartPrompt
@@ -107,7 +109,8 @@ def read_printed(text: str, parts: tuple[PartPrompt, ...]) -> PrintedExam:
     line_of = line_numbers(text, tokens)
     starts = [t.start for t in tokens]
     tables = _tables(table_rows(tokens, line_of), line_of)
-    table_parts = {p.part_id: _cells(p, tables, tokens) for p in parts}
+    scopes = _table_scopes(text, parts, tables, tokens)
+    table_parts = {p.part_id: _cells(p, scopes[p.part_id], tokens) for p in parts}
     flowing = [p for p in parts if not table_parts[p.part_id]]
     anchors, headers = locate(text, flowing) if flowing else ({}, [])
     # a part's region runs from its label to the next label or question header
@@ -457,6 +460,33 @@ def _tables(rows: list[list[int]], line_of: Sequence[int]) -> list[list[list[int
         else:
             tables.append([row])
     return [t for t in tables if len(t) >= 2]
+
+
+def _table_scopes(
+    text: str,
+    parts: Sequence[PartPrompt],
+    tables: list[list[list[int]]],
+    tokens: Sequence[Token],
+) -> dict[str, list[list[list[int]]]]:
+    """The tables each part's row may be read in: those printed under its own question's
+    header. Two questions whose tables both number their rows 1 to 4 each keep their own; a
+    part whose question's header is not found, while the region it falls back to belongs to
+    another question, reads no table here (its row is then looked for as a label, and not
+    found, goes to a person) rather than another question's row of the same name."""
+    if not tables or not any(p.question for p in parts):
+        return {p.part_id: tables for p in parts}
+    scopes = question_scopes(parts, find_headers(text, split_lines(text), parts), len(text))
+    out: dict[str, list[list[list[int]]]] = {}
+    for part, scope in zip(parts, scopes, strict=True):
+        if scope is None:
+            out[part.part_id] = tables
+            continue
+        out[part.part_id] = [
+            rows
+            for rows in tables
+            if any(a <= tokens[rows[0][0]].start < b and w >= 1.0 for a, b, w in scope)
+        ]
+    return out
 
 
 def _rule_row(row: list[int], tokens: Sequence[Token]) -> bool:
