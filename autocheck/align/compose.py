@@ -103,7 +103,7 @@ def _align_printed(transcription: str, printed: PrintedExam) -> Alignment:
     pieces = _shared_lines(printed, aligned, pieces, transcription, visible)
     pieces = _redistribute(pieces, prompts, transcription, visible)
     labelled = own_labels(pieces, printed, aligned, transcription, visible)
-    pieces = labelled.pieces
+    pieces = _page_headings(labelled.pieces, transcription)
     doubts = {
         **_stray_doubts(printed, aligned, transcription),
         **_unplaced_doubts(printed, pieces),
@@ -131,6 +131,42 @@ def _align_printed(transcription: str, printed: PrintedExam) -> Alignment:
         printed_share=round(aligned.share, 3),
         review=review,
     )
+
+
+# a line that only says where on the paper the writing is: "(back of page 1)", "Page 2 of 3"
+_PAGE_HEADING_RE = re.compile(
+    r"[ \t(\[*_#>]*(?:"
+    r"(?:on\s+the\s+)?(?:back|reverse)(?:\s+side)?\s+of\s+(?:the\s+)?page\s*\d+"
+    r"|(?:page|p\.)\s*\d+(?:\s*(?:of|/)\s*\d+)?"
+    r"|(?:continued|cont\.?)\s+(?:from|on)\s+page\s*\d+"
+    r")[ \t)\]*_:.]*",
+    re.I,
+)
+
+
+def _page_headings(pieces: list[Piece], text: str) -> list[Piece]:
+    """Free writing without the lines that only say where on the paper it is (``(back of page
+    1)`` over an answer continued there, a page's ``Page 2 of 3``): kept as ``label`` pieces,
+    never read as the answer's final value."""
+    out: list[Piece] = []
+    for piece in pieces:
+        if piece.kind != "text":
+            out.append(piece)
+            continue
+        pos = piece.start
+        for line in re.finditer(r"[^\n]+", piece.text):
+            if not _PAGE_HEADING_RE.fullmatch(line.group(0)):
+                continue
+            a, b = piece.start + line.start(), piece.start + line.end()
+            if text[pos:a].strip():
+                out.append(replace(piece, start=pos, end=a, text=text[pos:a]))
+            out.append(Piece(piece.part, "label", "", a, b, text[a:b]))
+            pos = b
+        if pos == piece.start:
+            out.append(piece)
+        elif text[pos : piece.end].strip():
+            out.append(replace(piece, start=pos, end=piece.end, text=text[pos : piece.end]))
+    return out
 
 
 _SHEET_DOUBT = (
@@ -385,6 +421,8 @@ def _answer(
         review = f"the answer names several options ({', '.join(named)})"
     if any(t.numeric for t in part.prompt.targets) and _split_number(text):
         review = "a number with a space inside: a decimal point may have been lost"
+    if any(t.numeric for t in part.prompt.targets) and _broken_number(pieces):
+        review = "a number may be broken over two lines: read it whole"
     confidence = _CONFIDENCE
     if found < 0.3:
         if not pieces:
@@ -571,6 +609,17 @@ def _as_number(line: str) -> str:
 _SPLIT_NUMBER_RE = re.compile(r"^[-−]?\d+ \d{1,2}$|^[-−]?\d+ \d{4,}$")
 # the line's last number split so inside words ("the loss is 1 39 nats")
 _SPLIT_LAST_RE = re.compile(r"(?<![\d.,])\d+ (?:\d{1,2}|\d{4,})(?![\d.,])(?=[^\d]*$)")
+
+
+# two lines of nothing but digits, one under the other: "2035" then "30" where the writing
+# ran out of room (whatever markup the OCR put around them)
+_BROKEN_NUMBER_RE = re.compile(r"^[ \t*_$]*\d+[ \t*_$]*\n[ \t*_$]*\d+[ \t*_$]*$", re.M)
+
+
+def _broken_number(pieces: Sequence[Piece]) -> bool:
+    """Free writing with a number broken over two lines: read as its second half, it would
+    be judged on a number the student did not write."""
+    return any(p.kind == "text" and _BROKEN_NUMBER_RE.search(p.text) for p in pieces)
 
 
 def _split_number(text: str) -> bool:

@@ -71,6 +71,7 @@ def align_copy(printed: PrintedExam, text: str) -> CopyAlignment:
     moves = _recover_moves(pkeys, ckeys, ptoks, ctoks, link)
     _slide_right(ptoks, ctoks, link, text)
     _keep_print_together(ctoks, link)
+    _labels_with_their_text(printed, ctoks, link)
     _keep_labels_whole(ptoks, ctoks, link)
     runs = _runs(link)
     words = [i for i, t in enumerate(ptoks) if t.content]
@@ -218,6 +219,30 @@ def _keep_print_together(ctoks: Sequence[Token], link: _Link) -> None:
         if same:
             link.c[j] = -1
             link.join(i, same[-1])
+
+
+def _labels_with_their_text(printed: PrintedExam, ctoks: Sequence[Token], link: _Link) -> None:
+    """A part's printed label is the copy's same label right before the part's printed text,
+    not the student's own one written above it: ``2.2: 0.25`` answered early, under 2.1, leaves
+    the printed ``2.2 What fraction ...`` whole, however the print before both matched."""
+    ptoks = printed.tokens
+    for part in printed.parts:
+        if not part.found or part.table:
+            continue
+        i = next(
+            (k for k in range(part.start, min(part.end, part.start + 3)) if ptoks[k].content), -1
+        )
+        if i < 0 or i + 1 >= len(link.p):
+            continue
+        j, after = link.p[i], link.p[i + 1]
+        if j < 0 or after <= j + 1 or link.c[after - 1] >= 0:
+            continue
+        if ctoks[after - 1].norm != ctoks[j].norm:
+            continue
+        if any(link.c[k] >= 0 for k in range(j + 1, after - 1)):
+            continue
+        link.c[j] = -1
+        link.join(i, after - 1)
 
 
 def _keep_labels_whole(ptoks: Sequence[Token], ctoks: Sequence[Token], link: _Link) -> None:

@@ -32,7 +32,8 @@ _ROMAN = r"(?:iii|ii|iv|vi{0,3}|i|ix|x)"
 _LABEL_RE = re.compile(
     r"^[ \t>*_\-]*(?P<cont>\(?\s*cont(?:inued|'d|d|\.)?\s*\)?[ \t:.\-]*)?"
     r"(?P<body>"
-    r"(?P<qword>(?:q|question|problem)\s*\.?\s*)?(?P<q>\d{1,2})?\s*"
+    r"(?P<qword>(?:q|question|problem)\s*\.?\s*)?(?P<q>\d{1,2})?"
+    r"(?:(?<=\d)\.(?P<n>\d{1,2})(?![\d.,]))?\s*"
     r"(?P<p>\(\s*[a-h]\s*\)|[a-h](?![a-z]))?\s*"
     r"(?P<r>\(\s*" + _ROMAN + r"\s*\)|" + _ROMAN + r"(?=\s*[.)]))?"
     r")"
@@ -55,7 +56,7 @@ class LabelledWriting:
 def _components(match: re.Match[str]) -> list[str]:
     """The label's components, lower case: ``Q1(b)`` -> ``["1", "b"]``."""
     out = []
-    for name in ("q", "p", "r"):
+    for name in ("q", "n", "p", "r"):
         value = match.group(name)
         if value:
             out.append(re.sub(r"[()\s]", "", value).lower())
@@ -90,7 +91,9 @@ def parse_label(line: str) -> Label | None:
     # separator, or the question's word ("Q2a 0.8")
     if not (bracketed or separated or m.group("qword")):
         return None
-    if not (m.group("p") or m.group("r")):
+    if m.group("n") and m.group("sep").strip() not in (":", ")") and not m.group("qword"):
+        return None  # "0.52", "2.5 x 3", "1.5 = 3/2": a decimal number, not a part's label
+    if not (m.group("n") or m.group("p") or m.group("r")):
         return None  # "3." or "Q3" alone is a number or a question's header, not a part
     if m.group("sep").strip() == "=" and not m.group("q"):
         return None  # "b = 0.2 - ...", "x = 3": a variable, not a part ("Q1a = 391" is)
