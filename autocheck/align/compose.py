@@ -24,6 +24,7 @@ from autocheck.align.named import named_parts
 from autocheck.align.own_labels import own_labels
 from autocheck.align.place import Piece, place
 from autocheck.align.printed import PrintedExam, PrintedPart
+from autocheck.align.under import under_tables
 
 __all__ = ["MIN_PRINTED_SHARE", "align_printed", "strip_crossed_out"]
 
@@ -103,11 +104,13 @@ def _align_printed(transcription: str, printed: PrintedExam) -> Alignment:
     pieces = _shared_lines(printed, aligned, pieces, transcription, visible)
     pieces = _redistribute(pieces, prompts, transcription, visible)
     labelled = own_labels(pieces, printed, aligned, transcription, visible)
-    pieces = _page_headings(labelled.pieces, transcription)
+    under = under_tables(printed, _page_headings(labelled.pieces, transcription), transcription)
+    pieces = under.pieces
     doubts = {
         **_stray_doubts(printed, aligned, transcription),
         **_unplaced_doubts(printed, pieces),
         **labelled.reviews,
+        **under.reviews,
     }
     sheet = [p for p in pieces if p.kind == "sheet"]
     if any(re.search(r"\w", _clean(p.text)) for p in sheet):
@@ -219,6 +222,9 @@ def _redistribute(
     question_of = {p.part_id: p.question for p in prompts}
     out: list[Piece] = []
     for piece in pieces:
+        if piece.slot == "under":  # under a table: the student's labels place it
+            out.append(piece)
+            continue
         seen = visible[piece.start : piece.end]
         found = continued_part(seen, prompts, elsewhere) if piece.kind == "text" else None
         if found is not None and found[0] != piece.part:

@@ -80,7 +80,7 @@ _NOT_HEADER_TAIL_RE = re.compile(
 
 
 @dataclass(frozen=True)
-class _Header:
+class Header:
     pos: int  # line start
     label_end: int  # after "Question 3" and its decoration
     line_end: int
@@ -115,7 +115,7 @@ def _not_numbered(label: str, extra: set[str]) -> bool:
     return match is not None and _header_word(match.group("word"), extra)
 
 
-def find_headers(text: str, lines: list[TextLine], parts: Sequence[PartPrompt]) -> list[_Header]:
+def find_headers(text: str, lines: list[TextLine], parts: Sequence[PartPrompt]) -> list[Header]:
     """Question header lines: a keyword and a number at the start of a line ("## Question 3",
     "**Q3 Title (20 Points)**", "Problem 3"), any number; and, for the parts' own questions, a
     number opening a Markdown heading, a bold line or a line with points ("### 3. Title",
@@ -154,12 +154,12 @@ def find_headers(text: str, lines: list[TextLine], parts: Sequence[PartPrompt]) 
             continue
         label_end = tail_end(text, match.end(), line.end)
         number = str(int(match.group("number")))
-        headers.append(_Header(line.start, label_end, line.end, number, points))
+        headers.append(Header(line.start, label_end, line.end, number, points))
     return headers
 
 
 def question_scopes(
-    parts: Sequence[PartPrompt], headers: list[_Header], size: int
+    parts: Sequence[PartPrompt], headers: list[Header], size: int
 ) -> list[list[tuple[int, int, float]] | None]:
     """Where each part may be anchored: ``None`` (anywhere) or ``[start, end)`` regions, each
     with a weight for the anchors found in it.
@@ -217,7 +217,7 @@ def scoped(
 
 
 def header_candidates(
-    text: str, parts: Sequence[PartPrompt], headers: list[_Header]
+    text: str, parts: Sequence[PartPrompt], headers: list[Header]
 ) -> list[LabelCandidate]:
     """A question printed without parts is one part, whose id is the question's number: the
     question's header is that part's label."""

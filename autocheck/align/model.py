@@ -22,12 +22,15 @@ class TargetSlot:
     """One value a part asks for, as the aligner needs it to label what it read: the target's
     name, the symbol a value is written with (``H`` in ``H = 28``), the printed table column
     it is written in, if any, and whether it is a number (or numbers: a shape, a vector), so
-    that digits the OCR read as look-alike letters can be read as digits."""
+    that digits the OCR read as look-alike letters can be read as digits. ``aliases``: every
+    symbol the key declares for it (``dL/dw``, ``\\partial L/\\partial w``), by which the
+    student's own equation can name it."""
 
     name: str
     symbol: str = ""
     column: str = ""
     numeric: bool = False
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

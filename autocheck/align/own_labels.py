@@ -30,8 +30,8 @@ _ROMAN = r"(?:iii|ii|iv|vi{0,3}|i|ix|x)"
 # an optional "(cont.)", then a question ("Q1", "3"), a letter and a roman numeral, in
 # brackets or followed by a separator
 _LABEL_RE = re.compile(
-    r"^[ \t>*_\-]*(?P<cont>\(?\s*cont(?:inued|'d|d|\.)?\s*\)?[ \t:.\-]*)?"
-    r"(?P<body>"
+    r"^[ \t>*_\-↓→⇒⟶]*(?P<cont>\(?\s*cont(?:inued|'d|d|\.)?\s*\)?[ \t:.\-]*)?"
+    r"(?P<body>(?P<pword>part\s*)?"
     r"(?P<qword>(?:q|question|problem)\s*\.?\s*)?(?P<q>\d{1,2})?"
     r"(?:(?<=\d)\.(?P<n>\d{1,2})(?![\d.,]))?\s*"
     r"(?P<p>\(\s*[a-h]\s*\)|[a-h](?![a-z]))?\s*"
@@ -73,10 +73,15 @@ class Label:
     end: int
     continued: bool
     sure: bool
+    within: bool = False
 
 
-def parse_label(line: str) -> Label | None:
-    """The student's label opening ``line``, or ``None`` when the line opens with none."""
+def parse_label(line: str, bare: bool = False) -> Label | None:
+    """The student's label opening ``line``, or ``None`` when the line opens with none.
+
+    With ``bare`` (writing under a table whose rows number a question's parts), a number
+    alone with a bracket or a colon, or after the word part (``2)``, ``Part 2:``), labels the
+    part of that number in the question it is written under (``within``)."""
     m = _LABEL_RE.match(line)
     if m is None or not m.group("body").strip():
         return None
@@ -94,6 +99,9 @@ def parse_label(line: str) -> Label | None:
     if m.group("n") and m.group("sep").strip() not in (":", ")") and not m.group("qword"):
         return None  # "0.52", "2.5 x 3", "1.5 = 3/2": a decimal number, not a part's label
     if not (m.group("n") or m.group("p") or m.group("r")):
+        sep = m.group("sep").strip()
+        if bare and not m.group("qword") and (m.group("pword") or sep in (":", ")")):
+            return Label(comps, m.end(), bool(m.group("cont")), True, within=True)
         return None  # "3." or "Q3" alone is a number or a question's header, not a part
     if m.group("sep").strip() == "=" and not m.group("q"):
         return None  # "b = 0.2 - ...", "x = 3": a variable, not a part ("Q1a = 391" is)
@@ -128,21 +136,22 @@ def own_labels(
     reviews: dict[str, str] = {}
     starts = [t.start for t in aligned.tokens]
     for piece in pieces:
-        if piece.kind != "text" or piece.slot or piece.part in choice:
+        if piece.kind != "text" or piece.slot not in ("", "under") or piece.part in choice:
             out.append(piece)
             continue
-        segments = _segments(piece, text, visible)
+        segments = _segments(piece, text, visible, piece.slot == "under")
         if len(segments) == 1 and segments[0][2] is None:
             out.append(piece)
             continue
         heading = _heading_before(piece.start, starts, aligned, printed)
         for a, b, label in segments:  # each labelled segment to the part it names
             if label is None:
-                out.append(Piece(piece.part, "text", "", a, b, text[a:b]))
+                out.append(Piece(piece.part, "text", piece.slot, a, b, text[a:b]))
                 continue
             content = a + label.end
             question = question_of.get(piece.part, "")
-            target = _resolve(label.comps, question, comps, printed_as, heading)
+            named = [question, *label.comps] if label.within else label.comps
+            target = _resolve(named, question, comps, printed_as, heading)
             if target is None or target in choice:
                 if not label.sure or _kind(label.comps[-1]) not in kinds:
                     out.append(Piece(piece.part, "text", "", a, b, text[a:b]))
@@ -198,12 +207,14 @@ def _without_print(piece: Piece, lines: Sequence[str], text: str) -> list[Piece]
     return [piece]
 
 
-def _segments(piece: Piece, text: str, visible: str) -> list[tuple[int, int, Label | None]]:
+def _segments(
+    piece: Piece, text: str, visible: str, bare: bool
+) -> list[tuple[int, int, Label | None]]:
     """The piece cut at each line that opens with a student's label (read in ``visible``, the
     text without crossed-out work): ``(start, end, label)``."""
     cuts: list[tuple[int, Label | None]] = [(piece.start, None)]
     for line in re.finditer(r"[^\n]+", visible[piece.start : piece.end]):
-        parsed = parse_label(line.group(0))
+        parsed = parse_label(line.group(0), bare)
         if parsed is not None:
             a = piece.start + line.start()
             cuts.append((a, parsed))

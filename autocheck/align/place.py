@@ -85,6 +85,10 @@ def place(
             part, column = cell
             pieces.append(Piece(part, "cell", column, start, end, text[start:end]))
             continue
+        near = _near_table(printed, run.at)
+        if near is not None:
+            pieces.append(Piece(near[0], "text", near[1], start, end, text[start:end]))
+            continue
         slot = _slot_elsewhere(printed, run, aligned, text)
         field = slot is None and _fills(printed.fields, run, aligned, text)
         sheet = slot is None and not field and _fills(printed.sheet, run, aligned, text)
@@ -207,6 +211,38 @@ def _copy_cells(
             start, end = aligned.tokens[written[0]].start, aligned.tokens[written[-1]].end
             pieces.append(Piece(part.prompt.part_id, "text", "", start, end, text[start:end]))
     return pieces, read
+
+
+def _near_table(printed: PrintedExam, at: int) -> tuple[str, str] | None:
+    """Writing beside a table part's cells: right before its cell (at the end of the row's
+    question cell), it is that part's; under the last row of a question's table, before the
+    next part or question header, it is ``under`` the table, the question's (``(part id,
+    slot)`` of the question's last table part), for the student's labels and named values
+    to place."""
+    rows = [p for p in printed.parts if p.table]
+    if not rows:
+        return None
+    for part in rows:
+        if any(c.left == at for c in part.cells):
+            return part.prompt.part_id, ""
+    tables: dict[str, PrintedPart] = {}
+    for part in rows:
+        if part.prompt.question not in tables or tables[part.prompt.question].end < part.end:
+            tables[part.prompt.question] = part
+    if any(
+        min(p.start for p in rows if p.prompt.question == q) <= at < last.end
+        for q, last in tables.items()
+    ):
+        return None  # inside a table, in no cell of a part
+    before = [last for last in tables.values() if last.end <= at]
+    if not before:
+        return None
+    last = max(before, key=lambda p: p.end)
+    if any(last.end <= p.start < at for p in printed.parts if p.found and p is not last):
+        return None
+    if any(last.end <= h < at for h in printed.headers):
+        return None
+    return last.prompt.part_id, "under"
 
 
 def _copy_row(

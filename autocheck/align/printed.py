@@ -19,7 +19,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 
 from autocheck.align.anchors import split_lines
-from autocheck.align.headers import find_headers, question_scopes
+from autocheck.align.headers import Header, find_headers, question_scopes
 from autocheck.align.labels import locate
 from autocheck.align.lists import label_forms
 from autocheck.align.model import PartPrompt
@@ -89,7 +89,8 @@ class PrintedExam:
     ``fields`` are the blanks of the cover's fields (a name, a student number): writing there
     answers no part; ``sheet`` the blanks of an answer sheet numbered 1, 2, 3... that could
     not be given to the parts (neither by their labels nor in order): writing there answers a
-    part no one can tell without reading the instructions."""
+    part no one can tell without reading the instructions. ``headers``: the first token of
+    each question header line."""
 
     text: str
     tokens: tuple[Token, ...]
@@ -97,6 +98,7 @@ class PrintedExam:
     parts: tuple[PrintedPart, ...]
     fields: frozenset[int] = frozenset()
     sheet: frozenset[int] = frozenset()
+    headers: tuple[int, ...] = ()
 
     def part(self, part_id: str) -> PrintedPart:
         return next(p for p in self.parts if p.prompt.part_id == part_id)
@@ -109,7 +111,8 @@ def read_printed(text: str, parts: tuple[PartPrompt, ...]) -> PrintedExam:
     line_of = line_numbers(text, tokens)
     starts = [t.start for t in tokens]
     tables = _tables(table_rows(tokens, line_of), line_of)
-    scopes = _table_scopes(text, parts, tables, tokens)
+    heads = find_headers(text, split_lines(text), parts)
+    scopes = _table_scopes(parts, heads, tables, tokens, len(text))
     table_parts = {p.part_id: _cells(p, scopes[p.part_id], tokens) for p in parts}
     flowing = [p for p in parts if not table_parts[p.part_id]]
     anchors, headers = locate(text, flowing) if flowing else ({}, [])
@@ -132,7 +135,8 @@ def read_printed(text: str, parts: tuple[PartPrompt, ...]) -> PrintedExam:
         out.append(_with_slots(region, tokens, line_of))
     out = _cloze_blanks(out, tokens)
     out, fields, sheet = _labelled_blanks(out, tokens, line_of)
-    return PrintedExam(text, tokens, line_of, tuple(out), fields, sheet)
+    head_tokens = tuple(bisect.bisect_left(starts, h.pos) for h in heads)
+    return PrintedExam(text, tokens, line_of, tuple(out), fields, sheet, head_tokens)
 
 
 def _cloze_blanks(parts: list[PrintedPart], tokens: Sequence[Token]) -> list[PrintedPart]:
@@ -463,10 +467,11 @@ def _tables(rows: list[list[int]], line_of: Sequence[int]) -> list[list[list[int
 
 
 def _table_scopes(
-    text: str,
     parts: Sequence[PartPrompt],
+    heads: list[Header],
     tables: list[list[list[int]]],
     tokens: Sequence[Token],
+    size: int,
 ) -> dict[str, list[list[list[int]]]]:
     """The tables each part's row may be read in: those printed under its own question's
     header. Two questions whose tables both number their rows 1 to 4 each keep their own; a
@@ -475,7 +480,7 @@ def _table_scopes(
     found, goes to a person) rather than another question's row of the same name."""
     if not tables or not any(p.question for p in parts):
         return {p.part_id: tables for p in parts}
-    scopes = question_scopes(parts, find_headers(text, split_lines(text), parts), len(text))
+    scopes = question_scopes(parts, heads, size)
     out: dict[str, list[list[list[int]]]] = {}
     for part, scope in zip(parts, scopes, strict=True):
         if scope is None:

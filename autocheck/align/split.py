@@ -40,7 +40,13 @@ def _prompt(question: QuestionKey, part: PartKey, siblings: tuple[PartKey, ...])
             multiple = answer.kind == "multi_select"
             break
     targets = tuple(
-        TargetSlot(t.name, t.symbols[0] if t.symbols else "", t.column, _numeric(t.answer))
+        TargetSlot(
+            t.name,
+            t.symbols[0] if t.symbols else "",
+            t.column,
+            _numeric(t.answer),
+            tuple(t.symbols),
+        )
         for t in part.targets
     )
     return PartPrompt(

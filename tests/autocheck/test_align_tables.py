@@ -87,3 +87,97 @@ def test_working_in_a_cell_is_read_once_without_the_tables_border():
     copy = _filled(("(28 - 2)/2 + 1 = 14", "0"), ("10", "0.9"))
     answers = _align(TWO_TABLES, copy, TABLE_PARTS).answers
     assert answers["1.1"].text == "(28 - 2)/2 + 1 = 14"
+
+
+def test_an_answer_written_at_the_end_of_its_rows_question_cell_is_that_parts():
+    copy = TWO_TABLES.replace("| Width after pooling | |", "| Width after pooling 14 | |")
+    answers = _align(TWO_TABLES, copy, TABLE_PARTS).answers
+    assert answers["1.1"].text == "14"
+
+
+def test_a_list_under_an_empty_table_answers_its_own_questions_rows():
+    copy = _filled(("14", "0"), ("", "")) + "\nQ2 (out of room)\n\n1) 640/64 = 10\n\n2) 0.9\n"
+    answers = _align(TWO_TABLES, copy, TABLE_PARTS).answers
+    assert answers["2.1"].text == "640/64 = 10"
+    assert answers["2.2"].text == "0.9"
+    assert answers["1.1"].text == "14"
+    assert answers["1.2"].text == "0"
+
+
+def test_a_row_pointing_below_the_table_reads_the_part_named_there():
+    copy = _filled(("14", "see below"), ("10", "0.9")).replace(
+        "\n## Question 2", "\n↓ Part 2: pooling learns nothing, 0\n\n## Question 2", 1
+    )
+    answers = _align(TWO_TABLES, copy, TABLE_PARTS).answers
+    assert answers["1.2"].text.endswith("pooling learns nothing, 0")
+    assert answers["1.1"].text == "14"
+
+
+GRAPH = textwrap.dedent(
+    """\
+    **Problem 1: A small graph (8 points)**
+
+    Compute $u = 3a$ and $s = u^2$ for $a = 2$.
+
+    | Node | Value | Gradient of s |
+    |---|---|---|
+    | $u = 3a$ | | |
+    | $a$ | 2 | |
+
+    Working:
+    """
+)
+D_U = TargetSlot("du", r"\frac{\partial s}{\partial u}", numeric=True, aliases=("ds/du",))
+D_A = TargetSlot("da", r"\frac{\partial s}{\partial a}", numeric=True, aliases=("ds/da",))
+GRAPH_PARTS = [
+    PartPrompt(
+        "1.u",
+        "$u = 3a$",
+        question="1",
+        question_label="Problem 1",
+        column="Value",
+        targets=(TargetSlot("u", "u", numeric=True),),
+    ),
+    PartPrompt(
+        "1.du",
+        "$u = 3a$",
+        question="1",
+        question_label="Problem 1",
+        column="Gradient of s",
+        targets=(D_U,),
+    ),
+    PartPrompt(
+        "1.da",
+        "$a$",
+        question="1",
+        question_label="Problem 1",
+        column="Gradient of s",
+        targets=(D_A,),
+    ),
+]
+
+
+def test_named_equations_under_an_empty_table_answer_the_parts_of_their_symbols():
+    copy = GRAPH + "\nForward: u = 3 · 2 = 6\n\nBackward: ∂s/∂u = 2u = 12, ∂s/∂a = 3 · ∂s/∂u = 36\n"
+    answers = _align(GRAPH, copy, GRAPH_PARTS).answers
+    assert answers["1.u"].text == "u = 3 · 2 = 6"
+    assert answers["1.du"].text == "∂s/∂u = 2u = 12"
+    assert answers["1.da"].text == "∂s/∂a = 3 · ∂s/∂u = 36"
+
+
+def test_an_equation_under_the_table_for_a_filled_cell_is_its_working_not_another_answer():
+    copy = (
+        GRAPH.replace("| $u = 3a$ | | |", "| $u = 3a$ | 6 | 12 |") + "\nds/du = 2u = 2 * 6 = 12\n"
+    )
+    answers = _align(GRAPH, copy, GRAPH_PARTS).answers
+    assert answers["1.du"].text == "12"
+    assert answers["1.da"].text == ""
+    assert answers["1.da"].review == ""
+
+
+def test_unnamed_numbers_under_a_table_send_its_empty_parts_to_a_person_never_blank():
+    copy = GRAPH.replace("| $u = 3a$ | | |", "| $u = 3a$ | 6 | 12 |") + "\n3 * 12 = 36\n"
+    answers = _align(GRAPH, copy, GRAPH_PARTS).answers
+    assert "under the table names no part" in answers["1.da"].review
+    assert answers["1.u"].text == "6"
+    assert answers["1.u"].review == ""
