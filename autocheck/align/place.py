@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Collection, Sequence
+from collections import Counter
+from collections.abc import Collection, Sequence, Set
 from dataclasses import dataclass
 
 from autocheck.align.diff import CopyAlignment, Run
@@ -252,27 +253,35 @@ def _copy_row(
     rows: Sequence[Sequence[int]],
     names: Sequence[str],
 ) -> Sequence[int] | None:
-    """The copy's row of a printed cell: the one row named like it, or, where the copy has
-    several (each question's table numbering its rows 1 to 4), the one holding the most of the
-    printed row's own words. Rows of the same name that no printed word tells apart give
-    none: read by where the writing aligned, never by the first table's row of that name."""
+    """The copy's row of a printed cell: the one row named like it; or, where the print names
+    several rows alike (each question's table numbering its rows 1 to 4), the copy's row whose
+    words are most those of this printed row rather than of the others of its name. A row
+    no printed word ties to this one gives none: the writing is read by where it aligned,
+    never from another question's row of that name (a copy whose second table is missing)."""
     want = flat(cell.row)
     named = [r for r, n in zip(rows, names, strict=True) if want and n == want]
-    if len(named) <= 1:
+    alike = {printed.lines[c.left] for p in printed.parts for c in p.cells if flat(c.row) == want}
+    if len(alike) <= 1 and len(named) <= 1:
         return named[0] if named else None
     line = printed.lines[cell.left]
-    votes = [
-        sum(
-            1
-            for j in range(r[0], r[-1] + 1)
-            if aligned.printed[j] >= 0 and printed.lines[aligned.printed[j]] == line
-        )
-        for r in named
-    ]
-    best = max(votes)
-    if best == 0 or votes.count(best) > 1:
-        return None
-    return named[votes.index(best)]
+    homes = [_home_line(r, aligned, printed, alike) for r in named]
+    mine = [r for r, home in zip(named, homes, strict=True) if home == line]
+    return mine[0] if len(mine) == 1 else None
+
+
+def _home_line(
+    row: Sequence[int], aligned: CopyAlignment, printed: PrintedExam, lines: Set[int]
+) -> int:
+    """Which of the printed ``lines`` a copy's row matched most words of (-1: none, or a
+    tie)."""
+    votes = Counter(
+        printed.lines[aligned.printed[j]]
+        for j in range(row[0], row[-1] + 1)
+        if aligned.printed[j] >= 0 and printed.lines[aligned.printed[j]] in lines
+    ).most_common(2)
+    if not votes or (len(votes) > 1 and votes[0][1] == votes[1][1]):
+        return -1
+    return votes[0][0]
 
 
 def _beside_row(

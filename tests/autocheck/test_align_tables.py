@@ -181,3 +181,13 @@ def test_unnamed_numbers_under_a_table_send_its_empty_parts_to_a_person_never_bl
     assert "under the table names no part" in answers["1.da"].review
     assert answers["1.u"].text == "6"
     assert answers["1.u"].review == ""
+
+
+def test_a_copy_missing_the_second_table_sends_its_parts_to_a_person_not_the_first_tables():
+    copy = _filled(("14", "0"), ("", ""))
+    copy = copy[: copy.index("## Question 2")]  # the page with Question 2 was not scanned
+    answers = _align(TWO_TABLES, copy, TABLE_PARTS).answers
+    for pid in ("2.1", "2.2"):
+        assert answers[pid].text == ""
+        assert answers[pid].review
+    assert (answers["1.1"].text, answers["1.2"].text) == ("14", "0")
