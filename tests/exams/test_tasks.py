@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-import io
-
 import pytest
 from django.utils import timezone
 
-from demo import build, plan
+from demo import plan
 from exams.models import Answer, Page, Transcription
 from exams.pipeline import upload
-from exams.scanning.fakescan import ScanDefects
 from exams.tasks import check_submission, process_page, split_scan_batch, transcribe_page
 from grading.models import GradeEvent
 
 pytestmark = pytest.mark.django_db
 
 
-def test_each_pipeline_task_twice_gives_the_same_result(media_root):
-    exam, roster = build.demo_exam(students=1)
-    _, scan = build.demo_scans(
-        exam, roster, seed=2, dpi=120, defects=ScanDefects(dropped=0, duplicated=0, upside_down=0)
-    )
-    batch = upload.scan_batch_upload(
-        exam=exam, stream=io.BytesIO(scan.pdf), original_name="s.pdf", enqueue=False
-    ).batch
+def test_each_pipeline_task_twice_gives_the_same_result(one_copy):
+    _, batch = one_copy
     for _ in range(2):
         split_scan_batch.apply(kwargs={"batch_id": batch.pk})
     pages = list(Page.objects.filter(batch=batch))
@@ -71,20 +62,14 @@ def test_the_steps_send_the_tasks_by_their_registered_names():
         assert app.tasks[name].run is task.run  # the module's task is the one registered
 
 
-def _one_split_page() -> Page:
-    exam, roster = build.demo_exam(students=1)
-    _, scan = build.demo_scans(
-        exam, roster, seed=3, dpi=120, defects=ScanDefects(dropped=0, duplicated=0, upside_down=0)
-    )
-    batch = upload.scan_batch_upload(
-        exam=exam, stream=io.BytesIO(scan.pdf), original_name="s.pdf", enqueue=False
-    ).batch
+def _one_split_page(one_copy) -> Page:
+    _, batch = one_copy
     (first, *_) = upload.scan_batch_split(batch_id=batch.pk)  # no task: nothing placed yet
     return Page.objects.get(pk=first)
 
 
-def test_a_page_is_read_in_its_placing_task_from_the_scan_placing_decoded(media_root, monkeypatch):
-    page = _one_split_page()
+def test_a_page_is_read_in_its_placing_task_from_the_scan_placing_decoded(one_copy, monkeypatch):
+    page = _one_split_page(one_copy)
 
     def no_second_decode(page):
         raise AssertionError("the stored scan was decoded again to read it")
@@ -98,8 +83,8 @@ def test_a_page_is_read_in_its_placing_task_from_the_scan_placing_decoded(media_
     assert read.count() == sum(1 for r in plan.REGIONS.values() if r[0] == page.page_number)
 
 
-def test_a_reading_that_fails_after_placing_stays_due_and_is_read_again(media_root, monkeypatch):
-    page = _one_split_page()
+def test_a_reading_that_fails_after_placing_stays_due_and_is_read_again(one_copy, monkeypatch):
+    page = _one_split_page(one_copy)
 
     def broken(*args, **kwargs):
         raise RuntimeError("reader crashed")

@@ -4,7 +4,6 @@ takes it to the end, each step exactly once."""
 
 from __future__ import annotations
 
-import io
 from collections import Counter
 from datetime import timedelta
 
@@ -12,29 +11,15 @@ import pytest
 from django.db import OperationalError
 from django.utils import timezone
 
-from demo import build, plan
+from demo import plan
 from exams import tasks
 from exams.models import Answer, AnswerKey, Page, ScanBatch, Transcription
-from exams.pipeline import placement, reconcile, upload
+from exams.pipeline import placement, reconcile
 from exams.pipeline.reading import WAITING_FOR_KEY
-from exams.scanning.fakescan import ScanDefects
 from exams.services.keys import answer_key_store
 from exams.tasks import process_page, split_scan_batch
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def one_copy(media_root):
-    """One student's two-page copy, uploaded; nothing processed yet."""
-    exam, roster = build.demo_exam(students=1)
-    _, scan = build.demo_scans(
-        exam, roster, seed=3, dpi=120, defects=ScanDefects(dropped=0, duplicated=0, upside_down=0)
-    )
-    batch = upload.scan_batch_upload(
-        exam=exam, stream=io.BytesIO(scan.pdf), original_name="s.pdf", enqueue=False
-    ).batch
-    return exam, batch
 
 
 def _stages(batch) -> dict[str, int]:
