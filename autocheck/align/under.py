@@ -24,10 +24,11 @@ UNDER_DOUBT = (
     "writing under the table names no part, and this part's cell holds no value: a person "
     "must say whether the writing answers it"
 )
-# where a named equation may start: a line's start, after a comma, a semicolon, a colon or a
-# heading word ("Forward:"), past arrows and bullets
-_CLAUSE_RE = re.compile(r"[^,;\n]+")
-_LEAD_RE = re.compile(r"^[\s↓→⇒⟶*>\-]*(?:[A-Za-z][A-Za-z ]{0,20}:\s*)?")
+# where a named equation may start: a line's start, after a comma or a semicolon outside
+# brackets and not inside a number (``1,216``), past a heading word ("Forward:"), arrows and
+# bullets
+_SEPARATOR_RE = re.compile(r"\n|;|,(?!\d{3}(?!\d))")
+_LEAD_RE = re.compile(r"[\s↓→⇒⟶*>\-]*(?:[A-Za-z][A-Za-z ]{0,20}:\s*)?")
 _NAME_RE = re.compile(r"([^=<>]{1,30}?)\s*=(?!=)")
 _QUESTION_REF_RE = re.compile(r"\b(?:q|question|problem|part)\s*\d+\b", re.I)
 
@@ -103,11 +104,11 @@ def _named(
     }
     named: list[Piece] = []
     rest: list[tuple[int, int]] = []
-    for clause in _CLAUSE_RE.finditer(piece.text):
-        lead = _LEAD_RE.match(clause.group(0))
-        body = clause.start() + (lead.end() if lead else 0)
-        name = _NAME_RE.match(piece.text, body, clause.end())
-        a, b = piece.start + clause.start(), piece.start + clause.end()
+    for c_start, c_end in _clauses(piece.text):
+        lead = _LEAD_RE.match(piece.text, c_start, c_end)
+        body = lead.end() if lead else c_start
+        name = _NAME_RE.match(piece.text, body, c_end)
+        a, b = piece.start + c_start, piece.start + c_end
         owners = by_symbol.get(symbol_key(name.group(1)), []) if name else []
         if len(owners) == 1 and owners[0].prompt.part_id in empty:
             start = piece.start + body
@@ -121,3 +122,17 @@ def _named(
         else:
             rest.append((a, b))
     return named, rest
+
+
+def _clauses(text: str) -> list[tuple[int, int]]:
+    """``text`` cut at its separators outside brackets: ``(start, end)`` of each non-empty
+    clause."""
+    cuts = [0]
+    depth = 0
+    for pos, char in enumerate(text):
+        depth += char in "([{"
+        depth -= depth > 0 and char in ")]}"
+        if char == "\n" or (depth == 0 and _SEPARATOR_RE.match(text, pos)):
+            cuts += [pos, pos + 1]
+    cuts.append(len(text))
+    return [(a, b) for a, b in zip(cuts[::2], cuts[1::2], strict=True) if text[a:b].strip()]

@@ -191,3 +191,10 @@ def test_a_copy_missing_the_second_table_sends_its_parts_to_a_person_not_the_fir
         assert answers[pid].text == ""
         assert answers[pid].review
     assert (answers["1.1"].text, answers["1.2"].text) == ("14", "0")
+
+
+def test_a_named_equation_keeps_its_thousands_separator_and_bracketed_commas():
+    copy = GRAPH + "\nu = (3, 2) · (2, 0) = 6, ∂s/∂u = 12, ∂s/∂a = 1,236\n"
+    answers = _align(GRAPH, copy, GRAPH_PARTS).answers
+    assert answers["1.u"].text == "u = (3, 2) · (2, 0) = 6"
+    assert answers["1.da"].text == "∂s/∂a = 1,236"
