@@ -86,6 +86,14 @@ def place(
             part, column = cell
             pieces.append(Piece(part, "cell", column, start, end, text[start:end]))
             continue
+        beside = _after_row(printed, run, aligned, text)
+        if beside is not None:  # on a row's line after its last border: the row's
+            line, rest = _first_line(run, aligned, text)
+            if rest is not None:
+                runs.append(rest)
+                end = aligned.tokens[line.j2 - 1].end
+            pieces.append(Piece(beside[0], "text", beside[1], start, end, text[start:end]))
+            continue
         near = _near_table(printed, run.at)
         if near is not None:
             pieces.append(Piece(near[0], "text", near[1], start, end, text[start:end]))
@@ -212,6 +220,31 @@ def _copy_cells(
             start, end = aligned.tokens[written[0]].start, aligned.tokens[written[-1]].end
             pieces.append(Piece(part.prompt.part_id, "text", "", start, end, text[start:end]))
     return pieces, read
+
+
+def _after_row(
+    printed: PrintedExam, run: Run, aligned: CopyAlignment, text: str
+) -> tuple[str, str] | None:
+    """Writing that starts on a table row's line after the row's last border
+    (``| 2 | Parameters of conv1 | | 224``): the part of that row, or, on a row of several
+    parts, ``under`` the table (placed by the symbols it names, else a person's)."""
+    p = run.at - 1
+    if p < 0 or printed.tokens[p].kind != "cell":
+        return None
+    line = printed.lines[p]
+    if p + 1 < len(printed.tokens) and printed.lines[p + 1] == line:
+        return None  # not the row's last border
+    owners = [
+        part.prompt.part_id
+        for part in printed.parts
+        if part.table
+        and not part.prompt.options
+        and any(printed.lines[c.left] == line for c in part.cells)
+    ]
+    j = aligned.matched[p]
+    if not owners or j < 0 or "\n" in text[aligned.tokens[j].end : aligned.tokens[run.j1].start]:
+        return None
+    return (owners[0], "") if len(owners) == 1 else (owners[-1], "under")
 
 
 def _near_table(printed: PrintedExam, at: int) -> tuple[str, str] | None:

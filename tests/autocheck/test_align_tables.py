@@ -198,3 +198,19 @@ def test_a_named_equation_keeps_its_thousands_separator_and_bracketed_commas():
     answers = _align(GRAPH, copy, GRAPH_PARTS).answers
     assert answers["1.u"].text == "u = (3, 2) · (2, 0) = 6"
     assert answers["1.da"].text == "∂s/∂a = 1,236"
+
+
+def test_an_answer_written_after_its_rows_last_border_is_that_rows():
+    copy = _filled(("", "0"), ("10", "0.9")).replace(
+        "| Width after pooling |  |", "| Width after pooling | | 14\n"
+    )
+    answers = _align(TWO_TABLES, copy, TABLE_PARTS).answers
+    assert answers["1.1"].text == "14"
+    assert answers["1.2"].text == "0"
+
+
+def test_writing_after_a_row_of_several_parts_is_placed_by_the_symbol_it_names():
+    copy = GRAPH.replace("| $u = 3a$ | | |", "| $u = 3a$ | 6 | | ∂s/∂u = 12")
+    answers = _align(GRAPH, copy, GRAPH_PARTS).answers
+    assert answers["1.du"].text == "∂s/∂u = 12"
+    assert answers["1.u"].text == "6"
