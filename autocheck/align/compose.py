@@ -619,13 +619,21 @@ _SPLIT_LAST_RE = re.compile(r"(?<![\d.,])\d+ (?:\d{1,2}|\d{4,})(?![\d.,])(?=[^\d
 
 # two lines of nothing but digits, one under the other: "2035" then "30" where the writing
 # ran out of room (whatever markup the OCR put around them)
-_BROKEN_NUMBER_RE = re.compile(r"^[ \t*_$]*\d+[ \t*_$]*\n[ \t*_$]*\d+[ \t*_$]*$", re.M)
+# (alone on its line, or ending an equation: "... = 2035" then "30")
+_BROKEN_NUMBER_RE = re.compile(
+    r"^(?:[^\n]*=)?[ \t*_$]*(\d+)[ \t*_$]*\n[ \t*_$]*(\d+)[ \t*_$]*$", re.M
+)
 
 
 def _broken_number(pieces: Sequence[Piece]) -> bool:
     """Free writing with a number broken over two lines: read as its second half, it would
-    be judged on a number the student did not write."""
-    return any(p.kind == "text" and _BROKEN_NUMBER_RE.search(p.text) for p in pieces)
+    be judged on a number the student did not write. The same number again on the next line
+    (the result restated) is not broken."""
+    return any(
+        p.kind == "text" and m.group(1) != m.group(2)
+        for p in pieces
+        for m in _BROKEN_NUMBER_RE.finditer(p.text)
+    )
 
 
 def _split_number(text: str) -> bool:

@@ -67,3 +67,9 @@ def test_a_number_broken_over_two_lines_goes_to_a_person():
     answers = _align(_answered("1.2 ", "5\n0"))
     assert "broken over two lines" in answers["1.2"].review
     assert _align(_answered("1.2 ", "50"))["1.2"].review == ""
+
+
+def test_a_number_broken_after_an_equals_sign_goes_to_a_person_but_a_restated_one_not():
+    answers = _align(_answered("1.2 ", "10 * 5 = 5\n0"))
+    assert "broken over two lines" in answers["1.2"].review
+    assert _align(_answered("1.2 ", "10 * 5 = 50\n50"))["1.2"].review == ""
