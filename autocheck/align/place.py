@@ -81,6 +81,9 @@ def place(
         run = unread
         tokens = aligned.tokens[run.j1 : run.j2]
         start, end = tokens[0].start, tokens[-1].end
+        if _misread_print(printed, run, aligned, text):
+            unplaced.append((start, end))  # the OCR's reading of a printed word, not writing
+            continue
         cell = _cell_of(printed, run)
         if cell is not None:
             part, column = cell
@@ -220,6 +223,33 @@ def _copy_cells(
             start, end = aligned.tokens[written[0]].start, aligned.tokens[written[-1]].end
             pieces.append(Piece(part.prompt.part_id, "text", "", start, end, text[start:end]))
     return pieces, read
+
+
+def _misread_print(printed: PrintedExam, run: Run, aligned: CopyAlignment, text: str) -> bool:
+    """A printed word or number the OCR misread inside its line (``Page 2 ot 3``,
+    ``Page 2 of 8``): the run stands in for as many printed words, not blanks, on the same
+    copy line as the line's print before it, and before the rest of that line (or, at the
+    line's end, as words of the same kinds). It is no writing of the part before it (a page
+    header's number read as that part's final value)."""
+    replaced = printed.tokens[run.at : run.over]
+    written = aligned.tokens[run.j1 : run.j2]
+    if not replaced or len(replaced) > 2 or len(written) > len(replaced) or run.at == 0:
+        return False
+    if not all(t.content for t in (*replaced, *written)):
+        return False
+    line = printed.lines[run.at - 1]
+    before = aligned.matched[run.at - 1]
+    if before < 0 or printed.lines[run.over - 1] != line:
+        return False
+    if "\n" in text[aligned.tokens[before].end : written[0].start]:
+        return False
+    if run.over < len(printed.tokens) and printed.lines[run.over] == line:
+        after = aligned.matched[run.over]
+        return after >= 0 and "\n" not in text[written[-1].end : aligned.tokens[after].start]
+    # at the line's end: the same kinds of words, and nothing after them on the copy's line
+    rest = text[written[-1].end :].split("\n", 1)[0]
+    kinds = [t.kind for t in replaced[: len(written)]] == [t.kind for t in written]
+    return kinds and not rest.strip()
 
 
 def _after_row(

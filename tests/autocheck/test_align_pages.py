@@ -73,3 +73,10 @@ def test_a_number_broken_after_an_equals_sign_goes_to_a_person_but_a_restated_on
     answers = _align(_answered("1.2 ", "10 * 5 = 5\n0"))
     assert "broken over two lines" in answers["1.2"].review
     assert _align(_answered("1.2 ", "10 * 5 = 50\n50"))["1.2"].review == ""
+
+
+def test_a_page_headers_misread_word_or_number_is_not_the_answer_before_it():
+    copy = _answered("1.2 ", "10 * 5 = 50")
+    for misread in ("Page 2 of 7", "Page 2 ot 2", "Paqe 2 of 2"):
+        answers = _align(copy.replace("Page 2 of 2", misread))
+        assert answers["1.2"].text == "10 * 5 = 50", misread
