@@ -40,6 +40,7 @@ _LABEL_RE = re.compile(
     r"(?P<sep>\s*[:.)=]|\s*-(?=\s)|(?<=\))|(?=\s))",
     re.I,
 )
+_BRACKETED_DECIMAL_RE = re.compile(r"^([ \t]*)\((\s*(?:q\s*)?\d{1,2}\.\d{1,2}\s*\))", re.I)
 _LETTER_HEADING_RE = re.compile(r"\(\s*([a-h])\s*\)|([a-h])[.)]\s")
 
 
@@ -82,6 +83,8 @@ def parse_label(line: str, bare: bool = False) -> Label | None:
     With ``bare`` (writing under a table whose rows number a question's parts), a number
     alone with a bracket or a colon, or after the word part (``2)``, ``Part 2:``), labels the
     part of that number in the question it is written under (``within``)."""
+    # a decimal label in brackets, "(3.3) 16", reads as "3.3) 16" (the same offsets)
+    line = _BRACKETED_DECIMAL_RE.sub(r"\1 \2", line, count=1)
     m = _LABEL_RE.match(line)
     if m is None or not m.group("body").strip():
         return None

@@ -46,6 +46,10 @@ def _answered(after: str, writing: str) -> str:
 def test_a_decimal_label_opening_a_line_is_a_label_and_not_a_value():
     assert parse_label("2.2: 0.25").comps == ["2", "2"]
     assert parse_label("Q1.2 50").comps == ["1", "2"]
+    bracketed = parse_label("  (2.2) 0.25")
+    assert bracketed is not None
+    assert bracketed.comps == ["2", "2"]
+    assert "  (2.2) 0.25"[bracketed.end :].strip() == "0.25"
     for value in ("0.25", "2.5 x 4", "1.5 = 3/2", "2.2. 0.25"):
         assert parse_label(value) is None
 
