@@ -445,6 +445,9 @@ def _answer(
             review = "everything written for this part is crossed out"
         elif any(_WRITTEN_RE.search(_clean(p.text)) for p in pieces if p.kind != "label"):
             review = "something is written for this part but was not read as an answer"
+        elif part.options and any(p.kind == "text" for p in pieces):
+            # a bracket or a line beside the printed options that touches none of them
+            review = "something is written beside the printed options but marks none of them"
     return AnswerText(pid, text, start, end, confidence, "printed", spans, review, evidence)
 
 

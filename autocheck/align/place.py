@@ -385,9 +385,11 @@ def _in_part(
     start, end = tokens[0].start, tokens[-1].end
     if part.options and _marks_only(printed, run, tokens):
         option = _option_at(part.options, run.at, tokens)
-        if option is not None:
-            crossed = any(t.norm == "~~" or t.text in STRIKE_COMMANDS for t in tokens)
-            return [Piece(pid, "mark", option.name, start, end, text[start:end], crossed)]
+    else:
+        option = _rewritten_option(part.options, run, tokens)
+    if option is not None:
+        crossed = any(t.norm == "~~" or t.text in STRIKE_COMMANDS for t in tokens)
+        return [Piece(pid, "mark", option.name, start, end, text[start:end], crossed)]
     blank = _blank_at(part, run, aligned, text)
     if blank is not None:
         return [Piece(pid, "blank", str(blank), start, end, text[start:end])]
@@ -404,6 +406,8 @@ def _marks_only(printed: PrintedExam, run: Run, tokens: Sequence[Token]) -> bool
             continue
         if t.norm in _WRAPPERS or (in_box and t.norm in _CHECK_LETTERS):
             continue
+        if t.kind == "blank" and len(t.text) <= 3 and set(t.text) == {"_"}:
+            continue  # "__" of an underline (or Markdown bold) round the option
         return False
     return True
 
@@ -428,6 +432,26 @@ def _option_at(options: Sequence[Option], at: int, tokens: Sequence[Token]) -> O
             return option
     for option in options:
         if option.start <= at < option.end:
+            return option
+    return None
+
+
+_LOOKALIKES = str.maketrans({"l": "1", "I": "1", "|": "1", "O": "0", "o": "0"})
+
+
+def _rewritten_option(options: Sequence[Option], run: Run, tokens: Sequence[Token]) -> Option | None:
+    """The option a run written over it marks: the option's own text again, as the OCR read
+    it with the mark round it (``(2,5O0)`` over the printed ``2,500``)."""
+    if run.over <= run.at:
+        return None
+    inner = "".join(
+        t.text
+        for t in tokens
+        if t.kind != "mark" and t.norm not in _WRAPPERS and t.norm != "~~" and t.kind != "blank"
+    ).translate(_LOOKALIKES)
+    for option in options:
+        within = option.start <= run.at and run.over <= option.end
+        if within and inner == option.name.replace(" ", "").translate(_LOOKALIKES):
             return option
     return None
 

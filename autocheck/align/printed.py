@@ -168,11 +168,13 @@ def _cloze_blanks(parts: list[PrintedPart], tokens: Sequence[Token]) -> list[Pri
 #: (two are more likely a part's own: "Give two numbers. 1. ____ 2. ____").
 MIN_SHEET_LINES = 3
 # what a cover's fields are called (compared in the tokens' folded form)
+# (a one-letter piece of a word, the "e" of "e-mail", is no field: "(e) ____" is a part's)
 _FIELD_WORDS = frozenset(
     t.norm
     for t in tokenize(
         "name surname student id matriculation seat date signature email e-mail netid login"
     )
+    if len(t.norm) > 1
 )
 
 
@@ -326,8 +328,76 @@ def _label_before(i: int, tokens: Sequence[Token], line_of: Sequence[int]) -> tu
 
 def _with_slots(part: PrintedPart, tokens: Sequence[Token], line_of: Sequence[int]) -> PrintedPart:
     blanks = tuple(i for i in range(part.start, part.end) if tokens[i].kind == "blank")
-    options = _options(part, tokens, line_of) if part.prompt.options else ()
+    if part.prompt.options:
+        options = _options(part, tokens, line_of)
+    else:
+        options = _inline_options(part, tokens, line_of)
     return PrintedPart(part.prompt, part.start, part.end, True, options, blanks)
+
+
+# a piece of a printed value: a number, a sign, the "x" of a shape (13 x 13 x 16)
+_VALUE_PIECE_RE = re.compile(r"[-−+]?[\d.,]*\d[\d.,]*%?|[-−+xX×]")
+
+
+def _value_piece(token: Token) -> bool:
+    return token.kind in ("word", "number", "punct") and bool(_VALUE_PIECE_RE.fullmatch(token.text))
+
+
+def _spaced_slash(i: int, part: PrintedPart, tokens: Sequence[Token], line_of: Sequence[int]) -> bool:
+    """A ``/`` with a space on each side, inside the part and on one line with its
+    neighbours: the separator of alternatives (``26 / 28 / 30``), not a fraction (``1/2``)."""
+    if not part.start < i < part.end - 1 or tokens[i].text != "/":
+        return False
+    before, after = tokens[i - 1], tokens[i + 1]
+    return (
+        before.end < tokens[i].start
+        and tokens[i].end < after.start
+        and line_of[i - 1] == line_of[i] == line_of[i + 1]
+    )
+
+
+def _alternative(
+    i: int, step: int, part: PrintedPart, tokens: Sequence[Token], line_of: Sequence[int]
+) -> tuple[int, int] | None:
+    """The alternative printed next to the slash ``i`` (``step`` -1: before it, 1: after):
+    the value pieces up to the next slash or word (``13 x 13 x 16``), else one word
+    (``increases / decreases``); ``(start, end)`` of its tokens."""
+    j = i + step
+    while part.start <= j < part.end and line_of[j] == line_of[i] and _value_piece(tokens[j]):
+        j += step
+    ends = sorted((i + step, j - step))
+    while ends[0] <= ends[1] and not any(c.isdigit() for c in tokens[ends[0]].text):
+        ends[0] += 1  # a value starts and ends with a digit ("of 26", not "of")
+    while ends[1] >= ends[0] and not any(c.isdigit() for c in tokens[ends[1]].text):
+        ends[1] -= 1
+    if ends[0] <= ends[1]:
+        return ends[0], ends[1] + 1
+    word = i + step
+    if part.start <= word < part.end and tokens[word].kind == "word":
+        return word, word + 1
+    return None
+
+
+def _inline_options(
+    part: PrintedPart, tokens: Sequence[Token], line_of: Sequence[int]
+) -> tuple[Option, ...]:
+    """Alternatives printed inline in a sentence for the student to circle one ("a height of
+    26 / 28 / 30 pixels"): each a printed option named by its text, so that a mark on it
+    (brackets or underscores round it, a tick after it, bold) reads as that value."""
+    out: list[Option] = []
+    for i in range(part.start, part.end):
+        if not _spaced_slash(i, part, tokens, line_of):
+            continue
+        before = _alternative(i, -1, part, tokens, line_of)
+        after = _alternative(i, 1, part, tokens, line_of)
+        if before is None or after is None or before[1] != i or after[0] != i + 1:
+            continue  # the slash must touch both alternatives
+        for a, b in (before, after):
+            if not out or a >= out[-1].end:
+                name = " ".join(t.text for t in tokens[a:b])
+                out.append(Option(name, a, a, b))
+    names = [o.name for o in out]
+    return tuple(out) if len(set(names)) == len(names) else ()
 
 
 def _options(
