@@ -157,7 +157,7 @@ def own_labels(
             target = _resolve(named, question, comps, printed_as, heading)
             if target is None or target in choice:
                 if not label.sure or _kind(label.comps[-1]) not in kinds:
-                    out.append(Piece(piece.part, "text", "", a, b, text[a:b]))
+                    out.append(Piece(piece.part, "text", piece.slot, a, b, text[a:b]))
                     continue
                 reason = (
                     f"the student's label {text[a:content].strip()!r} names no part of this "
@@ -166,7 +166,7 @@ def own_labels(
                 # the part holding it and every part of its question it may answer
                 for pid in [piece.part, *(q for q, n in question_of.items() if n == question)]:
                     reviews.setdefault(pid, reason)
-                out.append(Piece(piece.part, "text", "", a, b, text[a:b]))
+                out.append(Piece(piece.part, "text", piece.slot, a, b, text[a:b]))
                 continue
             out.append(Piece(target, "label", "", a, content, text[a:content]))
             if content < b:
@@ -218,6 +218,8 @@ def _segments(
     cuts: list[tuple[int, Label | None]] = [(piece.start, None)]
     for line in re.finditer(r"[^\n]+", visible[piece.start : piece.end]):
         parsed = parse_label(line.group(0), bare)
+        if bare and parsed is not None and not parsed.sure:
+            parsed = None  # under a table, "a: 2" may restate a node's given value
         if parsed is not None:
             a = piece.start + line.start()
             cuts.append((a, parsed))

@@ -29,7 +29,9 @@ UNDER_DOUBT = (
 # bullets
 _SEPARATOR_RE = re.compile(r"\n|;|,(?!\d{3}(?!\d))")
 _LEAD_RE = re.compile(r"[\s↓→⇒⟶*>\-]*(?:[A-Za-z][A-Za-z ]{0,20}:\s*)?")
-_NAME_RE = re.compile(r"([^=<>]{1,30}?)\s*=(?!=)")
+_NAME_RE = re.compile(r"([^=<>]{1,60}?)\s*=(?!=)")
+# a value named with a colon, "h: 2.5" (tried before a heading word is taken off)
+_COLON_NAME_RE = re.compile(r"[\s↓→⇒⟶*>\-]*([^:=\n]{1,60}?)\s*:(?!=)")
 _QUESTION_REF_RE = re.compile(r"\b(?:q|question|problem|part)\s*\d+\b", re.I)
 
 
@@ -47,8 +49,8 @@ def symbol_key(symbol: str) -> str:
     ``dL/dw``, ``$w_2$``): one key."""
     s = re.sub(r"\\frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}", r"\1/\2", symbol)
     s = re.sub(r"\\partial|∂|𝜕", "d", s)
-    s = re.sub(r"\\(?:mathrm|text|mathit|operatorname)\b", "", s)
-    return re.sub(r"[\s${}_\\*]", "", s)
+    s = re.sub(r"\\(?:mathrm|text|mathit|operatorname)\b|\\(?:begin|end)\{[^{}]*\}", "", s)
+    return re.sub(r"[\s${}_\\*&]", "", s)
 
 
 def _symbols(part: PrintedPart) -> set[str]:
@@ -105,11 +107,15 @@ def _named(
     named: list[Piece] = []
     rest: list[tuple[int, int]] = []
     for c_start, c_end in _clauses(piece.text):
-        lead = _LEAD_RE.match(piece.text, c_start, c_end)
-        body = lead.end() if lead else c_start
-        name = _NAME_RE.match(piece.text, body, c_end)
+        colon = _COLON_NAME_RE.match(piece.text, c_start, c_end)
+        owners = by_symbol.get(symbol_key(colon.group(1)), []) if colon else []
+        body = colon.start(1) if owners and colon else c_start
+        if not owners:
+            lead = _LEAD_RE.match(piece.text, c_start, c_end)
+            body = lead.end() if lead else c_start
+            name = _NAME_RE.match(piece.text, body, c_end)
+            owners = by_symbol.get(symbol_key(name.group(1)), []) if name else []
         a, b = piece.start + c_start, piece.start + c_end
-        owners = by_symbol.get(symbol_key(name.group(1)), []) if name else []
         if len(owners) == 1 and owners[0].prompt.part_id in empty:
             start = piece.start + body
             part_id = owners[0].prompt.part_id

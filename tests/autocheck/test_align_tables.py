@@ -214,3 +214,21 @@ def test_writing_after_a_row_of_several_parts_is_placed_by_the_symbol_it_names()
     answers = _align(GRAPH, copy, GRAPH_PARTS).answers
     assert answers["1.du"].text == "∂s/∂u = 12"
     assert answers["1.u"].text == "6"
+
+
+def test_values_named_with_a_colon_or_in_display_math_under_a_table_are_placed():
+    copy = GRAPH + "\nu: 6\n\n$$\\frac{\\partial s}{\\partial u} = 2 \\cdot u = 12$$\n"
+    answers = _align(GRAPH, copy, GRAPH_PARTS).answers
+    assert answers["1.u"].text == "u: 6"
+    assert answers["1.du"].text == "$$\\frac{\\partial s}{\\partial u} = 2 \\cdot u = 12$$"
+    aligned = GRAPH + "\n$$\\begin{aligned} u &= 6 \\\\\n ds/du &= 12 \\end{aligned}$$\n"
+    answers = _align(GRAPH, aligned, GRAPH_PARTS).answers
+    assert "6" in answers["1.u"].text
+    assert "12" in answers["1.du"].text
+
+
+def test_a_given_nodes_value_restated_under_the_table_is_no_parts_answer():
+    copy = GRAPH.replace("| $u = 3a$ | | |", "| $u = 3a$ | 6 | 12 |") + "\nu: 6\na: 2\n"
+    answers = _align(GRAPH, copy, GRAPH_PARTS).answers
+    assert answers["1.da"].text == ""
+    assert "under the table names no part" in answers["1.da"].review
