@@ -25,7 +25,8 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from autocheck.normalise import symbol_key
+from autocheck.mathparse import Unreadable, parse_number
+from autocheck.normalise import normalise, symbol_key
 
 if TYPE_CHECKING:
     from autocheck.kinds.base import Kind
@@ -407,9 +408,27 @@ def _notes(text: str) -> list[tuple[int, int]]:
         inner = text[m.end() : close]
         letter = after is not None and after.group(0).strip(" \t").isalpha()
         prose = _NOTE_WORD_RE.search(re.sub(r"\\[A-Za-z]+", " ", inner))
-        if worded or letter or prose or _NOTE_INSIDE_RE.search(inner):
+        if worded or letter or prose or _NOTE_INSIDE_RE.search(inner) or _restates(line, inner):
             out.append((m.start(), close + 1))
     return out
+
+
+_LAST_NUMBER_RE = re.compile(r"(?<![\w.])[-−]?\d+(?:\.\d+)?(?:e[-−]?\d+)?[ \t]*$")
+
+
+def _restates(line: str, inner: str) -> bool:
+    """Whether the brackets after a number work it out: ``0.499 (0.5 − 1.2e-3)`` is 0.499
+    with its working, not a product (what the brackets come to rounds to the number)."""
+    m = _LAST_NUMBER_RE.search(line)
+    if m is None or not re.search(r"\d\s*[-−+×*/x]\s*\d", inner):
+        return False
+    try:
+        value = parse_number(normalise(m.group(0).strip()))
+        worked = parse_number(normalise(inner))
+    except (Unreadable, ValueError):
+        return False
+    places = value.last_place if value.last_place is not None else 0
+    return abs(value.value - worked.value) <= 0.5 * 10.0**places
 
 
 def _outside_notes(text: str, cands: list[Candidate], kind: Kind) -> list[Candidate]:

@@ -267,3 +267,17 @@ def test_brackets_after_a_value_and_its_word_are_a_note():
     ex = extract("67 parameters (40 + 27)", kind=get("integer"))
     assert ex.chosen is not None
     assert ex.chosen.text.startswith("67")
+
+
+@pytest.mark.parametrize(
+    ("text", "chosen"),
+    [
+        ("y ≈ 0.698 (0.7 − 2.2e-3)", "0.698"),  # the brackets work the value out
+        ("n = 81 (9 × 9)", "81"),
+        ("y = 0.5 (1 − 0.3)", "0.5 (1 − 0.3)"),  # they do not: a product, read whole
+    ],
+)
+def test_brackets_working_out_the_value_before_them_are_its_working(text, chosen):
+    ex = extract(text, kind=get("number"), symbols=("y", "n"))
+    assert ex.chosen is not None
+    assert ex.chosen.text == chosen
