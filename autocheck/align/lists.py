@@ -64,9 +64,10 @@ def _pattern(form: str) -> re.Pattern[str]:
         body = r"(?:q\s*)?" + body
     flags = 0 if letters else re.I
     # a label starts the text or follows a space or a separator, never "^2" or "x1"
-    # the separator after a label, never the sign of a negative value ("6) -0.03")
+    # the separator after a label, never the sign of a negative value ("6) -0.03"); a number
+    # right before a bracket is a factor ("2(6 - 3)"), no label
     return re.compile(
-        r"(?<![^\s,;:(])\(?" + body + r"\)?(?![\w]|\.\d)\s*(?:[).:=]|-(?!" + _SIGNED + "))?",
+        r"(?<![^\s,;:(])\(?" + body + r"\)?(?![\w(]|\.\d)\s*(?:[).:=]|-(?!" + _SIGNED + "))?",
         flags,
     )
 

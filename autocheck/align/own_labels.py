@@ -77,12 +77,14 @@ class Label:
     within: bool = False
 
 
-def parse_label(line: str, bare: bool = False) -> Label | None:
+def parse_label(line: str, bare: bool = False, questions: bool = False) -> Label | None:
     """The student's label opening ``line``, or ``None`` when the line opens with none.
 
     With ``bare`` (writing under a table whose rows number a question's parts), a number
     alone with a bracket or a colon, or after the word part (``2)``, ``Part 2:``), labels the
-    part of that number in the question it is written under (``within``)."""
+    part of that number in the question it is written under (``within``). With
+    ``questions`` (an exam whose parts are whole questions), the question's word and number
+    (``Q4``, ``Question 4:``) label that question."""
     # a decimal label in brackets, "(3.3) 16", reads as "3.3) 16" (the same offsets)
     line = _BRACKETED_DECIMAL_RE.sub(r"\1 \2", line, count=1)
     m = _LABEL_RE.match(line)
@@ -105,6 +107,8 @@ def parse_label(line: str, bare: bool = False) -> Label | None:
         sep = m.group("sep").strip()
         if bare and not m.group("qword") and (m.group("pword") or sep in (":", ")")):
             return Label(comps, m.end(), bool(m.group("cont")), True, within=True)
+        if questions and m.group("qword") and m.group("q"):
+            return Label(comps, m.end(), bool(m.group("cont")), True)
         return None  # "3." or "Q3" alone is a number or a question's header, not a part
     if m.group("sep").strip() == "=" and not m.group("q"):
         return None  # "b = 0.2 - ...", "x = 3": a variable, not a part ("Q1a = 391" is)
@@ -135,6 +139,7 @@ def own_labels(
     # the kinds of numbering the parts use: "(i)" in an exam without roman sub-parts is the
     # student's own enumeration, not a part's label
     kinds = {_kind(pc[-1]) for pc in [*comps.values(), *printed_as.values()] if len(pc) >= 2}
+    whole = any(len(pc) == 1 for pc in comps.values())  # parts that are whole questions
     out: list[Piece] = []
     reviews: dict[str, str] = {}
     starts = [t.start for t in aligned.tokens]
@@ -142,7 +147,7 @@ def own_labels(
         if piece.kind != "text" or piece.slot not in ("", "under") or piece.part in choice:
             out.append(piece)
             continue
-        segments = _segments(piece, text, visible, piece.slot == "under")
+        segments = _segments(piece, text, visible, piece.slot == "under", whole)
         if len(segments) == 1 and segments[0][2] is None:
             out.append(piece)
             continue
@@ -211,13 +216,13 @@ def _without_print(piece: Piece, lines: Sequence[str], text: str) -> list[Piece]
 
 
 def _segments(
-    piece: Piece, text: str, visible: str, bare: bool
+    piece: Piece, text: str, visible: str, bare: bool, questions: bool = False
 ) -> list[tuple[int, int, Label | None]]:
     """The piece cut at each line that opens with a student's label (read in ``visible``, the
     text without crossed-out work): ``(start, end, label)``."""
     cuts: list[tuple[int, Label | None]] = [(piece.start, None)]
     for line in re.finditer(r"[^\n]+", visible[piece.start : piece.end]):
-        parsed = parse_label(line.group(0), bare)
+        parsed = parse_label(line.group(0), bare, questions)
         if bare and parsed is not None and not parsed.sure:
             parsed = None  # under a table, "a: 2" may restate a node's given value
         if parsed is not None:
@@ -261,8 +266,8 @@ def _names(label: Sequence[str], part: Sequence[str], question: str) -> bool:
     """Does a label (``["1", "b"]``, ``["b"]``, ``["c", "i"]``) name a part's components
     (``["1", "b"]``, ``["2", "c", "i"]``)? A label without its question names a part of the
     question it is written under."""
-    if len(part) < 2:
-        return False
+    if len(part) < 2:  # a whole question: named by its number alone ("Q4")
+        return list(label) == list(part)
     if label[0].isdigit():
         return part[0] == label[0] and list(part[-(len(label) - 1) :]) == list(label[1:])
     return part[0] == question.lower() and list(part[-len(label) :]) == list(label)

@@ -241,3 +241,29 @@ def test_a_label_names_a_part_by_its_printed_label_when_the_key_numbers_it_other
     copy = _answered("epochs? [2]", "(b) 1564\n(a) 391")
     answers = _align(QUIZ, copy, parts).answers
     assert (answers["1.1"].text, answers["1.2"].text) == ("391", "1564")
+
+
+WHOLE = """\
+    1. How many weights has a 3 x 3 convolution from 2 to 4 channels?
+
+    Answer: ______________
+
+    2. What is the gradient of y = 5 x at x = 2?
+
+    Answer: ______________
+
+    End of quiz.
+    """
+WHOLE_PARTS = [PartPrompt(q, f"{q}.", targets=NUMBER) for q in "12"]
+
+
+def test_writing_after_the_end_labelled_with_a_whole_question_answers_it():
+    copy = WHOLE.replace("End of quiz.", "End of quiz. Question 1: 3 x 3 x 2 x 4 = 72")
+    answers = _align(WHOLE, copy, WHOLE_PARTS).answers
+    assert answers["1"].text.endswith("= 72")
+    assert answers["2"].text == ""
+
+
+def test_a_question_word_alone_labels_nothing_in_an_exam_of_sub_parts():
+    assert parse_label("Q4 dL/dw = 18") is None
+    assert parse_label("Q4 dL/dw = 18", questions=True) is not None

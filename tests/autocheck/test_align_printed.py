@@ -627,3 +627,12 @@ def test_a_printed_line_read_out_of_its_order_sends_the_parts_after_it_to_a_pers
     answers = align_printed(copy, read_printed(printed, parts)).answers
     assert all("out of its order" in answers[p].review for p in ("1.a", "2.a"))
     assert align_printed(printed, read_printed(printed, parts)).answers["1.a"].review == ""
+
+
+def test_a_number_right_before_a_bracket_is_a_factor_not_an_answer_list_label():
+    printed = "1. First.\n\nAnswer: ______\n\n2. Second.\n\nAnswer: ______\n"
+    parts = [PartPrompt(q, f"{q}.", targets=(TargetSlot("v", numeric=True),)) for q in "12"]
+    copy = printed.replace("Answer: ______\n\n2.", "Answer: 1(4 - 2)(2) = 4\n\n2.")
+    answers = _align(printed, copy, parts).answers
+    assert answers["1"].text == "1(4 - 2)(2) = 4"
+    assert answers["2"].text == ""
