@@ -5,8 +5,9 @@ the rows' numbers (``1) 391``, ``Part 2: 224``, placed by :mod:`autocheck.align.
 or the values as equations named by the parts' symbols (``∂L/∂w = x · 12 = 24``,
 ``Forward: z = 2.5, h = 2.5``). A named equation answers the part of its symbol when that
 part's own cell holds no value; where the cell has one, it is that value's working. What is
-left names no part: it is no part's answer, and when it holds a number while a part of the
-question has none, that part goes to a person rather than being blank.
+left names no part: it is no part's answer, and when it holds a number while a numeric part
+of the question has none (any word, for a part answered in words), that part goes to a
+person rather than being blank.
 """
 
 from __future__ import annotations
@@ -32,7 +33,12 @@ _LEAD_RE = re.compile(r"[\s↓→⇒⟶*>\-]*(?:[A-Za-z][A-Za-z ]{0,20}:\s*)?")
 _NAME_RE = re.compile(r"([^=<>]{1,60}?)\s*=(?!=)")
 # a value named with a colon, "h: 2.5" (tried before a heading word is taken off)
 _COLON_NAME_RE = re.compile(r"[\s↓→⇒⟶*>\-]*([^:=\n]{1,60}?)\s*:(?!=)")
-_QUESTION_REF_RE = re.compile(r"\b(?:q|question|problem|part)\s*\d+\b", re.I)
+# what names no value: a reference to a question, the markup of a table's end in the
+# copy's format (``\hline \end{tabular}``, ``</table>``)
+_NO_VALUE_RE = re.compile(
+    r"\b(?:q|question|problem|part)\s*\d+\b|\\[A-Za-z]+(?:\{[A-Za-z*]*\})?|</?[A-Za-z][^<>]*>",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -58,8 +64,14 @@ def _symbols(part: PrintedPart) -> set[str]:
     return {symbol_key(s) for s in forms} - {""}
 
 
-def _has_value(pieces: Sequence[Piece]) -> bool:
-    return any(p.kind in ("cell", "text", "blank") and re.search(r"\d", p.text) for p in pieces)
+def _numeric(part: PrintedPart) -> bool:
+    return any(t.numeric for t in part.prompt.targets)
+
+
+def _has_value(pieces: Sequence[Piece], numeric: bool = True) -> bool:
+    """Whether the pieces hold a value: a number for a numeric part, else any word."""
+    found = r"\d" if numeric else r"\w"
+    return any(p.kind in ("cell", "text", "blank") and re.search(found, p.text) for p in pieces)
 
 
 def under_tables(printed: PrintedExam, pieces: list[Piece], text: str) -> UnderTables:
@@ -79,12 +91,11 @@ def under_tables(printed: PrintedExam, pieces: list[Piece], text: str) -> UnderT
         named, rest = _named(piece, rows, out, text)
         out += named
         out += [Piece(piece.part, "label", "", a, b, text[a:b]) for a, b in rest]
-        left = " ".join(_QUESTION_REF_RE.sub(" ", text[a:b]) for a, b in rest)
-        if not re.search(r"\d", left):
-            continue
+        left = [Piece("", "text", "", a, b, _NO_VALUE_RE.sub(" ", text[a:b])) for a, b in rest]
         for row in rows:
             own = [p for p in out if p.part == row.prompt.part_id]
-            if not _has_value(own):
+            numeric = _numeric(row)
+            if _has_value(left, numeric) and not _has_value(own, numeric):
                 reviews.setdefault(row.prompt.part_id, UNDER_DOUBT)
     return UnderTables(out, reviews)
 
@@ -102,7 +113,7 @@ def _named(
     empty = {
         row.prompt.part_id
         for row in rows
-        if not _has_value([p for p in placed if p.part == row.prompt.part_id])
+        if not _has_value([p for p in placed if p.part == row.prompt.part_id], _numeric(row))
     }
     named: list[Piece] = []
     rest: list[tuple[int, int]] = []

@@ -232,3 +232,33 @@ def test_a_given_nodes_value_restated_under_the_table_is_no_parts_answer():
     answers = _align(GRAPH, copy, GRAPH_PARTS).answers
     assert answers["1.da"].text == ""
     assert "under the table names no part" in answers["1.da"].review
+
+
+def test_words_under_a_table_send_its_empty_worded_part_to_a_person_never_blank():
+    printed = textwrap.dedent(
+        """\
+        ## Question 1: Design
+
+        | Part | Question | Answer |
+        |---|---|---|
+        | 1 | Activation of the hidden layer | |
+        | 2 | Number of hidden units | |
+        """
+    )
+    parts = [
+        PartPrompt(
+            "1.1",
+            "1",
+            question="1",
+            question_label="Question 1",
+            column="Answer",
+            targets=(TargetSlot("activation"),),
+        ),
+        PartPrompt(
+            "1.2", "2", question="1", question_label="Question 1", column="Answer", targets=NUMBER
+        ),
+    ]
+    copy = printed.replace("| Number of hidden units | |", "| Number of hidden units | 64 |")
+    answers = _align(printed, copy + "\nReLU, it is cheap to compute\n", parts).answers
+    assert "under the table names no part" in answers["1.1"].review
+    assert answers["1.2"].review == ""
