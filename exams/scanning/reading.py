@@ -129,6 +129,7 @@ class AnswerRead:
                 for h in self.hypotheses[:6]
             ],
             "notes": list(self.notes),
+            "transcribed": self.transcribed,
         }
 
     def summary(self) -> str:

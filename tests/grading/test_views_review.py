@@ -70,6 +70,30 @@ def test_the_ta_sees_what_the_reader_saw(client, cast, part, answers):
     assert "~~80" in body
 
 
+def test_free_text_is_shown_as_not_transcribed_with_its_lines_counted(client, cast, part, answers):
+    """An explanation is found on the scan, not transcribed: the TA is told to read the scan,
+    not shown an empty transcription or empty lines."""
+    from exams.models import Transcription
+    from exams.scanning.reading import AnswerRead
+
+    read = AnswerRead("", ("", ""), 0.0, False, transcribed=False)
+    answers["wrong"].answer_text = ""
+    answers["wrong"].save(update_fields=["answer_text"])
+    Transcription.objects.create(
+        answer=answers["wrong"],
+        source=Transcription.Source.OCR,
+        engine="layout",
+        text="",
+        confidence=0.0,
+        reading=read.as_json(),
+    )
+    client.force_login(cast.ta.user)
+    body = client.get(reverse("review", args=[part.pk])).content.decode()
+    assert "(not transcribed: read it on the scan)" in body
+    assert "2 lines of free text, graded from the scan" in body
+    assert "· lines:" not in body
+
+
 def test_an_open_regrade_request_joins_the_queue(client, cast, part, answers):
     RegradeRequest.objects.create(
         answer=answers["right"], requested_by=cast.other_student.user, message="look again"
