@@ -165,8 +165,8 @@ def answers_set_texts(
     actor: User | None,
     page: Page | None = None,
 ) -> list[Answer]:
-    """:func:`answer_set_text` for several parts of one copy at once, in three or four
-    queries whatever their number (a page's reads): the answers in the order of ``texts``."""
+    """:func:`answer_set_text` for several parts of one copy at once, in the same few queries
+    whatever their number (a page's reads): the answers in the order of ``texts``."""
     if not texts:
         return []
     parts = [t.part for t in texts]

@@ -58,9 +58,9 @@ WAITING_FOR_KEY = "waiting for the exam's answer key"
 
 def page_transcribe(*, page_id: int, upright: UprightPage | None = None) -> list[Answer]:
     """Read every answer region on a placed page (from ``upright``, its scan as placing
-    decoded and aligned it, when given; else from the stored file), then move it to the stage ``read`` (its
-    copy's check due), or ``checked`` when it has no answer region. Without an answer key the
-    page stays ``placed``, not due, until one is installed
+    decoded and aligned it, when given; else from the stored file), then move it to the stage
+    ``read`` (its copy's check due), or ``checked`` when it has no answer region. Without an
+    answer key the page stays ``placed``, not due, until one is installed
     (``exams.pipeline.reconcile.exam_key_installed``).
 
     Each read is kept with the scan it was read from and becomes the part's current text. A
