@@ -228,6 +228,7 @@ def _segments(
         if parsed is not None:
             a = piece.start + line.start()
             cuts.append((a, parsed))
+        cuts += _inside_line(line.group(0), piece.start + line.start())
     out: list[tuple[int, int, Label | None]] = []
     for k, (a, label) in enumerate(cuts):
         b = cuts[k + 1][0] if k + 1 < len(cuts) else piece.end
@@ -235,6 +236,23 @@ def _segments(
             b -= 1
         if label is not None or text[a:b].strip():
             out.append((a, b, label))
+    return out
+
+
+# where a label may start inside a line: after a space or a comma, a bracket or a question
+_INSIDE_RE = re.compile(r"(?<=[\s,;])(?=\(|(?:q\s*)?\d{1,2}\s*\(?[a-h]\b)", re.I)
+
+
+def _inside_line(line: str, offset: int) -> list[tuple[int, Label | None]]:
+    """Labels written inside a line, after other writing (``0.0012, so (ii): w = 0.4988``):
+    only a sure label (in brackets or naming its question) followed by a colon."""
+    out: list[tuple[int, Label | None]] = []
+    for m in _INSIDE_RE.finditer(line):
+        if m.start() == 0 or not line[: m.start()].strip():
+            continue
+        parsed = parse_label(line[m.start() :])
+        if parsed is not None and parsed.sure and line[: m.start() + parsed.end].endswith(":"):
+            out.append((offset + m.start(), parsed))
     return out
 
 

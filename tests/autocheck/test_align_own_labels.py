@@ -267,3 +267,15 @@ def test_writing_after_the_end_labelled_with_a_whole_question_answers_it():
 def test_a_question_word_alone_labels_nothing_in_an_exam_of_sub_parts():
     assert parse_label("Q4 dL/dw = 18") is None
     assert parse_label("Q4 dL/dw = 18", questions=True) is not None
+
+
+def test_a_label_with_a_colon_inside_a_line_starts_the_part_it_names():
+    copy = _answered("epoch? [2]", "391, and then (b): 4 x 391 = 1564")
+    answers = _align(QUIZ, copy, QUIZ_PARTS).answers
+    assert answers["1.a"].text == "391, and then"
+    assert answers["1.b"].text == "4 x 391 = 1564"
+
+
+def test_brackets_inside_a_line_without_a_colon_label_nothing():
+    copy = _answered("epoch? [2]", "391 (b) is next")
+    assert _align(QUIZ, copy, QUIZ_PARTS).answers["1.a"].text == "391 (b) is next"
