@@ -24,6 +24,7 @@ from autocheck.align.named import named_parts
 from autocheck.align.own_labels import own_labels
 from autocheck.align.place import Piece, place
 from autocheck.align.printed import PrintedExam, PrintedPart
+from autocheck.align.tokens import tokenize
 from autocheck.align.under import under_tables
 
 __all__ = ["MIN_PRINTED_SHARE", "align_printed", "strip_crossed_out"]
@@ -562,6 +563,9 @@ def _compose(
             for v, t in zip(blanks, targets, strict=True)
             if v
         ]
+    elif printed is not None and len(blanks) == 1 and blanks[0] and any(free):
+        # its blank holds the answer, the writing after it is its working or explanation
+        lines.append(_answer_line(blanks[0], part, printed))
     else:
         lines += [_option_letter(v, options) for v in blanks if v]
     lines += [_option_letter(v, options) for v in free]
@@ -569,6 +573,22 @@ def _compose(
     if targets and all(t.numeric for t in targets):
         lines = [_as_number(line) for line in lines]
     return lines, tuple(evidence)
+
+
+def _answer_line(value: str, part: PrintedPart, printed: PrintedExam) -> str:
+    """A blank's value as the part's answer when the blank is printed before the part's
+    prompt (``(e) ____ is the number of ...; explain below why``): the sentence's subject is
+    the answer, and the numbers of the explanation written below are no value of it."""
+    tokens, blank = printed.tokens, part.blanks[0]
+    label = len([t for t in tokenize(part.prompt.label) if t.content])
+    before = sum(tokens[i].content for i in range(part.start, blank))
+    if before != label or blank + 1 >= part.end or not tokens[blank + 1].content:
+        return value
+    if printed.lines[blank] != printed.lines[blank + 1]:
+        return value  # a blank alone on its line after the label: no prompt follows it
+    targets = part.prompt.targets
+    symbol = targets[0].symbol if len(targets) == 1 else ""
+    return f"{symbol} = {value}" if symbol else f"Answer: {value}"
 
 
 def _filled_in(part: PrintedPart, values: Sequence[str], printed: PrintedExam) -> str:

@@ -84,3 +84,28 @@ def test_a_blank_after_a_one_letter_label_is_the_part_s_not_a_cover_field():
     printed = read_printed("(e) ______ is the answer.\n\nName: ______\n", (PartPrompt("e", "(e)"),))
     assert len(printed.parts[0].blanks) == 1
     assert len(printed.fields) == 1
+
+
+LEAD = """\
+    (a) ______ is the number of weights of a 3 x 3 convolution from 2 to 4 channels; explain below why.
+
+    (b) How many biases has it?
+
+    Answer: ______
+    """
+LEAD_PARTS = [PartPrompt("a", "(a)", targets=NUMBER), PartPrompt("b", "(b)", targets=NUMBER)]
+
+
+def test_a_blank_printed_before_its_prompt_holds_the_answer_and_the_explanation_is_working():
+    copy = textwrap.dedent(LEAD).replace("(a) ______", "(a) __72__", 1)
+    copy = copy.replace("below why.\n", "below why.\n\none 3 x 3 kernel per pair of 2 and 4 channels\n")
+    printed = read_printed(textwrap.dedent(LEAD), tuple(LEAD_PARTS))
+    answer = align_printed(copy, printed).answers["a"]
+    assert answer.text.splitlines()[0] == "Answer: 72"
+
+
+def test_a_blank_after_its_prompt_with_working_is_read_as_before():
+    copy = textwrap.dedent(LEAD).replace("Answer: ______", "Answer: __4__\n\none per channel")
+    printed = read_printed(textwrap.dedent(LEAD), tuple(LEAD_PARTS))
+    text = align_printed(copy, printed).answers["b"].text
+    assert text.startswith("4") and "Answer" not in text
