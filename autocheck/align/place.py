@@ -439,7 +439,9 @@ def _option_at(options: Sequence[Option], at: int, tokens: Sequence[Token]) -> O
 _LOOKALIKES = str.maketrans({"l": "1", "I": "1", "|": "1", "O": "0", "o": "0"})
 
 
-def _rewritten_option(options: Sequence[Option], run: Run, tokens: Sequence[Token]) -> Option | None:
+def _rewritten_option(
+    options: Sequence[Option], run: Run, tokens: Sequence[Token]
+) -> Option | None:
     """The option a run written over it marks: the option's own text again, as the OCR read
     it with the mark round it (``(2,5O0)`` over the printed ``2,500``)."""
     if run.over <= run.at:

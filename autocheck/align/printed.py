@@ -343,7 +343,9 @@ def _value_piece(token: Token) -> bool:
     return token.kind in ("word", "number", "punct") and bool(_VALUE_PIECE_RE.fullmatch(token.text))
 
 
-def _spaced_slash(i: int, part: PrintedPart, tokens: Sequence[Token], line_of: Sequence[int]) -> bool:
+def _spaced_slash(
+    i: int, part: PrintedPart, tokens: Sequence[Token], line_of: Sequence[int]
+) -> bool:
     """A ``/`` with a space on each side, inside the part and on one line with its
     neighbours: the separator of alternatives (``26 / 28 / 30``), not a fraction (``1/2``)."""
     if not part.start < i < part.end - 1 or tokens[i].text != "/":

@@ -39,7 +39,14 @@ def _with(part: str, old: str, new: str) -> str:
 
 @pytest.mark.parametrize(
     "written",
-    ["2 / (3) / 4", "2 / [3] / 4", "2 / __3__ / 4", "2 / **3** / 4", "2 / 3 ✓ / 4", "2 / ( 3 ) / 4"],
+    [
+        "2 / (3) / 4",
+        "2 / [3] / 4",
+        "2 / __3__ / 4",
+        "2 / **3** / 4",
+        "2 / 3 ✓ / 4",
+        "2 / ( 3 ) / 4",
+    ],
 )
 def test_a_mark_on_a_value_printed_inline_reads_as_that_value(written):
     answer = _align(_with("(a)", "2 / 3 / 4", written)).answers["1.a"]
@@ -98,7 +105,9 @@ LEAD_PARTS = [PartPrompt("a", "(a)", targets=NUMBER), PartPrompt("b", "(b)", tar
 
 def test_a_blank_printed_before_its_prompt_holds_the_answer_and_the_explanation_is_working():
     copy = textwrap.dedent(LEAD).replace("(a) ______", "(a) __72__", 1)
-    copy = copy.replace("below why.\n", "below why.\n\none 3 x 3 kernel per pair of 2 and 4 channels\n")
+    copy = copy.replace(
+        "below why.\n", "below why.\n\none 3 x 3 kernel per pair of 2 and 4 channels\n"
+    )
     printed = read_printed(textwrap.dedent(LEAD), tuple(LEAD_PARTS))
     answer = align_printed(copy, printed).answers["a"]
     assert answer.text.splitlines()[0] == "Answer: 72"
@@ -108,4 +117,5 @@ def test_a_blank_after_its_prompt_with_working_is_read_as_before():
     copy = textwrap.dedent(LEAD).replace("Answer: ______", "Answer: __4__\n\none per channel")
     printed = read_printed(textwrap.dedent(LEAD), tuple(LEAD_PARTS))
     text = align_printed(copy, printed).answers["b"].text
-    assert text.startswith("4") and "Answer" not in text
+    assert text.startswith("4")
+    assert "Answer" not in text
