@@ -351,7 +351,7 @@ def _split_top(s: str, seps: str = ",;") -> list[str]:
     return [x for x in out if x]
 
 
-_SHAPE_SEP = r"(?:\\times|\\cdot|×|[xX*,])"
+_SHAPE_SEP = r"(?:\\times|\\cdot|×|[xX*,]|(?<=\s)by(?=\s))"  # "10 by 12" as said
 # A match starts at a bracket, at the first of a run of spaces or at the first digit of a
 # number: searched from inside a run, the same run would be rescanned from each position.
 _SHAPE_START = r"(?:(?=[\(\[])|(?<!\s)(?=\s)|(?<![\d\s])(?=\d))"

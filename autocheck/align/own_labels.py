@@ -15,7 +15,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz
 
@@ -240,6 +240,7 @@ def _segments(
 
 
 # where a label may start inside a line: after a space or a comma, a bracket or a question
+_LEAD_RE = re.compile(r"[,;]?\s*\b(?:so|and|then|hence|thus|therefore)\s*$", re.I)
 _INSIDE_RE = re.compile(r"(?<=[\s,;])(?=\(|(?:q\s*)?\d{1,2}\s*\(?[a-h]\b)", re.I)
 
 
@@ -252,7 +253,10 @@ def _inside_line(line: str, offset: int) -> list[tuple[int, Label | None]]:
             continue
         parsed = parse_label(line[m.start() :])
         if parsed is not None and parsed.sure and line[: m.start() + parsed.end].endswith(":"):
-            out.append((offset + m.start(), parsed))
+            # the word leading on to it ("0.0012, so (ii):") goes with the label
+            lead = _LEAD_RE.search(line, 0, m.start())
+            start = lead.start() if lead else m.start()
+            out.append((offset + start, replace(parsed, end=parsed.end + m.start() - start)))
     return out
 
 

@@ -71,7 +71,7 @@ def _printed_label(number: str) -> str:
     return number
 
 
-_NUMERIC_KINDS = frozenset(("number", "integer", "vector", "matrix", "shape"))
+_NUMERIC_KINDS = frozenset(("number", "integer", "percentage", "vector", "matrix", "shape"))
 
 
 def _numeric(answer: object) -> bool:

@@ -119,3 +119,17 @@ def test_a_blank_after_its_prompt_with_working_is_read_as_before():
     text = align_printed(copy, printed).answers["b"].text
     assert text.startswith("4")
     assert "Answer" not in text
+
+
+def test_a_percentage_read_with_a_look_alike_letter_is_a_number():
+    from autocheck.align import split_transcription
+    from autocheck.keys import parse_key
+
+    key = parse_key(
+        "format: 1\nkey_version: 1\nexam: {id: q, title: Q, course: C, total_points: 2}\n"
+        "questions:\n  - number: 1\n    points: 2\n    parts:\n"
+        "      - {number: a, label: (a), points: 2, answer: {percentage: 40}}\n"
+    )
+    printed = "(a) What share of the epoch is seen?\n\nAnswer: ______\n"
+    copy = printed.replace("______", "4O%")
+    assert split_transcription(key, copy, printed).answers["1.a"].text == "40%"

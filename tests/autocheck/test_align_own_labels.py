@@ -270,9 +270,9 @@ def test_a_question_word_alone_labels_nothing_in_an_exam_of_sub_parts():
 
 
 def test_a_label_with_a_colon_inside_a_line_starts_the_part_it_names():
-    copy = _answered("epoch? [2]", "391, and then (b): 4 x 391 = 1564")
+    copy = _answered("epoch? [2]", "391, so (b): 4 x 391 = 1564")
     answers = _align(QUIZ, copy, QUIZ_PARTS).answers
-    assert answers["1.a"].text == "391, and then"
+    assert answers["1.a"].text == "391"
     assert answers["1.b"].text == "4 x 391 = 1564"
 
 

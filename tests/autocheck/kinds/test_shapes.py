@@ -46,3 +46,10 @@ def test_one_number_for_a_shape_of_several_axes_goes_to_a_person(written):
 
 def test_one_number_for_a_shape_of_one_axis_is_judged():
     assert check({"shape": [10]}, "out = 12").verdict == "incorrect"
+
+
+@pytest.mark.parametrize(
+    ("written", "verdict"), [("a 16 by 16 by 8 tensor", "correct"), ("16 by 8", "incorrect")]
+)
+def test_a_shape_said_in_words_with_by_is_read(written, verdict):
+    assert check(SHAPE, written).verdict == verdict
