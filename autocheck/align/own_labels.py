@@ -241,21 +241,25 @@ def _segments(
 
 # where a label may start inside a line: after a space or a comma, a bracket or a question
 _LEAD_RE = re.compile(r"[,;]?\s*\b(?:so|and|then|hence|thus|therefore)\s*$", re.I)
+_AFTER_VALUE_RE = re.compile(r"\d\s*[%)\]$]?\s*[,;.]?\s*$")
 _INSIDE_RE = re.compile(r"(?<=[\s,;])(?=\(|(?:q\s*)?\d{1,2}\s*\(?[a-h]\b)", re.I)
 
 
 def _inside_line(line: str, offset: int) -> list[tuple[int, Label | None]]:
-    """Labels written inside a line, after other writing (``0.0012, so (ii): w = 0.4988``):
-    only a sure label (in brackets or naming its question) followed by a colon."""
+    """Labels written inside a line after a value (``0.0012, so (ii): w = 0.4988``): only a
+    sure label (in brackets or naming its question) followed by a colon; after words ("from
+    (a): 391 x 4") it refers to another part's result and labels nothing."""
     out: list[tuple[int, Label | None]] = []
     for m in _INSIDE_RE.finditer(line):
         if m.start() == 0 or not line[: m.start()].strip():
             continue
         parsed = parse_label(line[m.start() :])
-        if parsed is not None and parsed.sure and line[: m.start() + parsed.end].endswith(":"):
-            # the word leading on to it ("0.0012, so (ii):") goes with the label
-            lead = _LEAD_RE.search(line, 0, m.start())
-            start = lead.start() if lead else m.start()
+        if parsed is None or not parsed.sure or not line[: m.start() + parsed.end].endswith(":"):
+            continue
+        # the word leading on to it ("0.0012, so (ii):") goes with the label
+        lead = _LEAD_RE.search(line, 0, m.start())
+        start = lead.start() if lead else m.start()
+        if _AFTER_VALUE_RE.search(line, 0, start):
             out.append((offset + start, replace(parsed, end=parsed.end + m.start() - start)))
     return out
 

@@ -279,3 +279,10 @@ def test_a_label_with_a_colon_inside_a_line_starts_the_part_it_names():
 def test_brackets_inside_a_line_without_a_colon_label_nothing():
     copy = _answered("epoch? [2]", "391 (b) is next")
     assert _align(QUIZ, copy, QUIZ_PARTS).answers["1.a"].text == "391 (b) is next"
+
+
+def test_a_label_inside_a_line_after_words_refers_to_that_part_and_moves_nothing():
+    copy = _answered("4 epochs? [2]", "with the result of (a): 4 x 391 = 1564")
+    answers = _align(QUIZ, copy, QUIZ_PARTS).answers
+    assert answers["1.b"].text == "with the result of (a): 4 x 391 = 1564"
+    assert answers["1.a"].text == ""
