@@ -161,7 +161,9 @@ def own_labels(
             named = [question, *label.comps] if label.within else label.comps
             target = _resolve(named, question, comps, printed_as, heading)
             if target is None or target in choice:
-                if not label.sure or _kind(label.comps[-1]) not in kinds:
+                # a question's number alone ("Q3") heading its parts' answers: no part's
+                heading_only = len(named) == 1 and named[0].isdigit()
+                if not label.sure or heading_only or _kind(label.comps[-1]) not in kinds:
                     out.append(Piece(piece.part, "text", piece.slot, a, b, text[a:b]))
                     continue
                 reason = (

@@ -286,3 +286,14 @@ def test_a_label_inside_a_line_after_words_refers_to_that_part_and_moves_nothing
     answers = _align(QUIZ, copy, QUIZ_PARTS).answers
     assert answers["1.b"].text == "with the result of (a): 4 x 391 = 1564"
     assert answers["1.a"].text == ""
+
+
+def test_a_question_number_alone_in_an_exam_of_whole_questions_and_sub_parts_is_a_heading():
+    printed = "1. The width?\n\nAnswer: ______\n\n2. A layer.\n\n(2.1) Its weights? [2]\n\n(2.2) Its biases? [1]\n"
+    parts = [
+        PartPrompt("1", "1.", targets=NUMBER),
+        *(PartPrompt(f"2.{n}", f"(2.{n})", question="2", targets=NUMBER) for n in "12"),
+    ]
+    copy = printed.replace("Its biases? [1]\n", "Its biases? [1]\n\nQ2 done, see above\n")
+    answers = _align(printed, copy, parts).answers
+    assert answers["2.2"].review == ""
