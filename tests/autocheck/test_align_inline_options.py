@@ -133,3 +133,10 @@ def test_a_percentage_read_with_a_look_alike_letter_is_a_number():
     printed = "(a) What share of the epoch is seen?\n\nAnswer: ______\n"
     copy = printed.replace("______", "4O%")
     assert split_transcription(key, copy, printed).answers["1.a"].text == "40%"
+
+
+def test_a_word_circled_among_words_printed_inline_reads_as_that_word():
+    printed = "(a) With a larger batch the gradient noise increases / decreases .\n"
+    parts = (PartPrompt("1.a", "(a)"),)
+    copy = printed.replace("/ decreases", "/ (decreases)")
+    assert align_printed(copy, read_printed(printed, parts)).answers["1.a"].text == "decreases"

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import textwrap
 
+import pytest
+
 from autocheck.align import PartPrompt, TargetSlot, align_printed, read_printed
 from autocheck.align.own_labels import parse_label
 
@@ -269,8 +271,9 @@ def test_a_question_word_alone_labels_nothing_in_an_exam_of_sub_parts():
     assert parse_label("Q4 dL/dw = 18", questions=True) is not None
 
 
-def test_a_label_with_a_colon_inside_a_line_starts_the_part_it_names():
-    copy = _answered("epoch? [2]", "391, so (b): 4 x 391 = 1564")
+@pytest.mark.parametrize("label", ["(b):", "1(b):", "Q1b:"])
+def test_a_label_with_a_colon_inside_a_line_starts_the_part_it_names(label):
+    copy = _answered("epoch? [2]", f"391, so {label} 4 x 391 = 1564")
     answers = _align(QUIZ, copy, QUIZ_PARTS).answers
     assert answers["1.a"].text == "391"
     assert answers["1.b"].text == "4 x 391 = 1564"
