@@ -59,7 +59,8 @@ _FOLD = str.maketrans({"l": "1", "i": "1", "|": "1", "!": "1", "o": "0"})
 _TOKEN_RE = re.compile(
     r"(?P<blank>(?:\\_){2,}|_{2,}|\\underline\{\\hspace\{[^{}]*\}\}|\\(?:h|v)?rule\{[^{}]*\})"
     r"|(?P<html></?\s*(?:td|th|tr|table|thead|tbody|br|p|div|span)\b[^>]*>)"
-    r"|(?P<command>\\[A-Za-z]+|\\[^A-Za-z\s])"
+    # an environment's \\begin{name} or \\end{name} is one token: its name is no word written
+    r"|(?P<command>\\(?:begin|end)\{[A-Za-z]+\*?\}|\\[A-Za-z]+|\\[^A-Za-z\s])"
     # a decimal or a grouped number, also with the letters OCR reads for digits (``O.9``,
     # ``l2,OOO``, ``l.O``) so that it meets the printed number it is
     r"|(?P<number>\d+(?:[.,]\d+)+|(?<![^\W\d_])(?=[\dlIO.,]*\d|[lIO]\.[lIO]\b)[\dlIO]+(?:[.,][\dlIO]+)+(?![^\W_]))"

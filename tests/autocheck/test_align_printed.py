@@ -636,3 +636,27 @@ def test_a_number_right_before_a_bracket_is_a_factor_not_an_answer_list_label():
     answers = _align(printed, copy, parts).answers
     assert answers["1"].text == "1(4 - 2)(2) = 4"
     assert answers["2"].text == ""
+
+
+BOXES = """\
+    Show your working above the box.
+
+    (a) How many weights does the layer have?
+
+    $\\boxed{\\phantom{000}}$
+
+    (b) How many biases does it have?
+
+    $\\boxed{\\phantom{000}}$
+    """
+BOX_PARTS = [PartPrompt(f"1.{x}", f"({x})") for x in "ab"]
+
+
+def test_an_environment_in_the_working_keeps_its_name_beside_a_printed_box():
+    working = r"$$\begin{aligned} w &= 3 \cdot 4 \\ &= 12 \end{aligned}$$"
+    copy = BOXES.replace(
+        "have?\n\n    $\\boxed", f"have?\n\n    {working}\n\n    $\\boxed", 1
+    ).replace("{\\phantom{000}}", "{12}", 1)
+    answer = _align(BOXES, copy, BOX_PARTS).answers["1.a"]
+    assert working in answer.text
+    assert "12" in answer.text.replace(working, "")
