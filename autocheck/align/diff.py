@@ -73,6 +73,7 @@ def align_copy(printed: PrintedExam, text: str) -> CopyAlignment:
     _keep_print_together(ctoks, link)
     _labels_with_their_text(printed, ctoks, link)
     _keep_labels_whole(ptoks, ctoks, link)
+    _brackets_inside_writing(ptoks, ctoks, link, text)
     runs = _runs(link)
     words = [i for i, t in enumerate(ptoks) if t.content]
     share = sum(link.p[i] >= 0 for i in words) / len(words) if words else 1.0
@@ -261,6 +262,26 @@ def _keep_labels_whole(ptoks: Sequence[Token], ctoks: Sequence[Token], link: _Li
                 link.join(i + 1, k + 1)
                 break
             k -= 1
+
+
+def _brackets_inside_writing(
+    ptoks: Sequence[Token], ctoks: Sequence[Token], link: _Link, text: str
+) -> None:
+    """A printed bracket matched to one with writing right before and after it on its line
+    is the student's: in ``\\frac{1}{2}`` written above a printed empty box, the box's ``}``
+    is not the fraction's, which cut it (and the whole value) in two."""
+    for i, j in enumerate(link.p):
+        if j <= 0 or j + 1 >= len(ctoks) or ptoks[i].text not in _BRACKETS:
+            continue
+        if link.c[j - 1] >= 0 or link.c[j + 1] >= 0:
+            continue
+        if "\n" in text[ctoks[j - 1].start : ctoks[j + 1].end]:
+            continue
+        link.p[i] = -1
+        link.c[j] = -1
+
+
+_BRACKETS = frozenset("{}()[]")
 
 
 def _canonical(ptoks: Sequence[Token], ctoks: Sequence[Token]) -> list[str]:

@@ -660,3 +660,13 @@ def test_an_environment_in_the_working_keeps_its_name_beside_a_printed_box():
     answer = _align(BOXES, copy, BOX_PARTS).answers["1.a"]
     assert working in answer.text
     assert "12" in answer.text.replace(working, "")
+
+
+def test_a_bracket_inside_the_working_is_not_the_printed_boxs():
+    working = r"$$\begin{aligned} m &= 0.1 \cdot 2 \\ w &= 1 - \frac{0.2}{0.4} \end{aligned}$$"
+    copy = BOXES.replace(
+        "biases does it have?\n\n    $\\boxed{\\phantom{000}}$",
+        f"biases does it have?\n\n    {working}\n\n    $\\boxed{{0.5}}$",
+    )
+    answer = _align(BOXES, copy, BOX_PARTS).answers["1.b"]
+    assert working in answer.text
