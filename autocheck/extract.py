@@ -549,6 +549,9 @@ def _boxed(text: str, kind: Kind, symbols: Sequence[str], multi: bool) -> list[C
     keys = {symbol_key(s) for s in symbols}
     for m in re.finditer(r"\\(?:boxed|fbox)\s*\{", text):
         end = balanced_group(text, m.end() - 1)
+        if end < 0 and "\n" not in text[m.end() :]:
+            # a box left open at the end: the printed box's closing brace went with the print
+            end = len(text) + 1
         if end < 0:
             continue
         a, b = m.end(), end - 1

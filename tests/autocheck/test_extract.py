@@ -281,3 +281,23 @@ def test_brackets_working_out_the_value_before_them_are_its_working(text, chosen
     ex = extract(text, kind=get("number"), symbols=("y", "n"))
     assert ex.chosen is not None
     assert ex.chosen.text == chosen
+
+
+@pytest.mark.parametrize(
+    ("text", "chosen"),
+    [
+        ("$x = 0.5$, $y = 0.25$\n$\\boxed{0.75", "0.75"),
+        ("$\\cancel{3}$ $v = 2 + 4 = \\boxed{6", "6"),
+    ],
+)
+def test_a_box_left_open_at_the_end_of_the_answer_holds_the_answer(text, chosen):
+    # the aligner gives the printed box's closing brace to the print
+    ex = extract(text, kind=get("number"))
+    assert ex.chosen is not None
+    assert (ex.chosen.text, ex.chosen.rule) == (chosen, "boxed")
+
+
+def test_a_box_left_open_before_more_lines_is_no_box():
+    ex = extract("$\\boxed{0.75\n$y = 3$", kind=get("number"))
+    assert ex.chosen is not None
+    assert ex.chosen.rule != "boxed"
