@@ -118,6 +118,32 @@ def is_blank(text: str) -> bool:
     return not _BLANK_RE.search(stripped)
 
 
+# "see (a)", "same as part b", "answered in 1(a)", "see above": the value is in another part
+_OTHER_PART_RE = re.compile(
+    r"\b(?:see|same\s+as|as\s+(?:in|for)|(?:answered|given|shown|done)\s+(?:in|with|under))"
+    r"\s+(?:(?:part|question|q)\.?\s*)?(?:\(\s*\w{1,3}\s*\)|\w{1,2}\b|\w{1,3}\s*\(\s*\w{1,3}\s*\))"
+    r"|\bsee\s+(?:above|below)\b",
+    re.I,
+)
+# a box with something in it but no digit, or a lone letter that looks like a digit: a
+# handwritten digit the OCR read as a letter (b for 6, O for 0)
+_FILLED_BOX_RE = re.compile(r"\\(?:boxed|fbox)\s*\{\s*[^\s{}$]")
+_DIGIT_LETTER_RE = re.compile(r"[\s$*{}]*(?:\\boxed\s*\{)?\s*[bOoIlSZzgqBGT]\s*[\s$*{}]*")
+
+
+def _elsewhere(text: str) -> str:
+    """Why a numeric part whose text holds no digit must still go to a person, or ""."""
+    if points_elsewhere(text):
+        # "see next page" and the continuation was not found: the answer is somewhere
+        return "the answer continues elsewhere and was not found there"
+    if _OTHER_PART_RE.search(text):
+        return "the answer refers to another part"
+    kept = strip_crossed_out(text)
+    if _FILLED_BOX_RE.search(kept) or _DIGIT_LETTER_RE.fullmatch(kept):
+        return "the box holds no number: a digit may have been read as a letter"
+    return ""
+
+
 def check_part(
     part: PartKey,
     expected: ExpectedAnswer,
@@ -143,15 +169,15 @@ def check_part(
             notes=("descriptive: graded by a person",),
             **base,
         )
-    if _numeric_only(expected) and not re.search(r"\d", text) and points_elsewhere(text):
-        # "see next page" and the continuation was not found: the answer is somewhere
+    elsewhere = _numeric_only(expected) and not re.search(r"\d", text) and _elsewhere(text)
+    if elsewhere:
         return Verdict(
             verdict="needs_review",
             points=None,
             found=(),
             diagnosis=None,
             confidence=0.5,
-            notes=("the answer continues elsewhere and was not found there",),
+            notes=(elsewhere,),
             **base,
         )
     if _numeric_only(expected) and not re.search(r"\d", text) and not says_zero(text):

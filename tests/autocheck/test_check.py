@@ -272,3 +272,27 @@ def test_checking_in_worker_threads_gives_the_same_verdicts(demo_key: ExamKey):
         "incorrect",
     ]
     assert time.perf_counter() - start < 10
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "see (b)",
+        "same as part a",
+        "answered in part (b) above",
+        "See above",
+        "$\\boxed{q}$",  # a 9 the OCR read as a letter
+        "S",
+        "$\\boxed{\\text{no idea}}$",
+    ],
+)
+def test_a_numeric_part_without_a_digit_that_points_elsewhere_or_fills_its_box_goes_to_a_person(
+    demo_key: ExamKey, text: str
+):
+    v = _check(demo_key, "1.a", text)
+    assert v.verdict == "needs_review"
+
+
+@pytest.mark.parametrize("text", ["I did not have time", "$\\boxed{\\sout{x}}$", "we see that"])
+def test_words_without_a_value_or_a_pointer_are_still_blank(demo_key: ExamKey, text: str):
+    assert _check(demo_key, "1.a", text).verdict == "blank"
