@@ -415,7 +415,7 @@ def _answer(
             spans,
             review="answer not found: the part's label was not found in the printed exam",
         )
-    pieces = _ticked_columns(part, pieces)
+    pieces = _ticked_columns(part, _boxed_first(pieces))
     lines, evidence = _compose(part, pieces, printed)
     text = "\n".join(line for line in lines if line.strip())
     found = _found_share(part, aligned, printed)
@@ -450,6 +450,15 @@ def _answer(
             # a bracket or a line beside the printed options that touches none of them
             review = "something is written beside the printed options but marks none of them"
     return AnswerText(pid, text, start, end, confidence, "printed", spans, review, evidence)
+
+
+def _boxed_first(pieces: list[Piece]) -> list[Piece]:
+    """What the part's final-answers box holds is its answer, the working below it not; an
+    empty box (or one with everything crossed out) leaves the working to be read."""
+    boxes = [replace(p, kind="text", slot="box") for p in pieces if p.kind == "box"]
+    if any(_clean(p.text).strip() for p in boxes):
+        return boxes
+    return [p for p in pieces if p.kind != "box"] + boxes
 
 
 def _label_repeated(part: PrintedPart, printed: PrintedExam) -> bool:

@@ -46,7 +46,8 @@ _BLOCK_BREAK_RE = re.compile(r"\n\s*\n|\n\s*(?:-{3,}|\*{3,}|_{3,})\s*(?:\n|$)")
 class Piece:
     """A piece of the student's writing placed in a part: ``kind`` is ``text``, ``blank``
     (``slot``: the blank's index in the part), ``cell`` (``slot``: the column header),
-    ``mark`` (``slot``: the option's name; ``crossed``: a strike-through) or ``sheet``
+    ``mark`` (``slot``: the option's name; ``crossed``: a strike-through), ``box`` (in the
+    part's row of a final-answers box printed apart from it) or ``sheet``
     (written on a numbered answer sheet's line that no part could be given, ``part`` empty).
     ``start``/``end`` is its span in the copy."""
 
@@ -86,8 +87,8 @@ def place(
             continue
         cell = _cell_of(printed, run)
         if cell is not None:
-            part, column = cell
-            pieces.append(Piece(part, "cell", column, start, end, text[start:end]))
+            part, kind, column = cell
+            pieces.append(Piece(part, kind, column, start, end, text[start:end]))
             continue
         beside = _after_row(printed, run, aligned, text)
         if beside is not None:  # on a row's line after its last border: the row's
@@ -180,11 +181,15 @@ def _opens_line(run: Run, aligned: CopyAlignment, text: str) -> bool:
     return "\n" not in text[aligned.tokens[run.j2 - 1].end : aligned.tokens[j].start]
 
 
-def _cell_of(printed: PrintedExam, run: Run) -> tuple[str, str] | None:
+def _cell_of(printed: PrintedExam, run: Run) -> tuple[str, str, str] | None:
+    """The part, ``cell`` or ``box`` and column header of the table cell the run is in: a
+    table part's cell, or the row of a part's final-answers box."""
     for part in printed.parts:
         for cell in part.cells:
             if cell.left < run.at <= cell.right:
-                return part.prompt.part_id, cell.header
+                return part.prompt.part_id, "cell", cell.header
+        if any(cell.left < run.at <= cell.right for cell in part.boxes):
+            return part.prompt.part_id, "box", ""
     return None
 
 

@@ -67,7 +67,8 @@ class PrintedPart:
     """Where one part is in the printed exam. ``start``/``end``: its tokens (a table part has
     only ``cells``); ``found`` is False when neither its label nor its table row was found.
     ``blanks`` are the blanks to write its answer in: those of its own text, then
-    ``elsewhere``, those printed after its label outside it (an answer sheet's)."""
+    ``elsewhere``, those printed after its label outside it (an answer sheet's). ``boxes``: the
+    cells of its row in a final-answers box printed apart from it (see :func:`_answer_boxes`)."""
 
     prompt: PartPrompt
     start: int
@@ -77,6 +78,7 @@ class PrintedPart:
     blanks: tuple[int, ...] = ()
     cells: tuple[Cell, ...] = ()
     elsewhere: tuple[int, ...] = ()
+    boxes: tuple[Cell, ...] = ()
 
     @property
     def table(self) -> bool:
@@ -133,6 +135,7 @@ def read_printed(text: str, parts: tuple[PartPrompt, ...]) -> PrintedExam:
         end = bisect.bisect_left(starts, after)
         region = PrintedPart(part, start, end, True)
         out.append(_with_slots(region, tokens, line_of))
+    out = _answer_boxes(out, tables, tokens)
     out = _cloze_blanks(out, tokens)
     out, fields, sheet = _labelled_blanks(out, tokens, line_of)
     head_tokens = tuple(bisect.bisect_left(starts, h.pos) for h in heads)
@@ -600,6 +603,41 @@ def _cells(
         if best is not None and fuzz.ratio(flat(best.header), want) >= 70:
             return (best,)
     return ()
+
+
+def _answer_boxes(
+    parts: list[PrintedPart], tables: list[list[list[int]]], tokens: Sequence[Token]
+) -> list[PrintedPart]:
+    """Final-answers boxes: a table printed apart from the questions (``| 1(a) |  |``, at the
+    top of a page) whose rows each start with the label of a part printed elsewhere, a label
+    naming its question (``1(a)``, not ``(a)``) and no other row. Such a part keeps its
+    region for its working, and the row's cells are where its answer goes."""
+    flowing = {p.prompt.part_id: p for p in parts if p.found and not p.table}
+    named: dict[str, tuple[Cell, ...]] = {}
+    for rows in tables:
+        found = {}
+        for pid, part in flowing.items():
+            label = flat(part.prompt.label)
+            if not re.search(r"\d", label) or not re.search(r"[a-z]", label):
+                continue
+            hits = [r for r in rows if flat(cell_text(tokens, r[0], r[1])).startswith(label)]
+            longer = [
+                q
+                for q in flowing.values()
+                if q is not part and flat(q.prompt.label).startswith(label)
+            ]
+            if len(hits) == 1 and not longer and not (part.start <= hits[0][0] < part.end):
+                found[pid] = hits[0]
+        if len(found) < 2:
+            continue
+        for pid, row in found.items():
+            name = cell_text(tokens, row[0], row[1])
+            named[pid] = tuple(
+                Cell(a, b, "", name, k) for k, (a, b) in enumerate(itertools.pairwise(row))
+            )[1:]
+    return [
+        replace(p, boxes=named[p.prompt.part_id]) if p.prompt.part_id in named else p for p in parts
+    ]
 
 
 def flat(text: str) -> str:

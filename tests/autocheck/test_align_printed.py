@@ -670,3 +670,63 @@ def test_a_bracket_inside_the_working_is_not_the_printed_boxs():
     )
     answer = _align(BOXES, copy, BOX_PARTS).answers["1.b"]
     assert working in answer.text
+
+
+ANSWER_BOX = """\
+    | Answers on this page | |
+    | --- | --- |
+    | 4(a) |  |
+    | 4(b) Yes / No |  |
+
+    ## Question 4
+
+    4(a) How many epochs does the run take?
+
+    Working:
+
+    4(b) Does the learning rate decay? Explain.
+
+    Explanation:
+
+    | Answers on this page | |
+    | --- | --- |
+    | 5(a) |  |
+    | 5(b) |  |
+
+    ## Question 5
+
+    5(a) How many steps per epoch?
+
+    5(b) How many steps in all?
+    """
+BOX_PAGE_PARTS = [
+    PartPrompt("4.a", "4(a)", question="4"),
+    PartPrompt("4.b", "4(b)", options=("Yes", "No"), question="4"),
+    PartPrompt("5.a", "5(a)", question="5"),
+    PartPrompt("5.b", "5(b)", question="5"),
+]
+
+
+def _box_copy(box_a: str, box_b: str) -> str:
+    return (
+        ANSWER_BOX.replace("| 4(a) |  |", f"| 4(a) | {box_a} |")
+        .replace("| 4(b) Yes / No |  |", f"| 4(b) Yes / No | {box_b} |")
+        .replace("Working:\n", "Working:\n    20 + 10 = 30 epochs minus 6\n")
+        .replace("Explanation:\n", "Explanation:\n    Yes, it is halved; no, it never stops.\n")
+        .replace("| 5(a) |  |", "| 5(a) | 40 |")
+    )
+
+
+def test_a_final_answers_box_apart_from_the_questions_holds_their_answers():
+    answers = _align(ANSWER_BOX, _box_copy("24", "No"), BOX_PAGE_PARTS).answers
+    assert answers["4.a"].text == "24"
+    assert answers["4.b"].text == "No"
+    assert answers["5.a"].text == "40"
+    assert answers["5.b"].text == ""
+
+
+def test_an_empty_final_answers_box_leaves_the_working_to_be_read_without_the_next_box():
+    answers = _align(ANSWER_BOX, _box_copy("", ""), BOX_PAGE_PARTS).answers
+    assert "minus 6" in answers["4.a"].text
+    assert "never stops" in answers["4.b"].text
+    assert "40" not in answers["4.b"].text
