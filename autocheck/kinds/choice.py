@@ -91,7 +91,7 @@ def extract_choice(
             cands.append(Candidate(text[s:e], s, e, "choice-word", opt))
     cands = dedupe(cands)
     if not cands:
-        cands = _lone_letter(text, options)
+        cands = _lone_letter(text, options) or _lone_misread_word(text, options, synonyms or {})
     if not cands:
         return Extraction((), None, 0.0, "none of the options was found")
     top = min(c.priority for c in cands)
@@ -121,6 +121,46 @@ def _lone_letter(text: str, options: Sequence[str]) -> list[Candidate]:
     if len(hits) != 1:
         return []
     return [Candidate(m.group(1), m.start(1), m.end(1), "leading-word", hits[0])]
+
+
+_LONE_WORD_RE = re.compile(r"^[\s$*(\[{]*([A-Za-z][A-Za-z0-9|]{2,})[\s$*)\]}.]*$")
+_OCR_FOLD = str.maketrans({"l": "1", "i": "1", "|": "1", "!": "1", "o": "0"})
+
+
+def _ocr_form(word: str) -> str:
+    return word.lower().translate(_OCR_FOLD)
+
+
+def _swapped(a: str, b: str) -> bool:
+    """``a`` is ``b`` with two neighbouring letters swapped (``Ture`` for ``True``)."""
+    diff = [k for k in range(len(a)) if a[k] != b[k]] if len(a) == len(b) else []
+    return (
+        len(diff) == 2
+        and diff[1] == diff[0] + 1
+        and a[diff[0]] == b[diff[1]]
+        and a[diff[1]] == b[diff[0]]
+    )
+
+
+def _lone_misread_word(
+    text: str, options: Sequence[str], synonyms: Mapping[str, tuple[str, ...]]
+) -> list[Candidate]:
+    """An answer that is one word and nothing else, read by the OCR with a digit for a letter
+    (``Fa1se``) or two letters swapped (``Ture``), names the one option it can be misread from."""
+    m = _LONE_WORD_RE.match(text)
+    if m is None:
+        return []
+    word = _ocr_form(m.group(1))
+    hits = {
+        opt
+        for opt in options
+        for spelling in (opt, *synonyms.get(opt, ()))
+        if len(spelling) >= 4
+        and (_ocr_form(spelling) == word or _swapped(word, _ocr_form(spelling)))
+    }
+    if len(hits) != 1:
+        return []
+    return [Candidate(m.group(1), m.start(1), m.end(1), "leading-word", hits.pop())]
 
 
 def compare_choice(expected: Choice, option: str) -> Comparison:

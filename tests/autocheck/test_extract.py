@@ -301,3 +301,18 @@ def test_a_box_left_open_before_more_lines_is_no_box():
     ex = extract("$\\boxed{0.75\n$y = 3$", kind=get("number"))
     assert ex.chosen is not None
     assert ex.chosen.rule != "boxed"
+
+
+@pytest.mark.parametrize(
+    ("text", "chosen"),
+    [("Fa1se", "False"), ("Ture", "True"), ("$Flase$", "False"), ("  C0nvex.", "Convex")],
+)
+def test_a_lone_word_the_ocr_misread_names_the_option_it_comes_from(text, chosen):
+    ex = extract_choice(text, options=("True", "False", "Convex", "Concave"))
+    assert ex.chosen is not None
+    assert ex.chosen.label == chosen
+
+
+@pytest.mark.parametrize("text", ["Fasle maybe", "Tru", "Frue", "Tuer", "Ftrue"])
+def test_a_word_more_than_one_swap_or_slip_away_names_no_option(text):
+    assert extract_choice(text, options=("True", "False")).chosen is None
