@@ -105,7 +105,19 @@ def extract_choice(
             0.3,
             "the answer names several options: " + ", ".join(sorted(opts)),
         )
+    if chosen.rule == "choice-word" and _in_a_sentence(text, chosen):
+        return Extraction(tuple(cands), chosen, 0.4, "the option is named only inside a sentence")
     return Extraction(tuple(cands), chosen, {0: 1.0, 2: 0.9}.get(top, 0.7))
+
+
+def _in_a_sentence(text: str, cand: Candidate) -> bool:
+    """The option's word stands among words on its line (``... so the claim is true for
+    every input``), as in a justification, not alone as the answer."""
+    line_start = text.rfind("\n", 0, cand.start) + 1
+    line_end = text.find("\n", cand.end)
+    before = text[line_start : cand.start]
+    after = text[cand.end : len(text) if line_end < 0 else line_end]
+    return len(re.findall(r"[A-Za-z]{2,}", before)) >= 2 and bool(re.search(r"[A-Za-z]{2,}", after))
 
 
 _LONE_RE = re.compile(r"^[\s$(\[{]*(?:\\text\s*\{\s*\(?)?([A-Za-z])\)?\s*\}?[\s$)\]}.]*$")

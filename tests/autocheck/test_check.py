@@ -296,3 +296,18 @@ def test_a_numeric_part_without_a_digit_that_points_elsewhere_or_fills_its_box_g
 @pytest.mark.parametrize("text", ["I did not have time", "$\\boxed{\\sout{x}}$", "we see that"])
 def test_words_without_a_value_or_a_pointer_are_still_blank(demo_key: ExamKey, text: str):
     assert _check(demo_key, "1.a", text).verdict == "blank"
+
+
+@pytest.mark.parametrize(
+    ("text", "verdict"),
+    [
+        ("No, because the data is small", "correct"),
+        ("Small data: No", "correct"),
+        ("the data is small so no more layers are needed here", "needs_review"),
+        ("more parameters help, so yes it should grow", "needs_review"),
+    ],
+)
+def test_an_option_named_only_inside_a_sentence_goes_to_a_person(
+    demo_key: ExamKey, text: str, verdict: str
+):
+    assert _check(demo_key, "2.c", text).verdict == verdict
