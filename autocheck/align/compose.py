@@ -543,6 +543,8 @@ def _compose(
     cells = [p for p in pieces if p.kind == "cell"]
     for piece in cells:
         value = _clean(piece.text)
+        if value and targets and all(t.numeric for t in targets):
+            value = _as_number(value)  # a cell's own look-alikes: "O" in it is 0
         if value:
             evidence.append(f"cell {piece.slot}: {value}")
             lines.append(_labelled(value, _target_for_column(targets, piece.slot), part))
@@ -621,17 +623,17 @@ def _filled_in(part: PrintedPart, values: Sequence[str], printed: PrintedExam) -
 
 
 _LOOKALIKE_RE = re.compile(
-    r"(?<![A-Za-z\\])[-−]?(?=[0-9lI|O.,]*\d)[0-9lI|O][0-9lI|O.,]*(?![A-Za-z])"
+    r"(?<![A-Za-z\\])[-−]?(?=[0-9lI|OZ.,]*\d)[0-9lI|O][0-9lI|OZ.,]*(?![A-Za-z])"
 )
 # "lO", "lOO": a one and zeros, with no digit the look-alike pattern above can hold on to
 _TENS_RE = re.compile(r"(?<![A-Za-z\\])[lI]O+(?![A-Za-z])")
-_DIGIT_LOOKALIKES = str.maketrans({"l": "1", "I": "1", "|": "1", "O": "0"})
+_DIGIT_LOOKALIKES = str.maketrans({"l": "1", "I": "1", "|": "1", "O": "0", "Z": "2"})
 _FRACTION_RE = re.compile(r"-?\d+(?:\.\d+)?\s*/\s*\d+(?:\.\d+)?")
 
 
 def _as_number(line: str) -> str:
     """A value of a numeric part as the student wrote it: digits the OCR read as look-alike
-    letters inside a number read as digits (``39l``, ``l2.5``, ``6OO``), a lone ``l`` or ``O``
+    letters inside a number read as digits (``39l``, ``l2.5``, ``6OO``, ``3Z``), a lone ``l`` or ``O``
     as 1 or 0, and a bare fraction (``5/4``) as one number."""
     if line.strip() in ("l", "I", "|", "O"):
         return line.strip().translate(_DIGIT_LOOKALIKES)

@@ -262,3 +262,25 @@ def test_words_under_a_table_send_its_empty_worded_part_to_a_person_never_blank(
     answers = _align(printed, copy + "\nReLU, it is cheap to compute\n", parts).answers
     assert "under the table names no part" in answers["1.1"].review
     assert answers["1.2"].review == ""
+
+
+LAYERS = """\
+    | Layer | Output | Params |
+    |---|---|---|
+    | conv | | |
+    | pool | | |
+    """
+SHAPE_AND_COUNT = (
+    TargetSlot("output", "output", numeric=True, column="Output"),
+    TargetSlot("params", "params", numeric=True, column="Params"),
+)
+LAYER_PARTS = [PartPrompt(f"1.{r}", r, targets=SHAPE_AND_COUNT) for r in ("conv", "pool")]
+
+
+def test_digits_the_ocr_read_as_letters_in_a_cell_read_as_digits():
+    copy = LAYERS.replace("| conv | | |", "| conv | 3Z x 3Z x 8 | 224 |").replace(
+        "| pool | | |", "| pool | 16 x 16 x 8 | O |"
+    )
+    answers = _align(LAYERS, copy, LAYER_PARTS).answers
+    assert "output = 32 x 32 x 8" in answers["1.conv"].text
+    assert "params = 0" in answers["1.pool"].text
