@@ -21,8 +21,8 @@ from typing import Any, Protocol
 
 from solvers.core import Step
 
-from autocheck.align.compose import strip_crossed_out
 from autocheck.align.lists import points_elsewhere
+from autocheck.align.values import strip_crossed_out
 from autocheck.diagnose import Diagnosis, Upstream
 from autocheck.extract import Candidate
 from autocheck.keys import (

@@ -16,7 +16,8 @@ describes both.
 
 from __future__ import annotations
 
-from autocheck.align.compose import MIN_PRINTED_SHARE, align_printed, strip_crossed_out
+from autocheck.align.compose import align_printed
+from autocheck.align.doubts import MIN_PRINTED_SHARE
 from autocheck.align.labels import align, locate
 from autocheck.align.model import (
     Alignment,
@@ -28,6 +29,7 @@ from autocheck.align.model import (
 )
 from autocheck.align.printed import PrintedExam, read_printed
 from autocheck.align.split import key_prompts, split_transcription
+from autocheck.align.values import strip_crossed_out
 
 __all__ = [
     "MIN_PRINTED_SHARE",
