@@ -26,7 +26,8 @@ from collections.abc import Sequence
 from autocheck.align.diff import CopyAlignment
 from autocheck.align.model import TargetSlot
 from autocheck.align.place import Piece
-from autocheck.align.printed import PrintedExam, flat
+from autocheck.align.printed import PrintedExam
+from autocheck.align.tables import flat
 from autocheck.align.tokens import line_numbers, tokenize
 
 __all__ = ["named_parts"]

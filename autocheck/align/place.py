@@ -20,15 +20,8 @@ from collections.abc import Collection, Sequence, Set
 from dataclasses import dataclass
 
 from autocheck.align.diff import CopyAlignment, Run
-from autocheck.align.printed import (
-    Cell,
-    Option,
-    PrintedExam,
-    PrintedPart,
-    cell_text,
-    flat,
-    table_rows,
-)
+from autocheck.align.printed import Option, PrintedExam, PrintedPart
+from autocheck.align.tables import Cell, cell_text, flat, table_rows
 from autocheck.align.tokens import MARK_COMMANDS, STRIKE_COMMANDS, Token, line_numbers
 
 __all__ = ["Piece", "place"]

@@ -4,7 +4,8 @@ For every part: the printed tokens it spans (from its label to the next part's),
 places inside it where a student writes: the printed options a mark can fall on (``True`` /
 ``False``, ``(A)``..``(D)``, the lines of a checkbox list), the blanks of a fill-in sentence
 (``____``), and for a part that is a table row or a table cell, the cells with their column
-headers. A printed exam is read once per text and cached.
+headers (read by :mod:`autocheck.align.tables`). A printed exam is read once per text and
+cached.
 """
 
 from __future__ import annotations
@@ -16,24 +17,27 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from rapidfuzz import fuzz
-
 from autocheck.align.anchors import split_lines
-from autocheck.align.headers import Header, find_headers, question_scopes
+from autocheck.align.headers import find_headers
 from autocheck.align.labels import locate
 from autocheck.align.lists import label_forms
 from autocheck.align.model import PartPrompt
+from autocheck.align.tables import (
+    Cell,
+    cell_text,
+    flat,
+    group_tables,
+    part_cells,
+    table_rows,
+    table_scopes,
+)
 from autocheck.align.tokens import BUBBLES, Token, line_numbers, tokenize
 
 __all__ = [
-    "Cell",
     "Option",
     "PrintedExam",
     "PrintedPart",
-    "cell_text",
-    "flat",
     "read_printed",
-    "table_rows",
 ]
 
 
@@ -47,19 +51,6 @@ class Option:
     label: int
     start: int
     end: int
-
-
-@dataclass(frozen=True)
-class Cell:
-    """An empty printed table cell to write in: between the separator tokens ``left`` and
-    ``right``, under the column ``header``, the ``index``-th cell of the row whose first cell
-    reads ``row`` (so the copy's own row can be read in any table format)."""
-
-    left: int
-    right: int
-    header: str
-    row: str = ""
-    index: int = 0
 
 
 @dataclass(frozen=True)
@@ -112,10 +103,10 @@ def read_printed(text: str, parts: tuple[PartPrompt, ...]) -> PrintedExam:
     tokens = tuple(tokenize(text))
     line_of = line_numbers(text, tokens)
     starts = [t.start for t in tokens]
-    tables = _tables(table_rows(tokens, line_of), line_of)
+    tables = group_tables(table_rows(tokens, line_of), line_of)
     heads = find_headers(text, split_lines(text), parts)
-    scopes = _table_scopes(parts, heads, tables, tokens, len(text))
-    table_parts = {p.part_id: _cells(p, scopes[p.part_id], tokens) for p in parts}
+    scopes = table_scopes(parts, heads, tables, tokens, len(text))
+    table_parts = {p.part_id: part_cells(p, scopes[p.part_id], tokens) for p in parts}
     flowing = [p for p in parts if not table_parts[p.part_id]]
     anchors, headers = locate(text, flowing) if flowing else ({}, [])
     # a part's region runs from its label to the next label or question header
@@ -505,104 +496,7 @@ def _in_order(names: Sequence[str], found: dict[str, int]) -> list[tuple[str, in
     return labels if positions == sorted(positions) else sorted(labels, key=lambda x: x[1])
 
 
-# --- tables ----------------------------------------------------------------------------------------
-
-
-def table_rows(tokens: Sequence[Token], line_of: Sequence[int]) -> list[list[int]]:
-    """Rows of tables: each row is the list of its separator token indices. A
-    Markdown row is the separators on one line; an HTML or LaTeX row ends at ``</tr>``/``\\\\``;
-    the separator line of a Markdown table (``|---|``) is no row."""
-    rows: list[list[int]] = []
-    current: list[int] = []
-    for i, t in enumerate(tokens):
-        if t.kind != "cell":
-            continue
-        ends_row = t.text.startswith("</") or t.text == "\\\\"
-        if current and not ends_row and line_of[current[-1]] != line_of[i] and "|" in t.text:
-            rows.append(current)
-            current = []
-        current.append(i)
-        if ends_row:
-            rows.append(current)
-            current = []
-    if current:
-        rows.append(current)
-    return [r for r in rows if len(r) >= 2 and not _rule_row(r, tokens)]
-
-
-def _tables(rows: list[list[int]], line_of: Sequence[int]) -> list[list[list[int]]]:
-    """Rows grouped into tables: a table ends where a line without a row comes between rows."""
-    tables: list[list[list[int]]] = []
-    for row in rows:
-        if tables and line_of[row[0]] - line_of[tables[-1][-1][-1]] <= 2:
-            tables[-1].append(row)
-        else:
-            tables.append([row])
-    return [t for t in tables if len(t) >= 2]
-
-
-def _table_scopes(
-    parts: Sequence[PartPrompt],
-    heads: list[Header],
-    tables: list[list[list[int]]],
-    tokens: Sequence[Token],
-    size: int,
-) -> dict[str, list[list[list[int]]]]:
-    """The tables each part's row may be read in: those printed under its own question's
-    header. Two questions whose tables both number their rows 1 to 4 each keep their own; a
-    part whose question's header is not found, while the region it falls back to belongs to
-    another question, reads no table here (its row is then looked for as a label, and not
-    found, goes to a person) rather than another question's row of the same name."""
-    if not tables or not any(p.question for p in parts):
-        return {p.part_id: tables for p in parts}
-    scopes = question_scopes(parts, heads, size)
-    out: dict[str, list[list[list[int]]]] = {}
-    for part, scope in zip(parts, scopes, strict=True):
-        if scope is None:
-            out[part.part_id] = tables
-            continue
-        out[part.part_id] = [
-            rows
-            for rows in tables
-            if any(a <= tokens[rows[0][0]].start < b and w >= 1.0 for a, b, w in scope)
-        ]
-    return out
-
-
-def _rule_row(row: list[int], tokens: Sequence[Token]) -> bool:
-    inside = [t for t in tokens[row[0] + 1 : row[-1]] if t.kind != "cell"]
-    return bool(inside) and all(t.text in "-:=" for t in inside)
-
-
-def cell_text(tokens: Sequence[Token], left: int, right: int) -> str:
-    return " ".join(t.text for t in tokens[left + 1 : right] if t.kind not in ("markup",))
-
-
-def _cells(
-    part: PartPrompt, tables: list[list[list[int]]], tokens: Sequence[Token]
-) -> tuple[Cell, ...]:
-    """The cells a table part writes in: the cell of ``part.column`` in the row named by its
-    label, or every cell but the first of that row (a part per row)."""
-    if not part.label:
-        return ()
-    for rows in tables:
-        row = _row_named(part.label, rows[1:], tokens)
-        if row is None:
-            continue
-        head = rows[0]
-        headers = [cell_text(tokens, a, b) for a, b in itertools.pairwise(head)]
-        name = cell_text(tokens, row[0], row[1])
-        cells = [
-            Cell(a, b, headers[k] if k < len(headers) else "", name, k)
-            for k, (a, b) in enumerate(itertools.pairwise(row))
-        ][1:]
-        if not part.column:
-            return tuple(cells)
-        want = flat(part.column)
-        best = max(cells, key=lambda c: fuzz.ratio(flat(c.header), want), default=None)
-        if best is not None and fuzz.ratio(flat(best.header), want) >= 70:
-            return (best,)
-    return ()
+# --- final-answers boxes ---------------------------------------------------------------------
 
 
 def _answer_boxes(
@@ -638,22 +532,3 @@ def _answer_boxes(
     return [
         replace(p, boxes=named[p.prompt.part_id]) if p.prompt.part_id in named else p for p in parts
     ]
-
-
-def flat(text: str) -> str:
-    return re.sub(r"[\W_]+", "", text.lower())
-
-
-def _row_named(label: str, rows: list[list[int]], tokens: Sequence[Token]) -> list[int] | None:
-    """The row whose first cell is the label: equal, else starting with it, else similar."""
-    want = flat(label)
-    firsts = [(row, flat(cell_text(tokens, row[0], row[1]))) for row in rows]
-    for row, first in firsts:
-        if first == want:
-            return row
-    starting = [(len(first), row) for row, first in firsts if first.startswith(want)]
-    if starting:
-        return min(starting)[1]
-    scored = [(fuzz.ratio(first, want), row) for row, first in firsts]
-    best = max(scored, default=None, key=lambda x: x[0])
-    return best[1] if best is not None and best[0] >= 80 else None
