@@ -7,8 +7,10 @@ import io
 import pytest
 
 from demo import build
+from exams.models import Page
 from exams.pipeline import upload
 from exams.scanning.fakescan import ScanDefects
+from tests import view_fixtures
 
 
 @pytest.fixture
@@ -22,3 +24,16 @@ def one_copy(media_root):
         exam=exam, stream=io.BytesIO(scan.pdf), original_name="s.pdf", enqueue=False
     ).batch
     return exam, batch
+
+
+@pytest.fixture
+def stray(cast, media_root):
+    """A scanned page whose QR code could not be read: on the attention page, no copy."""
+    return view_fixtures.scan_page(
+        cast,
+        submission=None,
+        page_number=None,
+        status=Page.Status.NEEDS_ATTENTION,
+        reason="no QR code found",
+        index=3,
+    )

@@ -11,18 +11,6 @@ from tests import factories, view_fixtures
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def stray(cast, media_root):
-    return view_fixtures.scan_page(
-        cast,
-        submission=None,
-        page_number=None,
-        status=Page.Status.NEEDS_ATTENTION,
-        reason="no QR code found",
-        index=3,
-    )
-
-
 def test_the_list_shows_stray_pages_missing_pages_and_unidentified_copies(client, cast, stray):
     cast.exam.pages_per_copy = 2
     cast.exam.save()

@@ -16,7 +16,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from exams.models import AnswerKey, Page, Part
-from tests import view_fixtures
 
 pytestmark = pytest.mark.django_db
 
@@ -107,18 +106,6 @@ def test_a_key_file_too_large_is_refused_before_it_is_read(client, cast):
     assert response.context["key_issues"] == [
         "the file is 2.0 MiB; a key has at most 524,288 characters"
     ]
-
-
-@pytest.fixture
-def stray(cast, media_root):
-    return view_fixtures.scan_page(
-        cast,
-        submission=None,
-        page_number=None,
-        status=Page.Status.NEEDS_ATTENTION,
-        reason="no QR code found",
-        index=3,
-    )
 
 
 @pytest.mark.parametrize(

@@ -14,16 +14,10 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def stray(cast, media_root):
+def stray(stray, cast):
+    """The shared stray page (tests/exams/conftest.py), on an exam that printed 5 copies."""
     Exam.objects.filter(pk=cast.exam.pk).update(copies_printed=5)
-    return view_fixtures.scan_page(
-        cast,
-        submission=None,
-        page_number=None,
-        status=Page.Status.NEEDS_ATTENTION,
-        reason="no QR code found",
-        index=3,
-    )
+    return stray
 
 
 def attention(cast) -> str:

@@ -19,16 +19,10 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def stray(cast, media_root):
+def stray(stray, cast):
+    """The shared stray page (tests/exams/conftest.py), on an exam that printed 10 copies."""
     Exam.objects.filter(pk=cast.exam.pk).update(copies_printed=10)
-    return view_fixtures.scan_page(
-        cast,
-        submission=None,
-        page_number=None,
-        status=Page.Status.NEEDS_ATTENTION,
-        reason="no QR code found",
-        index=5,
-    )
+    return stray
 
 
 def position(page: Page) -> tuple:
