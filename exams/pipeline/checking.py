@@ -91,7 +91,7 @@ def submission_import_transcription(
     printed = printed_exam_current(submission.exam)
     alignment = split_transcription(key, text, printed.text if printed else None)
     parts = {p.part_id: p for p in submission.exam.parts.all()}
-    answers: dict[str, Answer] = {}
+    texts: list[NewText] = []
     for part_id, part in parts.items():
         piece = alignment.answers.get(part_id)
         piece_text = "" if piece is None else piece.text
@@ -107,17 +107,9 @@ def submission_import_transcription(
             evidence["printed_version"] = printed.version
         if alignment.review:  # the whole copy goes to a person
             evidence["review"] = evidence["copy_review"] = alignment.review
-        answers[part_id] = answer_set_text(
-            submission=submission,
-            part=part,
-            text=piece_text,
-            source=source,
-            engine=engine,
-            confidence=piece_conf,
-            actor=actor,
-            alignment=evidence,
-        )
-    return answers
+        texts.append(NewText(part, piece_text, engine, piece_conf, alignment=evidence))
+    stored = answers_set_texts(submission=submission, texts=texts, source=source, actor=actor)
+    return dict(zip(parts, stored, strict=True))
 
 
 def answer_set_text(
